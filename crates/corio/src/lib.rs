@@ -1,1 +1,63 @@
-//! corio runtime
+//! # corio: an async I/O runtime you can read end to end
+//!
+//! corio builds, in Rust, the system of the tutorial it started from: non-blocking sockets on a
+//! selector, an event loop that runs callbacks, futures, and tasks that drive coroutines. Each
+//! stage of that tutorial is a layer here, and each layer uses the public API of the one
+//! below it:
+//!
+//! | layer | module | the seed's stage |
+//! |---|---|---|
+//! | 1. selector | `reactor` (private; mio) | `selectors.DefaultSelector` |
+//! | 2. callbacks | [`EventLoop`]: `call_soon`, `call_later`, `add_reader`... | the callback event loop |
+//! | 3. futures and tasks | [`task`]: [`spawn`], [`JoinHandle`], [`block_on`]; [`time`] | `Future`, `Task.step` |
+//! | 4. I/O | [`net`], [`signal`] | the non-blocking `get()` |
+//! | one loop per core | [`Runtime`] | |
+//!
+//! The callback layer is public and usable on its own, as asyncio's is:
+//!
+//! ```
+//! let lp = corio::EventLoop::new().unwrap();
+//! let stopper = lp.clone();
+//! lp.call_soon(move || { println!("hello from a callback"); stopper.stop() });
+//! lp.run_forever().unwrap();
+//! ```
+//!
+//! And tasks are that same loop's callbacks, resumed by wakers:
+//!
+//! ```
+//! use corio::net::{TcpListener, TcpStream};
+//!
+//! corio::block_on(async {
+//!     let listener = TcpListener::bind("127.0.0.1:0".parse().unwrap()).unwrap();
+//!     let addr = listener.local_addr().unwrap();
+//!     let server = corio::spawn(async move {
+//!         let (mut conn, _) = listener.accept().await.unwrap();
+//!         let mut buf = [0; 5];
+//!         conn.read_exact(&mut buf).await.unwrap();
+//!         conn.write_all(&buf).await.unwrap();
+//!     });
+//!     let mut client = TcpStream::connect(addr).await.unwrap();
+//!     client.write_all(b"hello").await.unwrap();
+//!     let mut echo = [0; 5];
+//!     client.read_exact(&mut echo).await.unwrap();
+//!     assert_eq!(&echo, b"hello");
+//!     server.await.unwrap();
+//! });
+//! ```
+//!
+//! See `ARCHITECTURE.md` at the repository root for which file owns what.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod event_loop;
+pub mod net;
+mod reactor;
+mod runtime;
+pub mod signal;
+pub mod task;
+pub mod time;
+
+pub use event_loop::{EventLoop, Handle, LoopHandle, TimerHandle, EVENT_INTERVAL};
+pub use runtime::{Builder, Runtime};
+pub use task::{block_on, spawn, spawn_local, yield_now, JoinError, JoinHandle};

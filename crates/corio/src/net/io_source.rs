@@ -1,0 +1,165 @@
+//! [`IoSource`]: a mio socket registered with the loop, turned into poll functions.
+//!
+//! Every layer-4 type wraps one. It registers the socket once, edge-triggered for both reading
+//! and writing, in the slab of the loop running on this thread. An operation is tried first;
+//! only when it returns `WouldBlock` is the readiness of that direction cleared (unless a newer
+//! event arrived meanwhile) and the task's waker stored, so a ready socket costs one syscall
+//! per operation and no trip through the loop.
+//!
+//! The source is `Send`: it may be used, and dropped, on another thread. Its events are still
+//! dispatched by its own loop, which then wakes the task wherever it runs; dropping it off its
+//! loop deregisters it at once and frees its slab slot through the loop's remote queue.
+
+use std::io;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use mio::{Interest, Token};
+
+use crate::event_loop::{EventLoop, Remote, Shared};
+use crate::reactor::{Direction, IoState, Source};
+
+/// A registered mio source.
+pub(crate) struct IoSource<T: mio::event::Source> {
+    io: Option<T>,
+    state: Arc<IoState>,
+    token: usize,
+    owner: Arc<Shared>,
+}
+
+impl<T: mio::event::Source> IoSource<T> {
+    /// Registers `io` with the loop running on this thread.
+    pub(crate) fn new(mut io: T) -> io::Result<IoSource<T>> {
+        EventLoop::with_current(|lp| {
+            let lp = lp.ok_or_else(|| {
+                io::Error::other("corio: I/O objects must be created inside a corio event loop")
+            })?;
+            let state = Arc::new(IoState::new());
+            let token = lp
+                .inner
+                .reactor
+                .borrow_mut()
+                .sources
+                .insert(Source::Io(state.clone()));
+            let registered = lp.inner.shared.registry.register(
+                &mut io,
+                Token(token),
+                Interest::READABLE | Interest::WRITABLE,
+            );
+            if let Err(e) = registered {
+                lp.release(token);
+                return Err(e);
+            }
+            Ok(IoSource {
+                io: Some(io),
+                state,
+                token,
+                owner: lp.inner.shared.clone(),
+            })
+        })
+    }
+
+    /// The wrapped source.
+    pub(crate) fn get_ref(&self) -> &T {
+        self.io.as_ref().expect("source present until drop")
+    }
+
+    /// Polls `op` until it succeeds or fails with anything but `WouldBlock`.
+    pub(crate) fn poll_io<R>(
+        &self,
+        cx: &mut Context<'_>,
+        direction: Direction,
+        mut op: impl FnMut(&T) -> io::Result<R>,
+    ) -> Poll<io::Result<R>> {
+        loop {
+            let event = match self.state.poll_ready(cx, direction) {
+                Poll::Ready(event) => event,
+                Poll::Pending => return Poll::Pending,
+            };
+            match op(self.get_ref()) {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    self.state.clear_ready(direction, event);
+                }
+                result => return Poll::Ready(result),
+            }
+        }
+    }
+
+    /// Like [`IoSource::poll_io`], for operations that need `&mut T`.
+    pub(crate) fn poll_io_mut<R>(
+        &mut self,
+        cx: &mut Context<'_>,
+        direction: Direction,
+        mut op: impl FnMut(&mut T) -> io::Result<R>,
+    ) -> Poll<io::Result<R>> {
+        loop {
+            let event = match self.state.poll_ready(cx, direction) {
+                Poll::Ready(event) => event,
+                Poll::Pending => return Poll::Pending,
+            };
+            match op(self.io.as_mut().expect("source present until drop")) {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    self.state.clear_ready(direction, event);
+                }
+                result => return Poll::Ready(result),
+            }
+        }
+    }
+
+    /// Waits until `direction` is ready (without doing any I/O).
+    pub(crate) fn poll_ready(&self, cx: &mut Context<'_>, direction: Direction) -> Poll<()> {
+        self.state.poll_ready(cx, direction).map(|_| ())
+    }
+
+    /// Tries `op` once; on `WouldBlock` clears the readiness so the next poll waits.
+    pub(crate) fn try_io<R>(
+        &self,
+        direction: Direction,
+        op: impl FnOnce(&T) -> io::Result<R>,
+    ) -> io::Result<R> {
+        let mut cx = Context::from_waker(std::task::Waker::noop());
+        let Poll::Ready(event) = self.state.peek_ready(&mut cx, direction) else {
+            return Err(io::ErrorKind::WouldBlock.into());
+        };
+        let result = op(self.get_ref());
+        if matches!(&result, Err(e) if e.kind() == io::ErrorKind::WouldBlock) {
+            self.state.clear_ready(direction, event);
+        }
+        result
+    }
+}
+
+impl<T: mio::event::Source> Drop for IoSource<T> {
+    fn drop(&mut self) {
+        if let Some(mut io) = self.io.take() {
+            // Deregistering can only fail if the fd is already closed, which we own: ignore.
+            let _ = self.owner.registry.deregister(&mut io);
+            drop(io);
+        }
+        let token = self.token;
+        let local = EventLoop::with_current(|lp| match lp {
+            Some(lp) if lp.owns(&self.owner) => match lp.inner.reactor.try_borrow_mut() {
+                Ok(mut reactor) => {
+                    if reactor.sources.contains(token) {
+                        reactor.sources.remove(token);
+                    }
+                    true
+                }
+                Err(_) => false,
+            },
+            _ => false,
+        });
+        if !local {
+            self.owner.push(Remote::Release(token));
+        }
+    }
+}
+
+impl<T: mio::event::Source + std::fmt::Debug> std::fmt::Debug for IoSource<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IoSource")
+            .field("io", &self.io)
+            .field("token", &self.token)
+            .finish()
+    }
+}

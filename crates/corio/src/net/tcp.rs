@@ -1,0 +1,382 @@
+//! TCP: [`TcpListener`] and [`TcpStream`].
+//!
+//! Cancel safety: `accept`, `read`, `write`, `write_vectored`, `readable` and `writable` are
+//! cancel-safe (dropping the future before it completes loses no data: nothing was read or
+//! written). `read_exact` and `write_all` are not: bytes already transferred are lost with the
+//! future. `connect` is not meaningful to resume: a dropped connect closes the socket.
+
+use std::future::poll_fn;
+use std::io::{self, IoSlice, Read, Write};
+use std::net::{Shutdown, SocketAddr};
+use std::os::fd::{AsRawFd, RawFd};
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use socket2::{Domain, Protocol, Socket, Type};
+
+use super::io_source::IoSource;
+use crate::reactor::Direction;
+
+/// The listen backlog used by [`TcpListener::bind`]: the kernel's usual `somaxconn` ceiling, so
+/// that bursts of connections queue instead of being refused.
+pub const DEFAULT_BACKLOG: i32 = 4096;
+
+/// Options for a listening socket: backlog, `SO_REUSEADDR`, `SO_REUSEPORT`.
+///
+/// ```
+/// corio::block_on(async {
+///     let listener = corio::net::ListenOptions::new()
+///         .reuse_port(true)
+///         .backlog(128)
+///         .bind("127.0.0.1:0".parse().unwrap())
+///         .unwrap();
+///     assert!(listener.local_addr().unwrap().port() > 0);
+/// });
+/// ```
+#[derive(Debug, Clone)]
+pub struct ListenOptions {
+    backlog: i32,
+    reuse_address: bool,
+    reuse_port: bool,
+}
+
+impl Default for ListenOptions {
+    fn default() -> Self {
+        ListenOptions {
+            backlog: DEFAULT_BACKLOG,
+            reuse_address: true,
+            reuse_port: false,
+        }
+    }
+}
+
+impl ListenOptions {
+    /// Defaults: backlog [`DEFAULT_BACKLOG`], `SO_REUSEADDR` on, `SO_REUSEPORT` off.
+    pub fn new() -> ListenOptions {
+        ListenOptions::default()
+    }
+
+    /// The listen backlog.
+    pub fn backlog(mut self, backlog: i32) -> ListenOptions {
+        self.backlog = backlog;
+        self
+    }
+
+    /// `SO_REUSEADDR`: rebind at once after a restart despite connections in `TIME_WAIT`.
+    pub fn reuse_address(mut self, on: bool) -> ListenOptions {
+        self.reuse_address = on;
+        self
+    }
+
+    /// `SO_REUSEPORT`: several sockets (one per worker) bound to the same address; the kernel
+    /// spreads incoming connections among them.
+    pub fn reuse_port(mut self, on: bool) -> ListenOptions {
+        self.reuse_port = on;
+        self
+    }
+
+    /// Binds a listener on the loop running on this thread.
+    pub fn bind(&self, addr: SocketAddr) -> io::Result<TcpListener> {
+        let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
+        socket.set_reuse_address(self.reuse_address)?;
+        if self.reuse_port {
+            socket.set_reuse_port(true)?;
+        }
+        socket.set_nonblocking(true)?;
+        socket.bind(&addr.into())?;
+        socket.listen(self.backlog)?;
+        TcpListener::from_std(socket.into())
+    }
+}
+
+/// A TCP listening socket.
+///
+/// ```
+/// use corio::net::{TcpListener, TcpStream};
+/// corio::block_on(async {
+///     let listener = TcpListener::bind("127.0.0.1:0".parse().unwrap()).unwrap();
+///     let addr = listener.local_addr().unwrap();
+///     let client = corio::spawn(async move {
+///         let mut stream = TcpStream::connect(addr).await.unwrap();
+///         stream.write_all(b"ping").await.unwrap();
+///     });
+///     let (mut stream, _) = listener.accept().await.unwrap();
+///     let mut buf = [0; 4];
+///     stream.read_exact(&mut buf).await.unwrap();
+///     assert_eq!(&buf, b"ping");
+///     client.await.unwrap();
+/// });
+/// ```
+#[derive(Debug)]
+pub struct TcpListener {
+    source: IoSource<mio::net::TcpListener>,
+}
+
+impl TcpListener {
+    /// Binds with the default [`ListenOptions`].
+    pub fn bind(addr: SocketAddr) -> io::Result<TcpListener> {
+        ListenOptions::new().bind(addr)
+    }
+
+    /// Wraps a std listener (made non-blocking here).
+    pub fn from_std(listener: std::net::TcpListener) -> io::Result<TcpListener> {
+        listener.set_nonblocking(true)?;
+        Ok(TcpListener {
+            source: IoSource::new(mio::net::TcpListener::from_std(listener))?,
+        })
+    }
+
+    /// Accepts a connection. Cancel-safe.
+    pub async fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
+        poll_fn(|cx| self.poll_accept(cx)).await
+    }
+
+    /// Polls for a connection.
+    pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(TcpStream, SocketAddr)>> {
+        match self
+            .source
+            .poll_io(cx, Direction::Read, |listener| listener.accept())
+        {
+            Poll::Ready(Ok((stream, addr))) => {
+                Poll::Ready(TcpStream::from_mio(stream).map(|stream| (stream, addr)))
+            }
+            Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+
+    /// The bound address.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.source.get_ref().local_addr()
+    }
+}
+
+impl AsRawFd for TcpListener {
+    fn as_raw_fd(&self) -> RawFd {
+        self.source.get_ref().as_raw_fd()
+    }
+}
+
+/// A TCP connection. Implements `futures_io::AsyncRead` and `AsyncWrite` as well as the
+/// inherent async methods.
+#[derive(Debug)]
+pub struct TcpStream {
+    source: IoSource<mio::net::TcpStream>,
+}
+
+impl TcpStream {
+    /// Connects to `addr` (no name resolution: see the HTTP client for that).
+    pub async fn connect(addr: SocketAddr) -> io::Result<TcpStream> {
+        let stream = TcpStream::from_mio(mio::net::TcpStream::connect(addr)?)?;
+        poll_fn(|cx| stream.source.poll_ready(cx, Direction::Write)).await;
+        if let Some(e) = stream.source.get_ref().take_error()? {
+            return Err(e);
+        }
+        // Still connecting (spurious readiness) or refused: peer_addr tells.
+        match stream.source.get_ref().peer_addr() {
+            Ok(_) => Ok(stream),
+            Err(e) if e.kind() == io::ErrorKind::NotConnected => Err(io::Error::new(
+                io::ErrorKind::ConnectionRefused,
+                "connection failed",
+            )),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Wraps a connected std stream (made non-blocking here).
+    pub fn from_std(stream: std::net::TcpStream) -> io::Result<TcpStream> {
+        stream.set_nonblocking(true)?;
+        TcpStream::from_mio(mio::net::TcpStream::from_std(stream))
+    }
+
+    fn from_mio(stream: mio::net::TcpStream) -> io::Result<TcpStream> {
+        Ok(TcpStream {
+            source: IoSource::new(stream)?,
+        })
+    }
+
+    /// Reads into `buf`; `Ok(0)` is end of stream. Cancel-safe.
+    pub async fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        poll_fn(|cx| self.poll_read_buf(cx, buf)).await
+    }
+
+    /// Reads exactly `buf.len()` bytes, or fails with `UnexpectedEof`. Not cancel-safe.
+    pub async fn read_exact(&mut self, mut buf: &mut [u8]) -> io::Result<()> {
+        while !buf.is_empty() {
+            match self.read(buf).await? {
+                0 => return Err(io::ErrorKind::UnexpectedEof.into()),
+                n => buf = &mut buf[n..],
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads until end of stream, appending to `out`. Returns the number of bytes read.
+    pub async fn read_to_end(&mut self, out: &mut Vec<u8>) -> io::Result<usize> {
+        let start = out.len();
+        let mut chunk = [0u8; 16 * 1024];
+        loop {
+            match self.read(&mut chunk).await? {
+                0 => return Ok(out.len() - start),
+                n => out.extend_from_slice(&chunk[..n]),
+            }
+        }
+    }
+
+    /// Writes some of `buf`, returning how much. Cancel-safe.
+    pub async fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        poll_fn(|cx| self.poll_write_buf(cx, buf)).await
+    }
+
+    /// Writes all of `buf`. Not cancel-safe.
+    pub async fn write_all(&mut self, mut buf: &[u8]) -> io::Result<()> {
+        while !buf.is_empty() {
+            match self.write(buf).await? {
+                0 => return Err(io::ErrorKind::WriteZero.into()),
+                n => buf = &buf[n..],
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes from several buffers with one `writev`. Cancel-safe.
+    pub async fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        poll_fn(|cx| {
+            self.source
+                .poll_io(cx, Direction::Write, |s| (&*s).write_vectored(bufs))
+        })
+        .await
+    }
+
+    /// Polls a read into `buf`.
+    pub fn poll_read_buf(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        self.source
+            .poll_io(cx, Direction::Read, |s| (&*s).read(buf))
+    }
+
+    /// Polls a write of `buf`.
+    pub fn poll_write_buf(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        self.source
+            .poll_io(cx, Direction::Write, |s| (&*s).write(buf))
+    }
+
+    /// Polls a vectored write.
+    pub fn poll_write_bufs(
+        &self,
+        cx: &mut Context<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        self.source
+            .poll_io(cx, Direction::Write, |s| (&*s).write_vectored(bufs))
+    }
+
+    /// Waits until the stream is readable (or at EOF, or in error). Cancel-safe.
+    pub async fn readable(&self) -> io::Result<()> {
+        poll_fn(|cx| self.source.poll_ready(cx, Direction::Read)).await;
+        Ok(())
+    }
+
+    /// Waits until the stream is writable. Cancel-safe.
+    pub async fn writable(&self) -> io::Result<()> {
+        poll_fn(|cx| self.source.poll_ready(cx, Direction::Write)).await;
+        Ok(())
+    }
+
+    /// Tries a read without waiting: `WouldBlock` if no data is buffered.
+    pub fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.source.try_io(Direction::Read, |s| (&*s).read(buf))
+    }
+
+    /// Tries a write without waiting: `WouldBlock` if the send buffer is full.
+    pub fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
+        self.source.try_io(Direction::Write, |s| (&*s).write(buf))
+    }
+
+    /// Polls a custom operation on the raw socket (for `sendfile`, `splice`...): `op` must
+    /// return `WouldBlock` when the socket is not ready. `writing` picks the readiness used.
+    pub fn poll_io<R>(
+        &self,
+        cx: &mut Context<'_>,
+        writing: bool,
+        op: impl FnMut(&mio::net::TcpStream) -> io::Result<R>,
+    ) -> Poll<io::Result<R>> {
+        let direction = if writing {
+            Direction::Write
+        } else {
+            Direction::Read
+        };
+        self.source.poll_io(cx, direction, op)
+    }
+
+    /// Shuts down the read, write or both halves.
+    pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
+        self.source.get_ref().shutdown(how)
+    }
+
+    /// Sets `TCP_NODELAY` (disable Nagle's algorithm).
+    pub fn set_nodelay(&self, on: bool) -> io::Result<()> {
+        self.source.get_ref().set_nodelay(on)
+    }
+
+    /// Whether `TCP_NODELAY` is set.
+    pub fn nodelay(&self) -> io::Result<bool> {
+        self.source.get_ref().nodelay()
+    }
+
+    /// Sets `SO_LINGER` (`Some(0)`: close with a reset).
+    pub fn set_linger(&self, linger: Option<std::time::Duration>) -> io::Result<()> {
+        socket2::SockRef::from(self.source.get_ref()).set_linger(linger)
+    }
+
+    /// The local address.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.source.get_ref().local_addr()
+    }
+
+    /// The peer's address.
+    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
+        self.source.get_ref().peer_addr()
+    }
+}
+
+impl AsRawFd for TcpStream {
+    fn as_raw_fd(&self) -> RawFd {
+        self.source.get_ref().as_raw_fd()
+    }
+}
+
+impl futures_io::AsyncRead for TcpStream {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        self.poll_read_buf(cx, buf)
+    }
+}
+
+impl futures_io::AsyncWrite for TcpStream {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        self.poll_write_buf(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        self.poll_write_bufs(cx, bufs)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_close(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(self.shutdown(Shutdown::Write))
+    }
+}

@@ -1,0 +1,109 @@
+//! The thread-safe part of a task: its scheduling state and its waker.
+//!
+//! A task's future lives in its loop's slab and never leaves that thread, so it need not be
+//! `Send`. What other threads can hold is the [`TaskHeader`]: an `Arc` with the task's slab key,
+//! its state bits and its loop's [`Shared`]. The header is the task's [`Waker`] (through
+//! [`std::task::Wake`]), which makes every waker `Send + Sync` whatever the future is.
+//!
+//! Waking sets `SCHEDULED`; only the wake that set it queues the task, so a task is queued at
+//! most once however often it is woken. The loop clears `SCHEDULED` just before polling, so a
+//! wake during the poll queues the task again. `COMPLETE` is final: later wakes do nothing.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::task::Wake;
+
+use crate::event_loop::{EventLoop, Ready, Remote, Shared};
+
+/// The task is on a ready queue (local or remote).
+pub(crate) const SCHEDULED: usize = 0b001;
+/// The task finished (output delivered, panicked or aborted).
+pub(crate) const COMPLETE: usize = 0b010;
+/// `JoinHandle::abort` was called: drop the future on the next step.
+pub(crate) const ABORTED: usize = 0b100;
+
+/// The `Send + Sync` handle of a task: its waker.
+pub(crate) struct TaskHeader {
+    /// The task's key in its loop's slab (set once, when inserted).
+    id: AtomicUsize,
+    state: AtomicUsize,
+    /// The loop that owns the task.
+    pub(crate) owner: Arc<Shared>,
+}
+
+impl TaskHeader {
+    /// A header for a task about to be queued for its first poll.
+    pub(crate) fn new(owner: Arc<Shared>) -> TaskHeader {
+        TaskHeader {
+            id: AtomicUsize::new(usize::MAX),
+            state: AtomicUsize::new(SCHEDULED),
+            owner,
+        }
+    }
+
+    pub(crate) fn id(&self) -> usize {
+        self.id.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn set_id(&self, id: usize) {
+        self.id.store(id, Ordering::Relaxed);
+    }
+
+    /// Clears `SCHEDULED` before a poll; returns the state as it was.
+    pub(crate) fn begin_step(&self) -> usize {
+        self.state.fetch_and(!SCHEDULED, Ordering::AcqRel)
+    }
+
+    /// Marks the task finished: wakes are ignored from now on.
+    pub(crate) fn complete(&self) {
+        self.state.fetch_or(COMPLETE | SCHEDULED, Ordering::AcqRel);
+    }
+
+    /// Whether the task finished.
+    pub(crate) fn is_complete(&self) -> bool {
+        self.state.load(Ordering::Acquire) & COMPLETE != 0
+    }
+
+    /// Requests the task's cancellation and schedules it so that its loop drops the future.
+    pub(crate) fn abort(self: &Arc<Self>) {
+        let previous = self.state.fetch_or(ABORTED, Ordering::AcqRel);
+        if previous & COMPLETE == 0 {
+            self.schedule();
+        }
+    }
+
+    /// Queues the task on its loop unless it is already queued or finished.
+    pub(crate) fn schedule(self: &Arc<Self>) {
+        let previous = self.state.fetch_or(SCHEDULED, Ordering::AcqRel);
+        if previous & (SCHEDULED | COMPLETE) == 0 {
+            self.clone().enqueue();
+        }
+    }
+
+    /// Pushes the task on its loop's ready queue: directly when called on that loop's thread,
+    /// through the remote queue otherwise.
+    pub(crate) fn enqueue(self: Arc<Self>) {
+        EventLoop::with_current(|current| match current {
+            Some(lp) if lp.owns(&self.owner) => {
+                lp.inner.ready.borrow_mut().push_back(Ready::Task(self));
+            }
+            _ => {
+                let owner = self.owner.clone();
+                owner.push(Remote::Task(self));
+            }
+        });
+    }
+}
+
+impl Wake for TaskHeader {
+    fn wake(self: Arc<Self>) {
+        let previous = self.state.fetch_or(SCHEDULED, Ordering::AcqRel);
+        if previous & (SCHEDULED | COMPLETE) == 0 {
+            self.enqueue();
+        }
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.schedule();
+    }
+}

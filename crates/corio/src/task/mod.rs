@@ -1,0 +1,304 @@
+//! Layer 3: futures and tasks on the callback layer (the seed's third and fourth stages).
+//!
+//! In the seed, a `Task` drives a generator: `Task.step` resumes it, takes the `Future` it
+//! yielded, and appends `self.step` to that future's callbacks. Here the generator is a Rust
+//! `async` block, "the future it yielded" is whatever returned `Poll::Pending`, and appending
+//! `step` is done by the [`Waker`] the task passes down: waking a task schedules its next step
+//! on its loop's ready queue, the same queue that runs `call_soon` callbacks.
+//!
+//! A task is stored in two parts:
+//!
+//! - in its loop's slab ([`TaskSlab`]), loop-local: the boxed future (which need not be `Send`)
+//!   and the waker to poll it with;
+//! - in a [`TaskHeader`] (`Arc`, `Send + Sync`): the state bits and the slab key. The header is
+//!   the waker, so a task can be woken from any thread.
+//!
+//! Cancellation: [`JoinHandle::abort`] drops the future on the task's loop before its next
+//! step, that is at the await point where it is suspended. A panic inside a task is caught; the
+//! task ends and its handle returns [`JoinError`] with the payload; the loop goes on.
+
+mod blocking;
+mod header;
+mod join;
+
+use std::future::Future;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll, Wake, Waker};
+
+use slab::Slab;
+
+use crate::event_loop::{EventLoop, Ready, Remote, Shared};
+pub use blocking::spawn_blocking;
+pub(crate) use header::TaskHeader;
+use header::ABORTED;
+use join::{Fail, JoinState};
+pub use join::{JoinError, JoinHandle};
+
+type BoxFuture = Pin<Box<dyn Future<Output = ()>>>;
+
+/// The loop-local half of a task.
+struct TaskSlot {
+    header: Arc<TaskHeader>,
+    /// The waker the future is polled with (a `Waker` built on `header`, made once).
+    waker: Waker,
+    /// `None` while the task is being polled (it is moved out, so no borrow is held).
+    future: Option<BoxFuture>,
+    /// Where to report a panic or a cancellation.
+    join: Arc<dyn Fail>,
+}
+
+/// The tasks of one loop.
+pub(crate) struct TaskSlab {
+    slots: Slab<TaskSlot>,
+}
+
+impl TaskSlab {
+    pub(crate) fn new() -> TaskSlab {
+        TaskSlab { slots: Slab::new() }
+    }
+
+    /// Removes every task; the caller drops them once no borrow is held.
+    pub(crate) fn drain(&mut self) -> Vec<(Option<BoxFuture>, Arc<TaskHeader>, Arc<dyn Fail>)> {
+        self.slots
+            .drain()
+            .map(|slot| (slot.future, slot.header, slot.join))
+            .collect()
+    }
+}
+
+/// Spawns a task on the loop running on this thread.
+///
+/// The future must be `Send` (so that it could be moved; see [`spawn_local`] for the rest);
+/// it runs on the current loop and never moves. Tasks start on the loop's next iteration.
+///
+/// # Panics
+///
+/// If no corio loop is running on this thread.
+pub fn spawn<F>(future: F) -> JoinHandle<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    spawn_local(future)
+}
+
+/// Spawns a task that need not be `Send` on the loop running on this thread.
+///
+/// ```
+/// use std::rc::Rc;
+/// corio::block_on(async {
+///     let shared = Rc::new(5); // not Send
+///     let handle = corio::spawn_local(async move { *shared * 2 });
+///     assert_eq!(handle.await.unwrap(), 10);
+/// });
+/// ```
+///
+/// # Panics
+///
+/// If no corio loop is running on this thread.
+pub fn spawn_local<F>(future: F) -> JoinHandle<F::Output>
+where
+    F: Future + 'static,
+    F::Output: 'static,
+{
+    EventLoop::with_current(|current| {
+        let lp = current.expect("corio::spawn called outside a corio event loop");
+        spawn_on(lp, future)
+    })
+}
+
+/// Runs `future` to completion on a new event loop on this thread, then drops the tasks it
+/// left behind. The future need not be `Send` nor `'static`.
+///
+/// ```
+/// let n = corio::block_on(async { 1 + 1 });
+/// assert_eq!(n, 2);
+/// ```
+///
+/// # Panics
+///
+/// If called inside a running loop, or if the selector cannot be created.
+pub fn block_on<F: Future>(future: F) -> F::Output {
+    let lp = EventLoop::new().expect("corio::block_on: cannot create the selector");
+    let output = lp.run_until_complete(future);
+    lp.close();
+    output
+}
+
+/// Yields to the loop: the task is re-queued behind everything already ready.
+pub async fn yield_now() {
+    let mut yielded = false;
+    std::future::poll_fn(move |cx| {
+        if yielded {
+            return Poll::Ready(());
+        }
+        yielded = true;
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    })
+    .await
+}
+
+/// Spawns on `lp` (the caller is on `lp`'s thread).
+pub(crate) fn spawn_on<F>(lp: &EventLoop, future: F) -> JoinHandle<F::Output>
+where
+    F: Future + 'static,
+    F::Output: 'static,
+{
+    let state = Arc::new(JoinState::new());
+    let header = Arc::new(TaskHeader::new(lp.inner.shared.clone()));
+    insert(
+        lp,
+        header.clone(),
+        wrap(future, state.clone()),
+        state.clone(),
+    );
+    lp.inner
+        .ready
+        .borrow_mut()
+        .push_back(Ready::Task(header.clone()));
+    JoinHandle { header, state }
+}
+
+/// Spawns a `Send` future on the loop behind `shared`, from any thread.
+pub(crate) fn spawn_remote<F>(shared: &Arc<Shared>, future: F) -> JoinHandle<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    let state = Arc::new(JoinState::new());
+    let header = Arc::new(TaskHeader::new(shared.clone()));
+    let (task_header, task_state) = (header.clone(), state.clone());
+    shared.push(Remote::Callback(Box::new(move || {
+        EventLoop::with_current(|current| {
+            let lp = current.expect("remote spawn runs on its loop");
+            insert(
+                lp,
+                task_header.clone(),
+                wrap(future, task_state.clone()),
+                task_state,
+            );
+            task_header.begin_step();
+            task_header.schedule();
+        })
+    })));
+    JoinHandle { header, state }
+}
+
+fn wrap<F>(future: F, state: Arc<JoinState<F::Output>>) -> BoxFuture
+where
+    F: Future + 'static,
+    F::Output: 'static,
+{
+    Box::pin(async move {
+        let output = future.await;
+        state.complete(Ok(output));
+    })
+}
+
+fn insert(lp: &EventLoop, header: Arc<TaskHeader>, future: BoxFuture, join: Arc<dyn Fail>) {
+    let waker = Waker::from(header.clone());
+    let id = lp.inner.tasks.borrow_mut().slots.insert(TaskSlot {
+        header: header.clone(),
+        waker,
+        future: Some(future),
+        join,
+    });
+    header.set_id(id);
+}
+
+/// One step of a task (the seed's `Task.step`): poll its future once.
+pub(crate) fn run(lp: &EventLoop, header: Arc<TaskHeader>) {
+    let state = header.begin_step();
+    let id = header.id();
+    let (mut future, waker) = {
+        let mut tasks = lp.inner.tasks.borrow_mut();
+        let Some(slot) = tasks.slots.get_mut(id) else {
+            return;
+        };
+        if !Arc::ptr_eq(&slot.header, &header) {
+            return;
+        }
+        if state & ABORTED != 0 {
+            let slot = tasks.slots.remove(id);
+            drop(tasks);
+            header.complete();
+            drop(slot.future);
+            slot.join.fail(JoinError::cancelled());
+            return;
+        }
+        let Some(future) = slot.future.take() else {
+            return;
+        };
+        (
+            future,
+            std::mem::replace(&mut slot.waker, Waker::noop().clone()),
+        )
+    };
+    let mut cx = Context::from_waker(&waker);
+    let result = catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(&mut cx)));
+    let mut tasks = lp.inner.tasks.borrow_mut();
+    match result {
+        Ok(Poll::Pending) => {
+            let slot = &mut tasks.slots[id];
+            slot.future = Some(future);
+            slot.waker = waker;
+        }
+        Ok(Poll::Ready(())) => {
+            tasks.slots.remove(id);
+            drop(tasks);
+            header.complete();
+        }
+        Err(payload) => {
+            let slot = tasks.slots.remove(id);
+            drop(tasks);
+            header.complete();
+            drop(future);
+            slot.join.fail(JoinError::panic(payload));
+        }
+    }
+}
+
+/// The waker of the future given to `run_until_complete`, which is polled by the loop itself
+/// rather than stored as a task.
+pub(crate) struct MainWaker {
+    woken: AtomicBool,
+    owner: Arc<Shared>,
+}
+
+impl MainWaker {
+    pub(crate) fn new(owner: Arc<Shared>) -> MainWaker {
+        MainWaker {
+            woken: AtomicBool::new(true),
+            owner,
+        }
+    }
+
+    /// Whether the future was woken since the last call; clears the flag.
+    pub(crate) fn take_woken(&self) -> bool {
+        self.woken.swap(false, Ordering::AcqRel)
+    }
+
+    /// Whether the future was woken.
+    pub(crate) fn is_woken(&self) -> bool {
+        self.woken.load(Ordering::Acquire)
+    }
+}
+
+impl Wake for MainWaker {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        if !self.woken.swap(true, Ordering::AcqRel) {
+            let on_owner = EventLoop::with_current(|lp| lp.is_some_and(|lp| lp.owns(&self.owner)));
+            if !on_owner {
+                self.owner.notify();
+            }
+        }
+    }
+}
