@@ -696,9 +696,7 @@ mod tests {
     fn open_verified_checks_identity() {
         let (_t, root) = fixture("open");
         let safe = SafePath::parse("/a.txt", false).unwrap();
-        let Target::File { path, meta } = resolve(&root, &safe, Default::default())
-            .unwrap()
-            .target
+        let Target::File { path, meta } = resolve(&root, &safe, Default::default()).unwrap().target
         else {
             panic!("not a file");
         };
