@@ -265,7 +265,8 @@ mod tests {
         let weak = format!("W/{tag}");
         let (older, same, newer) = (date(999_999_999), date(1_000_000_000), date(1_000_000_001));
         use Precondition::*;
-        let cases: Vec<(Method, Vec<(HeaderName, String)>, Precondition)> = vec![
+        type Row = (Method, Vec<(HeaderName, String)>, Precondition);
+        let cases: Vec<Row> = vec![
             (Method::GET, vec![], Proceed),
             // If-None-Match
             (Method::GET, vec![(IF_NONE_MATCH, tag.clone())], NotModified),

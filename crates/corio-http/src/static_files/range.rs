@@ -255,7 +255,8 @@ mod tests {
         let other_date = httpdate::fmt_http_date(mtime + Duration::from_secs(1));
         let weak = format!("W/{}", v.etag);
         use RangeOutcome::{Full, Unsatisfiable};
-        let cases: Vec<(Method, Vec<(&str, &str)>, RangeOutcome)> = vec![
+        type Row<'a> = (Method, Vec<(&'static str, &'a str)>, RangeOutcome);
+        let cases: Vec<Row> = vec![
             (Method::GET, vec![], Full),
             (Method::GET, vec![("range", "bytes=0-9")], r(0, 9)),
             (Method::HEAD, vec![("range", "bytes=0-9")], Full),
