@@ -25,7 +25,7 @@ use http::header::{
 use http::Method;
 use httpdate::HttpDate;
 
-use super::path::FileMeta;
+use super::resolve::FileMeta;
 
 /// The validators of one representation.
 #[derive(Debug, Clone, PartialEq, Eq)]

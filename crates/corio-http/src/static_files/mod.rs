@@ -7,7 +7,7 @@
 //!
 //! 1. **Resolve** ([`lookup`], filesystem I/O): [`path::SafePath::parse`]
 //!    checks the raw path lexically (no `..`, no encoded `/` or `\`, no NUL,
-//!    no dotfiles by default), then [`path::resolve`] canonicalizes it under
+//!    no dotfiles by default), then [`resolve::resolve`] canonicalizes it under
 //!    the canonical root and refuses anything outside (symlinks included).
 //! 2. **Plan** ([`plan`], pure): given the method, headers and the lookup,
 //!    decide the whole response:
@@ -23,7 +23,7 @@
 //!    * **range** ([`range::evaluate_range`]): 206, 416 or the full 200;
 //!    * [`Plan::File`] with every header set, including `Content-Length`.
 //! 3. **Body** (driver): for [`Plan::File`] open the file with
-//!    [`path::open_verified`]; if [`BodyStrategy::Memory`] (at most
+//!    [`resolve::open_verified`]; if [`BodyStrategy::Memory`] (at most
 //!    [`SMALL_FILE_MAX`] bytes) read the range into memory and write it with
 //!    the headers, else use `sendfile` from the range start. For
 //!    [`Plan::Listing`] call [`listing::read_entries`] and
@@ -47,7 +47,7 @@
 //! let dir = std::env::temp_dir().join(format!("corio-static-doc-{}", std::process::id()));
 //! std::fs::create_dir_all(&dir).unwrap();
 //! std::fs::write(dir.join("hello.txt"), "hello, world").unwrap();
-//! let root = corio_http::static_files::path::canonical_root(&dir).unwrap();
+//! let root = corio_http::static_files::resolve::canonical_root(&dir).unwrap();
 //!
 //! let mut headers = HeaderMap::new();
 //! headers.insert("range", "bytes=0-4".parse().unwrap());
@@ -72,6 +72,7 @@ pub mod listing;
 pub mod mime;
 pub mod path;
 pub mod range;
+pub mod resolve;
 
 use std::path::{Path, PathBuf};
 
@@ -82,8 +83,9 @@ use http::header::{
 use http::{Method, StatusCode};
 
 use conditional::{Precondition, Validators};
-use path::{FileMeta, PathError, ResolveError, ResolveOptions, Resolved, SafePath, Target};
+use path::{PathError, SafePath};
 use range::{ByteRange, RangeOutcome};
+use resolve::{FileMeta, ResolveError, ResolveOptions, Resolved, Target};
 
 /// Largest body read into memory; bigger ones go through `sendfile`, which
 /// avoids copying through user space once that copy costs more than the
@@ -178,7 +180,7 @@ pub enum Plan {
     },
     /// 200 or 206 with a file body.
     File {
-        /// Canonical path to open (with [`path::open_verified`]).
+        /// Canonical path to open (with [`resolve::open_verified`]).
         path: PathBuf,
         /// Metadata seen when resolving; check against the opened file.
         meta: FileMeta,
@@ -252,7 +254,7 @@ pub fn lookup(root: &Path, req_path: &str, opts: ResolveOptions) -> Lookup {
         Ok(s) => s,
         Err(e) => return Lookup::BadPath(e),
     };
-    match path::resolve(root, &safe, opts) {
+    match resolve::resolve(root, &safe, opts) {
         Ok(r) => Lookup::Found(safe, r),
         Err(e) => Lookup::Failed(e),
     }

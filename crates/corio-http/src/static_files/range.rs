@@ -183,7 +183,7 @@ pub fn evaluate_range(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::static_files::path::FileMeta;
+    use crate::static_files::resolve::FileMeta;
     use http::HeaderValue;
     use std::time::{Duration, UNIX_EPOCH};
 
