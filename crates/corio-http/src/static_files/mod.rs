@@ -1,0 +1,575 @@
+//! Static-file service logic, sans-I/O where possible: backs
+//! `corio serve [DIR]`.
+//!
+//! # How the pieces fit
+//!
+//! For each request the async driver does:
+//!
+//! 1. **Resolve** ([`lookup`], filesystem I/O): [`path::SafePath::parse`]
+//!    checks the raw path lexically (no `..`, no encoded `/` or `\`, no NUL,
+//!    no dotfiles by default), then [`resolve::resolve`] canonicalizes it under
+//!    the canonical root and refuses anything outside (symlinks included).
+//! 2. **Plan** ([`plan`], pure): given the method, headers and the lookup,
+//!    decide the whole response:
+//!    * a path or lookup error → [`Plan::Error`] (400/403/404/414/500);
+//!    * a method other than GET/HEAD → [`Plan::MethodNotAllowed`] (405 with
+//!      `Allow: GET, HEAD`);
+//!    * a directory without trailing `/` → [`Plan::Redirect`] (301 to the
+//!      normalized, percent-encoded path plus `/`, query string kept);
+//!    * a directory → its `index.html`, else [`Plan::Listing`] (or 403 when
+//!      listings are off);
+//!    * **conditional** ([`conditional::evaluate`]): 304
+//!      [`Plan::NotModified`] or 412;
+//!    * **range** ([`range::evaluate_range`]): 206, 416 or the full 200;
+//!    * [`Plan::File`] with every header set, including `Content-Length`.
+//! 3. **Body** (driver): for [`Plan::File`] open the file with
+//!    [`resolve::open_verified`]; if [`BodyStrategy::Memory`] (at most
+//!    [`SMALL_FILE_MAX`] bytes) read the range into memory and write it with
+//!    the headers, else use `sendfile` from the range start. For
+//!    [`Plan::Listing`] call [`listing::read_entries`] and
+//!    [`listing::render`]. No body for HEAD (`send_body == false`).
+//!
+//! # Invariants
+//!
+//! * [`plan`] does no I/O, so every branch is unit-tested with synthetic
+//!   metadata.
+//! * Every header value [`plan`] emits is valid; every response that can be
+//!   sniffed carries `X-Content-Type-Options: nosniff`.
+//! * `Content-Length` of a [`Plan::File`] equals the number of body bytes
+//!   for GET (the range length, or the file length).
+//!
+//! # Example
+//!
+//! ```
+//! use corio_http::static_files::{serve, Options, Plan, Request};
+//! use http::{HeaderMap, Method, StatusCode};
+//!
+//! let dir = std::env::temp_dir().join(format!("corio-static-doc-{}", std::process::id()));
+//! std::fs::create_dir_all(&dir).unwrap();
+//! std::fs::write(dir.join("hello.txt"), "hello, world").unwrap();
+//! let root = corio_http::static_files::resolve::canonical_root(&dir).unwrap();
+//!
+//! let mut headers = HeaderMap::new();
+//! headers.insert("range", "bytes=0-4".parse().unwrap());
+//! let req = Request::new(&Method::GET, "/hello.txt", &headers);
+//! match serve(&root, &req, &Options::default()) {
+//!     Plan::File { status, headers, range, .. } => {
+//!         assert_eq!(status, StatusCode::PARTIAL_CONTENT);
+//!         assert_eq!(headers["content-range"], "bytes 0-4/12");
+//!         assert_eq!(headers["content-type"], "text/plain; charset=utf-8");
+//!         assert_eq!(range.map(|r| r.len()), Some(5));
+//!     }
+//!     other => panic!("unexpected {other:?}"),
+//! }
+//!
+//! let req = Request::new(&Method::GET, "/../etc/passwd", &headers);
+//! assert_eq!(serve(&root, &req, &Options::default()).status(), StatusCode::NOT_FOUND);
+//! std::fs::remove_dir_all(&dir).unwrap();
+//! ```
+
+pub mod conditional;
+pub mod listing;
+pub mod mime;
+pub mod path;
+pub mod range;
+pub mod resolve;
+
+use std::path::{Path, PathBuf};
+
+use http::header::{
+    HeaderMap, HeaderValue, ACCEPT_RANGES, ALLOW, CACHE_CONTROL, CONTENT_LENGTH, CONTENT_RANGE,
+    CONTENT_TYPE, LOCATION, X_CONTENT_TYPE_OPTIONS,
+};
+use http::{Method, StatusCode};
+
+use conditional::{Precondition, Validators};
+use path::{PathError, SafePath};
+use range::{ByteRange, RangeOutcome};
+use resolve::{FileMeta, ResolveError, ResolveOptions, Resolved, Target};
+
+/// Largest body read into memory; bigger ones go through `sendfile`, which
+/// avoids copying through user space once that copy costs more than the
+/// extra syscall bookkeeping (nginx's default output buffer is 32–64 KiB).
+pub const SMALL_FILE_MAX: u64 = 64 * 1024;
+
+/// Value of `Allow` on a 405: the only methods a static file supports.
+pub const ALLOWED_METHODS: &str = "GET, HEAD";
+
+/// The request parts the planner needs.
+#[derive(Debug, Clone, Copy)]
+pub struct Request<'a> {
+    /// Request method.
+    pub method: &'a Method,
+    /// Raw path after the mount prefix, without query string (`/a%20b`).
+    pub path: &'a str,
+    /// Raw query string without `?`, kept on redirects.
+    pub query: Option<&'a str>,
+    /// Mount prefix as it appears in URLs (`""` or `/static`), prepended to
+    /// redirect locations and listing titles.
+    pub mount_prefix: &'a str,
+    /// Request headers.
+    pub headers: &'a HeaderMap,
+}
+
+impl<'a> Request<'a> {
+    /// A request mounted at `/` with no query string.
+    pub fn new(method: &'a Method, path: &'a str, headers: &'a HeaderMap) -> Request<'a> {
+        Request {
+            method,
+            path,
+            query: None,
+            mount_prefix: "",
+            headers,
+        }
+    }
+}
+
+/// Service configuration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Options {
+    /// Symlink and dotfile policy.
+    pub resolve: ResolveOptions,
+    /// Generate listings for directories without `index.html` (default
+    /// `true`, like `python -m http.server`); when off they get 403.
+    pub listing: bool,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            resolve: ResolveOptions::default(),
+            listing: true,
+        }
+    }
+}
+
+/// How the driver should send a file body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyStrategy {
+    /// Read the bytes into memory (at most [`SMALL_FILE_MAX`]).
+    Memory,
+    /// Use `sendfile` from the file descriptor.
+    Sendfile,
+}
+
+/// The outcome of [`lookup`]: input to [`plan`].
+#[derive(Debug)]
+pub enum Lookup {
+    /// The request path was refused lexically.
+    BadPath(PathError),
+    /// The filesystem step refused or failed.
+    Failed(ResolveError),
+    /// The path resolved.
+    Found(SafePath, Resolved),
+}
+
+/// The response to send, fully decided.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Plan {
+    /// 301 to `location` (already in `headers`).
+    Redirect {
+        /// The `Location` value.
+        location: String,
+        /// Headers including `Location`.
+        headers: HeaderMap,
+    },
+    /// 304 with validators.
+    NotModified {
+        /// `ETag`, `Last-Modified`.
+        headers: HeaderMap,
+    },
+    /// 200 or 206 with a file body.
+    File {
+        /// Canonical path to open (with [`resolve::open_verified`]).
+        path: PathBuf,
+        /// Metadata seen when resolving; check against the opened file.
+        meta: FileMeta,
+        /// The part to send; `None` means the whole file.
+        range: Option<ByteRange>,
+        /// 200 or 206.
+        status: StatusCode,
+        /// All response headers, `Content-Length` included.
+        headers: HeaderMap,
+        /// Memory or sendfile.
+        body: BodyStrategy,
+        /// `false` for HEAD.
+        send_body: bool,
+    },
+    /// 200 with a generated directory listing.
+    Listing {
+        /// Canonical directory to read with [`listing::read_entries`].
+        dir: PathBuf,
+        /// Decoded display path for [`listing::render`].
+        display_path: String,
+        /// Whether it is the root (no parent link).
+        is_root: bool,
+        /// Pass to [`listing::read_entries`].
+        allow_hidden: bool,
+        /// Headers without `Content-Length` (known after rendering).
+        headers: HeaderMap,
+        /// `false` for HEAD.
+        send_body: bool,
+    },
+    /// An error status with a short plain-text reason as body.
+    Error {
+        /// The status.
+        status: StatusCode,
+        /// Short reason, safe to send (never echoes the request).
+        reason: &'static str,
+        /// Extra headers (`Content-Range` on 416).
+        headers: HeaderMap,
+    },
+    /// 405; `headers` carries `Allow: GET, HEAD`.
+    MethodNotAllowed {
+        /// `Allow`.
+        headers: HeaderMap,
+    },
+}
+
+impl Plan {
+    /// The status line code of this plan.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Plan::Redirect { .. } => StatusCode::MOVED_PERMANENTLY,
+            Plan::NotModified { .. } => StatusCode::NOT_MODIFIED,
+            Plan::File { status, .. } | Plan::Error { status, .. } => *status,
+            Plan::Listing { .. } => StatusCode::OK,
+            Plan::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+        }
+    }
+
+    fn error(status: StatusCode, reason: &'static str) -> Plan {
+        Plan::Error {
+            status,
+            reason,
+            headers: HeaderMap::new(),
+        }
+    }
+}
+
+/// Filesystem step: parses `req_path` and resolves it under the canonical
+/// `root`.
+pub fn lookup(root: &Path, req_path: &str, opts: ResolveOptions) -> Lookup {
+    let safe = match SafePath::parse(req_path, opts.allow_hidden) {
+        Ok(s) => s,
+        Err(e) => return Lookup::BadPath(e),
+    };
+    match resolve::resolve(root, &safe, opts) {
+        Ok(r) => Lookup::Found(safe, r),
+        Err(e) => Lookup::Failed(e),
+    }
+}
+
+/// [`lookup`] then [`plan`]: the whole decision for one request.
+pub fn serve(root: &Path, req: &Request<'_>, opts: &Options) -> Plan {
+    plan(req, lookup(root, req.path, opts.resolve), opts)
+}
+
+/// Pure step: decides the response from the request and the lookup.
+pub fn plan(req: &Request<'_>, lookup: Lookup, opts: &Options) -> Plan {
+    let (safe, resolved) = match lookup {
+        Lookup::BadPath(e) => return Plan::error(e.status(), e.reason()),
+        Lookup::Failed(e) => {
+            let reason = match e {
+                ResolveError::NotFound => "not found",
+                ResolveError::Forbidden => "forbidden",
+                ResolveError::Io(_) => "internal error",
+            };
+            return Plan::error(e.status(), reason);
+        }
+        Lookup::Found(s, r) => (s, r),
+    };
+    if req.method != Method::GET && req.method != Method::HEAD {
+        let mut headers = HeaderMap::new();
+        headers.insert(ALLOW, HeaderValue::from_static(ALLOWED_METHODS));
+        return Plan::MethodNotAllowed { headers };
+    }
+    let send_body = req.method == Method::GET;
+    if resolved.needs_slash_redirect {
+        return redirect(req, &safe);
+    }
+    match resolved.target {
+        Target::File { path, meta } => plan_file(req, path, meta),
+        Target::Directory {
+            index: Some((path, meta)),
+            ..
+        } => plan_file(req, path, meta),
+        Target::Directory { path, index: None } => {
+            if !opts.listing {
+                return Plan::error(StatusCode::FORBIDDEN, "directory listing disabled");
+            }
+            let mut headers = HeaderMap::new();
+            headers.insert(CONTENT_TYPE, HeaderValue::from_static(mime::HTML_UTF8));
+            headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+            headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+            Plan::Listing {
+                dir: path,
+                display_path: format!("{}{}", req.mount_prefix, safe.to_display_path()),
+                is_root: safe.is_root(),
+                allow_hidden: opts.resolve.allow_hidden,
+                headers,
+                send_body,
+            }
+        }
+    }
+}
+
+/// 301 from `/dir` to `/dir/`, query string preserved.
+fn redirect(req: &Request<'_>, safe: &SafePath) -> Plan {
+    let mut location = format!("{}{}", req.mount_prefix, safe.to_url_path(true));
+    if let Some(q) = req.query {
+        location.push('?');
+        location.push_str(q);
+    }
+    match HeaderValue::from_str(&location) {
+        Ok(v) => {
+            let mut headers = HeaderMap::new();
+            headers.insert(LOCATION, v);
+            Plan::Redirect { location, headers }
+        }
+        Err(_) => Plan::error(StatusCode::BAD_REQUEST, "invalid query string"),
+    }
+}
+
+/// Conditional and range handling for one regular file.
+fn plan_file(req: &Request<'_>, path: PathBuf, meta: FileMeta) -> Plan {
+    let validators = Validators::from_meta(&meta);
+    let mut headers = HeaderMap::new();
+    validators.write_headers(&mut headers);
+    match conditional::evaluate(req.method, req.headers, &validators) {
+        Precondition::Proceed => {}
+        Precondition::NotModified => return Plan::NotModified { headers },
+        Precondition::Failed => {
+            return Plan::error(StatusCode::PRECONDITION_FAILED, "precondition failed")
+        }
+    }
+    let (status, range) =
+        match range::evaluate_range(req.method, req.headers, meta.len, &validators) {
+            RangeOutcome::Full => (StatusCode::OK, None),
+            RangeOutcome::Partial(r) => (StatusCode::PARTIAL_CONTENT, Some(r)),
+            RangeOutcome::Unsatisfiable => {
+                let mut headers = HeaderMap::new();
+                if let Ok(v) = HeaderValue::from_str(&range::unsatisfied_content_range(meta.len)) {
+                    headers.insert(CONTENT_RANGE, v);
+                }
+                return Plan::Error {
+                    status: StatusCode::RANGE_NOT_SATISFIABLE,
+                    reason: "range not satisfiable",
+                    headers,
+                };
+            }
+        };
+    let body_len = range.map_or(meta.len, |r| r.len());
+    headers.insert(CONTENT_TYPE, mime::content_type(&path));
+    headers.insert(CONTENT_LENGTH, HeaderValue::from(body_len));
+    headers.insert(ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    if let Some(r) = range {
+        if let Ok(v) = HeaderValue::from_str(&r.content_range(meta.len)) {
+            headers.insert(CONTENT_RANGE, v);
+        }
+    }
+    Plan::File {
+        path,
+        meta,
+        range,
+        status,
+        headers,
+        body: if body_len <= SMALL_FILE_MAX {
+            BodyStrategy::Memory
+        } else {
+            BodyStrategy::Sendfile
+        },
+        send_body: req.method == Method::GET,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::{Duration, UNIX_EPOCH};
+
+    fn meta(len: u64) -> FileMeta {
+        FileMeta {
+            len,
+            modified: Some(UNIX_EPOCH + Duration::from_secs(1_000_000_000)),
+            ino: 9,
+            dev: 1,
+        }
+    }
+
+    fn file(path: &str, len: u64) -> Lookup {
+        Lookup::Found(
+            SafePath::parse(path, false).unwrap(),
+            Resolved {
+                target: Target::File {
+                    path: PathBuf::from("/srv").join(path.trim_start_matches('/')),
+                    meta: meta(len),
+                },
+                needs_slash_redirect: false,
+            },
+        )
+    }
+
+    fn dir(path: &str, index: bool) -> Lookup {
+        let safe = SafePath::parse(path, false).unwrap();
+        let fs_path = PathBuf::from("/srv").join(safe.to_relative_path());
+        let index = index.then(|| (fs_path.join("index.html"), meta(20)));
+        Lookup::Found(
+            safe.clone(),
+            Resolved {
+                target: Target::Directory {
+                    path: fs_path,
+                    index,
+                },
+                needs_slash_redirect: !safe.has_trailing_slash(),
+            },
+        )
+    }
+
+    /// Summary of a plan: status plus the headers a test row checks.
+    fn summary(p: &Plan, keys: &[&str]) -> String {
+        let headers = match p {
+            Plan::Redirect { headers, .. }
+            | Plan::NotModified { headers }
+            | Plan::File { headers, .. }
+            | Plan::Listing { headers, .. }
+            | Plan::Error { headers, .. }
+            | Plan::MethodNotAllowed { headers } => headers,
+        };
+        let mut out = p.status().as_u16().to_string();
+        for k in keys {
+            if let Some(v) = headers.get(*k) {
+                out.push_str(&format!(" {k}={}", v.to_str().unwrap()));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn plan_table() {
+        let etag = Validators::from_meta(&meta(100)).etag;
+        let keys = [
+            "location",
+            "allow",
+            "content-length",
+            "content-range",
+            "content-type",
+        ];
+        type Row<'a> = (
+            Method,
+            &'a str,
+            Option<&'a str>,
+            Vec<(&'a str, &'a str)>,
+            Lookup,
+            &'a str,
+        );
+        let rows: Vec<Row> = vec![
+            (Method::GET, "/a.txt", None, vec![], file("/a.txt", 100),
+             "200 content-length=100 content-type=text/plain; charset=utf-8"),
+            (Method::HEAD, "/a.txt", None, vec![], file("/a.txt", 100),
+             "200 content-length=100 content-type=text/plain; charset=utf-8"),
+            (Method::POST, "/a.txt", None, vec![], file("/a.txt", 100), "405 allow=GET, HEAD"),
+            (Method::DELETE, "/d/", None, vec![], dir("/d/", false), "405 allow=GET, HEAD"),
+            (Method::POST, "/..", None, vec![], Lookup::BadPath(PathError::NotFound("dot segment")), "404"),
+            (Method::GET, "/%00", None, vec![], Lookup::BadPath(PathError::BadRequest("NUL in path")), "400"),
+            (Method::GET, "/x", None, vec![], Lookup::Failed(ResolveError::NotFound), "404"),
+            (Method::GET, "/x", None, vec![], Lookup::Failed(ResolveError::Forbidden), "403"),
+            (Method::GET, "/a.txt", None, vec![("if-none-match", &etag)], file("/a.txt", 100), "304"),
+            (Method::GET, "/a.txt", None, vec![("if-match", "\"nope\"")], file("/a.txt", 100), "412"),
+            (Method::GET, "/a.txt", None, vec![("range", "bytes=10-19")], file("/a.txt", 100),
+             "206 content-length=10 content-range=bytes 10-19/100 content-type=text/plain; charset=utf-8"),
+            (Method::HEAD, "/a.txt", None, vec![("range", "bytes=10-19")], file("/a.txt", 100),
+             "200 content-length=100 content-type=text/plain; charset=utf-8"),
+            (Method::GET, "/a.txt", None, vec![("range", "bytes=100-")], file("/a.txt", 100),
+             "416 content-range=bytes */100"),
+            (Method::GET, "/a.txt", None, vec![("range", "bytes=0-1,3-4")], file("/a.txt", 100),
+             "200 content-length=100 content-type=text/plain; charset=utf-8"),
+            (Method::GET, "/a.txt", None, vec![("range", "bytes=-5"), ("if-range", &etag)], file("/a.txt", 100),
+             "206 content-length=5 content-range=bytes 95-99/100 content-type=text/plain; charset=utf-8"),
+            (Method::GET, "/a.txt", None, vec![("range", "bytes=-5"), ("if-range", "\"old\"")], file("/a.txt", 100),
+             "200 content-length=100 content-type=text/plain; charset=utf-8"),
+            (Method::GET, "/d", Some("x=1&y=%20"), vec![], dir("/d", false), "301 location=/d/?x=1&y=%20"),
+            (Method::HEAD, "/my dir", None, vec![], dir("/my%20dir", true), "301 location=/my%20dir/"),
+            (Method::GET, "//evil.example", None, vec![], dir("//evil.example", false), "301 location=/evil.example/"),
+            (Method::GET, "/d/", None, vec![], dir("/d/", true),
+             "200 content-length=20 content-type=text/html; charset=utf-8"),
+            (Method::GET, "/d/", None, vec![], dir("/d/", false), "200 content-type=text/html; charset=utf-8"),
+        ];
+        for (method, path, query, hs, lookup, want) in rows {
+            let mut headers = HeaderMap::new();
+            for (k, v) in &hs {
+                headers.append(
+                    http::HeaderName::from_bytes(k.as_bytes()).unwrap(),
+                    HeaderValue::from_str(v).unwrap(),
+                );
+            }
+            let req = Request {
+                query,
+                ..Request::new(&method, path, &headers)
+            };
+            let got = plan(&req, lookup, &Options::default());
+            assert_eq!(summary(&got, &keys), want, "{method} {path} {hs:?}");
+        }
+    }
+
+    #[test]
+    fn plan_details() {
+        let h = HeaderMap::new();
+        let req = Request {
+            mount_prefix: "/static",
+            ..Request::new(&Method::GET, "", &h)
+        };
+        let p = plan(&req, dir("", false), &Options::default());
+        assert_eq!(summary(&p, &["location"]), "301 location=/static/");
+
+        let req = Request::new(&Method::GET, "/d/", &h);
+        let no_listing = Options {
+            listing: false,
+            ..Options::default()
+        };
+        assert_eq!(plan(&req, dir("/d/", false), &no_listing).status(), 403);
+        match plan(&req, dir("/d/", false), &Options::default()) {
+            Plan::Listing {
+                display_path,
+                is_root,
+                send_body,
+                ..
+            } => {
+                assert_eq!(display_path, "/d/");
+                assert!(!is_root && send_body);
+            }
+            other => panic!("{other:?}"),
+        }
+
+        let req = Request::new(&Method::GET, "/big.bin", &h);
+        let cases = [
+            (SMALL_FILE_MAX, BodyStrategy::Memory),
+            (SMALL_FILE_MAX + 1, BodyStrategy::Sendfile),
+        ];
+        for (len, want) in cases {
+            match plan(&req, file("/big.bin", len), &Options::default()) {
+                Plan::File {
+                    body,
+                    send_body,
+                    headers,
+                    ..
+                } => {
+                    assert_eq!(body, want);
+                    assert!(send_body);
+                    assert_eq!(headers["x-content-type-options"], "nosniff");
+                    assert_eq!(headers["accept-ranges"], "bytes");
+                    assert!(headers.contains_key("etag"));
+                    assert!(headers.contains_key("last-modified"));
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+        let mut bad_query = Request::new(&Method::GET, "/d", &h);
+        bad_query.query = Some("a\nb");
+        assert_eq!(
+            plan(&bad_query, dir("/d", false), &Options::default()).status(),
+            400
+        );
+    }
+}
