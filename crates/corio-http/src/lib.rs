@@ -1,1 +1,2 @@
 //! corio-http
+pub mod proto;
