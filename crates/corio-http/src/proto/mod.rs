@@ -69,6 +69,7 @@
 //! ```
 
 pub mod chunked;
+pub mod chunked_encoder;
 mod connection;
 pub mod date;
 pub mod error;
@@ -81,7 +82,8 @@ mod scan;
 pub mod target;
 pub mod version;
 
-pub use chunked::{ChunkedDecoder, ChunkedEncoder, Decoded};
+pub use chunked::{ChunkedDecoder, Decoded};
+pub use chunked_encoder::ChunkedEncoder;
 pub use connection::keep_alive;
 pub use date::DateCache;
 pub use error::ProtoError;

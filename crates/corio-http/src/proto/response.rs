@@ -20,6 +20,9 @@ use super::limits::{Limits, MAX_HEADERS};
 use super::scan::{scan, ScanSpec};
 use super::version::{looks_like_version, Version};
 
+/// Length of `HTTP/1.1 200 `, after which the reason phrase starts.
+const STATUS_PREFIX_LEN: usize = 13;
+
 /// A parsed and validated response head (client side).
 #[derive(Debug, Clone)]
 pub struct ResponseHead {
@@ -27,7 +30,7 @@ pub struct ResponseHead {
     pub version: Version,
     /// The status code (100..=999).
     pub status: StatusCode,
-    /// The reason phrase as sent (empty if absent or not UTF-8).
+    /// The reason phrase as sent (may be empty or contain obs-text).
     pub reason: Bytes,
     /// All header fields, in order, names lowercased.
     pub headers: HeaderMap,
@@ -90,7 +93,21 @@ pub fn parse_response_head(
         .code
         .and_then(|c| StatusCode::from_u16(c).ok())
         .ok_or(ProtoError::BadStatus)?;
-    let reason = shared.slice_ref(res.reason.unwrap_or_default().as_bytes());
+    // httparse drops non-ASCII reasons; take the phrase from the status line,
+    // which it accepted as `HTTP/1.x SP 3DIGIT [SP reason]`.
+    let line_start = shared
+        .iter()
+        .position(|&b| b != b'\r' && b != b'\n')
+        .unwrap_or(0);
+    let line_len = shared[line_start..]
+        .iter()
+        .position(|&b| b == b'\r')
+        .unwrap_or(0);
+    let reason = if line_len > STATUS_PREFIX_LEN {
+        shared.slice(line_start + STATUS_PREFIX_LEN..line_start + line_len)
+    } else {
+        Bytes::new()
+    };
     let headers = to_header_map(&shared, res.headers)?;
     let head = ResponseHead {
         keep_alive: keep_alive(version, &headers),
@@ -225,6 +242,20 @@ mod tests {
         let ok: &[(&[u8], Version, u16, &str, bool)] = &[
             (b"HTTP/1.1 200 OK\r\n\r\n", Version::Http11, 200, "OK", true),
             (b"HTTP/1.1 200\r\n\r\n", Version::Http11, 200, "", true),
+            (
+                b"\r\nHTTP/1.1 201 Created\r\n\r\n",
+                Version::Http11,
+                201,
+                "Created",
+                true,
+            ),
+            (
+                b"HTTP/1.1 200 caf\xc3\xa9\r\n\r\n",
+                Version::Http11,
+                200,
+                "caf\u{e9}",
+                true,
+            ),
             (
                 b"HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n",
                 Version::Http11,

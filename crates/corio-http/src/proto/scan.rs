@@ -9,10 +9,16 @@
 //! - size and field-count limits are checked as soon as they are exceeded, even
 //!   when the section is still incomplete, so the caller can answer early.
 //!
-//! Leading empty lines (CRLF) before a request line are skipped, as RFC 9112
-//! §2.2 recommends; they count towards the consumed length.
+//! Up to [`MAX_LEADING_EMPTY_LINES`] empty lines (CRLF) before a start line
+//! are skipped, as RFC 9112 §2.2 recommends; they count towards the consumed
+//! length.
 
 use super::error::ProtoError;
+
+/// Most empty lines skipped before a start line.
+/// RFC 9112 §2.2 asks to tolerate at least one (stray CRLF after a body); a
+/// few more is kind, unbounded would let a peer grow our buffer forever.
+const MAX_LEADING_EMPTY_LINES: usize = 4;
 
 /// Byte classes for the scan loop.
 const OK: u8 = 0;
@@ -68,6 +74,9 @@ pub(crate) fn scan(buf: &[u8], spec: &ScanSpec) -> Result<Option<Scanned>, Proto
     // Skip empty lines before a start line.
     if spec.start_line.is_some() {
         while i < len && buf[i] == b'\r' {
+            if i >= 2 * MAX_LEADING_EMPTY_LINES {
+                return Err(ProtoError::BadStartLine);
+            }
             if i + 1 >= len {
                 return Ok(None);
             }
@@ -155,6 +164,8 @@ mod tests {
             (b"GET / HTTP/1.1\r\nA: b\r\n", Ok(None)),
             (b"GET / HTTP/1.1\r", Ok(None)),
             (b"\r", Ok(None)),
+            (b"\r\n\r\n\r\n\r\n", Ok(None)),
+            (b"\r\n\r\n\r\n\r\n\r\n", Err(BadStartLine)),
             (b"", Ok(None)),
             (b"GET / HTTP/1.1\n\n", Err(BareLf)),
             (b"GET / HTTP/1.1\r\nA: b\n\r\n", Err(BareLf)),
