@@ -1,2 +1,3 @@
 //! corio-http
+pub mod proto;
 pub mod static_files;

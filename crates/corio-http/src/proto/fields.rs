@@ -1,0 +1,88 @@
+//! Conversion of httparse's borrowed header fields into an owned
+//! [`http::HeaderMap`] without a per-value allocation.
+//!
+//! Invariant: the caller copies the whole head once into a [`Bytes`] and runs
+//! httparse over *that* buffer, so every field value is a zero-copy
+//! [`Bytes::slice_ref`] of it (one allocation per head, not per header).
+//! Standard header names are allocation-free in `http`.
+
+use bytes::Bytes;
+use http::header::{HeaderMap, HeaderName, HeaderValue};
+
+use super::error::ProtoError;
+
+/// Builds a `HeaderMap` from fields parsed out of `shared`.
+///
+/// Every `name`/`value` slice in `fields` must point into `shared`.
+pub(crate) fn to_header_map(
+    shared: &Bytes,
+    fields: &[httparse::Header<'_>],
+) -> Result<HeaderMap, ProtoError> {
+    let mut map = HeaderMap::with_capacity(fields.len());
+    for f in fields {
+        let name =
+            HeaderName::from_bytes(f.name.as_bytes()).map_err(|_| ProtoError::BadHeaderName)?;
+        let value = HeaderValue::from_maybe_shared(shared.slice_ref(f.value))
+            .map_err(|_| ProtoError::BadHeaderValue)?;
+        map.append(name, value);
+    }
+    Ok(map)
+}
+
+/// Appends `name: value\r\n` for every field of `headers` to `buf`.
+pub(crate) fn write_fields(buf: &mut bytes::BytesMut, headers: &HeaderMap) {
+    for (name, value) in headers {
+        write_field(buf, name.as_str().as_bytes(), value.as_bytes());
+    }
+}
+
+/// Appends one `name: value\r\n` line to `buf`.
+#[inline]
+pub(crate) fn write_field(buf: &mut bytes::BytesMut, name: &[u8], value: &[u8]) {
+    buf.reserve(name.len() + value.len() + 4);
+    buf.extend_from_slice(name);
+    buf.extend_from_slice(b": ");
+    buf.extend_from_slice(value);
+    buf.extend_from_slice(b"\r\n");
+}
+
+/// Maps an httparse error (other than `Version`, which needs context).
+pub(crate) fn map_httparse(e: httparse::Error) -> ProtoError {
+    match e {
+        httparse::Error::HeaderName => ProtoError::BadHeaderName,
+        httparse::Error::HeaderValue => ProtoError::BadHeaderValue,
+        httparse::Error::Token => ProtoError::BadMethod,
+        httparse::Error::Status => ProtoError::BadStatus,
+        httparse::Error::TooManyHeaders => ProtoError::TooManyHeaders,
+        httparse::Error::NewLine | httparse::Error::Version => ProtoError::BadStartLine,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shares_buffer() {
+        let shared = Bytes::from_static(b"Host: a\r\nX-Custom: b c\r\nhost: d\r\n\r\n");
+        let mut fields = [httparse::EMPTY_HEADER; 4];
+        let parsed = httparse::parse_headers(&shared, &mut fields).unwrap();
+        let (_, fields) = parsed.unwrap();
+        let map = to_header_map(&shared, fields).unwrap();
+        assert_eq!(map.get_all("host").iter().count(), 2);
+        assert_eq!(map["x-custom"], "b c");
+    }
+
+    #[test]
+    fn error_mapping() {
+        let table = [
+            (httparse::Error::HeaderName, 400),
+            (httparse::Error::TooManyHeaders, 431),
+            (httparse::Error::NewLine, 400),
+            (httparse::Error::Token, 400),
+        ];
+        for (e, status) in table {
+            assert_eq!(map_httparse(e).status(), status);
+        }
+    }
+}

@@ -1,0 +1,339 @@
+//! Request head parsing (RFC 9112 §3, §5) for the server side.
+//!
+//! Invariants of a [`RequestHead`] returned by [`parse_request_head`]:
+//! - the head was strictly formed: CRLF line endings only, no obs-fold, no
+//!   control bytes, no whitespace before a colon, version HTTP/1.0 or 1.1;
+//! - it is within [`Limits`] (start line → 414, header section/count → 431);
+//! - an HTTP/1.1 request has exactly one Host, an HTTP/1.0 one at most one;
+//! - `body`, `keep_alive` and `expect_continue` are already derived from the
+//!   headers, so the driver never re-reads framing headers;
+//! - the target and all header values share one copy of the head bytes.
+//!
+//! The consumed length returned alongside is exact: bytes after it (pipelined
+//! requests or the body) belong to the caller.
+
+use std::mem::MaybeUninit;
+
+use bytes::Bytes;
+use http::header::{HeaderMap, EXPECT, HOST};
+use http::Method;
+
+use super::connection::keep_alive;
+use super::error::ProtoError;
+use super::fields::{map_httparse, to_header_map};
+use super::framing::{is_tchar, request_framing, BodyFraming};
+use super::limits::{Limits, MAX_HEADERS};
+use super::scan::{scan, ScanSpec};
+use super::target::RequestTarget;
+use super::version::{looks_like_version, Version};
+
+/// A parsed and validated request head.
+#[derive(Debug, Clone)]
+pub struct RequestHead {
+    /// The request method (standard methods are allocation-free).
+    pub method: Method,
+    /// The request-target, validated against the method.
+    pub target: RequestTarget,
+    /// HTTP/1.0 or HTTP/1.1.
+    pub version: Version,
+    /// All header fields, in order, names lowercased.
+    pub headers: HeaderMap,
+    /// Whether the connection may be reused after this exchange.
+    pub keep_alive: bool,
+    /// Whether the client awaits `100 Continue` before sending its body:
+    /// HTTP/1.1, `Expect: 100-continue`, and a non-empty body.
+    pub expect_continue: bool,
+    /// How the request body is delimited.
+    pub body: BodyFraming,
+}
+
+impl RequestHead {
+    /// True for a GET without a body and without `Expect`: the fast path where
+    /// the driver can answer directly and look for the next pipelined request.
+    #[inline]
+    pub fn is_simple_get(&self) -> bool {
+        self.method == Method::GET && self.body == BodyFraming::Empty && !self.expect_continue
+    }
+}
+
+/// Parses a request head from the start of `buf`.
+///
+/// Returns `Ok(None)` if `buf` does not yet hold a complete head (limits are
+/// still enforced on the partial input), or the head and the number of bytes
+/// it occupied.
+pub fn parse_request_head(
+    buf: &[u8],
+    limits: &Limits,
+) -> Result<Option<(RequestHead, usize)>, ProtoError> {
+    let spec = ScanSpec {
+        start_line: Some(limits.max_start_line),
+        max_section: limits.max_header_section,
+        max_fields: limits.header_count(),
+        too_large: ProtoError::HeaderSectionTooLarge,
+        too_many: ProtoError::TooManyHeaders,
+    };
+    let Some(scanned) = scan(buf, &spec)? else {
+        return Ok(None);
+    };
+    let shared = Bytes::copy_from_slice(&buf[..scanned.len]);
+    let mut fields = [MaybeUninit::<httparse::Header<'_>>::uninit(); MAX_HEADERS];
+    let mut req = httparse::Request::new(&mut []);
+    match req.parse_with_uninit_headers(&shared, &mut fields) {
+        Ok(httparse::Status::Complete(n)) if n == scanned.len => {}
+        Ok(_) => return Err(ProtoError::BadStartLine),
+        Err(httparse::Error::Version) => return Err(version_error(&shared)),
+        Err(e) => return Err(map_httparse(e)),
+    }
+    let method = req.method.ok_or(ProtoError::BadStartLine)?;
+    let method = Method::from_bytes(method.as_bytes()).map_err(|_| ProtoError::BadMethod)?;
+    let version = req
+        .version
+        .and_then(Version::from_minor)
+        .ok_or(ProtoError::UnsupportedVersion)?;
+    let path = req.path.ok_or(ProtoError::BadStartLine)?;
+    let target = RequestTarget::parse(shared.slice_ref(path.as_bytes()), &method)?;
+    let headers = to_header_map(&shared, req.headers)?;
+
+    match headers.get_all(HOST).iter().count() {
+        0 if version == Version::Http11 => return Err(ProtoError::MissingHost),
+        0 | 1 => {}
+        _ => return Err(ProtoError::DuplicateHost),
+    }
+    let body = request_framing(&headers, version, limits)?;
+    let mut continue_requested = false;
+    for value in headers.get_all(EXPECT) {
+        if value
+            .as_bytes()
+            .trim_ascii()
+            .eq_ignore_ascii_case(b"100-continue")
+        {
+            continue_requested = true;
+        } else {
+            return Err(ProtoError::UnsupportedExpectation);
+        }
+    }
+    let head = RequestHead {
+        keep_alive: keep_alive(version, &headers),
+        expect_continue: continue_requested && version == Version::Http11 && !body.is_empty(),
+        method,
+        target,
+        version,
+        headers,
+        body,
+    };
+    Ok(Some((head, scanned.len)))
+}
+
+/// Distinguishes `METHOD SP target SP HTTP/9.9` (505) from garbage (400).
+fn version_error(head: &[u8]) -> ProtoError {
+    let start = head
+        .iter()
+        .position(|&b| b != b'\r' && b != b'\n')
+        .unwrap_or(0);
+    let line = &head[start..];
+    let line = &line[..line.iter().position(|&b| b == b'\r').unwrap_or(line.len())];
+    let mut parts = line.split(|&b| b == b' ');
+    let (Some(m), Some(t), Some(v), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return ProtoError::BadStartLine;
+    };
+    if !m.is_empty() && m.iter().all(|&b| is_tchar(b)) && !t.is_empty() && looks_like_version(v) {
+        ProtoError::UnsupportedVersion
+    } else {
+        ProtoError::BadStartLine
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::proto::TargetForm;
+
+    fn parse(input: &[u8]) -> Result<Option<(RequestHead, usize)>, ProtoError> {
+        parse_request_head(input, &Limits::default())
+    }
+
+    fn status_of(input: &[u8]) -> u16 {
+        match parse(input) {
+            Ok(Some(_)) => 200,
+            Ok(None) => 0,
+            Err(e) => e.status(),
+        }
+    }
+
+    #[test]
+    fn statuses() {
+        let long_target = format!("GET /{} HTTP/1.1\r\nHost: a\r\n\r\n", "a".repeat(8 * 1024));
+        let long_partial = format!("GET /{}", "a".repeat(8 * 1024));
+        let many: String = (0..101).map(|i| format!("X-{i}: v\r\n")).collect();
+        let many_headers = format!("GET / HTTP/1.1\r\nHost: a\r\n{many}\r\n");
+        let hundred: String = (0..99).map(|i| format!("X-{i}: v\r\n")).collect();
+        let hundred_headers = format!("GET / HTTP/1.1\r\nHost: a\r\n{hundred}\r\n");
+        let big = format!(
+            "GET / HTTP/1.1\r\nHost: a\r\nX-Big: {}\r\n\r\n",
+            "b".repeat(65 * 1024)
+        );
+        let big_partial = format!(
+            "GET / HTTP/1.1\r\nHost: a\r\nX-Big: {}",
+            "b".repeat(65 * 1024)
+        );
+        let cases: Vec<(&[u8], u16)> = vec![
+            (b"GET / HTTP/1.1\r\nHost: a\r\n\r\n", 200),
+            (b"GET / HTTP/1.0\r\n\r\n", 200),
+            (b"\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n", 200),
+            (b"GET / HTTP/1.1\r\nHost: a\r\n", 0),
+            (b"GET / HTTP/1.1\r\nHost: a\r\n\r", 0),
+            (b"GET / HTTP/1.1", 0),
+            (b"", 0),
+            // Line syntax.
+            (b"GET / HTTP/1.1\r\nHost: a\r\nX: a\r\n b\r\n\r\n", 400),
+            (b"GET / HTTP/1.1\r\nHost : a\r\n\r\n", 400),
+            (b"GET / HTTP/1.1\r\nHost\t: a\r\n\r\n", 400),
+            (b"GET / HTTP/1.1\r\nHost: a\r\nX: a\rb\r\n\r\n", 400),
+            (b"GET / HTTP/1.1\r\nHost: a\r\nX: a\0b\r\n\r\n", 400),
+            (b"GET /\0 HTTP/1.1\r\nHost: a\r\n\r\n", 400),
+            (b"GET / HTTP/1.1\nHost: a\n\n", 400),
+            (b"GET / HTTP/1.1\r\nHost: a\n\r\n", 400),
+            (b"GET / HTTP/1.1\r\n: a\r\nHost: a\r\n\r\n", 400),
+            (b"GET  / HTTP/1.1\r\nHost: a\r\n\r\n", 400),
+            (b"G(T / HTTP/1.1\r\nHost: a\r\n\r\n", 400),
+            (b" GET / HTTP/1.1\r\nHost: a\r\n\r\n", 400),
+            (b"GET / HTTP/1.1 \r\nHost: a\r\n\r\n", 400),
+            (b"GET /\x80 HTTP/1.1\r\nHost: a\r\n\r\n", 400),
+            // Host.
+            (b"GET / HTTP/1.1\r\n\r\n", 400),
+            (b"GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400),
+            (b"GET / HTTP/1.0\r\nHost: a\r\nhost: a\r\n\r\n", 400),
+            // Versions.
+            (b"GET / HTTP/2.0\r\nHost: a\r\n\r\n", 505),
+            (b"GET / HTTP/1.2\r\nHost: a\r\n\r\n", 505),
+            (b"GET / HTTP/3\r\nHost: a\r\n\r\n", 505),
+            (b"GET / HTTP/0.9\r\nHost: a\r\n\r\n", 505),
+            (b"GET / FOO/1.1\r\nHost: a\r\n\r\n", 400),
+            (b"GET / http/1.1\r\nHost: a\r\n\r\n", 400),
+            (b"GET / HTTP/x\r\nHost: a\r\n\r\n", 400),
+            (b"GET /\r\nHost: a\r\n\r\n", 400),
+            // Targets.
+            (b"OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n", 200),
+            (b"GET * HTTP/1.1\r\nHost: a\r\n\r\n", 400),
+            (b"CONNECT a:443 HTTP/1.1\r\nHost: a:443\r\n\r\n", 200),
+            (b"GET a:443 HTTP/1.1\r\nHost: a\r\n\r\n", 400),
+            // Expect.
+            (b"POST / HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 1\r\n\r\n", 200),
+            (b"POST / HTTP/1.1\r\nHost: a\r\nExpect: 200-ok\r\nContent-Length: 1\r\n\r\n", 417),
+            // Framing.
+            (b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n", 400),
+            (b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 99999999999\r\n\r\n", 413),
+            (b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", 501),
+            (b"POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", 400),
+            // Limits.
+            (long_target.as_bytes(), 414),
+            (long_partial.as_bytes(), 414),
+            (many_headers.as_bytes(), 431),
+            (hundred_headers.as_bytes(), 200),
+            (big.as_bytes(), 431),
+            (big_partial.as_bytes(), 431),
+        ];
+        for (input, want) in cases {
+            assert_eq!(
+                status_of(input),
+                want,
+                "{:?}",
+                String::from_utf8_lossy(input)
+            );
+        }
+    }
+
+    #[test]
+    fn fields_and_semantics() {
+        let input = b"POST /up?x=1 HTTP/1.1\r\nHost: example.com\r\nX-A: 1\r\nx-a: 2\r\n\
+                      Content-Length: 5\r\nExpect: 100-Continue\r\n\r\nhelloGET";
+        let (head, n) = parse(input).unwrap().unwrap();
+        assert_eq!(&input[n..], b"helloGET");
+        assert_eq!(head.method, Method::POST);
+        assert_eq!(head.target.path(), "/up");
+        assert_eq!(head.target.query(), Some("x=1"));
+        assert_eq!(head.version, Version::Http11);
+        assert_eq!(head.headers.get_all("x-a").iter().count(), 2);
+        assert_eq!(head.body, BodyFraming::Length(5));
+        assert!(head.keep_alive);
+        assert!(head.expect_continue);
+        assert!(!head.is_simple_get());
+    }
+
+    #[test]
+    fn keep_alive_and_expect() {
+        let cases: &[(&[u8], bool, bool, bool)] = &[
+            // (input, keep_alive, expect_continue, simple_get)
+            (b"GET / HTTP/1.1\r\nHost: a\r\n\r\n", true, false, true),
+            (b"GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n", false, false, true),
+            (b"GET / HTTP/1.1\r\nHost: a\r\nConnection: Upgrade, Close\r\n\r\n", false, false, true),
+            (b"GET / HTTP/1.0\r\n\r\n", false, false, true),
+            (b"GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", true, false, true),
+            (b"GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n", true, false, true),
+            (b"POST / HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n", false, false, false),
+            (b"GET / HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\n\r\n", true, false, true),
+            (b"PUT / HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nTransfer-Encoding: chunked\r\n\r\n", true, true, false),
+        ];
+        for (input, ka, ec, simple) in cases {
+            let (head, _) = parse(input).unwrap().unwrap();
+            let what = String::from_utf8_lossy(input);
+            assert_eq!(head.keep_alive, *ka, "{what}");
+            assert_eq!(head.expect_continue, *ec, "{what}");
+            assert_eq!(head.is_simple_get(), *simple, "{what}");
+        }
+    }
+
+    #[test]
+    fn pipelined_consumed_exact() {
+        let one = b"GET /a HTTP/1.1\r\nHost: a\r\n\r\n";
+        let two = b"GET /b HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n";
+        let mut buf = Vec::new();
+        buf.extend_from_slice(one);
+        buf.extend_from_slice(two);
+        buf.extend_from_slice(b"GET /c HT");
+        let (a, n1) = parse(&buf).unwrap().unwrap();
+        assert_eq!(n1, one.len());
+        assert_eq!(a.target.path(), "/a");
+        let (b, n2) = parse(&buf[n1..]).unwrap().unwrap();
+        assert_eq!(n2, two.len());
+        assert_eq!(b.target.path(), "/b");
+        assert!(!b.keep_alive);
+        assert!(parse(&buf[n1 + n2..]).unwrap().is_none());
+        // Every prefix of a complete request is incomplete, never an error.
+        for i in 0..one.len() {
+            assert!(parse(&one[..i]).unwrap().is_none(), "prefix {i}");
+        }
+    }
+
+    #[test]
+    fn target_forms() {
+        let cases: &[(&[u8], TargetForm, &str, Option<&str>)] = &[
+            (
+                b"OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n",
+                TargetForm::Asterisk,
+                "*",
+                None,
+            ),
+            (
+                b"GET http://h.example/p?q HTTP/1.1\r\nHost: h.example\r\n\r\n",
+                TargetForm::Absolute,
+                "/p",
+                Some("h.example"),
+            ),
+            (
+                b"CONNECT h:443 HTTP/1.1\r\nHost: h:443\r\n\r\n",
+                TargetForm::Authority,
+                "",
+                Some("h:443"),
+            ),
+        ];
+        for (input, form, path, auth) in cases {
+            let (head, _) = parse(input).unwrap().unwrap();
+            assert_eq!(head.target.form(), *form);
+            assert_eq!(head.target.path(), *path);
+            assert_eq!(head.target.authority(), *auth);
+        }
+    }
+}

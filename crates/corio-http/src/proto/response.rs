@@ -1,0 +1,356 @@
+//! Response heads: encoding for the server, strict parsing for the client.
+//!
+//! Invariants:
+//! - [`encode_response_head`] writes exactly one framing header matching the
+//!   given [`BodyFraming`] (and drops caller-supplied `Content-Length` /
+//!   `Transfer-Encoding` in that case), without `format!` or allocation beyond
+//!   growing the buffer;
+//! - [`parse_response_head`] applies the same line strictness and limits as
+//!   request parsing, accepts only HTTP/1.0 and HTTP/1.1 and status 100..=999.
+
+use bytes::{Bytes, BytesMut};
+use http::header::{HeaderMap, CONTENT_LENGTH, TRANSFER_ENCODING};
+use http::{Method, StatusCode};
+
+use super::connection::keep_alive;
+use super::error::ProtoError;
+use super::fields::{map_httparse, to_header_map, write_field};
+use super::framing::{response_framing, BodyFraming};
+use super::limits::{Limits, MAX_HEADERS};
+use super::scan::{scan, ScanSpec};
+use super::version::{looks_like_version, Version};
+
+/// Length of `HTTP/1.1 200 `, after which the reason phrase starts.
+const STATUS_PREFIX_LEN: usize = 13;
+
+/// A parsed and validated response head (client side).
+#[derive(Debug, Clone)]
+pub struct ResponseHead {
+    /// HTTP/1.0 or HTTP/1.1.
+    pub version: Version,
+    /// The status code (100..=999).
+    pub status: StatusCode,
+    /// The reason phrase as sent (may be empty or contain obs-text).
+    pub reason: Bytes,
+    /// All header fields, in order, names lowercased.
+    pub headers: HeaderMap,
+    /// Whether the server allows reusing the connection (Connection header
+    /// and version only; a close-delimited body also ends the connection).
+    pub keep_alive: bool,
+}
+
+impl ResponseHead {
+    /// Body framing of this response to a `request_method` request.
+    pub fn framing(&self, request_method: &Method) -> Result<BodyFraming, ProtoError> {
+        response_framing(self.status, request_method, &self.headers, self.version)
+    }
+}
+
+/// Parses a response head from the start of `buf`.
+///
+/// Returns `Ok(None)` if more bytes are needed, or the head and the exact
+/// number of bytes it occupied.
+pub fn parse_response_head(
+    buf: &[u8],
+    limits: &Limits,
+) -> Result<Option<(ResponseHead, usize)>, ProtoError> {
+    let spec = ScanSpec {
+        start_line: Some(limits.max_start_line),
+        max_section: limits.max_header_section,
+        max_fields: limits.header_count(),
+        too_large: ProtoError::HeaderSectionTooLarge,
+        too_many: ProtoError::TooManyHeaders,
+    };
+    let Some(scanned) = scan(buf, &spec)? else {
+        return Ok(None);
+    };
+    let shared = Bytes::copy_from_slice(&buf[..scanned.len]);
+    let mut fields = [httparse::EMPTY_HEADER; MAX_HEADERS];
+    let mut res = httparse::Response::new(&mut fields);
+    match res.parse(&shared) {
+        Ok(httparse::Status::Complete(n)) if n == scanned.len => {}
+        Ok(_) => return Err(ProtoError::BadStartLine),
+        Err(httparse::Error::Version) => {
+            let start = shared.iter().position(|&b| b != b'\r' && b != b'\n');
+            let line = &shared[start.unwrap_or(0)..];
+            let v = line
+                .split(|&b| b == b' ' || b == b'\r')
+                .next()
+                .unwrap_or_default();
+            return Err(if looks_like_version(v) {
+                ProtoError::UnsupportedVersion
+            } else {
+                ProtoError::BadStartLine
+            });
+        }
+        Err(e) => return Err(map_httparse(e)),
+    }
+    let version = res
+        .version
+        .and_then(Version::from_minor)
+        .ok_or(ProtoError::UnsupportedVersion)?;
+    let status = res
+        .code
+        .and_then(|c| StatusCode::from_u16(c).ok())
+        .ok_or(ProtoError::BadStatus)?;
+    // httparse drops non-ASCII reasons; take the phrase from the status line,
+    // which it accepted as `HTTP/1.x SP 3DIGIT [SP reason]`.
+    let line_start = shared
+        .iter()
+        .position(|&b| b != b'\r' && b != b'\n')
+        .unwrap_or(0);
+    let line_len = shared[line_start..]
+        .iter()
+        .position(|&b| b == b'\r')
+        .unwrap_or(0);
+    let reason = if line_len > STATUS_PREFIX_LEN {
+        shared.slice(line_start + STATUS_PREFIX_LEN..line_start + line_len)
+    } else {
+        Bytes::new()
+    };
+    let headers = to_header_map(&shared, res.headers)?;
+    let head = ResponseHead {
+        keep_alive: keep_alive(version, &headers),
+        version,
+        status,
+        reason,
+        headers,
+    };
+    Ok(Some((head, scanned.len)))
+}
+
+/// Appends a response head to `buf`: status line, `headers`, the framing
+/// header for `framing`, and the blank line.
+///
+/// `Length(n)` writes `content-length: n` and `Chunked` writes
+/// `transfer-encoding: chunked` (replacing any such fields in `headers`);
+/// `Empty` and `CloseDelimited` write no framing header and keep `headers` as
+/// given (e.g. a HEAD response's `Content-Length`). The caller adds `Date`,
+/// `Connection` and the like to `headers`.
+pub fn encode_response_head(
+    buf: &mut BytesMut,
+    version: Version,
+    status: StatusCode,
+    headers: &HeaderMap,
+    framing: BodyFraming,
+) {
+    let reason = status.canonical_reason().unwrap_or("");
+    buf.reserve(64 + headers.len() * 32);
+    buf.extend_from_slice(version.as_str().as_bytes());
+    buf.extend_from_slice(b" ");
+    buf.extend_from_slice(status.as_str().as_bytes());
+    buf.extend_from_slice(b" ");
+    buf.extend_from_slice(reason.as_bytes());
+    buf.extend_from_slice(b"\r\n");
+    let replace = matches!(framing, BodyFraming::Length(_) | BodyFraming::Chunked);
+    for (name, value) in headers {
+        if replace && (name == CONTENT_LENGTH || name == TRANSFER_ENCODING) {
+            continue;
+        }
+        write_field(buf, name.as_str().as_bytes(), value.as_bytes());
+    }
+    match framing {
+        BodyFraming::Length(n) => {
+            let mut digits = [0u8; 20];
+            write_field(buf, b"content-length", decimal(n, &mut digits));
+        }
+        BodyFraming::Chunked => write_field(buf, b"transfer-encoding", b"chunked"),
+        BodyFraming::Empty | BodyFraming::CloseDelimited => {}
+    }
+    buf.extend_from_slice(b"\r\n");
+}
+
+/// Renders `n` in decimal into the tail of `out`, returning the digits.
+fn decimal(mut n: u64, out: &mut [u8; 20]) -> &[u8] {
+    let mut pos = out.len();
+    loop {
+        pos -= 1;
+        out[pos] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    &out[pos..]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http::HeaderValue;
+
+    #[test]
+    fn encode_table() {
+        let mut h = HeaderMap::new();
+        h.insert("server", HeaderValue::from_static("corio"));
+        h.insert(CONTENT_LENGTH, HeaderValue::from_static("99"));
+        let cases: &[(Version, u16, BodyFraming, &[u8])] = &[
+            (
+                Version::Http11,
+                200,
+                BodyFraming::Length(12),
+                b"HTTP/1.1 200 OK\r\nserver: corio\r\ncontent-length: 12\r\n\r\n",
+            ),
+            (
+                Version::Http11,
+                404,
+                BodyFraming::Length(0),
+                b"HTTP/1.1 404 Not Found\r\nserver: corio\r\ncontent-length: 0\r\n\r\n",
+            ),
+            (
+                Version::Http11,
+                200,
+                BodyFraming::Chunked,
+                b"HTTP/1.1 200 OK\r\nserver: corio\r\ntransfer-encoding: chunked\r\n\r\n",
+            ),
+            (
+                Version::Http10,
+                204,
+                BodyFraming::Empty,
+                b"HTTP/1.0 204 No Content\r\nserver: corio\r\ncontent-length: 99\r\n\r\n",
+            ),
+            (
+                Version::Http11,
+                599,
+                BodyFraming::CloseDelimited,
+                b"HTTP/1.1 599 \r\nserver: corio\r\ncontent-length: 99\r\n\r\n",
+            ),
+        ];
+        for (v, s, framing, want) in cases {
+            let mut buf = BytesMut::new();
+            encode_response_head(
+                &mut buf,
+                *v,
+                StatusCode::from_u16(*s).unwrap(),
+                &h,
+                *framing,
+            );
+            assert_eq!(&buf[..], *want, "{}", String::from_utf8_lossy(want));
+        }
+    }
+
+    #[test]
+    fn decimal_digits() {
+        for n in [0u64, 7, 10, 1234567890, u64::MAX] {
+            let mut d = [0u8; 20];
+            assert_eq!(decimal(n, &mut d), n.to_string().as_bytes());
+        }
+    }
+
+    #[test]
+    fn parse_table() {
+        let ok: &[(&[u8], Version, u16, &str, bool)] = &[
+            (b"HTTP/1.1 200 OK\r\n\r\n", Version::Http11, 200, "OK", true),
+            (b"HTTP/1.1 200\r\n\r\n", Version::Http11, 200, "", true),
+            (
+                b"\r\nHTTP/1.1 201 Created\r\n\r\n",
+                Version::Http11,
+                201,
+                "Created",
+                true,
+            ),
+            (
+                b"HTTP/1.1 200 caf\xc3\xa9\r\n\r\n",
+                Version::Http11,
+                200,
+                "caf\u{e9}",
+                true,
+            ),
+            (
+                b"HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n",
+                Version::Http11,
+                404,
+                "Not Found",
+                false,
+            ),
+            (
+                b"HTTP/1.0 200 OK\r\n\r\n",
+                Version::Http10,
+                200,
+                "OK",
+                false,
+            ),
+            (
+                b"HTTP/1.0 200 OK\r\nConnection: keep-alive\r\n\r\n",
+                Version::Http10,
+                200,
+                "OK",
+                true,
+            ),
+            (
+                b"HTTP/1.1 100 Continue\r\n\r\n",
+                Version::Http11,
+                100,
+                "Continue",
+                true,
+            ),
+            (
+                b"HTTP/1.1 999 Odd\r\n\r\n",
+                Version::Http11,
+                999,
+                "Odd",
+                true,
+            ),
+        ];
+        for (input, v, s, reason, ka) in ok {
+            let what = String::from_utf8_lossy(input);
+            let (head, n) = parse_response_head(input, &Limits::default())
+                .unwrap_or_else(|e| panic!("{what}: {e}"))
+                .unwrap();
+            assert_eq!(n, input.len());
+            assert_eq!(head.version, *v, "{what}");
+            assert_eq!(head.status.as_u16(), *s, "{what}");
+            assert_eq!(&head.reason[..], reason.as_bytes(), "{what}");
+            assert_eq!(head.keep_alive, *ka, "{what}");
+        }
+        let bad: &[(&[u8], ProtoError)] = &[
+            (b"HTTP/2.0 200 OK\r\n\r\n", ProtoError::UnsupportedVersion),
+            (b"HTTP/1.2 200 OK\r\n\r\n", ProtoError::UnsupportedVersion),
+            (b"HTTX/1.1 200 OK\r\n\r\n", ProtoError::BadStartLine),
+            (b"HTTP/1.1 099 Low\r\n\r\n", ProtoError::BadStatus),
+            (b"HTTP/1.1 20 OK\r\n\r\n", ProtoError::BadStatus),
+            (
+                b"HTTP/1.1 200 OK\r\nA: b\r\n c\r\n\r\n",
+                ProtoError::ObsFold,
+            ),
+            (
+                b"HTTP/1.1 200 OK\r\nA : b\r\n\r\n",
+                ProtoError::BadHeaderName,
+            ),
+            (b"HTTP/1.1 200 OK\r\nA: b\rc\r\n\r\n", ProtoError::BareCr),
+            (b"HTTP/1.1 200 OK\r\nA: \0\r\n\r\n", ProtoError::ControlByte),
+            (b"HTTP/1.1 200 OK\nA: b\n\n", ProtoError::BareLf),
+        ];
+        for (input, want) in bad {
+            let got = parse_response_head(input, &Limits::default()).err();
+            assert_eq!(got, Some(*want), "{}", String::from_utf8_lossy(input));
+        }
+        assert!(
+            parse_response_head(b"HTTP/1.1 200 OK\r\n", &Limits::default())
+                .unwrap()
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn round_trip_with_framing() {
+        let mut h = HeaderMap::new();
+        h.insert("x-a", HeaderValue::from_static("1"));
+        let mut buf = BytesMut::new();
+        encode_response_head(
+            &mut buf,
+            Version::Http11,
+            StatusCode::CREATED,
+            &h,
+            BodyFraming::Chunked,
+        );
+        buf.extend_from_slice(b"0\r\n\r\n");
+        let (head, n) = parse_response_head(&buf, &Limits::default())
+            .unwrap()
+            .unwrap();
+        assert_eq!(&buf[n..], b"0\r\n\r\n");
+        assert_eq!(head.status, StatusCode::CREATED);
+        assert_eq!(head.framing(&Method::GET), Ok(BodyFraming::Chunked));
+        assert_eq!(head.framing(&Method::HEAD), Ok(BodyFraming::Empty));
+    }
+}

@@ -1,0 +1,211 @@
+//! Strict line-level scan of a message head or trailer section, run before
+//! httparse (which is lenient about line endings and some control bytes).
+//!
+//! Invariants enforced on every byte up to the end of the section:
+//! - every line ends in CRLF: a CR not followed by LF is [`ProtoError::BareCr`],
+//!   an LF not preceded by CR is [`ProtoError::BareLf`];
+//! - no control byte other than HTAB (and no DEL) appears anywhere;
+//! - no field line starts with SP or HTAB (obs-fold, RFC 9112 §5.2);
+//! - size and field-count limits are checked as soon as they are exceeded, even
+//!   when the section is still incomplete, so the caller can answer early.
+//!
+//! Up to [`MAX_LEADING_EMPTY_LINES`] empty lines (CRLF) before a start line
+//! are skipped, as RFC 9112 §2.2 recommends; they count towards the consumed
+//! length.
+
+use super::error::ProtoError;
+
+/// Most empty lines skipped before a start line.
+/// RFC 9112 §2.2 asks to tolerate at least one (stray CRLF after a body); a
+/// few more is kind, unbounded would let a peer grow our buffer forever.
+const MAX_LEADING_EMPTY_LINES: usize = 4;
+
+/// Byte classes for the scan loop.
+const OK: u8 = 0;
+const CR: u8 = 1;
+const LF: u8 = 2;
+const BAD: u8 = 3;
+
+/// Class of each byte: visible ASCII, SP, HTAB and obs-text are OK.
+static CLASS: [u8; 256] = {
+    let mut t = [OK; 256];
+    let mut i = 0;
+    while i < 0x20 {
+        t[i] = BAD;
+        i += 1;
+    }
+    t[b'\t' as usize] = OK;
+    t[b'\r' as usize] = CR;
+    t[b'\n' as usize] = LF;
+    t[0x7f] = BAD;
+    t
+};
+
+/// What a section scan is checking.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ScanSpec {
+    /// `Some(max)` if the section begins with a start line of at most `max` bytes.
+    pub start_line: Option<usize>,
+    /// Largest field section (after the start line, including the final CRLF).
+    pub max_section: usize,
+    /// Maximum number of field lines.
+    pub max_fields: usize,
+    /// Error when the field section is too large.
+    pub too_large: ProtoError,
+    /// Error when there are too many field lines.
+    pub too_many: ProtoError,
+}
+
+/// Result of a completed scan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Scanned {
+    /// Bytes up to and including the empty line that ends the section.
+    pub len: usize,
+    /// Number of field lines seen.
+    pub fields: usize,
+}
+
+/// Scans `buf` for a complete, strictly formed section.
+///
+/// Returns `Ok(None)` when more bytes are needed.
+pub(crate) fn scan(buf: &[u8], spec: &ScanSpec) -> Result<Option<Scanned>, ProtoError> {
+    let len = buf.len();
+    let mut i = 0;
+    // Skip empty lines before a start line.
+    if spec.start_line.is_some() {
+        while i < len && buf[i] == b'\r' {
+            if i >= 2 * MAX_LEADING_EMPTY_LINES {
+                return Err(ProtoError::BadStartLine);
+            }
+            if i + 1 >= len {
+                return Ok(None);
+            }
+            if buf[i + 1] != b'\n' {
+                return Err(ProtoError::BareCr);
+            }
+            i += 2;
+        }
+    }
+    let mut in_start_line = spec.start_line.is_some();
+    // Position from which a non-CR byte exceeds the current limit.
+    let (mut limit_at, mut limit_err) = match spec.start_line {
+        Some(max) => (i.saturating_add(max), ProtoError::StartLineTooLong),
+        None => (i.saturating_add(spec.max_section), spec.too_large),
+    };
+    let mut line_start = i;
+    let mut fields = 0usize;
+    while i < len {
+        let b = buf[i];
+        match CLASS[b as usize] {
+            OK => {
+                if i >= limit_at {
+                    return Err(limit_err);
+                }
+                if i == line_start && !in_start_line && (b == b' ' || b == b'\t') {
+                    return Err(ProtoError::ObsFold);
+                }
+                i += 1;
+            }
+            CR => {
+                if i + 1 >= len {
+                    break;
+                }
+                if buf[i + 1] != b'\n' {
+                    return Err(ProtoError::BareCr);
+                }
+                if in_start_line {
+                    in_start_line = false;
+                    limit_at = (i + 2).saturating_add(spec.max_section);
+                    limit_err = spec.too_large;
+                } else {
+                    if i + 2 > limit_at {
+                        return Err(limit_err);
+                    }
+                    if i == line_start {
+                        return Ok(Some(Scanned { len: i + 2, fields }));
+                    }
+                    fields += 1;
+                    if fields > spec.max_fields {
+                        return Err(spec.too_many);
+                    }
+                }
+                i += 2;
+                line_start = i;
+            }
+            LF => return Err(ProtoError::BareLf),
+            _ => return Err(ProtoError::ControlByte),
+        }
+    }
+    Ok(None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn head_spec() -> ScanSpec {
+        ScanSpec {
+            start_line: Some(16),
+            max_section: 32,
+            max_fields: 2,
+            too_large: ProtoError::HeaderSectionTooLarge,
+            too_many: ProtoError::TooManyHeaders,
+        }
+    }
+
+    #[test]
+    fn table() {
+        use ProtoError::*;
+        type Want = Result<Option<usize>, ProtoError>;
+        let cases: &[(&[u8], Want)] = &[
+            (b"GET / HTTP/1.1\r\n\r\n", Ok(Some(18))),
+            (b"\r\n\r\nGET / HTTP/1.1\r\n\r\nrest", Ok(Some(22))),
+            (b"GET / HTTP/1.1\r\nA: b\r\n\r\n", Ok(Some(24))),
+            (b"GET / HTTP/1.1\r\nA: b\r\n", Ok(None)),
+            (b"GET / HTTP/1.1\r", Ok(None)),
+            (b"\r", Ok(None)),
+            (b"\r\n\r\n\r\n\r\n", Ok(None)),
+            (b"\r\n\r\n\r\n\r\n\r\n", Err(BadStartLine)),
+            (b"", Ok(None)),
+            (b"GET / HTTP/1.1\n\n", Err(BareLf)),
+            (b"GET / HTTP/1.1\r\nA: b\n\r\n", Err(BareLf)),
+            (b"GET / HTTP/1.1\r\nA: b\rc\r\n\r\n", Err(BareCr)),
+            (b"GET / HTTP/1.1\r\nA: \0\r\n\r\n", Err(ControlByte)),
+            (b"GET / HTTP/1.1\r\nA: \x7f\r\n\r\n", Err(ControlByte)),
+            (b"GET / HTTP/1.1\r\nA: \t\x80\r\n\r\n", Ok(Some(25))),
+            (b"GET / HTTP/1.1\r\nA: b\r\n c\r\n\r\n", Err(ObsFold)),
+            (b"GET / HTTP/1.1\r\n\tA: b\r\n\r\n", Err(ObsFold)),
+            (b"GET /aaaaaaaaaaaaaaaa", Err(StartLineTooLong)),
+            (b"GET /aaaaaaaaaaa\r\n\r\n", Ok(Some(20))),
+            (
+                b"GET / HTTP/1.1\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n",
+                Err(TooManyHeaders),
+            ),
+            (
+                b"GET / HTTP/1.1\r\nA: 123456789012345678901234567890",
+                Err(HeaderSectionTooLarge),
+            ),
+        ];
+        for (input, want) in cases {
+            let got = scan(input, &head_spec()).map(|o| o.map(|s| s.len));
+            assert_eq!(&got, want, "{:?}", String::from_utf8_lossy(input));
+        }
+    }
+
+    #[test]
+    fn fields_only() {
+        let spec = ScanSpec {
+            start_line: None,
+            ..head_spec()
+        };
+        assert_eq!(
+            scan(b"\r\n", &spec),
+            Ok(Some(Scanned { len: 2, fields: 0 }))
+        );
+        assert_eq!(
+            scan(b"X: 1\r\n\r\n", &spec),
+            Ok(Some(Scanned { len: 8, fields: 1 }))
+        );
+        assert_eq!(scan(b" X: 1\r\n\r\n", &spec), Err(ProtoError::ObsFold));
+    }
+}

@@ -1,0 +1,249 @@
+//! The request-target (RFC 9112 §3.2) and its four forms.
+//!
+//! Invariants of a [`RequestTarget`]:
+//! - the raw bytes are non-empty visible ASCII without `#`, so every accessor
+//!   returns a `&str` slice of them without copying;
+//! - the form matches the method: asterisk-form only with OPTIONS,
+//!   authority-form only (and always) with CONNECT;
+//! - the stored ranges lie inside the raw bytes.
+
+use std::ops::Range;
+
+use bytes::Bytes;
+use http::Method;
+
+use super::error::ProtoError;
+
+/// Which of the four request-target forms was used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TargetForm {
+    /// `/path?query`, the usual form.
+    Origin,
+    /// `http://authority/path?query`, sent to proxies (and accepted by servers).
+    Absolute,
+    /// `host:port`, only with CONNECT.
+    Authority,
+    /// `*`, only with OPTIONS.
+    Asterisk,
+}
+
+/// A validated request-target that shares the bytes of the parsed head.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestTarget {
+    raw: Bytes,
+    form: TargetForm,
+    authority: Range<usize>,
+    path: Range<usize>,
+    query: Option<Range<usize>>,
+}
+
+impl RequestTarget {
+    /// Validates `raw` as a request-target for `method`.
+    pub fn parse(raw: Bytes, method: &Method) -> Result<RequestTarget, ProtoError> {
+        let b = &raw[..];
+        if b.is_empty() || !b.iter().all(|&c| c.is_ascii_graphic() && c != b'#') {
+            return Err(ProtoError::BadTarget);
+        }
+        let end = b.len();
+        let is_connect = method == Method::CONNECT;
+        let (form, authority, path_start) = if b == b"*" {
+            if method != Method::OPTIONS {
+                return Err(ProtoError::BadTarget);
+            }
+            return Ok(RequestTarget {
+                raw,
+                form: TargetForm::Asterisk,
+                authority: 0..0,
+                path: 0..1,
+                query: None,
+            });
+        } else if is_connect {
+            if !valid_host_port(b) {
+                return Err(ProtoError::BadTarget);
+            }
+            return Ok(RequestTarget {
+                raw,
+                form: TargetForm::Authority,
+                authority: 0..end,
+                path: end..end,
+                query: None,
+            });
+        } else if b[0] == b'/' {
+            (TargetForm::Origin, 0..0, 0)
+        } else {
+            let colon = scheme_end(b).ok_or(ProtoError::BadTarget)?;
+            let auth_start = colon + 3;
+            let auth_end = b[auth_start..]
+                .iter()
+                .position(|&c| c == b'/' || c == b'?')
+                .map_or(end, |p| auth_start + p);
+            if auth_end == auth_start {
+                return Err(ProtoError::BadTarget);
+            }
+            (TargetForm::Absolute, auth_start..auth_end, auth_end)
+        };
+        let (path, query) = match b[path_start..].iter().position(|&c| c == b'?') {
+            Some(q) => (path_start..path_start + q, Some(path_start + q + 1..end)),
+            None => (path_start..end, None),
+        };
+        Ok(RequestTarget {
+            raw,
+            form,
+            authority,
+            path,
+            query,
+        })
+    }
+
+    /// The whole request-target as received.
+    pub fn as_str(&self) -> &str {
+        self.slice(0..self.raw.len())
+    }
+
+    /// The raw bytes, shared with the parsed head.
+    pub fn as_bytes(&self) -> &Bytes {
+        &self.raw
+    }
+
+    /// Which form the target has.
+    pub fn form(&self) -> TargetForm {
+        self.form
+    }
+
+    /// The path: `/...` for origin- and absolute-form (`/` if the absolute URI
+    /// has none), `*` for asterisk-form, empty for authority-form.
+    pub fn path(&self) -> &str {
+        if self.form == TargetForm::Absolute && self.path.is_empty() {
+            return "/";
+        }
+        self.slice(self.path.clone())
+    }
+
+    /// The query without `?`, if there is a `?`.
+    pub fn query(&self) -> Option<&str> {
+        self.query.clone().map(|r| self.slice(r))
+    }
+
+    /// The authority of absolute- and authority-form targets.
+    pub fn authority(&self) -> Option<&str> {
+        match self.form {
+            TargetForm::Absolute | TargetForm::Authority => {
+                Some(self.slice(self.authority.clone()))
+            }
+            TargetForm::Origin | TargetForm::Asterisk => None,
+        }
+    }
+
+    fn slice(&self, r: Range<usize>) -> &str {
+        // The raw bytes are ASCII (checked in `parse`), so this never fails.
+        std::str::from_utf8(&self.raw[r]).unwrap_or_default()
+    }
+}
+
+/// If `b` starts with `scheme "://"`, the index of the colon.
+fn scheme_end(b: &[u8]) -> Option<usize> {
+    let colon = b.iter().position(|&c| c == b':')?;
+    let scheme = &b[..colon];
+    let ok = scheme.first().is_some_and(u8::is_ascii_alphabetic)
+        && scheme
+            .iter()
+            .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'-' | b'.'));
+    (ok && b[colon..].starts_with(b"://")).then_some(colon)
+}
+
+/// `host ":" port` with a non-empty host and a decimal port (authority-form).
+fn valid_host_port(b: &[u8]) -> bool {
+    let Some(colon) = b.iter().rposition(|&c| c == b':') else {
+        return false;
+    };
+    let (host, port) = (&b[..colon], &b[colon + 1..]);
+    !host.is_empty()
+        && !host.iter().any(|&c| matches!(c, b'/' | b'?' | b'@'))
+        && !port.is_empty()
+        && port.len() <= 5
+        && port.iter().all(u8::is_ascii_digit)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    type Want = (
+        TargetForm,
+        &'static str,
+        Option<&'static str>,
+        Option<&'static str>,
+    );
+
+    #[test]
+    fn table() {
+        use TargetForm::*;
+        let ok: &[(Method, &str, Want)] = &[
+            (Method::GET, "/", (Origin, "/", None, None)),
+            (
+                Method::GET,
+                "/a/b?x=1&y",
+                (Origin, "/a/b", Some("x=1&y"), None),
+            ),
+            (Method::GET, "/?", (Origin, "/", Some(""), None)),
+            (Method::OPTIONS, "*", (Asterisk, "*", None, None)),
+            (Method::OPTIONS, "/x", (Origin, "/x", None, None)),
+            (
+                Method::GET,
+                "http://example.com/p?q",
+                (Absolute, "/p", Some("q"), Some("example.com")),
+            ),
+            (
+                Method::GET,
+                "http://example.com:8080",
+                (Absolute, "/", None, Some("example.com:8080")),
+            ),
+            (
+                Method::GET,
+                "https://h?q",
+                (Absolute, "/", Some("q"), Some("h")),
+            ),
+            (
+                Method::CONNECT,
+                "example.com:443",
+                (Authority, "", None, Some("example.com:443")),
+            ),
+            (
+                Method::CONNECT,
+                "[::1]:443",
+                (Authority, "", None, Some("[::1]:443")),
+            ),
+        ];
+        for (m, raw, (form, path, query, auth)) in ok {
+            let t = RequestTarget::parse(Bytes::from_static(raw.as_bytes()), m)
+                .unwrap_or_else(|e| panic!("{m} {raw}: {e}"));
+            assert_eq!(t.form(), *form, "{raw}");
+            assert_eq!(t.path(), *path, "{raw}");
+            assert_eq!(t.query(), *query, "{raw}");
+            assert_eq!(t.authority(), *auth, "{raw}");
+            assert_eq!(t.as_str(), *raw);
+        }
+        let bad: &[(Method, &[u8])] = &[
+            (Method::GET, b"*"),
+            (Method::POST, b"*"),
+            (Method::GET, b""),
+            (Method::GET, b"/a#frag"),
+            (Method::GET, b"/caf\xc3\xa9"),
+            (Method::GET, b"example.com:80"),
+            (Method::GET, b"http:/x"),
+            (Method::GET, b"http:///x"),
+            (Method::GET, b"1http://x/"),
+            (Method::GET, b"a b"),
+            (Method::CONNECT, b"/"),
+            (Method::CONNECT, b"example.com"),
+            (Method::CONNECT, b"example.com:"),
+            (Method::CONNECT, b":443"),
+            (Method::CONNECT, b"http://x:1/"),
+            (Method::CONNECT, b"*"),
+        ];
+        for (m, raw) in bad {
+            let got = RequestTarget::parse(Bytes::copy_from_slice(raw), m);
+            assert_eq!(got, Err(ProtoError::BadTarget), "{m} {raw:?}");
+        }
+    }
+}

@@ -1,0 +1,95 @@
+//! The HTTP versions this layer speaks.
+//!
+//! Invariant: only HTTP/1.0 and HTTP/1.1 can be represented; any other
+//! syntactically valid version is rejected at parse time with 505.
+
+/// An HTTP/1.x protocol version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Version {
+    /// HTTP/1.0: connections close by default, no chunked coding.
+    Http10,
+    /// HTTP/1.1: persistent connections by default.
+    Http11,
+}
+
+impl Version {
+    /// The version as it appears on the wire, e.g. `"HTTP/1.1"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Version::Http10 => "HTTP/1.0",
+            Version::Http11 => "HTTP/1.1",
+        }
+    }
+
+    /// Maps httparse's minor version number.
+    pub(crate) fn from_minor(minor: u8) -> Option<Version> {
+        match minor {
+            0 => Some(Version::Http10),
+            1 => Some(Version::Http11),
+            _ => None,
+        }
+    }
+}
+
+impl From<Version> for http::Version {
+    fn from(v: Version) -> http::Version {
+        match v {
+            Version::Http10 => http::Version::HTTP_10,
+            Version::Http11 => http::Version::HTTP_11,
+        }
+    }
+}
+
+/// Whether `v` looks like `HTTP/` DIGIT+ [ `.` DIGIT+ ] — a real but
+/// unsupported version (→ 505) rather than garbage (→ 400).
+pub(crate) fn looks_like_version(v: &[u8]) -> bool {
+    let Some(rest) = v.strip_prefix(b"HTTP/") else {
+        return false;
+    };
+    let mut parts = rest.splitn(2, |&b| b == b'.');
+    let major = parts.next().unwrap_or_default();
+    let digits = |s: &[u8]| !s.is_empty() && s.len() <= 3 && s.iter().all(u8::is_ascii_digit);
+    digits(major)
+        && match parts.next() {
+            None => true,
+            Some(minor) => digits(minor),
+        }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn looks_like() {
+        let table: &[(&[u8], bool)] = &[
+            (b"HTTP/2.0", true),
+            (b"HTTP/1.2", true),
+            (b"HTTP/3", true),
+            (b"HTTP/10.0", true),
+            (b"HTTP/", false),
+            (b"HTTP/1.", false),
+            (b"HTTP/x.1", false),
+            (b"http/1.1", false),
+            (b"FOO", false),
+            (b"HTTP/1.1.1", false),
+        ];
+        for (v, want) in table {
+            assert_eq!(
+                looks_like_version(v),
+                *want,
+                "{:?}",
+                String::from_utf8_lossy(v)
+            );
+        }
+    }
+
+    #[test]
+    fn conversions() {
+        assert_eq!(Version::from_minor(0), Some(Version::Http10));
+        assert_eq!(Version::from_minor(1), Some(Version::Http11));
+        assert_eq!(Version::from_minor(2), None);
+        assert_eq!(Version::Http11.as_str(), "HTTP/1.1");
+        assert_eq!(http::Version::from(Version::Http10), http::Version::HTTP_10);
+    }
+}
