@@ -11,6 +11,8 @@
 //!   [`Limits::max_body`] (checked before the data arrives);
 //! - extensions are syntax-checked and bounded in total, then ignored;
 //! - trailers are validated like header fields and kept only up to their limits;
+//!   they are returned as received: the caller must not merge framing or
+//!   routing fields (Content-Length, Transfer-Encoding, Host) from them;
 //! - after an error the decoder stays failed and repeats that error.
 
 use std::ops::Range;

@@ -94,21 +94,24 @@ pub(crate) fn scan(buf: &[u8], spec: &ScanSpec) -> Result<Option<Scanned>, Proto
     };
     let mut line_start = i;
     let mut fields = 0usize;
-    while i < len {
-        let b = buf[i];
-        match CLASS[b as usize] {
-            OK => {
-                if i >= limit_at {
-                    return Err(limit_err);
-                }
-                if i == line_start && !in_start_line && (b == b' ' || b == b'\t') {
-                    return Err(ProtoError::ObsFold);
-                }
-                i += 1;
-            }
+    loop {
+        // A field line starting with whitespace is obs-fold.
+        if !in_start_line && i < len && (buf[i] == b' ' || buf[i] == b'\t') {
+            return Err(ProtoError::ObsFold);
+        }
+        // Hot loop: skip ordinary bytes up to the end of input or the limit.
+        let stop = len.min(limit_at);
+        while i < stop && CLASS[buf[i] as usize] == OK {
+            i += 1;
+        }
+        if i >= len {
+            return Ok(None);
+        }
+        match CLASS[buf[i] as usize] {
+            OK => return Err(limit_err),
             CR => {
                 if i + 1 >= len {
-                    break;
+                    return Ok(None);
                 }
                 if buf[i + 1] != b'\n' {
                     return Err(ProtoError::BareCr);
@@ -136,7 +139,6 @@ pub(crate) fn scan(buf: &[u8], spec: &ScanSpec) -> Result<Option<Scanned>, Proto
             _ => return Err(ProtoError::ControlByte),
         }
     }
-    Ok(None)
 }
 
 #[cfg(test)]
