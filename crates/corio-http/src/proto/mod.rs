@@ -90,6 +90,8 @@ pub use error::ProtoError;
 pub use framing::{request_framing, response_framing, BodyFraming};
 pub use limits::Limits;
 pub use request::{parse_request_head, RequestHead};
-pub use response::{encode_response_head, parse_response_head, ResponseHead};
+pub use response::{
+    encode_response_head, encode_response_head_with, parse_response_head, ResponseHead,
+};
 pub use target::{RequestTarget, TargetForm};
 pub use version::Version;

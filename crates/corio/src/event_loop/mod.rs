@@ -94,6 +94,7 @@ pub(crate) struct Inner {
     /// Scratch buffers reused by every iteration, so a steady loop allocates nothing.
     scratch_remote: RefCell<Vec<Remote>>,
     scratch_timers: RefCell<(Vec<Rc<dyn Runnable>>, Vec<Waker>)>,
+    scratch_watchers: RefCell<Vec<IoCallback>>,
 }
 
 /// An event loop: a selector, a ready queue of callbacks, and timers. See the module docs.
@@ -121,6 +122,7 @@ impl EventLoop {
                 since_poll: Cell::new(0),
                 scratch_remote: RefCell::new(Vec::new()),
                 scratch_timers: RefCell::new((Vec::new(), Vec::new())),
+                scratch_watchers: RefCell::new(Vec::new()),
             }),
         })
     }
@@ -399,13 +401,20 @@ impl EventLoop {
                     .next_deadline()
                     .map(|d| d.saturating_duration_since(Instant::now()))
             };
-            let woken = {
-                let mut reactor = inner.reactor.borrow_mut();
-                let mut ready = inner.ready.borrow_mut();
-                reactor.poll(timeout, |watcher| {
-                    ready.push_back(Ready::Watcher(watcher.clone()))
-                })?
-            };
+            // Wakers run during dispatch push woken tasks onto `ready`, so it must not be
+            // borrowed here: watchers are collected aside and queued after.
+            let mut watchers = std::mem::take(&mut *inner.scratch_watchers.borrow_mut());
+            let woken = inner
+                .reactor
+                .borrow_mut()
+                .poll(timeout, |watcher| watchers.push(watcher.clone()))?;
+            if !watchers.is_empty() {
+                inner
+                    .ready
+                    .borrow_mut()
+                    .extend(watchers.drain(..).map(Ready::Watcher));
+            }
+            *inner.scratch_watchers.borrow_mut() = watchers;
             inner.since_poll.set(0);
             if woken || inner.shared.is_pending() {
                 self.take_remote();
