@@ -73,12 +73,12 @@ impl Request {
 
     /// The header fields.
     pub fn headers(&self) -> &HeaderMap {
-        &self.head.headers
+        self.head.headers.map()
     }
 
     /// The header fields, mutable.
     pub fn headers_mut(&mut self) -> &mut HeaderMap {
-        &mut self.head.headers
+        self.head.headers.map_mut()
     }
 
     /// The body, to read with [`Body::chunk`] or [`Body::to_bytes`].
@@ -121,7 +121,7 @@ impl Request {
             .uri(self.head.target.as_str())
             .version(self.head.version.into());
         if let Some(headers) = builder.headers_mut() {
-            *headers = self.head.headers;
+            *headers = self.head.headers.into_map();
         }
         builder
             .body(self.body)
@@ -152,7 +152,7 @@ impl Request {
                 method: parts.method,
                 target,
                 version,
-                headers: parts.headers,
+                headers: crate::proto::HeaderFields::from_map(parts.headers),
                 keep_alive,
                 expect_continue: false,
                 body: crate::proto::BodyFraming::Empty,
