@@ -12,7 +12,7 @@ use std::task::Poll;
 use std::time::Instant;
 
 use bytes::Bytes;
-use http::header::{HeaderValue, CONNECTION, CONTENT_LENGTH};
+use http::header::{HeaderValue, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE};
 use http::StatusCode;
 
 use super::buffers;
@@ -33,10 +33,14 @@ impl<H: Handler> Driver<H> {
     pub(super) fn encode_simple(&mut self, response: Response) {
         let Response {
             status,
+            content_type,
             mut headers,
             body,
         } = response;
         headers.insert(CONNECTION, HeaderValue::from_static("close"));
+        if let Some(value) = content_type {
+            headers.entry(CONTENT_TYPE).or_insert(value);
+        }
         let body = match body {
             ResponseBody::Bytes(bytes) => bytes,
             _ => Bytes::new(),
@@ -66,6 +70,7 @@ impl<H: Handler> Driver<H> {
     ) -> io::Result<(bool, u64)> {
         let Response {
             status,
+            content_type,
             mut headers,
             body,
         } = response;
@@ -99,8 +104,42 @@ impl<H: Handler> Driver<H> {
         }
         {
             let out = self.out.get_or_insert_with(buffers::take_out);
-            clock::with_fixed_fields(|fixed| {
-                encode_response_head_with(out, Version::Http11, status, fixed, &headers, framing);
+            let content_type = content_type.filter(|_| !headers.contains_key(CONTENT_TYPE));
+            clock::with_fixed_fields(|fixed| match content_type {
+                // The fixed fields and the content type go in as pre-encoded lines.
+                Some(value) => {
+                    let mut lines = [0u8; 256];
+                    let n = fixed_with_content_type(&mut lines, fixed, value.as_bytes());
+                    match n {
+                        Some(n) => encode_response_head_with(
+                            out,
+                            Version::Http11,
+                            status,
+                            &lines[..n],
+                            &headers,
+                            framing,
+                        ),
+                        None => {
+                            headers.insert(CONTENT_TYPE, value);
+                            encode_response_head_with(
+                                out,
+                                Version::Http11,
+                                status,
+                                fixed,
+                                &headers,
+                                framing,
+                            );
+                        }
+                    }
+                }
+                None => encode_response_head_with(
+                    out,
+                    Version::Http11,
+                    status,
+                    fixed,
+                    &headers,
+                    framing,
+                ),
             });
         }
         if bodiless || is_head {
@@ -251,6 +290,21 @@ impl<H: Handler> Driver<H> {
         })
         .await
     }
+}
+
+/// Writes `fixed` then `content-type: value\r\n` into `lines`; `None` if it does not fit.
+fn fixed_with_content_type(lines: &mut [u8], fixed: &[u8], value: &[u8]) -> Option<usize> {
+    const NAME: &[u8] = b"content-type: ";
+    let n = fixed.len() + NAME.len() + value.len() + 2;
+    let dest = lines.get_mut(..n)?;
+    let (a, rest) = dest.split_at_mut(fixed.len());
+    a.copy_from_slice(fixed);
+    let (b, rest) = rest.split_at_mut(NAME.len());
+    b.copy_from_slice(NAME);
+    let (c, d) = rest.split_at_mut(value.len());
+    c.copy_from_slice(value);
+    d.copy_from_slice(b"\r\n");
+    Some(n)
 }
 
 fn has_token(value: &HeaderValue, token: &str) -> bool {
