@@ -75,6 +75,9 @@ pub struct Stat {
     pub error: Option<String>,
 }
 
+/// Called as each URL completes, with the crawler for its counters.
+pub type OnStat = Box<dyn Fn(&Stat, &Crawler)>;
+
 /// The shared crawl state.
 pub struct Crawler {
     config: Config,
@@ -84,16 +87,12 @@ pub struct Crawler {
     busy: Cell<usize>,
     idle_workers: RefCell<Vec<Waker>>,
     done: RefCell<Vec<Stat>>,
-    on_stat: Box<dyn Fn(&Stat, &Crawler)>,
+    on_stat: OnStat,
 }
 
 impl Crawler {
     /// A crawler; `on_stat` is called as each URL completes (for output and progress).
-    pub fn new(
-        config: Config,
-        client: Client,
-        on_stat: Box<dyn Fn(&Stat, &Crawler)>,
-    ) -> Rc<Crawler> {
+    pub fn new(config: Config, client: Client, on_stat: OnStat) -> Rc<Crawler> {
         let crawler = Rc::new(Crawler {
             client,
             queue: RefCell::new(VecDeque::new()),

@@ -57,9 +57,7 @@ fn hrefs(html: &str) -> impl Iterator<Item = &str> {
             let (start, end) = match bytes.get(i) {
                 Some(&q @ (b'"' | b'\'')) => {
                     let start = i + 1;
-                    let Some(len) = bytes[start..].iter().position(|&b| b == q) else {
-                        return None;
-                    };
+                    let len = bytes[start..].iter().position(|&b| b == q)?;
                     (start, start + len)
                 }
                 Some(_) => {
@@ -158,9 +156,10 @@ mod tests {
         assert_eq!(
             links(html, "http://h.test/"),
             [
+                // The base tag's own href is a link too.
+                "http://other.test/base/",
                 "http://other.test/base/x?a=1&b=2",
                 "http://abs.test/",
-                "http://other.test/base/",
             ]
         );
     }

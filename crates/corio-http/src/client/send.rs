@@ -269,10 +269,10 @@ pub(crate) fn parse_url(s: &str) -> Result<Url, Error> {
     if url.scheme() != "http" {
         return Err(Error::new(ErrorKind::UnsupportedScheme, s));
     }
-    if !url.host_str().is_some_and(|h| !h.is_empty()) {
-        return Err(Error::new(ErrorKind::InvalidUrl, s).with_source("no host"));
+    match url.host_str() {
+        Some(h) if !h.is_empty() => Ok(url),
+        _ => Err(Error::new(ErrorKind::InvalidUrl, s).with_source("no host")),
     }
-    Ok(url)
 }
 
 /// Reads the final response head. `Ok(None)`: the connection was closed (EOF, reset,
