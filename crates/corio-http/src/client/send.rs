@@ -106,7 +106,8 @@ impl Client {
     /// maximum body size).
     pub async fn request(&self, req: Request) -> Result<Response, Error> {
         let max = self.inner.config.max_body;
-        self.with_deadline(&req.url.clone(), async move {
+        let url = self.deadline_url(&req);
+        self.with_deadline(url, async move {
             self.execute(req, Some(max)).await?.bytes().await
         })
         .await
@@ -115,13 +116,18 @@ impl Client {
     /// Sends `req` and follows redirects; the body is left to read with
     /// [`Body::chunk`](super::Body::chunk), without a size limit.
     pub async fn send_streaming(&self, req: Request) -> Result<StreamingResponse, Error> {
-        self.with_deadline(&req.url.clone(), self.execute(req, None))
-            .await
+        let url = self.deadline_url(&req);
+        self.with_deadline(url, self.execute(req, None)).await
+    }
+
+    /// The URL to name in a request-timeout error (copied only if there is a timeout).
+    fn deadline_url(&self, req: &Request) -> Option<String> {
+        self.inner.config.request_timeout.map(|_| req.url.clone())
     }
 
     async fn with_deadline<T>(
         &self,
-        url: &str,
+        url: Option<String>,
         run: impl std::future::Future<Output = Result<T, Error>>,
     ) -> Result<T, Error> {
         match self.inner.config.request_timeout {
