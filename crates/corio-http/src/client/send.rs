@@ -132,9 +132,12 @@ impl Client {
     ) -> Result<T, Error> {
         match self.inner.config.request_timeout {
             None => run.await,
-            Some(t) => corio::time::timeout(t, run)
-                .await
-                .unwrap_or_else(|_| Err(Error::new(ErrorKind::Timeout(TimeoutKind::Request), url))),
+            Some(t) => corio::time::timeout(t, run).await.unwrap_or_else(|_| {
+                Err(Error::new(
+                    ErrorKind::Timeout(TimeoutKind::Request),
+                    url.unwrap_or_default(),
+                ))
+            }),
         }
     }
 
