@@ -1,16 +1,70 @@
-//! `corio serve`: the static-file server.
+//! `corio serve [DIR]`: a static-file server as easy to start as `python -m http.server`.
+//!
+//! It serves DIR (default: the current directory) on 127.0.0.1:5000 (the seed's port) with
+//! one worker per core, logs each request in Common Log Format on stderr (unless `--quiet`),
+//! prints the URL it listens on, and shuts down gracefully on SIGINT or SIGTERM (a second
+//! signal exits at once).
 
+use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
+
+use corio_http::server::StaticFiles;
+use corio_http::{Server, ServerConfig};
 
 /// Arguments of `corio serve`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The directory to serve.
     #[arg(default_value = ".")]
-    pub dir: std::path::PathBuf,
+    pub dir: PathBuf,
+    /// The address to listen on.
+    #[arg(long, default_value = "127.0.0.1:5000")]
+    pub addr: SocketAddr,
+    /// Worker threads, one event loop each (default: one per core).
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub workers: Option<u16>,
+    /// Do not log requests.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Seconds in-flight requests get to finish on shutdown.
+    #[arg(long, default_value_t = 10)]
+    pub grace: u64,
 }
 
 /// Runs the server until SIGINT or SIGTERM.
 pub fn run(args: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
-    Err(format!("serving {} is not wired yet", args.dir.display()).into())
+    let files = StaticFiles::new(&args.dir)?;
+    let workers = args.workers.map_or_else(
+        || std::thread::available_parallelism().map_or(1, |n| n.get()),
+        usize::from,
+    );
+    let config = ServerConfig {
+        access_log: !args.quiet,
+        shutdown_grace: Duration::from_secs(args.grace),
+        ..ServerConfig::default()
+    };
+    let root = files.root().display().to_string();
+    let server = Server::bind(args.addr)
+        .workers(workers)
+        .config(config)
+        .start(files)?;
+    let addr = server.local_addr();
+    eprintln!(
+        "corio: serving {root} at http://{addr}/ ({workers} worker{}; Ctrl-C to stop)",
+        if workers == 1 { "" } else { "s" }
+    );
+    let signal = server.shutdown_signal();
+    corio::block_on(corio::signal::shutdown_requested())?;
+    eprintln!("corio: shutting down (again to force)");
+    signal.trigger();
+    std::thread::spawn(|| {
+        if corio::block_on(corio::signal::shutdown_requested()).is_ok() {
+            eprintln!("corio: forced exit");
+            std::process::exit(130);
+        }
+    });
+    server.wait()?;
+    Ok(ExitCode::SUCCESS)
 }

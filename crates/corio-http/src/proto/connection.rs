@@ -5,33 +5,44 @@
 //! `keep-alive`; HTTP/1.1 persists unless told `close`, HTTP/1.0 only when told
 //! `keep-alive`.
 
-use http::header::{HeaderMap, CONNECTION};
+use http::header::HeaderMap;
+
+use super::fields::Fields;
 
 use super::version::Version;
 
 /// Whether any `name` header's comma list contains `token` (ASCII case-insensitive).
-pub(crate) fn list_contains(headers: &HeaderMap, name: &http::HeaderName, token: &str) -> bool {
-    headers.get_all(name).iter().any(|v| {
-        v.as_bytes()
-            .split(|&b| b == b',')
+pub(crate) fn list_contains<F: Fields + ?Sized>(
+    fields: &F,
+    name: &'static str,
+    token: &str,
+) -> bool {
+    fields.values(name).any(|v| {
+        v.split(|&b| b == b',')
             .any(|t| t.trim_ascii().eq_ignore_ascii_case(token.as_bytes()))
     })
 }
 
 /// Whether the connection persists after a message with these headers.
 pub fn keep_alive(version: Version, headers: &HeaderMap) -> bool {
-    if !headers.contains_key(CONNECTION) {
+    keep_alive_of(version, headers)
+}
+
+/// [`keep_alive`] over any field source.
+pub(crate) fn keep_alive_of<F: Fields + ?Sized>(version: Version, fields: &F) -> bool {
+    if !fields.contains("connection") {
         return version == Version::Http11;
     }
-    if list_contains(headers, &CONNECTION, "close") {
+    if list_contains(fields, "connection", "close") {
         return false;
     }
-    version == Version::Http11 || list_contains(headers, &CONNECTION, "keep-alive")
+    version == Version::Http11 || list_contains(fields, "connection", "keep-alive")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use http::header::CONNECTION;
     use http::HeaderValue;
 
     #[test]

@@ -29,6 +29,32 @@ pub(crate) fn to_header_map(
     Ok(map)
 }
 
+/// Header fields looked up by name: a `HeaderMap`, or httparse's borrowed fields (which
+/// spares building a map to make framing decisions).
+pub(crate) trait Fields {
+    /// The values of every field named `name` (lowercase), in order.
+    fn values<'a>(&'a self, name: &'static str) -> impl Iterator<Item = &'a [u8]> + 'a;
+
+    /// Whether a field named `name` is present.
+    fn contains(&self, name: &'static str) -> bool {
+        self.values(name).next().is_some()
+    }
+}
+
+impl Fields for HeaderMap {
+    fn values<'a>(&'a self, name: &'static str) -> impl Iterator<Item = &'a [u8]> + 'a {
+        self.get_all(name).into_iter().map(HeaderValue::as_bytes)
+    }
+}
+
+impl Fields for [httparse::Header<'_>] {
+    fn values<'a>(&'a self, name: &'static str) -> impl Iterator<Item = &'a [u8]> + 'a {
+        self.iter()
+            .filter(move |f| f.name.eq_ignore_ascii_case(name))
+            .map(|f| f.value)
+    }
+}
+
 /// Appends `name: value\r\n` for every field of `headers` to `buf`.
 pub(crate) fn write_fields(buf: &mut bytes::BytesMut, headers: &HeaderMap) {
     for (name, value) in headers {

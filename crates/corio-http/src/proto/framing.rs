@@ -12,10 +12,11 @@
 //! Responses follow the same syntax rules, but a response whose TE does not
 //! end in `chunked`, or that has no framing headers, is read until close.
 
-use http::header::{HeaderMap, CONTENT_LENGTH, TRANSFER_ENCODING};
+use http::header::HeaderMap;
 use http::{Method, StatusCode};
 
 use super::error::ProtoError;
+use super::fields::Fields;
 use super::limits::Limits;
 use super::version::Version;
 
@@ -43,6 +44,15 @@ impl BodyFraming {
 /// Body framing of a request.
 pub fn request_framing(
     headers: &HeaderMap,
+    version: Version,
+    limits: &Limits,
+) -> Result<BodyFraming, ProtoError> {
+    request_framing_of(headers, version, limits)
+}
+
+/// [`request_framing`] over any field source.
+pub(crate) fn request_framing_of<F: Fields + ?Sized>(
+    headers: &F,
     version: Version,
     limits: &Limits,
 ) -> Result<BodyFraming, ProtoError> {
@@ -104,12 +114,12 @@ enum Te {
 }
 
 /// Parses all Transfer-Encoding lines as one coding list.
-fn transfer_encoding(headers: &HeaderMap) -> Result<Option<Te>, ProtoError> {
+fn transfer_encoding<F: Fields + ?Sized>(headers: &F) -> Result<Option<Te>, ProtoError> {
     let mut codings = 0usize;
     let mut chunked_seen = false;
     let mut last_chunked = false;
-    for value in headers.get_all(TRANSFER_ENCODING) {
-        for coding in value.as_bytes().split(|&b| b == b',') {
+    for value in headers.values("transfer-encoding") {
+        for coding in value.split(|&b| b == b',') {
             let coding = coding.trim_ascii();
             if coding.is_empty() {
                 // Empty list elements are allowed by the list syntax, but a
@@ -135,7 +145,7 @@ fn transfer_encoding(headers: &HeaderMap) -> Result<Option<Te>, ProtoError> {
         }
     }
     Ok(match (codings, last_chunked) {
-        (0, _) if headers.contains_key(TRANSFER_ENCODING) => {
+        (0, _) if headers.contains("transfer-encoding") => {
             return Err(ProtoError::BadTransferEncoding)
         }
         (0, _) => None,
@@ -146,10 +156,10 @@ fn transfer_encoding(headers: &HeaderMap) -> Result<Option<Te>, ProtoError> {
 }
 
 /// Parses all Content-Length lines; every element must be the same number.
-fn content_length(headers: &HeaderMap) -> Result<Option<u64>, ProtoError> {
+fn content_length<F: Fields + ?Sized>(headers: &F) -> Result<Option<u64>, ProtoError> {
     let mut found: Option<u64> = None;
-    for value in headers.get_all(CONTENT_LENGTH) {
-        for elem in value.as_bytes().split(|&b| b == b',') {
+    for value in headers.values("content-length") {
+        for elem in value.split(|&b| b == b',') {
             let n = parse_decimal(elem.trim_ascii()).ok_or(ProtoError::BadContentLength)?;
             match found {
                 Some(prev) if prev != n => return Err(ProtoError::ConflictingContentLength),

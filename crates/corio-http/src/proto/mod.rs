@@ -75,6 +75,7 @@ pub mod date;
 pub mod error;
 mod fields;
 pub mod framing;
+mod header_fields;
 pub mod limits;
 pub mod request;
 pub mod response;
@@ -88,8 +89,11 @@ pub use connection::keep_alive;
 pub use date::DateCache;
 pub use error::ProtoError;
 pub use framing::{request_framing, response_framing, BodyFraming};
+pub use header_fields::HeaderFields;
 pub use limits::Limits;
 pub use request::{parse_request_head, RequestHead};
-pub use response::{encode_response_head, parse_response_head, ResponseHead};
+pub use response::{
+    encode_response_head, encode_response_head_with, parse_response_head, ResponseHead,
+};
 pub use target::{RequestTarget, TargetForm};
 pub use version::Version;

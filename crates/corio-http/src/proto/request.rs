@@ -15,13 +15,13 @@
 use std::mem::MaybeUninit;
 
 use bytes::Bytes;
-use http::header::{HeaderMap, EXPECT, HOST};
 use http::Method;
 
-use super::connection::keep_alive;
+use super::connection::keep_alive_of;
 use super::error::ProtoError;
-use super::fields::{map_httparse, to_header_map};
-use super::framing::{is_tchar, request_framing, BodyFraming};
+use super::fields::{map_httparse, Fields};
+use super::framing::{is_tchar, request_framing_of, BodyFraming};
+use super::header_fields::HeaderFields;
 use super::limits::{Limits, MAX_HEADERS};
 use super::scan::{scan, ScanSpec};
 use super::target::RequestTarget;
@@ -36,8 +36,8 @@ pub struct RequestHead {
     pub target: RequestTarget,
     /// HTTP/1.0 or HTTP/1.1.
     pub version: Version,
-    /// All header fields, in order, names lowercased.
-    pub headers: HeaderMap,
+    /// All header fields, in order (a `HeaderMap` built on first access).
+    pub headers: HeaderFields,
     /// Whether the connection may be reused after this exchange.
     pub keep_alive: bool,
     /// Whether the client awaits `100 Continue` before sending its body:
@@ -91,34 +91,32 @@ pub fn parse_request_head(
         .and_then(Version::from_minor)
         .ok_or(ProtoError::UnsupportedVersion)?;
     let path = req.path.ok_or(ProtoError::BadStartLine)?;
-    let target = RequestTarget::parse(shared.slice_ref(path.as_bytes()), &method)?;
-    let headers = to_header_map(&shared, req.headers)?;
-
-    match headers.get_all(HOST).iter().count() {
+    let target = RequestTarget::parse(path.as_bytes(), &method)?;
+    let fields: &[httparse::Header<'_>] = req.headers;
+    if fields.iter().any(|f| f.name.is_empty()) {
+        return Err(ProtoError::BadHeaderName);
+    }
+    match fields.values("host").count() {
         0 if version == Version::Http11 => return Err(ProtoError::MissingHost),
         0 | 1 => {}
         _ => return Err(ProtoError::DuplicateHost),
     }
-    let body = request_framing(&headers, version, limits)?;
+    let body = request_framing_of(fields, version, limits)?;
     let mut continue_requested = false;
-    for value in headers.get_all(EXPECT) {
-        if value
-            .as_bytes()
-            .trim_ascii()
-            .eq_ignore_ascii_case(b"100-continue")
-        {
+    for value in fields.values("expect") {
+        if value.trim_ascii().eq_ignore_ascii_case(b"100-continue") {
             continue_requested = true;
         } else {
             return Err(ProtoError::UnsupportedExpectation);
         }
     }
     let head = RequestHead {
-        keep_alive: keep_alive(version, &headers),
+        keep_alive: keep_alive_of(version, fields),
         expect_continue: continue_requested && version == Version::Http11 && !body.is_empty(),
         method,
         target,
         version,
-        headers,
+        headers: HeaderFields::from_head(shared),
         body,
     };
     Ok(Some((head, scanned.len)))
@@ -255,7 +253,7 @@ mod tests {
         assert_eq!(head.target.path(), "/up");
         assert_eq!(head.target.query(), Some("x=1"));
         assert_eq!(head.version, Version::Http11);
-        assert_eq!(head.headers.get_all("x-a").iter().count(), 2);
+        assert_eq!(head.headers.map().get_all("x-a").iter().count(), 2);
         assert_eq!(head.body, BodyFraming::Length(5));
         assert!(head.keep_alive);
         assert!(head.expect_continue);

@@ -134,14 +134,29 @@ pub fn encode_response_head(
     headers: &HeaderMap,
     framing: BodyFraming,
 ) {
+    encode_response_head_with(buf, version, status, b"", headers, framing);
+}
+
+/// Like [`encode_response_head`], with `fixed_fields` (complete, pre-encoded field lines such
+/// as `server: corio\r\ndate: ...\r\n`) written right after the status line. A server keeps
+/// those lines rendered once per second instead of inserting them into every `HeaderMap`.
+pub fn encode_response_head_with(
+    buf: &mut BytesMut,
+    version: Version,
+    status: StatusCode,
+    fixed_fields: &[u8],
+    headers: &HeaderMap,
+    framing: BodyFraming,
+) {
     let reason = status.canonical_reason().unwrap_or("");
-    buf.reserve(64 + headers.len() * 32);
+    buf.reserve(64 + fixed_fields.len() + headers.len() * 32);
     buf.extend_from_slice(version.as_str().as_bytes());
     buf.extend_from_slice(b" ");
     buf.extend_from_slice(status.as_str().as_bytes());
     buf.extend_from_slice(b" ");
     buf.extend_from_slice(reason.as_bytes());
     buf.extend_from_slice(b"\r\n");
+    buf.extend_from_slice(fixed_fields);
     let replace = matches!(framing, BodyFraming::Length(_) | BodyFraming::Chunked);
     for (name, value) in headers {
         if replace && (name == CONTENT_LENGTH || name == TRANSFER_ENCODING) {

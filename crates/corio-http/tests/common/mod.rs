@@ -136,6 +136,7 @@ async fn connection(
                     .unwrap_or_default(),
             headers: head
                 .headers
+                .map()
                 .iter()
                 .map(|(n, v)| (n.to_string(), v.to_str().unwrap_or("").to_string()))
                 .collect(),

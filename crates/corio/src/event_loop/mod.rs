@@ -94,6 +94,7 @@ pub(crate) struct Inner {
     /// Scratch buffers reused by every iteration, so a steady loop allocates nothing.
     scratch_remote: RefCell<Vec<Remote>>,
     scratch_timers: RefCell<TimerScratch>,
+    scratch_watchers: RefCell<Vec<IoCallback>>,
 }
 
 /// Expired timer callbacks and wakers, collected before any of them runs.
@@ -124,6 +125,7 @@ impl EventLoop {
                 since_poll: Cell::new(0),
                 scratch_remote: RefCell::new(Vec::new()),
                 scratch_timers: RefCell::new((Vec::new(), Vec::new())),
+                scratch_watchers: RefCell::new(Vec::new()),
             }),
         })
     }
@@ -402,14 +404,20 @@ impl EventLoop {
                     .next_deadline()
                     .map(|d| d.saturating_duration_since(Instant::now()))
             };
-            // `ready` is borrowed only per push: dispatching an event wakes tasks, and a
-            // woken task pushes itself on `ready` too.
-            let woken = inner.reactor.borrow_mut().poll(timeout, |watcher| {
+            // Wakers run during dispatch push woken tasks onto `ready`, so it must not be
+            // borrowed here: watchers are collected aside and queued after.
+            let mut watchers = std::mem::take(&mut *inner.scratch_watchers.borrow_mut());
+            let woken = inner
+                .reactor
+                .borrow_mut()
+                .poll(timeout, |watcher| watchers.push(watcher.clone()))?;
+            if !watchers.is_empty() {
                 inner
                     .ready
                     .borrow_mut()
-                    .push_back(Ready::Watcher(watcher.clone()))
-            })?;
+                    .extend(watchers.drain(..).map(Ready::Watcher));
+            }
+            *inner.scratch_watchers.borrow_mut() = watchers;
             inner.since_poll.set(0);
             if woken || inner.shared.is_pending() {
                 self.take_remote();

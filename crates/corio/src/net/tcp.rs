@@ -270,6 +270,16 @@ impl TcpStream {
             .poll_io(cx, Direction::Write, |s| (&*s).write_vectored(bufs))
     }
 
+    /// Polls read readiness (without reading).
+    pub fn poll_read_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.source.poll_ready(cx, Direction::Read).map(Ok)
+    }
+
+    /// Polls write readiness (without writing).
+    pub fn poll_write_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.source.poll_ready(cx, Direction::Write).map(Ok)
+    }
+
     /// Waits until the stream is readable (or at EOF, or in error). Cancel-safe.
     pub async fn readable(&self) -> io::Result<()> {
         poll_fn(|cx| self.source.poll_ready(cx, Direction::Read)).await;
@@ -290,6 +300,22 @@ impl TcpStream {
     /// Tries a write without waiting: `WouldBlock` if the send buffer is full.
     pub fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
         self.source.try_io(Direction::Write, |s| (&*s).write(buf))
+    }
+
+    /// Tries a custom operation on the raw socket once (for `sendfile`...): `op` must return
+    /// `WouldBlock` when the socket is not ready, which clears the readiness so that
+    /// [`TcpStream::writable`] / [`TcpStream::readable`] then wait for the next event.
+    pub fn try_io<R>(
+        &self,
+        writing: bool,
+        op: impl FnOnce(&mio::net::TcpStream) -> io::Result<R>,
+    ) -> io::Result<R> {
+        let direction = if writing {
+            Direction::Write
+        } else {
+            Direction::Read
+        };
+        self.source.try_io(direction, op)
     }
 
     /// Polls a custom operation on the raw socket (for `sendfile`, `splice`...): `op` must
@@ -336,6 +362,12 @@ impl TcpStream {
     /// The peer's address.
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
         self.source.get_ref().peer_addr()
+    }
+}
+
+impl std::os::fd::AsFd for TcpStream {
+    fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
+        self.source.get_ref().as_fd()
     }
 }
 

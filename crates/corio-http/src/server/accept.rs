@@ -1,0 +1,84 @@
+//! The accept loop of one worker.
+//!
+//! It accepts until shutdown, spawning one task per connection on this worker. At the
+//! per-worker connection limit it stops accepting (the kernel's backlog holds newcomers) until
+//! a connection closes. When the process runs out of file descriptors (`EMFILE`, `ENFILE`) or
+//! memory, it pauses for [`ACCEPT_BACKOFF`] rather than spinning on a listener that stays
+//! readable, and resumes when descriptors free up. After [`ACCEPT_BURST`] connections in a row
+//! it yields, so a connection flood cannot starve the connections already being served.
+
+use std::future::{poll_fn, Future};
+use std::io;
+use std::rc::Rc;
+use std::task::Poll;
+
+use corio::net::TcpListener;
+
+use super::config::ACCEPT_BACKOFF;
+use super::conn::{serve_connection, WorkerContext};
+use super::handler::Handler;
+
+/// Connections accepted in a row before the accept loop yields to other tasks.
+const ACCEPT_BURST: usize = 64;
+
+/// Accepts connections until shutdown begins.
+pub(crate) async fn accept_loop<H: Handler>(listener: &TcpListener, context: Rc<WorkerContext<H>>) {
+    let tracker = context.tracker.clone();
+    let limit = context.config.max_connections_per_worker;
+    let mut burst = 0;
+    let mut warned = false;
+    loop {
+        if tracker.active() >= limit {
+            tracker.wait_for_capacity(limit).await;
+        }
+        if tracker.shutting_down() {
+            return;
+        }
+        let accepted = poll_fn(|cx| match listener.poll_accept(cx) {
+            Poll::Ready(result) => Poll::Ready(Some(result)),
+            Poll::Pending => tracker.poll_acceptor(cx).map(|()| None),
+        })
+        .await;
+        match accepted {
+            None => {}
+            Some(Ok((stream, peer))) => {
+                warned = false;
+                corio::spawn_local(serve_connection(stream, peer, context.clone()));
+                burst += 1;
+                if burst >= ACCEPT_BURST {
+                    burst = 0;
+                    corio::yield_now().await;
+                }
+            }
+            Some(Err(e)) if is_transient(&e) => {}
+            Some(Err(e)) => {
+                if !warned {
+                    eprintln!(
+                        "corio: accept failed ({e}); pausing {} ms",
+                        ACCEPT_BACKOFF.as_millis()
+                    );
+                    warned = true;
+                }
+                let pause = corio::time::sleep(ACCEPT_BACKOFF);
+                let mut pause = std::pin::pin!(pause);
+                poll_fn(|cx| {
+                    if pause.as_mut().poll(cx).is_ready() {
+                        return Poll::Ready(());
+                    }
+                    tracker.poll_acceptor(cx)
+                })
+                .await;
+            }
+        }
+    }
+}
+
+/// Errors that concern one connection only (it was reset before we accepted it).
+fn is_transient(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::ConnectionAborted
+            | io::ErrorKind::ConnectionReset
+            | io::ErrorKind::Interrupted
+    ) || e.raw_os_error() == Some(rustix::io::Errno::PROTO.raw_os_error())
+}

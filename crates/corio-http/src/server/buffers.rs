@@ -1,0 +1,147 @@
+//! Connection buffers, lent from a per-worker pool.
+//!
+//! An idle keep-alive connection holds no buffer at all: it borrows a read buffer from its
+//! worker's pool when bytes arrive and gives it back once every byte was consumed; likewise an
+//! output buffer while a response is being written. Under load only the connections being
+//! served at this instant hold buffers, so memory grows with activity, not with connections
+//! (raw-epoll, the ceiling we measure against, shares one buffer for all). Pooled read
+//! buffers are zeroed once when created and reused as they are: no per-request allocation,
+//! no per-read memset.
+
+use std::cell::RefCell;
+
+use bytes::BytesMut;
+
+/// Size of a pooled read buffer: a whole burst of pipelined requests fits.
+pub const READ_BUF_SIZE: usize = 16 * 1024;
+/// Initial capacity of a pooled output buffer.
+pub const OUT_BUF_SIZE: usize = 16 * 1024;
+/// The most buffers of each kind a worker keeps for reuse; more are freed.
+const POOL_MAX: usize = 64;
+
+thread_local! {
+    static READ_POOL: RefCell<Vec<Vec<u8>>> = const { RefCell::new(Vec::new()) };
+    static OUT_POOL: RefCell<Vec<BytesMut>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Bytes read from a socket and not consumed yet: `data[start..end]`.
+#[derive(Debug)]
+pub(crate) struct ReadBuf {
+    data: Vec<u8>,
+    start: usize,
+    end: usize,
+}
+
+impl ReadBuf {
+    /// A buffer from this worker's pool (or a new one).
+    pub(crate) fn take() -> ReadBuf {
+        let data = READ_POOL
+            .with(|pool| pool.borrow_mut().pop())
+            .unwrap_or_else(|| vec![0; READ_BUF_SIZE]);
+        ReadBuf {
+            data,
+            start: 0,
+            end: 0,
+        }
+    }
+
+    /// Returns the buffer to the pool (only standard-size ones are kept).
+    pub(crate) fn release(self) {
+        if self.data.len() == READ_BUF_SIZE {
+            READ_POOL.with(|pool| {
+                let mut pool = pool.borrow_mut();
+                if pool.len() < POOL_MAX {
+                    pool.push(self.data);
+                }
+            });
+        }
+    }
+
+    /// The unconsumed bytes.
+    pub(crate) fn filled(&self) -> &[u8] {
+        &self.data[self.start..self.end]
+    }
+
+    /// Whether every byte was consumed.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.start == self.end
+    }
+
+    /// Marks `n` bytes consumed.
+    pub(crate) fn consume(&mut self, n: usize) {
+        self.start += n;
+        debug_assert!(self.start <= self.end);
+        if self.start == self.end {
+            self.start = 0;
+            self.end = 0;
+        }
+    }
+
+    /// Free space to read into: compacts consumed bytes away, and doubles the buffer when
+    /// full, up to `max` bytes (after which the returned slice may be empty).
+    pub(crate) fn spare(&mut self, max: usize) -> &mut [u8] {
+        if self.end == self.data.len() && self.start > 0 {
+            self.data.copy_within(self.start..self.end, 0);
+            self.end -= self.start;
+            self.start = 0;
+        }
+        if self.end == self.data.len() && self.data.len() < max {
+            let grown = (self.data.len() * 2).min(max).max(self.data.len() + 1);
+            self.data.resize(grown, 0);
+        }
+        &mut self.data[self.end..]
+    }
+
+    /// Marks `n` bytes of [`ReadBuf::spare`] as filled.
+    pub(crate) fn advance_end(&mut self, n: usize) {
+        self.end += n;
+        debug_assert!(self.end <= self.data.len());
+    }
+}
+
+/// An output buffer from this worker's pool (or a new one).
+pub(crate) fn take_out() -> BytesMut {
+    OUT_POOL
+        .with(|pool| pool.borrow_mut().pop())
+        .unwrap_or_else(|| BytesMut::with_capacity(OUT_BUF_SIZE))
+}
+
+/// Returns an emptied output buffer to the pool.
+pub(crate) fn release_out(mut buf: BytesMut) {
+    buf.clear();
+    if buf.capacity() >= OUT_BUF_SIZE && buf.capacity() <= 4 * OUT_BUF_SIZE {
+        OUT_POOL.with(|pool| {
+            let mut pool = pool.borrow_mut();
+            if pool.len() < POOL_MAX {
+                pool.push(buf);
+            }
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn consume_resets_and_spare_compacts_then_grows() {
+        let mut buf = ReadBuf::take();
+        let n = buf.spare(usize::MAX).len();
+        assert_eq!(n, READ_BUF_SIZE);
+        buf.spare(usize::MAX)[..4].copy_from_slice(b"abcd");
+        buf.advance_end(4);
+        buf.consume(2);
+        assert_eq!(buf.filled(), b"cd");
+        buf.consume(2);
+        assert!(buf.is_empty());
+        assert_eq!(buf.spare(usize::MAX).len(), READ_BUF_SIZE);
+        let full = buf.spare(usize::MAX).len();
+        buf.advance_end(full);
+        buf.consume(10);
+        assert_eq!(buf.spare(usize::MAX).len(), 10, "compacted");
+        buf.advance_end(10);
+        assert_eq!(buf.spare(READ_BUF_SIZE * 2).len(), READ_BUF_SIZE, "grown");
+        buf.advance_end(READ_BUF_SIZE);
+        assert!(buf.spare(READ_BUF_SIZE * 2).is_empty(), "capped");
+    }
+}

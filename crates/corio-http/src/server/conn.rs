@@ -1,0 +1,317 @@
+//! The connection driver: reads requests, calls the handler, writes responses.
+//!
+//! One task per connection runs [`serve_connection`]. Its loop:
+//!
+//! 1. parse every complete request already buffered (pipelining), serving each in order; the
+//!    responses accumulate in one output buffer, so a burst of pipelined requests is answered
+//!    with one write (written early if it passes [`WRITE_HIGH_WATER`], which bounds memory
+//!    for a client that pipelines without reading);
+//! 2. write the output;
+//! 3. read more bytes, waiting at most until the connection's deadline: the head timeout while
+//!    a request head is incomplete (or for the first request), the keep-alive timeout between
+//!    requests. Idle connections also wake on graceful shutdown and close.
+//!
+//! A request that breaks the protocol gets its 4xx/5xx answer with `Connection: close`, and
+//! nothing pipelined after it is read or answered. A handler that panics gets a 500 and the
+//! connection closes; the worker goes on.
+
+use std::future::{poll_fn, Future};
+use std::io;
+use std::net::SocketAddr;
+use std::pin::pin;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::task::Poll;
+use std::time::Instant;
+
+use bytes::BytesMut;
+use corio::net::TcpStream;
+use http::{Method, StatusCode};
+
+use super::access_log;
+use super::buffers::{self, ReadBuf};
+use super::config::{ServerConfig, DRAIN_LIMIT, WRITE_HIGH_WATER};
+use super::deadline::Deadline;
+use super::handler::{CatchUnwind, Handler};
+use super::shutdown::{ConnectionGuard, Tracker};
+use crate::message::{Body, BodyState, Incoming, Request, Response};
+use crate::proto::{parse_request_head, BodyFraming, ChunkedDecoder, ProtoError, RequestHead};
+
+/// What every connection of a worker shares.
+pub(crate) struct WorkerContext<H> {
+    pub(crate) handler: Arc<H>,
+    pub(crate) config: ServerConfig,
+    pub(crate) tracker: Rc<Tracker>,
+}
+
+/// Serves one connection until it closes.
+pub(crate) async fn serve_connection<H: Handler>(
+    stream: TcpStream,
+    peer: SocketAddr,
+    context: Rc<WorkerContext<H>>,
+) {
+    let guard = context.tracker.register();
+    // Responses are written whole; Nagle would only delay the last segment.
+    let _ = stream.set_nodelay(true);
+    let now = Instant::now();
+    let mut driver = Driver {
+        conn: Rc::new(Incoming::new(stream, context.config.body_timeout)),
+        deadline: Deadline::new(now + context.config.head_timeout),
+        head_started: Some(now),
+        context,
+        peer,
+        guard,
+        out: None,
+        write_deadline: None,
+    };
+    // Errors end the connection; there is nobody left to tell.
+    let _ = driver.run().await;
+    driver.release_buffers();
+}
+
+/// Why the wait for more bytes ended.
+enum Wake {
+    Readable,
+    Shutdown,
+    TimedOut,
+}
+
+/// The state of one connection.
+pub(crate) struct Driver<H> {
+    pub(super) conn: Rc<Incoming>,
+    pub(super) context: Rc<WorkerContext<H>>,
+    pub(super) peer: SocketAddr,
+    guard: ConnectionGuard,
+    /// When the head being received (or awaited, for the first request) started.
+    head_started: Option<Instant>,
+    deadline: Deadline,
+    /// Encoded responses not written yet (`None`: no buffer held).
+    pub(super) out: Option<BytesMut>,
+    /// The stalled-write deadline, made on the first write that cannot complete at once.
+    pub(super) write_deadline: Option<Deadline>,
+}
+
+impl<H: Handler> Driver<H> {
+    async fn run(&mut self) -> io::Result<()> {
+        loop {
+            while let Some(parsed) = self.parse_next() {
+                match parsed {
+                    Err(error) => {
+                        self.write_error(error);
+                        return self.flush().await;
+                    }
+                    Ok(head) => {
+                        if !self.serve(head).await? {
+                            return self.flush().await;
+                        }
+                        if self
+                            .out
+                            .as_ref()
+                            .is_some_and(|out| out.len() >= WRITE_HIGH_WATER)
+                        {
+                            self.flush().await?;
+                        }
+                    }
+                }
+            }
+            self.flush().await?;
+            if self.guard.shutting_down() && self.head_started.is_none() {
+                return Ok(());
+            }
+            if !self.fill().await? {
+                return Ok(());
+            }
+        }
+    }
+
+    /// The next complete request head in the buffer, if any.
+    fn parse_next(&mut self) -> Option<Result<RequestHead, ProtoError>> {
+        let mut read = self.conn.read.borrow_mut();
+        let buf = read.as_mut().filter(|buf| !buf.is_empty())?;
+        match parse_request_head(buf.filled(), &self.context.config.limits) {
+            Ok(Some((head, consumed))) => {
+                buf.consume(consumed);
+                self.head_started = None;
+                Some(Ok(head))
+            }
+            Ok(None) => {
+                self.head_started.get_or_insert_with(Instant::now);
+                None
+            }
+            Err(error) => Some(Err(error)),
+        }
+    }
+
+    /// Reads more bytes. `Ok(false)`: the connection should close (EOF, timeout, shutdown).
+    async fn fill(&mut self) -> io::Result<bool> {
+        let config = &self.context.config;
+        let deadline = match self.head_started {
+            Some(started) => started + config.head_timeout,
+            None => Instant::now() + config.keep_alive_timeout,
+        };
+        self.deadline.set(deadline);
+        loop {
+            match self.try_read() {
+                Ok(0) => return Ok(false),
+                Ok(_) => return Ok(true),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                Err(e) => return Err(e),
+            }
+            self.release_read_if_empty();
+            let idle = self.head_started.is_none() || self.conn.read.borrow().is_none();
+            let wake = poll_fn(|cx| {
+                if self.conn.stream.poll_read_ready(cx).is_ready() {
+                    return Poll::Ready(Wake::Readable);
+                }
+                if idle && self.guard.poll_shutdown(cx).is_ready() {
+                    return Poll::Ready(Wake::Shutdown);
+                }
+                if self.deadline.poll(cx).is_ready() {
+                    return Poll::Ready(Wake::TimedOut);
+                }
+                Poll::Pending
+            })
+            .await;
+            match wake {
+                Wake::Readable => {}
+                Wake::Shutdown => return Ok(false),
+                Wake::TimedOut => {
+                    let partial = self
+                        .conn
+                        .read
+                        .borrow()
+                        .as_ref()
+                        .is_some_and(|b| !b.is_empty());
+                    if partial {
+                        self.encode_simple(Response::error(StatusCode::REQUEST_TIMEOUT, ""));
+                        self.flush().await?;
+                    }
+                    return Ok(false);
+                }
+            }
+        }
+    }
+
+    fn try_read(&mut self) -> io::Result<usize> {
+        let max = self.context.config.limits.max_start_line
+            + self.context.config.limits.max_header_section
+            + 4;
+        let mut read = self.conn.read.borrow_mut();
+        let buf = read.get_or_insert_with(ReadBuf::take);
+        let spare = buf.spare(max.max(buffers::READ_BUF_SIZE));
+        if spare.is_empty() {
+            // Cannot happen: the parser rejects heads over the limits before the buffer fills.
+            return Err(io::Error::other("request head larger than the read buffer"));
+        }
+        let n = self.conn.stream.try_read(spare)?;
+        buf.advance_end(n);
+        Ok(n)
+    }
+
+    fn release_read_if_empty(&mut self) {
+        let mut read = self.conn.read.borrow_mut();
+        if read.as_ref().is_some_and(ReadBuf::is_empty) {
+            if let Some(buf) = read.take() {
+                buf.release();
+            }
+        }
+    }
+
+    pub(super) fn release_buffers(&mut self) {
+        if let Some(buf) = self.conn.read.borrow_mut().take() {
+            buf.release();
+        }
+        if let Some(out) = self.out.take() {
+            buffers::release_out(out);
+        }
+    }
+
+    /// Serves one request; returns whether the connection stays open.
+    async fn serve(&mut self, head: RequestHead) -> io::Result<bool> {
+        let version = head.version;
+        let is_head = head.method == Method::HEAD;
+        let mut keep_alive = head.keep_alive && !self.guard.shutting_down();
+        let has_body = !head.body.is_empty();
+        if has_body {
+            *self.conn.state.borrow_mut() = match head.body {
+                BodyFraming::Length(n) => BodyState::Length(n),
+                BodyFraming::Chunked => {
+                    BodyState::Chunked(Box::new(ChunkedDecoder::new(&self.context.config.limits)))
+                }
+                BodyFraming::Empty | BodyFraming::CloseDelimited => BodyState::Done,
+            };
+            if head.expect_continue {
+                self.conn.continue_sent.set(Some(0));
+            }
+        }
+        let log = self
+            .context
+            .config
+            .access_log
+            .then(|| access_log::RequestLine::new(&head));
+        let body = if has_body {
+            Body::incoming(self.conn.clone())
+        } else {
+            Body::empty()
+        };
+        let request = Request::new(head, body, Some(self.peer));
+        let mut future = pin!(CatchUnwind::new(self.context.handler.call(request)));
+        let outcome = match poll_fn(|cx| Poll::Ready(future.as_mut().poll(cx))).await {
+            Poll::Ready(outcome) => outcome,
+            Poll::Pending => {
+                // A slow handler: send what earlier pipelined requests produced meanwhile.
+                self.flush().await?;
+                future.await
+            }
+        };
+        let response = outcome.unwrap_or_else(|()| {
+            keep_alive = false;
+            Response::error(StatusCode::INTERNAL_SERVER_ERROR, "")
+        });
+        if has_body && !self.conn.body_done() {
+            keep_alive = keep_alive && self.drain_body().await;
+        }
+        let status = response.status();
+        let (keep_alive, sent) = self
+            .write_response_versioned(response, version, is_head, keep_alive)
+            .await?;
+        if let Some(line) = log {
+            access_log::record(self.peer, &line, status, sent);
+        }
+        Ok(keep_alive)
+    }
+
+    /// Reads and discards what the handler left of the body, if small enough. Returns whether
+    /// the connection can be reused.
+    async fn drain_body(&mut self) -> bool {
+        if self.conn.continue_sent.get().is_some() {
+            // The client still waits for `100 Continue`: it never sent the body. Close.
+            self.conn.continue_sent.set(None);
+            return false;
+        }
+        if matches!(*self.conn.state.borrow(), BodyState::Failed) {
+            return false;
+        }
+        let mut body = Body::incoming(self.conn.clone());
+        let mut drained = 0u64;
+        while let Some(chunk) = body.chunk().await {
+            match chunk {
+                Ok(chunk) => {
+                    drained += chunk.len() as u64;
+                    if drained > DRAIN_LIMIT {
+                        return false;
+                    }
+                }
+                Err(_) => return false,
+            }
+        }
+        true
+    }
+
+    /// Answers a protocol error; the caller closes the connection.
+    fn write_error(&mut self, error: ProtoError) {
+        let status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::BAD_REQUEST);
+        let response = Response::error(status, error.as_str());
+        self.encode_simple(response);
+    }
+}

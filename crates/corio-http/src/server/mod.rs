@@ -1,0 +1,254 @@
+//! The HTTP/1.1 server: [`Server`] runs a [`Handler`] on one event loop per core.
+//!
+//! Layout, one concept per file:
+//!
+//! | file | owns |
+//! |---|---|
+//! | `mod.rs` | [`Server`] (binding, workers) and [`RunningServer`] (shutdown, wait) |
+//! | `config.rs` | [`ServerConfig`]: limits and timeouts, defaults as named constants |
+//! | `accept.rs` | the accept loop: connection limit, `EMFILE` back-off |
+//! | `conn.rs` | the connection driver: pipelining, keep-alive, timeouts, request bodies |
+//! | `respond.rs` | response framing and writing: buffered, streamed, `sendfile` |
+//! | `buffers.rs` | per-worker pools of read and output buffers |
+//! | `deadline.rs` | a cheap movable timeout |
+//! | `shutdown.rs` | graceful shutdown and connection accounting |
+//! | `clock.rs` | the cached `Date` header |
+//! | `access_log.rs` | Common Log Format on stderr |
+//! | `handler.rs` | the [`Handler`] trait |
+//! | `router.rs` | [`Router`]: method + path with `:params`, mounts |
+//! | `files.rs` | [`StaticFiles`]: the static-file handler over [`crate::static_files`] |
+//!
+//! Every worker binds its own `SO_REUSEPORT` listener on the same address, accepts on it and
+//! serves its connections itself: nothing is shared between workers but the handler.
+//!
+//! ```
+//! use corio_http::{Request, Response, Server};
+//!
+//! let server = Server::bind("127.0.0.1:0".parse().unwrap())
+//!     .workers(1)
+//!     .start(|_req: Request| async { Response::text("Hello, World!") })
+//!     .unwrap();
+//! let addr = server.local_addr();
+//! // ... talk to `addr` ...
+//! server.shutdown();
+//! server.wait().unwrap();
+//! ```
+
+mod accept;
+pub(crate) mod access_log;
+pub(crate) mod buffers;
+mod clock;
+mod config;
+mod conn;
+mod deadline;
+mod files;
+mod handler;
+mod respond;
+mod router;
+mod shutdown;
+
+use std::io;
+use std::net::SocketAddr;
+use std::rc::Rc;
+use std::sync::{Arc, Mutex};
+
+use corio::net::TcpListener;
+use corio::{JoinHandle, Runtime};
+use socket2::{Domain, Protocol, Socket, Type};
+
+pub use config::*;
+pub use files::StaticFiles;
+pub use handler::{BoxResponseFuture, Handler};
+pub use router::Router;
+pub use shutdown::ShutdownSignal;
+
+use conn::WorkerContext;
+use shutdown::Tracker;
+
+/// Configures and starts a server. See the module docs.
+#[derive(Debug, Clone)]
+pub struct Server {
+    addr: SocketAddr,
+    workers: usize,
+    pin_to_cores: bool,
+    config: ServerConfig,
+}
+
+impl Server {
+    /// A server for `addr` (port 0 picks a free port), with one worker per core.
+    pub fn bind(addr: SocketAddr) -> Server {
+        Server {
+            addr,
+            workers: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            pin_to_cores: false,
+            config: ServerConfig::default(),
+        }
+    }
+
+    /// The number of worker loops (threads).
+    pub fn workers(mut self, workers: usize) -> Server {
+        self.workers = workers.max(1);
+        self
+    }
+
+    /// Pins worker `i` to core `i`.
+    pub fn pin_to_cores(mut self, pin: bool) -> Server {
+        self.pin_to_cores = pin;
+        self
+    }
+
+    /// Limits and timeouts.
+    pub fn config(mut self, config: ServerConfig) -> Server {
+        self.config = config;
+        self
+    }
+
+    /// Binds the listeners (errors such as "address in use" surface here) and starts the
+    /// workers. The server runs until [`RunningServer::shutdown`].
+    pub fn start<H: Handler>(self, handler: H) -> io::Result<RunningServer> {
+        let reuse_port = self.workers > 1;
+        let first = bind_listener(self.addr, reuse_port)?;
+        let local_addr = first.local_addr()?;
+        let mut listeners = vec![Some(first)];
+        for _ in 1..self.workers {
+            listeners.push(Some(bind_listener(local_addr, true)?));
+        }
+        let listeners = Arc::new(Mutex::new(listeners));
+        let runtime = Runtime::builder()
+            .workers(self.workers)
+            .pin_to_cores(self.pin_to_cores)
+            .thread_name("corio-http")
+            .build()?;
+        let handler = Arc::new(handler);
+        let signal = ShutdownSignal::new();
+        let config = self.config;
+        let handles = runtime.run_on_each({
+            let signal = signal.clone();
+            move |worker| {
+                let listener = listeners.lock().unwrap_or_else(|e| e.into_inner())[worker].take();
+                let (handler, config, signal) = (handler.clone(), config.clone(), signal.clone());
+                async move {
+                    let listener =
+                        listener.ok_or_else(|| io::Error::other("listener already taken"))?;
+                    serve_worker(TcpListener::from_std(listener)?, handler, config, signal).await;
+                    Ok(())
+                }
+            }
+        });
+        Ok(RunningServer {
+            local_addr,
+            runtime,
+            signal,
+            handles,
+        })
+    }
+}
+
+/// Binds a listening socket with `SO_REUSEADDR` (and `SO_REUSEPORT` for several workers).
+fn bind_listener(addr: SocketAddr, reuse_port: bool) -> io::Result<std::net::TcpListener> {
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
+    socket.set_reuse_address(true)?;
+    if reuse_port {
+        socket.set_reuse_port(true)?;
+    }
+    socket.set_nonblocking(true)?;
+    socket
+        .bind(&addr.into())
+        .map_err(|e| io::Error::new(e.kind(), format!("cannot bind {addr}: {e}")))?;
+    socket.listen(corio::net::DEFAULT_BACKLOG)?;
+    Ok(socket.into())
+}
+
+/// Serves `listener` on the current loop until `signal` triggers, then shuts down gracefully:
+/// stops accepting, lets in-flight requests finish (up to the grace period), closes idle
+/// connections. For custom runtimes; [`Server::start`] runs one per worker.
+pub async fn serve_worker<H: Handler>(
+    listener: TcpListener,
+    handler: Arc<H>,
+    config: ServerConfig,
+    signal: ShutdownSignal,
+) {
+    let tracker = Tracker::new();
+    let grace = config.shutdown_grace;
+    let context = Rc::new(WorkerContext {
+        handler,
+        config,
+        tracker: tracker.clone(),
+    });
+    clock::tick();
+    let ticker = corio::spawn_local(async {
+        let mut ticks = corio::time::interval(clock::TICK);
+        loop {
+            ticks.tick().await;
+            clock::tick();
+        }
+    });
+    let fan_out = corio::spawn_local({
+        let tracker = tracker.clone();
+        async move {
+            signal.wait().await;
+            tracker.begin_shutdown();
+        }
+    });
+    accept::accept_loop(&listener, context).await;
+    drop(listener);
+    let _ = corio::time::timeout(grace, tracker.wait_drained()).await;
+    ticker.abort();
+    fan_out.abort();
+    access_log::flush();
+}
+
+/// A started server.
+pub struct RunningServer {
+    local_addr: SocketAddr,
+    runtime: Runtime,
+    signal: ShutdownSignal,
+    handles: Vec<JoinHandle<io::Result<()>>>,
+}
+
+impl RunningServer {
+    /// The bound address (with the actual port when bound to port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// The signal that shuts the server down; trigger it from anywhere.
+    pub fn shutdown_signal(&self) -> ShutdownSignal {
+        self.signal.clone()
+    }
+
+    /// Begins a graceful shutdown (returns at once; see [`RunningServer::wait`]).
+    pub fn shutdown(&self) {
+        self.signal.trigger();
+    }
+
+    /// Waits until every worker finished (after a shutdown), then stops the runtime; tasks
+    /// still alive after the grace period are dropped.
+    pub fn wait(self) -> io::Result<()> {
+        let mut result = Ok(());
+        for handle in self.handles {
+            match corio::block_on(handle) {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => result = Err(e),
+                Err(e) => result = Err(io::Error::other(e.to_string())),
+            }
+        }
+        self.runtime.shutdown();
+        result
+    }
+
+    /// Runs until SIGINT or SIGTERM, then shuts down gracefully and waits.
+    pub fn run_until_signal(self) -> io::Result<()> {
+        corio::block_on(corio::signal::shutdown_requested())?;
+        self.shutdown();
+        self.wait()
+    }
+}
+
+impl std::fmt::Debug for RunningServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunningServer")
+            .field("local_addr", &self.local_addr)
+            .finish()
+    }
+}

@@ -1,0 +1,324 @@
+//! The write side of a connection: response heads, bodies (in memory, streamed, `sendfile`),
+//! and flushing with a stalled-write timeout.
+//!
+//! Framing is decided here, once, from the body: a body in memory or a file gets
+//! `Content-Length`; a stream gets the handler's `Content-Length` if it set one, else chunked
+//! coding (HTTP/1.1) or close-delimiting (HTTP/1.0). `1xx`, `204` and `304` responses never
+//! carry a body, and a `HEAD` response carries the framing a `GET` would have, without body.
+
+use std::future::poll_fn;
+use std::io;
+use std::task::Poll;
+use std::time::Instant;
+
+use bytes::Bytes;
+use http::header::{HeaderValue, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE};
+use http::StatusCode;
+
+use super::buffers;
+use super::clock;
+use super::config::{DIRECT_WRITE_MIN, WRITE_HIGH_WATER};
+use super::conn::Driver;
+use super::deadline::Deadline;
+use super::handler::Handler;
+use crate::message::{Response, ResponseBody};
+use crate::proto::{encode_response_head_with, BodyFraming, ChunkedEncoder, Version};
+
+/// The most bytes one `sendfile` call is asked for: large enough to keep syscalls rare,
+/// small enough that one connection cannot hog the loop for long.
+const SENDFILE_CHUNK: usize = 1024 * 1024;
+
+impl<H: Handler> Driver<H> {
+    /// Encodes a response whose body is in memory (or empty), with `Connection: close`.
+    pub(super) fn encode_simple(&mut self, response: Response) {
+        let Response {
+            status,
+            content_type,
+            mut headers,
+            body,
+        } = response;
+        headers.insert(CONNECTION, HeaderValue::from_static("close"));
+        if let Some(value) = content_type {
+            headers.entry(CONTENT_TYPE).or_insert(value);
+        }
+        let body = match body {
+            ResponseBody::Bytes(bytes) => bytes,
+            _ => Bytes::new(),
+        };
+        let out = self.out.get_or_insert_with(buffers::take_out);
+        clock::with_fixed_fields(|fixed| {
+            encode_response_head_with(
+                out,
+                Version::Http11,
+                status,
+                fixed,
+                &headers,
+                BodyFraming::Length(body.len() as u64),
+            );
+        });
+        out.extend_from_slice(&body);
+    }
+
+    /// Writes one response. Returns whether the connection stays open (a close-delimited
+    /// body ends it) and the number of body bytes sent.
+    pub(super) async fn write_response_versioned(
+        &mut self,
+        response: Response,
+        version: Version,
+        is_head: bool,
+        mut keep_alive: bool,
+    ) -> io::Result<(bool, u64)> {
+        let Response {
+            status,
+            content_type,
+            mut headers,
+            body,
+        } = response;
+        if let Some(value) = headers.remove(CONNECTION) {
+            if has_token(&value, "close") {
+                keep_alive = false;
+            }
+        }
+        let bodiless = status.is_informational()
+            || status == StatusCode::NO_CONTENT
+            || status == StatusCode::NOT_MODIFIED;
+        let framing = if bodiless {
+            BodyFraming::Empty
+        } else {
+            match &body {
+                ResponseBody::Stream(_) => match declared_length(&headers) {
+                    Some(len) => BodyFraming::Length(len),
+                    None if version == Version::Http11 => BodyFraming::Chunked,
+                    None => {
+                        keep_alive = false;
+                        BodyFraming::CloseDelimited
+                    }
+                },
+                other => BodyFraming::Length(other.len().unwrap_or(0)),
+            }
+        };
+        if !keep_alive {
+            headers.insert(CONNECTION, HeaderValue::from_static("close"));
+        } else if version == Version::Http10 {
+            headers.insert(CONNECTION, HeaderValue::from_static("keep-alive"));
+        }
+        {
+            let out = self.out.get_or_insert_with(buffers::take_out);
+            let content_type = content_type.filter(|_| !headers.contains_key(CONTENT_TYPE));
+            clock::with_fixed_fields(|fixed| match content_type {
+                // The fixed fields and the content type go in as pre-encoded lines.
+                Some(value) => {
+                    let mut lines = [0u8; 256];
+                    let n = fixed_with_content_type(&mut lines, fixed, value.as_bytes());
+                    match n {
+                        Some(n) => encode_response_head_with(
+                            out,
+                            Version::Http11,
+                            status,
+                            &lines[..n],
+                            &headers,
+                            framing,
+                        ),
+                        None => {
+                            headers.insert(CONTENT_TYPE, value);
+                            encode_response_head_with(
+                                out,
+                                Version::Http11,
+                                status,
+                                fixed,
+                                &headers,
+                                framing,
+                            );
+                        }
+                    }
+                }
+                None => encode_response_head_with(
+                    out,
+                    Version::Http11,
+                    status,
+                    fixed,
+                    &headers,
+                    framing,
+                ),
+            });
+        }
+        if bodiless || is_head {
+            return Ok((keep_alive, 0));
+        }
+        let sent = match body {
+            ResponseBody::Empty => 0,
+            ResponseBody::Bytes(bytes) => {
+                let len = bytes.len() as u64;
+                if bytes.len() >= DIRECT_WRITE_MIN {
+                    self.flush().await?;
+                    self.write_all(&bytes).await?;
+                } else if let Some(out) = self.out.as_mut() {
+                    out.extend_from_slice(&bytes);
+                }
+                len
+            }
+            ResponseBody::File {
+                file, offset, len, ..
+            } => {
+                self.flush().await?;
+                self.send_file(&file, offset, len).await?;
+                len
+            }
+            ResponseBody::Stream(stream) => self.write_stream(stream, framing).await?,
+        };
+        Ok((keep_alive, sent))
+    }
+
+    async fn write_stream(
+        &mut self,
+        mut stream: crate::message::BodyStream,
+        framing: BodyFraming,
+    ) -> io::Result<u64> {
+        let mut sent = 0u64;
+        let limit = match framing {
+            BodyFraming::Length(len) => Some(len),
+            _ => None,
+        };
+        while let Some(chunk) = poll_fn(|cx| stream.as_mut().poll_next(cx)).await {
+            let chunk = chunk?;
+            if chunk.is_empty() {
+                continue;
+            }
+            if limit.is_some_and(|limit| sent + chunk.len() as u64 > limit) {
+                return Err(io::Error::other(
+                    "response body longer than its Content-Length",
+                ));
+            }
+            sent += chunk.len() as u64;
+            let out = self.out.get_or_insert_with(buffers::take_out);
+            if framing == BodyFraming::Chunked {
+                ChunkedEncoder::chunk(out, &chunk);
+            } else {
+                out.extend_from_slice(&chunk);
+            }
+            if out.len() >= WRITE_HIGH_WATER {
+                self.flush().await?;
+            }
+        }
+        if limit.is_some_and(|limit| sent != limit) {
+            return Err(io::Error::other(
+                "response body shorter than its Content-Length",
+            ));
+        }
+        if framing == BodyFraming::Chunked {
+            ChunkedEncoder::finish(self.out.get_or_insert_with(buffers::take_out), None);
+        }
+        Ok(sent)
+    }
+
+    /// Writes every buffered byte, then returns the buffer to the pool.
+    pub(super) async fn flush(&mut self) -> io::Result<()> {
+        let Some(out) = self.out.take() else {
+            return Ok(());
+        };
+        let result = self.write_all(&out).await;
+        buffers::release_out(out);
+        result
+    }
+
+    async fn write_all(&mut self, mut data: &[u8]) -> io::Result<()> {
+        self.progress();
+        while !data.is_empty() {
+            match self.conn.stream.try_write(data) {
+                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                Ok(n) => {
+                    data = &data[n..];
+                    self.progress();
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.wait_writable().await?,
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+
+    async fn send_file(
+        &mut self,
+        file: &std::fs::File,
+        mut offset: u64,
+        len: u64,
+    ) -> io::Result<()> {
+        let end = offset + len;
+        self.progress();
+        while offset < end {
+            let count = usize::try_from(end - offset)
+                .unwrap_or(usize::MAX)
+                .min(SENDFILE_CHUNK);
+            let result = self.conn.stream.try_io(true, |socket| {
+                rustix::fs::sendfile(socket, file, Some(&mut offset), count)
+                    .map_err(io::Error::from)
+            });
+            match result {
+                Ok(0) => return Err(io::Error::other("file shrank while being sent")),
+                Ok(_) => self.progress(),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.wait_writable().await?,
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+
+    /// Records write progress: the stalled-write deadline starts over.
+    fn progress(&mut self) {
+        if let Some(deadline) = self.write_deadline.as_mut() {
+            deadline.set(Instant::now() + self.context.config.write_timeout);
+        }
+    }
+
+    async fn wait_writable(&mut self) -> io::Result<()> {
+        let timeout = self.context.config.write_timeout;
+        let deadline = self
+            .write_deadline
+            .get_or_insert_with(|| Deadline::new(Instant::now() + timeout));
+        let conn = &self.conn;
+        poll_fn(|cx| {
+            if conn.stream.poll_write_ready(cx).is_ready() {
+                return Poll::Ready(Ok(()));
+            }
+            if deadline.poll(cx).is_ready() {
+                return Poll::Ready(Err(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    "write stalled",
+                )));
+            }
+            Poll::Pending
+        })
+        .await
+    }
+}
+
+/// Writes `fixed` then `content-type: value\r\n` into `lines`; `None` if it does not fit.
+fn fixed_with_content_type(lines: &mut [u8], fixed: &[u8], value: &[u8]) -> Option<usize> {
+    const NAME: &[u8] = b"content-type: ";
+    let n = fixed.len() + NAME.len() + value.len() + 2;
+    let dest = lines.get_mut(..n)?;
+    let (a, rest) = dest.split_at_mut(fixed.len());
+    a.copy_from_slice(fixed);
+    let (b, rest) = rest.split_at_mut(NAME.len());
+    b.copy_from_slice(NAME);
+    let (c, d) = rest.split_at_mut(value.len());
+    c.copy_from_slice(value);
+    d.copy_from_slice(b"\r\n");
+    Some(n)
+}
+
+fn has_token(value: &HeaderValue, token: &str) -> bool {
+    value
+        .to_str()
+        .is_ok_and(|v| v.split(',').any(|t| t.trim().eq_ignore_ascii_case(token)))
+}
+
+fn declared_length(headers: &http::HeaderMap) -> Option<u64> {
+    headers
+        .get(CONTENT_LENGTH)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
+}
