@@ -81,6 +81,16 @@ pub fn response_framing(
     headers: &HeaderMap,
     version: Version,
 ) -> Result<BodyFraming, ProtoError> {
+    response_framing_of(status, request_method, headers, version)
+}
+
+/// [`response_framing`] over any field source.
+pub(crate) fn response_framing_of<F: Fields + ?Sized>(
+    status: StatusCode,
+    request_method: &Method,
+    headers: &F,
+    version: Version,
+) -> Result<BodyFraming, ProtoError> {
     if request_method == Method::HEAD
         || status.is_informational()
         || status == StatusCode::NO_CONTENT

@@ -10,7 +10,8 @@
 //! - [`ChunkedDecoder`] decodes a chunked body incrementally and zero-copy:
 //!   it hands back ranges of the caller's buffer.
 //! - [`encode_response_head`], [`ChunkedEncoder`] and [`DateCache`] write
-//!   responses; [`parse_response_head`] and [`response_framing`] serve the client.
+//!   responses; [`parse_response_head`] and [`response_framing`] serve the client, and
+//!   [`parse_response_status`] (status and framing only, nothing allocated) the load generator.
 //! - Every failure is a [`ProtoError`] whose [`ProtoError::status`] is the
 //!   status code to answer with; after any error the connection must be closed.
 //!
@@ -93,7 +94,8 @@ pub use header_fields::HeaderFields;
 pub use limits::Limits;
 pub use request::{parse_request_head, RequestHead};
 pub use response::{
-    encode_response_head, encode_response_head_with, parse_response_head, ResponseHead,
+    encode_response_head, encode_response_head_with, parse_response_head, parse_response_status,
+    ResponseHead, ResponseStatus,
 };
 pub use target::{RequestTarget, TargetForm};
 pub use version::Version;

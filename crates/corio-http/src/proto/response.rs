@@ -6,16 +6,18 @@
 //!   `Transfer-Encoding` in that case), without `format!` or allocation beyond
 //!   growing the buffer;
 //! - [`parse_response_head`] applies the same line strictness and limits as
-//!   request parsing, accepts only HTTP/1.0 and HTTP/1.1 and status 100..=999.
+//!   request parsing, accepts only HTTP/1.0 and HTTP/1.1 and status 100..=999;
+//! - [`parse_response_status`] runs the very same checks and consumes the same length, so the
+//!   two never disagree on whether (or where) a head ends.
 
 use bytes::{Bytes, BytesMut};
 use http::header::{HeaderMap, CONTENT_LENGTH, TRANSFER_ENCODING};
 use http::{Method, StatusCode};
 
-use super::connection::keep_alive;
+use super::connection::{keep_alive, keep_alive_of};
 use super::error::ProtoError;
 use super::fields::{map_httparse, to_header_map, write_field};
-use super::framing::{response_framing, BodyFraming};
+use super::framing::{response_framing, response_framing_of, BodyFraming};
 use super::limits::{Limits, MAX_HEADERS};
 use super::scan::{scan, ScanSpec};
 use super::version::{looks_like_version, Version};
@@ -54,6 +56,88 @@ pub fn parse_response_head(
     buf: &[u8],
     limits: &Limits,
 ) -> Result<Option<(ResponseHead, usize)>, ProtoError> {
+    let Some(len) = scan_head(buf, limits)? else {
+        return Ok(None);
+    };
+    let shared = Bytes::copy_from_slice(&buf[..len]);
+    let mut fields = [httparse::EMPTY_HEADER; MAX_HEADERS];
+    let (version, status, fields) = parse_scanned(&shared, &mut fields)?;
+    // httparse drops non-ASCII reasons; take the phrase from the status line,
+    // which it accepted as `HTTP/1.x SP 3DIGIT [SP reason]`.
+    let line_start = shared
+        .iter()
+        .position(|&b| b != b'\r' && b != b'\n')
+        .unwrap_or(0);
+    let line_len = shared[line_start..]
+        .iter()
+        .position(|&b| b == b'\r')
+        .unwrap_or(0);
+    let reason = if line_len > STATUS_PREFIX_LEN {
+        shared.slice(line_start + STATUS_PREFIX_LEN..line_start + line_len)
+    } else {
+        Bytes::new()
+    };
+    let headers = to_header_map(&shared, fields)?;
+    let head = ResponseHead {
+        keep_alive: keep_alive(version, &headers),
+        version,
+        status,
+        reason,
+        headers,
+    };
+    Ok(Some((head, len)))
+}
+
+/// What a response head says about the exchange, without its header fields: the part a load
+/// generator needs (see [`parse_response_status`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ResponseStatus {
+    /// HTTP/1.0 or HTTP/1.1.
+    pub version: Version,
+    /// The status code (100..=999).
+    pub status: StatusCode,
+    /// Whether the server allows reusing the connection (as [`ResponseHead::keep_alive`]).
+    pub keep_alive: bool,
+    /// How the body is delimited, for the request method given.
+    pub body: BodyFraming,
+}
+
+/// Parses a response head from the start of `buf` as [`parse_response_head`] does (same
+/// checks, same errors, same consumed length) but keeps only the status, persistence and body
+/// framing of a response to a `request_method` request. Nothing is copied or allocated: the
+/// fields are looked at in place.
+///
+/// ```
+/// use corio_http::proto::{parse_response_status, BodyFraming, Limits};
+/// let wire = b"HTTP/1.1 404 Not Found\r\ncontent-length: 4\r\n\r\nnope";
+/// let (head, used) = parse_response_status(wire, &Limits::default(), &http::Method::GET)
+///     .unwrap()
+///     .expect("complete head");
+/// assert_eq!(head.status, 404);
+/// assert_eq!(head.body, BodyFraming::Length(4));
+/// assert_eq!(&wire[used..], b"nope");
+/// ```
+pub fn parse_response_status(
+    buf: &[u8],
+    limits: &Limits,
+    request_method: &Method,
+) -> Result<Option<(ResponseStatus, usize)>, ProtoError> {
+    let Some(len) = scan_head(buf, limits)? else {
+        return Ok(None);
+    };
+    let mut fields = [httparse::EMPTY_HEADER; MAX_HEADERS];
+    let (version, status, fields) = parse_scanned(&buf[..len], &mut fields)?;
+    let head = ResponseStatus {
+        version,
+        status,
+        keep_alive: keep_alive_of(version, fields),
+        body: response_framing_of(status, request_method, fields, version)?,
+    };
+    Ok(Some((head, len)))
+}
+
+/// The strict line scan of a response head: its length once complete.
+fn scan_head(buf: &[u8], limits: &Limits) -> Result<Option<usize>, ProtoError> {
     let spec = ScanSpec {
         start_line: Some(limits.max_start_line),
         max_section: limits.max_header_section,
@@ -61,18 +145,22 @@ pub fn parse_response_head(
         too_large: ProtoError::HeaderSectionTooLarge,
         too_many: ProtoError::TooManyHeaders,
     };
-    let Some(scanned) = scan(buf, &spec)? else {
-        return Ok(None);
-    };
-    let shared = Bytes::copy_from_slice(&buf[..scanned.len]);
-    let mut fields = [httparse::EMPTY_HEADER; MAX_HEADERS];
-    let mut res = httparse::Response::new(&mut fields);
-    match res.parse(&shared) {
-        Ok(httparse::Status::Complete(n)) if n == scanned.len => {}
+    Ok(scan(buf, &spec)?.map(|scanned| scanned.len))
+}
+
+/// httparse over a head that passed [`scan_head`] (`head` is exactly that head): version,
+/// status and the fields, which borrow from `head`.
+fn parse_scanned<'b, 'f>(
+    head: &'b [u8],
+    fields: &'f mut [httparse::Header<'b>],
+) -> Result<(Version, StatusCode, &'f [httparse::Header<'b>]), ProtoError> {
+    let mut res = httparse::Response::new(fields);
+    match res.parse(head) {
+        Ok(httparse::Status::Complete(n)) if n == head.len() => {}
         Ok(_) => return Err(ProtoError::BadStartLine),
         Err(httparse::Error::Version) => {
-            let start = shared.iter().position(|&b| b != b'\r' && b != b'\n');
-            let line = &shared[start.unwrap_or(0)..];
+            let start = head.iter().position(|&b| b != b'\r' && b != b'\n');
+            let line = &head[start.unwrap_or(0)..];
             let v = line
                 .split(|&b| b == b' ' || b == b'\r')
                 .next()
@@ -93,30 +181,7 @@ pub fn parse_response_head(
         .code
         .and_then(|c| StatusCode::from_u16(c).ok())
         .ok_or(ProtoError::BadStatus)?;
-    // httparse drops non-ASCII reasons; take the phrase from the status line,
-    // which it accepted as `HTTP/1.x SP 3DIGIT [SP reason]`.
-    let line_start = shared
-        .iter()
-        .position(|&b| b != b'\r' && b != b'\n')
-        .unwrap_or(0);
-    let line_len = shared[line_start..]
-        .iter()
-        .position(|&b| b == b'\r')
-        .unwrap_or(0);
-    let reason = if line_len > STATUS_PREFIX_LEN {
-        shared.slice(line_start + STATUS_PREFIX_LEN..line_start + line_len)
-    } else {
-        Bytes::new()
-    };
-    let headers = to_header_map(&shared, res.headers)?;
-    let head = ResponseHead {
-        keep_alive: keep_alive(version, &headers),
-        version,
-        status,
-        reason,
-        headers,
-    };
-    Ok(Some((head, scanned.len)))
+    Ok((version, status, res.headers))
 }
 
 /// Appends a response head to `buf`: status line, `headers`, the framing
@@ -367,5 +432,35 @@ mod tests {
         assert_eq!(head.status, StatusCode::CREATED);
         assert_eq!(head.framing(&Method::GET), Ok(BodyFraming::Chunked));
         assert_eq!(head.framing(&Method::HEAD), Ok(BodyFraming::Empty));
+    }
+
+    #[test]
+    fn status_agrees_with_head() {
+        let inputs: &[&[u8]] = &[
+            b"HTTP/1.1 200 OK\r\ncontent-length: 13\r\n\r\nHello, World!",
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+            b"HTTP/1.0 500 Oops\r\n\r\nbody until close",
+            b"HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n",
+            b"\r\nHTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 0\r\n\r\n",
+            b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 2\r\n\r\n",
+            b"HTTP/2.0 200 OK\r\n\r\n",
+            b"HTTP/1.1 20 OK\r\n\r\n",
+            b"HTTP/1.1 200 OK\nA: b\n\n",
+            b"HTTP/1.1 200 OK\r\nA: b\r\n",
+        ];
+        let limits = Limits::default();
+        for input in inputs {
+            let what = String::from_utf8_lossy(input);
+            for method in [Method::GET, Method::HEAD] {
+                let full = parse_response_head(input, &limits).and_then(|r| {
+                    r.map(|(h, n)| Ok((h.status, h.keep_alive, h.framing(&method)?, n)))
+                        .transpose()
+                });
+                let short = parse_response_status(input, &limits, &method)
+                    .map(|r| r.map(|(h, n)| (h.status, h.keep_alive, h.body, n)));
+                assert_eq!(full, short, "{what}");
+            }
+        }
     }
 }
