@@ -5,6 +5,7 @@
 
 #![forbid(unsafe_code)]
 
+mod bench;
 mod crawl;
 mod get;
 mod serve;
@@ -29,6 +30,8 @@ enum Command {
     Get(get::Args),
     /// Crawl a site from a root URL, staying on its host.
     Crawl(crawl::Args),
+    /// Load an HTTP server: requests per second and latency percentiles.
+    Bench(bench::Args),
 }
 
 fn main() -> ExitCode {
@@ -51,6 +54,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => serve::run(args),
         Command::Get(args) => get::run(args),
         Command::Crawl(args) => crawl::run(args),
+        Command::Bench(args) => bench::run(args),
     };
     match result {
         Ok(code) => code,

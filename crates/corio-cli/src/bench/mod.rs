@@ -1,0 +1,324 @@
+//! `corio bench`: an HTTP/1.1 load generator that is never the bottleneck and measures latency
+//! honestly.
+//!
+//! | file | owns |
+//! |---|---|
+//! | `mod.rs` | arguments → [`Config`], starting the workers, the exit status |
+//! | `request.rs` | the request, encoded once ([`request::Batch`]) |
+//! | `worker.rs` | one event loop's share of the connections and the budget |
+//! | `connection.rs` | the per-connection request loop: pipelining, framing, errors, timeouts |
+//! | `schedule.rs` | open-loop pacing and the per-connection lazy alarm |
+//! | `stats.rs` | the latency histogram, counts per status and per error kind, merging |
+//! | `report.rs` | the live line, the text and JSON reports |
+//!
+//! Invariants: a bad argument is a one-line error and exit status 2, before any connection
+//! is opened; the run lasts `-d` (default [`DEFAULT_DURATION`]) or exactly `-n` requests;
+//! the report is printed even when requests failed, and the exit status is 1 when no request
+//! got a response at all (so that a script notices a dead server), 0 otherwise.
+
+pub mod connection;
+pub mod report;
+pub mod request;
+pub mod schedule;
+pub mod stats;
+pub mod worker;
+
+use std::io::IsTerminal;
+use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use http::header::{HeaderName, HeaderValue};
+use http::Method;
+use url::{Host, Url};
+
+use report::Progress;
+use request::Batch;
+use stats::Stats;
+
+/// Connections when `-c` is not given: wrk's default, enough to load a server a little.
+pub const DEFAULT_CONNECTIONS: u32 = 10;
+/// Run length when neither `-d` nor `-n` is given: wrk's default.
+pub const DEFAULT_DURATION: Duration = Duration::from_secs(10);
+/// Most connections: each holds a socket and a read buffer; beyond this one client machine
+/// runs out of ports towards one server address anyway.
+pub const MAX_CONNECTIONS: u32 = 100_000;
+/// Deepest pipeline: a batch is encoded `DEPTH` times up front, and no server pipelines
+/// usefully beyond a few hundred requests.
+pub const MAX_PIPELINE: u32 = 1024;
+/// Most workers (event loops, one thread each).
+pub const MAX_WORKERS: u32 = 1024;
+
+/// Arguments of `corio bench`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The URL to load (http:// only).
+    #[arg(value_parser = parse_url)]
+    pub url: Url,
+    /// Connections kept open (split across workers).
+    #[arg(short = 'c', long = "connections", default_value_t = DEFAULT_CONNECTIONS,
+          value_parser = clap::value_parser!(u32).range(1..=i64::from(MAX_CONNECTIONS)))]
+    pub connections: u32,
+    /// Run for this long (e.g. 10s, 500ms, 2m) [default: 10s].
+    #[arg(short = 'd', long, value_parser = parse_duration, conflicts_with = "requests")]
+    pub duration: Option<Duration>,
+    /// Send exactly this many requests, then stop.
+    #[arg(short = 'n', long = "requests", value_parser = clap::value_parser!(u64).range(1..))]
+    pub requests: Option<u64>,
+    /// Requests kept in flight on each connection (HTTP pipelining).
+    #[arg(long, default_value_t = 1, value_name = "DEPTH",
+          value_parser = clap::value_parser!(u32).range(1..=i64::from(MAX_PIPELINE)))]
+    pub pipeline: u32,
+    /// Open loop: send this many requests per second in all (latency counts from each
+    /// request's scheduled time).
+    #[arg(long, value_name = "RPS", value_parser = parse_rate)]
+    pub rate: Option<f64>,
+    /// Add a header field to every request ('Name: value'); may be repeated.
+    #[arg(short = 'H', long = "header", value_name = "'Name: value'", value_parser = parse_header)]
+    pub headers: Vec<(HeaderName, HeaderValue)>,
+    /// The request method.
+    #[arg(short = 'm', long, default_value = "GET", value_parser = parse_method)]
+    pub method: Method,
+    /// Send the contents of FILE as the request body.
+    #[arg(long, value_name = "FILE")]
+    pub body: Option<PathBuf>,
+    /// Worker threads, one event loop each [default: one per core].
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=i64::from(MAX_WORKERS)))]
+    pub workers: Option<u32>,
+    /// Give up on a request (and its connection) after this long without its response.
+    #[arg(long, default_value = "5s", value_parser = parse_duration)]
+    pub timeout: Duration,
+    /// Print the report as one JSON object.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// What a run does, shared (read-only) by every worker.
+#[derive(Debug)]
+pub struct Config {
+    /// The URL loaded.
+    pub url: Url,
+    /// Its addresses, tried in order.
+    pub addrs: Vec<SocketAddr>,
+    /// Connections in all.
+    pub connections: usize,
+    /// Workers in all.
+    pub workers: usize,
+    /// Requests in flight per connection.
+    pub depth: usize,
+    /// Open loop: requests per second in all.
+    pub rate: Option<f64>,
+    /// Per-request timeout (also bounds each connect).
+    pub timeout: Duration,
+    /// The request method (response framing depends on it).
+    pub method: Method,
+    /// The request, `depth` times.
+    pub batch: Batch,
+    /// When the run started (the open loop's schedule starts here).
+    pub start: Instant,
+    /// When it ends (`None` with `-n`).
+    pub end: Option<Instant>,
+}
+
+/// Runs `corio bench`.
+pub fn run(args: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
+    let body = match &args.body {
+        Some(path) => match std::fs::read(path) {
+            Ok(body) => body,
+            Err(e) => {
+                eprintln!("corio: cannot read --body {}: {e}", path.display());
+                return Ok(ExitCode::from(2));
+            }
+        },
+        None => Vec::new(),
+    };
+    let addrs = resolve(&args.url)?;
+    let connections = args.connections as usize;
+    let workers = args.workers.map_or_else(
+        || std::thread::available_parallelism().map_or(1, |n| n.get()),
+        |n| n as usize,
+    );
+    let shares = worker::shares(connections, workers, args.requests);
+    let depth = args.pipeline as usize;
+    let batch = Batch::new(&args.method, &args.url, &args.headers, &body, depth);
+    let runtime = corio::Runtime::builder()
+        .workers(shares.len())
+        .thread_name("corio-bench")
+        .build()?;
+    let start = Instant::now();
+    let end = match (args.duration, args.requests) {
+        (Some(d), _) => Some(start + d),
+        (None, Some(_)) => None,
+        (None, None) => Some(start + DEFAULT_DURATION),
+    };
+    let config = Arc::new(Config {
+        url: args.url,
+        addrs,
+        connections,
+        workers: shares.len(),
+        depth,
+        rate: args.rate,
+        timeout: args.timeout,
+        method: args.method,
+        batch,
+        start,
+        end,
+    });
+    let progress: Vec<Arc<Progress>> = shares.iter().map(|_| Arc::default()).collect();
+    let handles = runtime.run_on_each({
+        let config = config.clone();
+        let progress = progress.clone();
+        move |i| worker::run(config.clone(), shares[i], progress[i].clone())
+    });
+    let done = AtomicBool::new(false);
+    let stats = std::thread::scope(|scope| {
+        if std::io::stderr().is_terminal() {
+            scope.spawn(|| report::live(&progress, start, &done));
+        }
+        let mut total = Stats::new();
+        for handle in handles {
+            match corio::block_on(handle) {
+                Ok(stats) => total.merge(&stats),
+                Err(e) => std::panic::resume_unwind(e.into_panic()),
+            }
+        }
+        done.store(true, Ordering::Relaxed);
+        total
+    });
+    let elapsed = start.elapsed();
+    runtime.shutdown();
+    if args.json {
+        println!("{}", report::json(&config, elapsed, &stats));
+    } else {
+        print!("{}", report::text(&config, elapsed, &stats));
+    }
+    Ok(if stats.responses() == 0 {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// The URL's addresses (blocking is fine: nothing runs yet).
+fn resolve(url: &Url) -> Result<Vec<SocketAddr>, String> {
+    let port = url.port_or_known_default().unwrap_or(80);
+    let addrs: Vec<SocketAddr> = match url.host() {
+        Some(Host::Ipv4(ip)) => vec![SocketAddr::new(IpAddr::V4(ip), port)],
+        Some(Host::Ipv6(ip)) => vec![SocketAddr::new(IpAddr::V6(ip), port)],
+        Some(Host::Domain(name)) => (name, port)
+            .to_socket_addrs()
+            .map_err(|e| format!("cannot resolve {name}: {e}"))?
+            .collect(),
+        None => Vec::new(),
+    };
+    if addrs.is_empty() {
+        return Err(format!("no address for {url}"));
+    }
+    Ok(addrs)
+}
+
+/// An `http://` URL with a host.
+fn parse_url(s: &str) -> Result<Url, String> {
+    let url = Url::parse(s).map_err(|e| format!("invalid URL {s}: {e}"))?;
+    if url.scheme() != "http" {
+        return Err(format!(
+            "unsupported URL scheme in {s} (only http:// is supported)"
+        ));
+    }
+    if url.host().is_none() {
+        return Err(format!("no host in URL {s}"));
+    }
+    Ok(url)
+}
+
+/// `10s`, `500ms`, `2m`, `1h`, `250us`, or a bare number of seconds; fractions allowed;
+/// must be positive.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let split = s
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(s.len());
+    let (number, unit) = s.split_at(split);
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("invalid duration {s:?} (try 10s, 500ms or 2m)"))?;
+    let scale = match unit {
+        "" | "s" => 1.0,
+        "ms" => 1e-3,
+        "us" | "µs" => 1e-6,
+        "m" => 60.0,
+        "h" => 3600.0,
+        _ => return Err(format!("invalid duration unit in {s:?} (use us, ms, s, m or h)")),
+    };
+    let seconds = value * scale;
+    if !(seconds > 0.0 && seconds.is_finite() && seconds < 1e9) {
+        return Err(format!("duration {s:?} must be positive"));
+    }
+    Ok(Duration::from_secs_f64(seconds))
+}
+
+/// A positive number of requests per second.
+fn parse_rate(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(rate) if rate > 0.0 && rate.is_finite() => Ok(rate),
+        _ => Err(format!("invalid rate {s:?} (requests per second, above 0)")),
+    }
+}
+
+/// `Name: value`.
+fn parse_header(s: &str) -> Result<(HeaderName, HeaderValue), String> {
+    let (name, value) = s
+        .split_once(':')
+        .ok_or_else(|| format!("invalid header {s:?} (expected 'Name: value')"))?;
+    let name = HeaderName::from_bytes(name.trim().as_bytes())
+        .map_err(|_| format!("invalid header name in {s:?}"))?;
+    let value = HeaderValue::from_str(value.trim())
+        .map_err(|_| format!("invalid header value in {s:?}"))?;
+    Ok((name, value))
+}
+
+/// An HTTP method token (any case is kept as given).
+fn parse_method(s: &str) -> Result<Method, String> {
+    Method::from_bytes(s.as_bytes()).map_err(|_| format!("invalid method {s:?}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        let ok = [
+            ("10s", Duration::from_secs(10)),
+            ("500ms", Duration::from_millis(500)),
+            ("2m", Duration::from_secs(120)),
+            ("1h", Duration::from_secs(3600)),
+            ("1.5s", Duration::from_millis(1500)),
+            ("3", Duration::from_secs(3)),
+            ("250us", Duration::from_micros(250)),
+        ];
+        for (s, want) in ok {
+            assert_eq!(parse_duration(s), Ok(want), "{s}");
+        }
+        for bad in ["", "s", "0s", "10x", "-1s", "1..2s", "ms10"] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn headers_methods_urls_rates() {
+        let (n, v) = parse_header("X-Token:  abc ").unwrap();
+        assert_eq!((n.as_str(), v.to_str().unwrap()), ("x-token", "abc"));
+        assert!(parse_header("no colon").is_err());
+        assert!(parse_header("bad name: x").is_err());
+        assert_eq!(parse_method("PURGE").unwrap().as_str(), "PURGE");
+        assert!(parse_method("GE T").is_err());
+        assert!(parse_url("https://a.test/").is_err());
+        assert!(parse_url("nonsense").is_err());
+        assert!(parse_url("http://127.0.0.1:1/x").is_ok());
+        assert!(parse_rate("0").is_err());
+        assert_eq!(parse_rate("2.5"), Ok(2.5));
+    }
+}
