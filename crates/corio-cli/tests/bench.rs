@@ -119,7 +119,11 @@ fn counts_add_up_pipelined() {
 #[test]
 fn statuses_are_classified() {
     let (_server, url, _) = server(|i| {
-        let status = [StatusCode::OK, StatusCode::NOT_FOUND, StatusCode::INTERNAL_SERVER_ERROR];
+        let status = [
+            StatusCode::OK,
+            StatusCode::NOT_FOUND,
+            StatusCode::INTERNAL_SERVER_ERROR,
+        ];
         std::future::ready(Response::new(status[(i % 3) as usize], "x"))
     });
     let (code, r) = bench(&[&url, "-n", "300", "-c", "4", "--pipeline", "2"]);
@@ -280,7 +284,10 @@ fn bad_arguments_exit_2() {
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
         assert!(out.stdout.is_empty(), "{args:?}");
-        assert!(!err.trim().is_empty() && err.lines().count() <= 2, "{args:?}: {err}");
+        assert!(
+            !err.trim().is_empty() && err.lines().count() <= 2,
+            "{args:?}: {err}"
+        );
     }
 }
 
@@ -294,7 +301,14 @@ fn text_report() {
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{text}");
-    for want in ["responses  50 in", "p50", "p99.9", "max", "200: 50", "errors     none"] {
+    for want in [
+        "responses  50 in",
+        "p50",
+        "p99.9",
+        "max",
+        "200: 50",
+        "errors     none",
+    ] {
         assert!(text.contains(want), "{want:?} in {text}");
     }
 }

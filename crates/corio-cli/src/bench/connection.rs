@@ -1,9 +1,10 @@
 //! One connection's request loop: [`run`].
 //!
-//! A connection keeps up to `depth` requests in flight. In the closed loop it refills at once:
-//! every response read lets one more request go out, and all the requests a read made room
-//! for leave in one write. In the open loop a request leaves when its slot in the
-//! [`Pacer`]'s schedule has come (and there is room), and its latency counts from that slot.
+//! A connection keeps up to `depth` requests in flight. In the closed loop it writes `depth`
+//! requests in one write as soon as the previous batch is answered (as wrk does; but each
+//! response's latency is its own, not one sample per batch). In the open loop a request leaves
+//! when its slot in the [`Pacer`]'s schedule has come (and fewer than `depth` are in flight),
+//! and its latency counts from that slot.
 //!
 //! Invariants:
 //! - `in_flight` holds, oldest first, one entry per request written (or being written) whose
@@ -58,7 +59,11 @@ enum Reading {
     /// Waiting for (the rest of) a response head.
     Head,
     /// Skipping a body of known length; this many bytes left.
-    Body { status: u16, keep_alive: bool, remaining: u64 },
+    Body {
+        status: u16,
+        keep_alive: bool,
+        remaining: u64,
+    },
     /// Skipping a chunked body (the decoder is in `Connection::chunked`).
     Chunked { status: u16, keep_alive: bool },
     /// Skipping a body that ends when the server closes the connection.
@@ -208,7 +213,13 @@ impl Connection {
     /// Puts the requests due at `now` in flight and on the write queue.
     fn queue_requests(&mut self, now: Instant) {
         let depth = self.worker.config.depth;
-        let room = depth - self.in_flight.len();
+        // The closed loop refills a whole batch at a time, once the previous one is answered:
+        // one write per `depth` requests (topping up after every read would cost a write, and
+        // on loopback the server's receive work, per read).
+        let room = match self.pacer {
+            None if !self.in_flight.is_empty() => 0,
+            _ => depth - self.in_flight.len(),
+        };
         if room == 0 {
             return;
         }
@@ -267,7 +278,8 @@ impl Connection {
                 if n < space {
                     // A short read drained the socket: forget its readiness now rather than
                     // paying a read that returns `WouldBlock` before waiting.
-                    let _ = stream.try_io(false, |_| Err::<(), _>(io::ErrorKind::WouldBlock.into()));
+                    let _ =
+                        stream.try_io(false, |_| Err::<(), _>(io::ErrorKind::WouldBlock.into()));
                 }
                 self.end += n;
                 self.worker.stats.borrow_mut().bytes += n as u64;
@@ -308,11 +320,8 @@ impl Connection {
             }
             let completed = match self.reading {
                 Reading::Head => {
-                    let parsed = parse_response_status(
-                        unread,
-                        &self.limits,
-                        &self.worker.config.method,
-                    );
+                    let parsed =
+                        parse_response_status(unread, &self.limits, &self.worker.config.method);
                     let (head, used) = match parsed {
                         Ok(Some(parsed)) => parsed,
                         Ok(None) => break Ok(true),

@@ -250,7 +250,11 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
         "us" | "µs" => 1e-6,
         "m" => 60.0,
         "h" => 3600.0,
-        _ => return Err(format!("invalid duration unit in {s:?} (use us, ms, s, m or h)")),
+        _ => {
+            return Err(format!(
+                "invalid duration unit in {s:?} (use us, ms, s, m or h)"
+            ))
+        }
     };
     let seconds = value * scale;
     if !(seconds > 0.0 && seconds.is_finite() && seconds < 1e9) {

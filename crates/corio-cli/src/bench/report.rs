@@ -126,7 +126,13 @@ pub fn text(config: &Config, elapsed: Duration, stats: &Stats) -> String {
         let kinds: Vec<String> = ErrorKind::ALL
             .iter()
             .filter(|&&k| stats.errors_of(k) > 0)
-            .map(|&k| format!("{} {}", k.name().replace('_', " "), group(stats.errors_of(k))))
+            .map(|&k| {
+                format!(
+                    "{} {}",
+                    k.name().replace('_', " "),
+                    group(stats.errors_of(k))
+                )
+            })
             .collect();
         let _ = writeln!(
             out,
@@ -185,14 +191,13 @@ fn plural(n: usize) -> &'static str {
 /// `1234567` as `1,234,567`.
 fn group(n: u64) -> String {
     let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+    let groups: Vec<&str> = digits
+        .as_bytes()
+        .rchunks(3)
+        .rev()
+        .map(|g| std::str::from_utf8(g).expect("ASCII digits"))
+        .collect();
+    groups.join(",")
 }
 
 /// A latency in µs, in the unit that reads best.

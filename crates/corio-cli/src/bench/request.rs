@@ -47,7 +47,11 @@ impl Batch {
             }
         }
         if !body.is_empty() || matches!(*method, Method::POST | Method::PUT | Method::PATCH) {
-            field(&mut one, b"content-length", body.len().to_string().as_bytes());
+            field(
+                &mut one,
+                b"content-length",
+                body.len().to_string().as_bytes(),
+            );
         }
         one.extend_from_slice(b"\r\n");
         one.extend_from_slice(body);

@@ -127,8 +127,8 @@ mod tests {
             alarm.set(Some(start + Duration::from_millis(5)));
             std::future::poll_fn(|cx| {
                 // Pushed later on every poll until 20 ms, as a connection does per response.
-                let later = (start.elapsed() + Duration::from_millis(5))
-                    .min(Duration::from_millis(20));
+                let later =
+                    (start.elapsed() + Duration::from_millis(5)).min(Duration::from_millis(20));
                 alarm.set(Some(start + later));
                 alarm.poll(cx)
             })

@@ -85,9 +85,8 @@ impl Default for Stats {
 impl Stats {
     /// Empty figures.
     pub fn new() -> Stats {
-        let latency =
-            Histogram::new_with_bounds(LATENCY_LOW_US, LATENCY_HIGH_US, LATENCY_SIGFIG)
-                .expect("valid histogram bounds");
+        let latency = Histogram::new_with_bounds(LATENCY_LOW_US, LATENCY_HIGH_US, LATENCY_SIGFIG)
+            .expect("valid histogram bounds");
         Stats {
             latency,
             statuses: vec![0; STATUS_SLOTS],
