@@ -166,21 +166,29 @@ pub struct TcpStream {
 
 impl TcpStream {
     /// Connects to `addr` (no name resolution: see the HTTP client for that).
+    ///
+    /// Waits until the handshake is over: a write readiness that comes while it is still in
+    /// progress (the socket starts out optimistically ready, and a server whose accept queue
+    /// is full leaves the SYN unanswered for a while) is not taken for a failure.
     pub async fn connect(addr: SocketAddr) -> io::Result<TcpStream> {
         let stream = TcpStream::from_mio(mio::net::TcpStream::connect(addr)?)?;
-        poll_fn(|cx| stream.source.poll_ready(cx, Direction::Write)).await;
-        if let Some(e) = stream.source.get_ref().take_error()? {
-            return Err(e);
-        }
-        // Still connecting (spurious readiness) or refused: peer_addr tells.
-        match stream.source.get_ref().peer_addr() {
-            Ok(_) => Ok(stream),
-            Err(e) if e.kind() == io::ErrorKind::NotConnected => Err(io::Error::new(
-                io::ErrorKind::ConnectionRefused,
-                "connection failed",
-            )),
-            Err(e) => Err(e),
-        }
+        poll_fn(|cx| {
+            stream.source.poll_io(cx, Direction::Write, |s| {
+                if let Some(e) = s.take_error()? {
+                    return Err(e);
+                }
+                match s.peer_addr() {
+                    Ok(_) => Ok(()),
+                    // Still connecting: wait for the next write readiness.
+                    Err(e) if e.kind() == io::ErrorKind::NotConnected => {
+                        Err(io::ErrorKind::WouldBlock.into())
+                    }
+                    Err(e) => Err(e),
+                }
+            })
+        })
+        .await?;
+        Ok(stream)
     }
 
     /// Wraps a connected std stream (made non-blocking here).
@@ -410,5 +418,37 @@ impl futures_io::AsyncWrite for TcpStream {
 
     fn poll_close(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Poll::Ready(self.shutdown(Shutdown::Write))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    /// A listener that never accepts, with a one-slot queue: once the queue is full the kernel
+    /// drops SYNs, so later connects stay in progress. None of them may fail as "refused".
+    #[test]
+    fn connect_waits_for_a_full_accept_queue() {
+        crate::block_on(async {
+            let listener = ListenOptions::new()
+                .backlog(1)
+                .bind("127.0.0.1:0".parse().unwrap())
+                .unwrap();
+            let addr = listener.local_addr().unwrap();
+            let mut kept = Vec::new();
+            let mut pending = 0;
+            for _ in 0..6 {
+                match crate::time::timeout(Duration::from_millis(100), TcpStream::connect(addr))
+                    .await
+                {
+                    Ok(Ok(stream)) => kept.push(stream),
+                    Ok(Err(e)) => panic!("connect failed while the server was only busy: {e}"),
+                    Err(_) => pending += 1,
+                }
+            }
+            assert!(!kept.is_empty());
+            assert!(pending > 0, "the accept queue never filled");
+        });
     }
 }
