@@ -156,6 +156,8 @@ fn connect_refused_is_a_connect_error() {
     assert_ne!(code, 0);
     assert_eq!(n(&r, "/errors/connect"), 20, "{r}");
     assert_eq!(n(&r, "/responses"), 0, "{r}");
+    let reason = r["connect_error"].as_str().unwrap_or_default();
+    assert!(reason.contains("refused"), "{r}");
 }
 
 #[test]

@@ -131,9 +131,10 @@ impl Connection {
             }
             let stream = match self.connect().await {
                 Ok(stream) => stream,
-                Err(kind) => {
+                Err(e) => {
                     let counted = self.worker.take(1);
-                    self.worker.fail(kind, counted as u64);
+                    self.worker.fail(ErrorKind::Connect, counted as u64);
+                    self.worker.stats.borrow_mut().note_connect_error(&e);
                     let retry = Instant::now() + CONNECT_RETRY_DELAY;
                     let until = self.worker.config.end.map_or(retry, |end| end.min(retry));
                     corio::time::sleep_until(until).await;
@@ -151,20 +152,33 @@ impl Connection {
         self.worker.config.end.is_some_and(|end| now >= end)
     }
 
-    async fn connect(&self) -> Result<TcpStream, ErrorKind> {
+    /// Opens a connection, trying the worker's preferred address first; the error of the last
+    /// attempt if none accepts.
+    async fn connect(&self) -> Result<TcpStream, io::Error> {
         let config = &self.worker.config;
         let addrs: &[SocketAddr] = &config.addrs;
         let first = self.worker.preferred_addr();
+        let mut last = io::Error::new(io::ErrorKind::NotFound, "no address");
         for offset in 0..addrs.len() {
             let i = (first + offset) % addrs.len();
             let attempt = corio::time::timeout(config.timeout, TcpStream::connect(addrs[i]));
-            if let Ok(Ok(stream)) = attempt.await {
-                let _ = stream.set_nodelay(true);
-                self.worker.set_preferred_addr(i);
-                return Ok(stream);
+            match attempt.await {
+                Ok(Ok(stream)) => {
+                    // Best effort: a failure only costs latency.
+                    let _ = stream.set_nodelay(true);
+                    self.worker.set_preferred_addr(i);
+                    return Ok(stream);
+                }
+                Ok(Err(e)) => last = io::Error::new(e.kind(), format!("{}: {e}", addrs[i])),
+                Err(_) => {
+                    last = io::Error::new(
+                        io::ErrorKind::TimedOut,
+                        format!("{}: no answer within the timeout", addrs[i]),
+                    )
+                }
             }
         }
-        Err(ErrorKind::Connect)
+        Err(last)
     }
 
     /// Sends and reads on `stream` until it must be given up or the run is over.

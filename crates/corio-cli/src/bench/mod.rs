@@ -51,6 +51,9 @@ pub const MAX_CONNECTIONS: u32 = 100_000;
 pub const MAX_PIPELINE: u32 = 1024;
 /// Most workers (event loops, one thread each).
 pub const MAX_WORKERS: u32 = 1024;
+/// File descriptors kept free beyond one per connection: stdio, one epoll and one eventfd per
+/// worker, the blocking pool's, the binary's own files.
+const SPARE_FDS: u64 = 64;
 
 /// Arguments of `corio bench`.
 #[derive(Debug, clap::Args)]
@@ -137,6 +140,7 @@ pub fn run(args: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
     };
     let addrs = resolve(&args.url)?;
     let connections = args.connections as usize;
+    ensure_fd_limit(connections as u64 + SPARE_FDS)?;
     let workers = args.workers.map_or_else(
         || std::thread::available_parallelism().map_or(1, |n| n.get()),
         |n| n as usize,
@@ -218,6 +222,31 @@ fn resolve(url: &Url) -> Result<Vec<SocketAddr>, String> {
         return Err(format!("no address for {url}"));
     }
     Ok(addrs)
+}
+
+/// Raises the soft limit on open files to `needed` if it is lower (as far as the hard limit
+/// allows); fails if that is not enough for one socket per connection.
+fn ensure_fd_limit(needed: u64) -> Result<(), String> {
+    use rustix::process::{getrlimit, setrlimit, Resource, Rlimit};
+    let limit = getrlimit(Resource::Nofile);
+    let soft = limit.current.unwrap_or(u64::MAX);
+    if soft >= needed {
+        return Ok(());
+    }
+    let hard = limit.maximum.unwrap_or(u64::MAX);
+    let raised = Rlimit {
+        current: Some(needed.min(hard)),
+        maximum: limit.maximum,
+    };
+    if needed > hard || setrlimit(Resource::Nofile, raised).is_err() {
+        return Err(format!(
+            "{} connections need about {needed} open files, more than the limit ({}): \
+             raise it (ulimit -n) or use fewer connections",
+            needed - SPARE_FDS,
+            soft.max(hard.min(needed)),
+        ));
+    }
+    Ok(())
 }
 
 /// An `http://` URL with a host.

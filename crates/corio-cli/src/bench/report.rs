@@ -140,6 +140,9 @@ pub fn text(config: &Config, elapsed: Duration, stats: &Stats) -> String {
             group(stats.errors()),
             kinds.join(", ")
         );
+        if let Some(reason) = &stats.connect_error {
+            let _ = writeln!(out, "  connect    {reason}");
+        }
     }
     out
 }
@@ -177,6 +180,7 @@ pub fn json(config: &Config, elapsed: Duration, stats: &Stats) -> Value {
         "statuses": statuses,
         "errors": errors,
         "errors_total": stats.errors(),
+        "connect_error": stats.connect_error,
     })
 }
 

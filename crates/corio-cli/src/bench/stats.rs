@@ -74,6 +74,8 @@ pub struct Stats {
     pub sent: u64,
     /// Bytes received.
     pub bytes: u64,
+    /// Why the first failed connect failed (the rest are usually the same).
+    pub connect_error: Option<String>,
 }
 
 impl Default for Stats {
@@ -93,6 +95,7 @@ impl Stats {
             errors: [0; ErrorKind::ALL.len()],
             sent: 0,
             bytes: 0,
+            connect_error: None,
         }
     }
 
@@ -109,6 +112,13 @@ impl Stats {
         self.errors[kind.index()] += n;
     }
 
+    /// Keeps the reason of the first failed connect.
+    pub fn note_connect_error(&mut self, error: &std::io::Error) {
+        if self.connect_error.is_none() {
+            self.connect_error = Some(error.to_string());
+        }
+    }
+
     /// Adds `other` into `self`.
     pub fn merge(&mut self, other: &Stats) {
         self.latency
@@ -122,6 +132,9 @@ impl Stats {
         }
         self.sent += other.sent;
         self.bytes += other.bytes;
+        if self.connect_error.is_none() {
+            self.connect_error.clone_from(&other.connect_error);
+        }
     }
 
     /// Responses counted.
