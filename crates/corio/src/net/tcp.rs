@@ -251,13 +251,13 @@ impl TcpStream {
     /// Polls a read into `buf`.
     pub fn poll_read_buf(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
         self.source
-            .poll_io(cx, Direction::Read, |s| (&*s).read(buf))
+            .poll_transfer(cx, Direction::Read, buf.len(), |s| (&*s).read(buf))
     }
 
     /// Polls a write of `buf`.
     pub fn poll_write_buf(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         self.source
-            .poll_io(cx, Direction::Write, |s| (&*s).write(buf))
+            .poll_transfer(cx, Direction::Write, buf.len(), |s| (&*s).write(buf))
     }
 
     /// Polls a vectored write.
@@ -294,12 +294,15 @@ impl TcpStream {
 
     /// Tries a read without waiting: `WouldBlock` if no data is buffered.
     pub fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.source.try_io(Direction::Read, |s| (&*s).read(buf))
+        let len = buf.len();
+        self.source
+            .try_transfer(Direction::Read, len, |s| (&*s).read(buf))
     }
 
     /// Tries a write without waiting: `WouldBlock` if the send buffer is full.
     pub fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
-        self.source.try_io(Direction::Write, |s| (&*s).write(buf))
+        self.source
+            .try_transfer(Direction::Write, buf.len(), |s| (&*s).write(buf))
     }
 
     /// Tries a custom operation on the raw socket once (for `sendfile`...): `op` must return
