@@ -399,13 +399,14 @@ impl EventLoop {
                     .next_deadline()
                     .map(|d| d.saturating_duration_since(Instant::now()))
             };
-            let woken = {
-                let mut reactor = inner.reactor.borrow_mut();
-                let mut ready = inner.ready.borrow_mut();
-                reactor.poll(timeout, |watcher| {
-                    ready.push_back(Ready::Watcher(watcher.clone()))
-                })?
-            };
+            // The ready queue is borrowed per push, never across the dispatch: the wakers
+            // that dispatch calls queue woken tasks on that same queue.
+            let woken = inner.reactor.borrow_mut().poll(timeout, |watcher| {
+                inner
+                    .ready
+                    .borrow_mut()
+                    .push_back(Ready::Watcher(watcher.clone()))
+            })?;
             inner.since_poll.set(0);
             if woken || inner.shared.is_pending() {
                 self.take_remote();
