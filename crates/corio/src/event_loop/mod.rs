@@ -356,10 +356,17 @@ impl EventLoop {
     }
 
     /// Drops every task, timer, callback and watcher of the loop. Futures are dropped at the
-    /// await point they were suspended at. Called when a runtime worker or `block_on` ends.
+    /// await point they were suspended at, and their [`JoinHandle`]s then return a cancelled
+    /// [`JoinError`](crate::JoinError). Called when a runtime worker or `block_on` ends.
     pub fn close(&self) {
         let tasks = self.inner.tasks.borrow_mut().drain();
-        drop(tasks);
+        for (future, header, join) in tasks {
+            // Drop the future first (no borrow held: its drop may touch the loop), then tell
+            // the handle: awaiting it must not hang.
+            drop(future);
+            header.complete();
+            join.fail(crate::JoinError::cancelled());
+        }
         let ready = std::mem::take(&mut *self.inner.ready.borrow_mut());
         drop(ready);
         self.inner.timers.borrow_mut().clear();
