@@ -70,8 +70,10 @@ fn a_self_rescheduling_callback_starves_nothing() {
     let io_ran = Rc::new(Cell::new(false));
     {
         let io_ran = io_ran.clone();
-        lp.add_reader(std::os::fd::AsRawFd::as_raw_fd(&a), move || io_ran.set(true))
-            .unwrap();
+        lp.add_reader(std::os::fd::AsRawFd::as_raw_fd(&a), move || {
+            io_ran.set(true)
+        })
+        .unwrap();
     }
     // A timer, then a cross-thread call once the timer has run, which stops the loop.
     let handle = lp.handle();
@@ -134,7 +136,9 @@ fn call_later_fires_no_earlier_than_its_delay() {
 fn cancelled_callbacks_never_run() {
     let lp = EventLoop::new().unwrap();
     let soon = lp.call_soon(|| panic!("cancelled call_soon ran"));
-    let later = lp.call_later(Duration::from_millis(1), || panic!("cancelled call_later ran"));
+    let later = lp.call_later(Duration::from_millis(1), || {
+        panic!("cancelled call_later ran")
+    });
     let at = lp.call_at(Instant::now(), || panic!("cancelled call_at ran"));
     assert!(soon.is_pending() && later.is_pending() && at.is_pending());
     assert!(soon.cancel());

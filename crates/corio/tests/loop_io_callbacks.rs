@@ -132,7 +132,12 @@ fn reader_queued_then_removed_in_the_same_iteration_does_not_run() {
     a1.write_all(b"1").unwrap();
     a2.write_all(b"2").unwrap();
     lp.run_forever().unwrap();
-    assert_eq!(runs.borrow().len(), 1, "the removed reader ran: {:?}", runs.borrow());
+    assert_eq!(
+        runs.borrow().len(),
+        1,
+        "the removed reader ran: {:?}",
+        runs.borrow()
+    );
 }
 
 #[test]

@@ -71,8 +71,8 @@ fn partial_writes_deliver_everything_in_order() {
     const TOTAL: usize = 8 * 1024 * 1024;
     corio::block_on(async {
         // Small kernel buffers (no autotuning), so the writer blocks early.
-        let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None)
-            .unwrap();
+        let socket =
+            socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
         socket.set_recv_buffer_size(64 * 1024).unwrap();
         socket.bind(&util::any_port().into()).unwrap();
         socket.listen(16).unwrap();
@@ -172,9 +172,14 @@ fn peer_reset_fails_reads_and_writes() {
                 break;
             }
         }
-        let kind = error.expect("writes to a reset connection must fail").kind();
+        let kind = error
+            .expect("writes to a reset connection must fail")
+            .kind();
         assert!(
-            matches!(kind, io::ErrorKind::BrokenPipe | io::ErrorKind::ConnectionReset),
+            matches!(
+                kind,
+                io::ErrorKind::BrokenPipe | io::ErrorKind::ConnectionReset
+            ),
             "unexpected error kind {kind:?}"
         );
     });

@@ -45,7 +45,9 @@ fn udp_many_datagrams_keep_their_boundaries() {
         let b = UdpSocket::bind(util::any_port()).unwrap();
         let b_addr = b.local_addr().unwrap();
         for i in 0..50u8 {
-            a.send_to(&vec![i; usize::from(i) + 1], b_addr).await.unwrap();
+            a.send_to(&vec![i; usize::from(i) + 1], b_addr)
+                .await
+                .unwrap();
         }
         let mut buf = [0u8; 256];
         for i in 0..50u8 {

@@ -16,7 +16,9 @@ use util::{DropGuard, Event};
 #[test]
 fn tasks_run_and_return_their_output() {
     let out = corio::block_on(async {
-        let handles: Vec<_> = (0..100u64).map(|i| corio::spawn(async move { i * 2 })).collect();
+        let handles: Vec<_> = (0..100u64)
+            .map(|i| corio::spawn(async move { i * 2 }))
+            .collect();
         let mut sum = 0;
         for handle in handles {
             sum += handle.await.unwrap();

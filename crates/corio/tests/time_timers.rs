@@ -106,7 +106,10 @@ fn interval_ticks_monotonically_at_least_a_period_apart() {
         let mut previous: Option<Instant> = None;
         for _ in 0..6 {
             let tick = ticks.tick().await;
-            assert!(Instant::now() >= tick, "a tick completed before its instant");
+            assert!(
+                Instant::now() >= tick,
+                "a tick completed before its instant"
+            );
             if let Some(previous) = previous {
                 assert!(tick >= previous + period);
             }
