@@ -82,7 +82,7 @@ fn partial_writes_deliver_everything_in_order() {
         socket2::SockRef::from(&std_client)
             .set_send_buffer_size(64 * 1024)
             .unwrap();
-        let mut writer = TcpStream::from_std(std_client).unwrap();
+        let writer = TcpStream::from_std(std_client).unwrap();
         let (mut reader, _) = listener.accept().await.unwrap();
 
         let blocked = Event::default();

@@ -272,14 +272,16 @@ fn closing_a_loop_cancels_its_tasks() {
     let drops = Arc::new(AtomicUsize::new(0));
     let guard = DropGuard(drops.clone());
     let lp = EventLoop::new().unwrap();
-    let handle = lp.run_until_complete(async move {
+    // Returned in a `Vec` so that the block's output is not itself a future.
+    let mut handles = lp.run_until_complete(async move {
         let handle = corio::spawn(async move {
             let _guard = guard;
             pending::<()>().await;
         });
         corio::yield_now().await;
-        handle
+        vec![handle]
     });
+    let handle = handles.pop().unwrap();
     assert_eq!(drops.load(Ordering::SeqCst), 0);
     lp.close();
     assert_eq!(drops.load(Ordering::SeqCst), 1);

@@ -78,6 +78,9 @@ thread_local! {
     static CURRENT: RefCell<Option<EventLoop>> = const { RefCell::new(None) };
 }
 
+/// Scratch space for one timer expiry: callbacks to queue, and wakers of fired sleeps.
+type ExpiredTimers = (Vec<Rc<dyn Runnable>>, Vec<Waker>);
+
 /// The loop-local state behind an [`EventLoop`].
 pub(crate) struct Inner {
     pub(crate) shared: Arc<Shared>,
@@ -93,7 +96,7 @@ pub(crate) struct Inner {
     since_poll: Cell<usize>,
     /// Scratch buffers reused by every iteration, so a steady loop allocates nothing.
     scratch_remote: RefCell<Vec<Remote>>,
-    scratch_timers: RefCell<(Vec<Rc<dyn Runnable>>, Vec<Waker>)>,
+    scratch_timers: RefCell<ExpiredTimers>,
 }
 
 /// An event loop: a selector, a ready queue of callbacks, and timers. See the module docs.

@@ -39,6 +39,10 @@ pub use join::{JoinError, JoinHandle};
 
 type BoxFuture = Pin<Box<dyn Future<Output = ()>>>;
 
+/// A task removed from its loop by [`TaskSlab::drain`]: its future (unless being polled),
+/// its header, and where to report that it was cancelled.
+pub(crate) type DrainedTask = (Option<BoxFuture>, Arc<TaskHeader>, Arc<dyn Fail>);
+
 /// The loop-local half of a task.
 struct TaskSlot {
     header: Arc<TaskHeader>,
@@ -61,7 +65,7 @@ impl TaskSlab {
     }
 
     /// Removes every task; the caller drops them once no borrow is held.
-    pub(crate) fn drain(&mut self) -> Vec<(Option<BoxFuture>, Arc<TaskHeader>, Arc<dyn Fail>)> {
+    pub(crate) fn drain(&mut self) -> Vec<DrainedTask> {
         self.slots
             .drain()
             .map(|slot| (slot.future, slot.header, slot.join))
