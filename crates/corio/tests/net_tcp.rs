@@ -256,3 +256,29 @@ fn streams_can_move_to_another_loop_thread() {
         thread.join().unwrap();
     });
 }
+
+/// Regression: `connect` took the optimistic initial "writable" state for a completed
+/// connection, so a connect still in progress failed at once with `ConnectionRefused`. Here the
+/// listener's accept queue is full, so the kernel drops our SYN and the connection completes
+/// only after a SYN retransmission (about a second), once the queue has room again.
+#[test]
+fn connect_waits_for_a_connection_in_progress() {
+    corio::block_on(async {
+        let socket =
+            socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+        socket.bind(&util::any_port().into()).unwrap();
+        socket.listen(0).unwrap();
+        let listener = TcpListener::from_std(socket.into()).unwrap();
+        let addr = listener.local_addr().unwrap();
+        // Fills the accept queue (a backlog of 0 holds one connection).
+        let filler = std::net::TcpStream::connect(addr).unwrap();
+        let client = corio::spawn(async move { TcpStream::connect(addr).await });
+        corio::yield_now().await; // the connect is under way
+        // Make room; the retransmitted SYN then completes the connect.
+        let (_first, _) = listener.accept().await.unwrap();
+        let stream = client.await.unwrap().expect("connect must wait, not fail");
+        let (_second, _) = listener.accept().await.unwrap();
+        assert_eq!(stream.peer_addr().unwrap(), addr);
+        drop(filler);
+    });
+}
