@@ -273,8 +273,8 @@ fn connect_waits_for_a_connection_in_progress() {
         // Fills the accept queue (a backlog of 0 holds one connection).
         let filler = std::net::TcpStream::connect(addr).unwrap();
         let client = corio::spawn(async move { TcpStream::connect(addr).await });
-        corio::yield_now().await; // the connect is under way
-        // Make room; the retransmitted SYN then completes the connect.
+        // Let the connect get under way, then make room: the retransmitted SYN completes it.
+        corio::yield_now().await;
         let (_first, _) = listener.accept().await.unwrap();
         let stream = client.await.unwrap().expect("connect must wait, not fail");
         let (_second, _) = listener.accept().await.unwrap();
