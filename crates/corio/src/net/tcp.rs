@@ -168,19 +168,26 @@ impl TcpStream {
     /// Connects to `addr` (no name resolution: see the HTTP client for that).
     pub async fn connect(addr: SocketAddr) -> io::Result<TcpStream> {
         let stream = TcpStream::from_mio(mio::net::TcpStream::connect(addr)?)?;
-        poll_fn(|cx| stream.source.poll_ready(cx, Direction::Write)).await;
-        if let Some(e) = stream.source.get_ref().take_error()? {
-            return Err(e);
-        }
-        // Still connecting (spurious readiness) or refused: peer_addr tells.
-        match stream.source.get_ref().peer_addr() {
-            Ok(_) => Ok(stream),
-            Err(e) if e.kind() == io::ErrorKind::NotConnected => Err(io::Error::new(
-                io::ErrorKind::ConnectionRefused,
-                "connection failed",
-            )),
-            Err(e) => Err(e),
-        }
+        // A new source starts optimistic ("writable"), and readiness can be spurious: so
+        // "writable" proves nothing by itself. A failed connect leaves its error in SO_ERROR;
+        // a connect still in progress has no peer yet (`NotConnected`), which is treated as
+        // `WouldBlock`: the readiness is cleared and the task waits for the next event.
+        poll_fn(|cx| {
+            stream.source.poll_io(cx, Direction::Write, |s| {
+                if let Some(e) = s.take_error()? {
+                    return Err(e);
+                }
+                match s.peer_addr() {
+                    Ok(_) => Ok(()),
+                    Err(e) if e.kind() == io::ErrorKind::NotConnected => {
+                        Err(io::ErrorKind::WouldBlock.into())
+                    }
+                    Err(e) => Err(e),
+                }
+            })
+        })
+        .await?;
+        Ok(stream)
     }
 
     /// Wraps a connected std stream (made non-blocking here).
