@@ -211,6 +211,8 @@ fn wait_until_refused(addr: std::net::SocketAddr) {
     for _ in 0..10_000 {
         match TcpStream::connect(addr) {
             Err(e) if e.kind() == ErrorKind::ConnectionRefused => return,
+            // The listener closed during the handshake.
+            Err(e) if e.kind() == ErrorKind::ConnectionReset => {}
             Err(e) => panic!("unexpected connect error: {e}"),
             Ok(stream) => {
                 let mut client = Client::from_stream(stream);
@@ -263,10 +265,13 @@ fn graceful_shutdown_serves_a_request_pipelined_behind_the_in_flight_one_no_furt
     let gate = ShutdownSignal::new();
     let (entered_tx, entered) = mpsc::channel();
     let server = start(gated(gate.clone(), entered_tx));
+    let mut idle = Client::connect(server.local_addr());
     let mut busy = Client::connect(server.local_addr());
     busy.send("GET /slow HTTP/1.1\r\nHost: t\r\n\r\nGET /fast HTTP/1.1\r\nHost: t\r\n\r\n");
     entered.recv().unwrap();
     server.shutdown();
+    // The idle connection closing shows the worker has seen the shutdown.
+    assert!(idle.is_closed());
     gate.trigger();
     let replies = busy.read_all_responses();
     assert_eq!(replies.len(), 1, "the connection closes after the in-flight one");
