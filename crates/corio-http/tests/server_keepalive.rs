@@ -32,7 +32,11 @@ impl Stream for Pieces {
             return Poll::Pending;
         }
         self.ready = false;
-        Poll::Ready(self.pieces.pop_front().map(|p| Ok(Bytes::from_static(p.as_bytes()))))
+        Poll::Ready(
+            self.pieces
+                .pop_front()
+                .map(|p| Ok(Bytes::from_static(p.as_bytes()))),
+        )
     }
 }
 
@@ -120,7 +124,9 @@ fn http10_keep_alive_on_request() {
     let server = start(app);
     let mut client = Client::connect(server.local_addr());
     for i in 0..2 {
-        client.send(format!("GET /ka{i} HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"));
+        client.send(format!(
+            "GET /ka{i} HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"
+        ));
         let reply = client.read_response();
         assert_eq!(reply.text(), format!("GET /ka{i} HTTP/1.0"));
         assert_eq!(reply.header("connection"), Some("keep-alive"));
@@ -243,7 +249,10 @@ fn expect_100_continue_unread_body_gets_final_response_and_close() {
         "POST /ignore HTTP/1.1\r\nHost: t\r\nContent-Length: 11\r\nExpect: 100-continue\r\n\r\n",
     );
     let reply = client.read_response();
-    assert_eq!(reply.status, 200, "no 100 Continue before the final response");
+    assert_eq!(
+        reply.status, 200,
+        "no 100 Continue before the final response"
+    );
     assert_eq!(reply.text(), "ignored");
     assert!(reply.says_close());
     assert!(client.is_closed());

@@ -240,10 +240,15 @@ fn graceful_shutdown_finishes_in_flight_requests() {
 
     let mut busy = Client::connect(addr);
     busy.send("GET /slow HTTP/1.1\r\nHost: t\r\n\r\n");
-    entered.recv().expect("the slow request reached the handler");
+    entered
+        .recv()
+        .expect("the slow request reached the handler");
 
     server.shutdown();
-    assert!(idle.is_closed(), "idle keep-alive connections close on shutdown");
+    assert!(
+        idle.is_closed(),
+        "idle keep-alive connections close on shutdown"
+    );
     wait_until_refused(addr);
 
     // The in-flight request is still waiting; let it finish.
@@ -274,7 +279,11 @@ fn graceful_shutdown_serves_a_request_pipelined_behind_the_in_flight_one_no_furt
     assert!(idle.is_closed());
     gate.trigger();
     let replies = busy.read_all_responses();
-    assert_eq!(replies.len(), 1, "the connection closes after the in-flight one");
+    assert_eq!(
+        replies.len(),
+        1,
+        "the connection closes after the in-flight one"
+    );
     assert_eq!(replies[0].text(), "slow done");
     assert!(replies[0].says_close());
     server.wait().unwrap();
@@ -293,7 +302,9 @@ fn shutdown_grace_expiry_drops_stuck_requests_and_wait_returns() {
     stuck.send("GET /slow HTTP/1.1\r\nHost: t\r\n\r\n");
     entered.recv().unwrap();
     server.shutdown();
-    server.wait().expect("wait returns once the grace period is over");
+    server
+        .wait()
+        .expect("wait returns once the grace period is over");
     assert!(stuck.is_closed(), "the stuck connection was dropped");
 }
 

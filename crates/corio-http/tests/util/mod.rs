@@ -265,7 +265,9 @@ impl Client {
 
     fn read_chunked(&mut self, reply: &mut Reply) {
         loop {
-            let end = self.fill_until(b"\r\n").expect("closed inside a chunk size");
+            let end = self
+                .fill_until(b"\r\n")
+                .expect("closed inside a chunk size");
             let line = String::from_utf8(self.take(end)).unwrap();
             let size = line.trim_end().split(';').next().unwrap();
             let size = usize::from_str_radix(size, 16).expect("hex chunk size");
@@ -273,7 +275,8 @@ impl Client {
                 let end = if self.fill_to(2) && self.buf.starts_with(b"\r\n") {
                     2
                 } else {
-                    self.fill_until(b"\r\n\r\n").expect("closed inside trailers")
+                    self.fill_until(b"\r\n\r\n")
+                        .expect("closed inside trailers")
                 };
                 let trailers = String::from_utf8(self.take(end)).unwrap();
                 reply.trailers = parse_fields(trailers.split("\r\n"));
