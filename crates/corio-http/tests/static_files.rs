@@ -219,7 +219,11 @@ fn single_ranges() {
     ] {
         let reply = site.get_with("/digits.txt", &format!("Range: {range}\r\n"));
         assert_eq!(reply.status, 206, "{range}");
-        assert_eq!(reply.header("content-range"), Some(content_range), "{range}");
+        assert_eq!(
+            reply.header("content-range"),
+            Some(content_range),
+            "{range}"
+        );
         assert_eq!(reply.text(), body, "{range}");
         assert_eq!(
             reply.header("content-length"),
@@ -264,7 +268,10 @@ fn head_requests() {
         head.header("content-length"),
         Some(NOTE.len().to_string().as_str())
     );
-    assert_eq!(head.header("content-type"), Some("text/plain; charset=utf-8"));
+    assert_eq!(
+        head.header("content-type"),
+        Some("text/plain; charset=utf-8")
+    );
     client.send("HEAD / HTTP/1.1\r\nHost: t\r\n\r\n");
     let listing = client.read_head_response();
     assert_eq!(listing.status, 200);
@@ -292,7 +299,11 @@ fn other_methods_are_405() {
 fn percent_decoding() {
     let site = Site::new();
     assert_eq!(site.get("/a%20b.txt").text(), "spaced");
-    assert_eq!(site.get("/%6eote.txt").text(), NOTE, "unreserved bytes decoded");
+    assert_eq!(
+        site.get("/%6eote.txt").text(),
+        NOTE,
+        "unreserved bytes decoded"
+    );
     assert_eq!(site.get("/a%2520b.txt").status, 404, "decoded only once");
     assert_eq!(site.get("/note.txt?download=1").text(), NOTE);
     assert_eq!(site.get("//note.txt").text(), NOTE, "empty segments merged");
@@ -396,7 +407,10 @@ fn large_file_integrity_and_range() {
     assert!(client.read_response().body == data[len - 16..]);
     client.send("HEAD /big.bin HTTP/1.1\r\nHost: t\r\n\r\n");
     let head = client.read_head_response();
-    assert_eq!(head.header("content-length"), Some(len.to_string().as_str()));
+    assert_eq!(
+        head.header("content-length"),
+        Some(len.to_string().as_str())
+    );
     client.send("GET /note.txt HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
     assert_eq!(client.read_response().text(), NOTE);
     assert!(client.is_closed());
