@@ -5,6 +5,8 @@
 
 #![forbid(unsafe_code)]
 
+mod crawl;
+mod get;
 mod serve;
 
 use std::process::ExitCode;
@@ -23,6 +25,10 @@ struct Cli {
 enum Command {
     /// Serve a directory over HTTP/1.1 (default: the current directory on 127.0.0.1:5000).
     Serve(serve::Args),
+    /// Fetch URLs concurrently and print (or save) their bodies.
+    Get(get::Args),
+    /// Crawl a site from a root URL, staying on its host.
+    Crawl(crawl::Args),
 }
 
 fn main() -> ExitCode {
@@ -43,6 +49,8 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Serve(args) => serve::run(args),
+        Command::Get(args) => get::run(args),
+        Command::Crawl(args) => crawl::run(args),
     };
     match result {
         Ok(code) => code,

@@ -9,6 +9,8 @@
 //! - [`message`]: [`Request`] and [`Response`], interoperable with the `http` crate.
 //! - [`server`]: the connection driver on corio tasks, one loop per core: keep-alive,
 //!   pipelining, timeouts, limits, graceful shutdown; [`Router`] and [`server::StaticFiles`].
+//! - [`client`]: the HTTP/1.1 client (connection pool, timeouts, redirects, streaming bodies),
+//!   parsing responses with the same [`proto`] rules.
 //!
 //! ```
 //! use corio_http::{Request, Response, Server};
@@ -31,6 +33,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod client;
 pub mod message;
 pub mod proto;
 pub mod server;

@@ -140,7 +140,7 @@ impl Request {
             .path_and_query()
             .map_or("/", |pq| pq.as_str())
             .to_owned();
-        let target = RequestTarget::parse(bytes::Bytes::from(target), &parts.method)?;
+        let target = RequestTarget::parse(&target, &parts.method)?;
         let version = if parts.version == http::Version::HTTP_10 {
             Version::Http10
         } else {

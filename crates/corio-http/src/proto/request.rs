@@ -92,7 +92,7 @@ pub fn parse_request_head(
         .and_then(Version::from_minor)
         .ok_or(ProtoError::UnsupportedVersion)?;
     let path = req.path.ok_or(ProtoError::BadStartLine)?;
-    let target = RequestTarget::parse(shared.slice_ref(path.as_bytes()), &method)?;
+    let target = RequestTarget::parse(path, &method)?;
     let fields: &[httparse::Header<'_>] = req.headers;
     if fields.iter().any(|f| f.name.is_empty()) {
         return Err(ProtoError::BadHeaderName);
@@ -123,7 +123,7 @@ pub fn parse_request_head(
         method,
         target,
         version,
-        headers: HeaderFields::from_head(shared.clone()),
+        headers: HeaderFields::from_head(shared),
         body,
     };
     Ok(Some((head, scanned.len)))

@@ -41,6 +41,20 @@ static CLASS: [u8; 256] = {
     t
 };
 
+/// Whether any of the 8 bytes of `word` is a control byte (below 0x20, which includes CR,
+/// LF and HTAB) or DEL, eight bytes at a time: for bytes below 0x80, `b - 0x20` borrows into
+/// the top bit exactly when `b < 0x20`; DEL is found as a zero byte of `word ^ 0x7f7f...`.
+/// HTAB is reported too (a false positive the byte loop then accepts).
+#[inline]
+fn has_special_byte(word: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let below_space = word.wrapping_sub(ONES * 0x20) & !word & HIGH;
+    let del = word ^ (ONES * 0x7f);
+    let is_del = del.wrapping_sub(ONES) & !del & HIGH;
+    below_space | is_del != 0
+}
+
 /// What a section scan is checking.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct ScanSpec {
@@ -101,6 +115,22 @@ pub(crate) fn scan(buf: &[u8], spec: &ScanSpec) -> Result<Option<Scanned>, Proto
         }
         // Hot loop: skip ordinary bytes up to the end of input or the limit.
         let stop = len.min(limit_at);
+        while i + 8 <= stop {
+            let word = u64::from_le_bytes([
+                buf[i],
+                buf[i + 1],
+                buf[i + 2],
+                buf[i + 3],
+                buf[i + 4],
+                buf[i + 5],
+                buf[i + 6],
+                buf[i + 7],
+            ]);
+            if has_special_byte(word) {
+                break;
+            }
+            i += 8;
+        }
         while i < stop && CLASS[buf[i] as usize] == OK {
             i += 1;
         }
@@ -191,6 +221,22 @@ mod tests {
         for (input, want) in cases {
             let got = scan(input, &head_spec()).map(|o| o.map(|s| s.len));
             assert_eq!(&got, want, "{:?}", String::from_utf8_lossy(input));
+        }
+    }
+
+    #[test]
+    fn word_check_agrees_with_the_byte_table() {
+        for b in 0..=255u8 {
+            for pos in 0..8 {
+                let mut bytes = *b"abcdefgh";
+                bytes[pos] = b;
+                let special = CLASS[b as usize] != OK || b == b'\t';
+                assert_eq!(
+                    has_special_byte(u64::from_le_bytes(bytes)),
+                    special,
+                    "byte {b:#x} at {pos}"
+                );
+            }
         }
     }
 

@@ -9,7 +9,6 @@
 
 use std::ops::Range;
 
-use bytes::Bytes;
 use http::Method;
 
 use super::error::ProtoError;
@@ -27,23 +26,32 @@ pub enum TargetForm {
     Asterisk,
 }
 
-/// A validated request-target that shares the bytes of the parsed head.
+/// A validated request-target: its own small string, with the parts as offsets into it.
+///
+/// The target is copied out of the head (one small allocation) rather than shared with it:
+/// sharing a `Bytes` would cost a second allocation when the buffer is first cloned, and the
+/// `&str` accessors would re-validate UTF-8 on every call.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RequestTarget {
-    raw: Bytes,
+    raw: String,
     form: TargetForm,
-    authority: Range<usize>,
-    path: Range<usize>,
-    query: Option<Range<usize>>,
+    authority: Range<u32>,
+    path: Range<u32>,
+    query: Option<Range<u32>>,
 }
 
 impl RequestTarget {
     /// Validates `raw` as a request-target for `method`.
-    pub fn parse(raw: Bytes, method: &Method) -> Result<RequestTarget, ProtoError> {
-        let b = &raw[..];
-        if b.is_empty() || !b.iter().all(|&c| c.is_ascii_graphic() && c != b'#') {
+    pub fn parse(target: &str, method: &Method) -> Result<RequestTarget, ProtoError> {
+        let b = target.as_bytes();
+        if b.is_empty()
+            || b.len() > u32::MAX as usize
+            || !b.iter().all(|&c| c.is_ascii_graphic() && c != b'#')
+        {
             return Err(ProtoError::BadTarget);
         }
+        let raw = target.to_owned();
+        let r = |range: Range<usize>| range.start as u32..range.end as u32;
         let end = b.len();
         let is_connect = method == Method::CONNECT;
         let (form, authority, path_start) = if b == b"*" {
@@ -64,8 +72,8 @@ impl RequestTarget {
             return Ok(RequestTarget {
                 raw,
                 form: TargetForm::Authority,
-                authority: 0..end,
-                path: end..end,
+                authority: r(0..end),
+                path: r(end..end),
                 query: None,
             });
         } else if b[0] == b'/' {
@@ -89,20 +97,20 @@ impl RequestTarget {
         Ok(RequestTarget {
             raw,
             form,
-            authority,
-            path,
-            query,
+            authority: r(authority),
+            path: r(path),
+            query: query.map(r),
         })
     }
 
     /// The whole request-target as received.
     pub fn as_str(&self) -> &str {
-        self.slice(0..self.raw.len())
+        &self.raw
     }
 
-    /// The raw bytes, shared with the parsed head.
-    pub fn as_bytes(&self) -> &Bytes {
-        &self.raw
+    /// The raw bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        self.raw.as_bytes()
     }
 
     /// Which form the target has.
@@ -134,9 +142,8 @@ impl RequestTarget {
         }
     }
 
-    fn slice(&self, r: Range<usize>) -> &str {
-        // The raw bytes are ASCII (checked in `parse`), so this never fails.
-        std::str::from_utf8(&self.raw[r]).unwrap_or_default()
+    fn slice(&self, r: Range<u32>) -> &str {
+        &self.raw[r.start as usize..r.end as usize]
     }
 }
 
@@ -263,7 +270,7 @@ mod tests {
             ),
         ];
         for (m, raw, (form, path, query, auth)) in ok {
-            let t = RequestTarget::parse(Bytes::from_static(raw.as_bytes()), m)
+            let t = RequestTarget::parse(raw, m)
                 .unwrap_or_else(|e| panic!("{m} {raw}: {e}"));
             assert_eq!(t.form(), *form, "{raw}");
             assert_eq!(t.path(), *path, "{raw}");
@@ -271,26 +278,26 @@ mod tests {
             assert_eq!(t.authority(), *auth, "{raw}");
             assert_eq!(t.as_str(), *raw);
         }
-        let bad: &[(Method, &[u8])] = &[
-            (Method::GET, b"*"),
-            (Method::POST, b"*"),
-            (Method::GET, b""),
-            (Method::GET, b"/a#frag"),
-            (Method::GET, b"/caf\xc3\xa9"),
-            (Method::GET, b"example.com:80"),
-            (Method::GET, b"http:/x"),
-            (Method::GET, b"http:///x"),
-            (Method::GET, b"1http://x/"),
-            (Method::GET, b"a b"),
-            (Method::CONNECT, b"/"),
-            (Method::CONNECT, b"example.com"),
-            (Method::CONNECT, b"example.com:"),
-            (Method::CONNECT, b":443"),
-            (Method::CONNECT, b"http://x:1/"),
-            (Method::CONNECT, b"*"),
+        let bad: &[(Method, &str)] = &[
+            (Method::GET, "*"),
+            (Method::POST, "*"),
+            (Method::GET, ""),
+            (Method::GET, "/a#frag"),
+            (Method::GET, "/caf\u{e9}"),
+            (Method::GET, "example.com:80"),
+            (Method::GET, "http:/x"),
+            (Method::GET, "http:///x"),
+            (Method::GET, "1http://x/"),
+            (Method::GET, "a "),
+            (Method::CONNECT, "/"),
+            (Method::CONNECT, "example.com"),
+            (Method::CONNECT, "example.com:"),
+            (Method::CONNECT, ":443"),
+            (Method::CONNECT, "http://x:1/"),
+            (Method::CONNECT, "*"),
         ];
         for (m, raw) in bad {
-            let got = RequestTarget::parse(Bytes::copy_from_slice(raw), m);
+            let got = RequestTarget::parse(raw, m);
             assert_eq!(got, Err(ProtoError::BadTarget), "{m} {raw:?}");
         }
     }

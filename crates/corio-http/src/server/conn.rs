@@ -35,7 +35,9 @@ use super::deadline::Deadline;
 use super::handler::{CatchUnwind, Handler};
 use super::shutdown::{ConnectionGuard, Tracker};
 use crate::message::{Body, BodyState, Incoming, Request, Response};
-use crate::proto::{parse_request_head, BodyFraming, ChunkedDecoder, ProtoError, RequestHead};
+use crate::proto::{
+    parse_request_head, BodyFraming, ChunkedDecoder, ProtoError, RequestHead, Version,
+};
 
 /// What every connection of a worker shares.
 pub(crate) struct WorkerContext<H> {
@@ -68,6 +70,15 @@ pub(crate) async fn serve_connection<H: Handler>(
     // Errors end the connection; there is nobody left to tell.
     let _ = driver.run().await;
     driver.release_buffers();
+}
+
+/// What the driver remembers of a request while its handler runs.
+struct Exchange {
+    version: Version,
+    is_head: bool,
+    keep_alive: bool,
+    has_body: bool,
+    log: Option<access_log::RequestLine>,
 }
 
 /// Why the wait for more bytes ended.
@@ -227,13 +238,20 @@ impl<H: Handler> Driver<H> {
         }
     }
 
-    /// Serves one request; returns whether the connection stays open.
-    async fn serve(&mut self, head: RequestHead) -> io::Result<bool> {
-        let version = head.version;
-        let is_head = head.method == Method::HEAD;
-        let mut keep_alive = head.keep_alive && !self.guard.shutting_down();
-        let has_body = !head.body.is_empty();
-        if has_body {
+    /// Prepares the connection for a request's body and builds the handler's [`Request`].
+    fn begin(&mut self, head: RequestHead) -> (Request, Exchange) {
+        let exchange = Exchange {
+            version: head.version,
+            is_head: head.method == Method::HEAD,
+            keep_alive: head.keep_alive && !self.guard.shutting_down(),
+            has_body: !head.body.is_empty(),
+            log: self
+                .context
+                .config
+                .access_log
+                .then(|| access_log::RequestLine::new(&head)),
+        };
+        let body = if exchange.has_body {
             *self.conn.state.borrow_mut() = match head.body {
                 BodyFraming::Length(n) => BodyState::Length(n),
                 BodyFraming::Chunked => {
@@ -244,18 +262,19 @@ impl<H: Handler> Driver<H> {
             if head.expect_continue {
                 self.conn.continue_sent.set(Some(0));
             }
-        }
-        let log = self
-            .context
-            .config
-            .access_log
-            .then(|| access_log::RequestLine::new(&head));
-        let body = if has_body {
             Body::incoming(self.conn.clone())
         } else {
             Body::empty()
         };
-        let request = Request::new(head, body, Some(self.peer));
+        (Request::new(head, body, Some(self.peer)), exchange)
+    }
+
+    /// Serves one request; returns whether the connection stays open.
+    ///
+    /// The common case (a handler ready at once, no body left to drain, a small response)
+    /// runs without suspending: the response is encoded straight into the output buffer.
+    async fn serve(&mut self, head: RequestHead) -> io::Result<bool> {
+        let (request, mut exchange) = self.begin(head);
         let mut future = pin!(CatchUnwind::new(self.context.handler.call(request)));
         let outcome = match poll_fn(|cx| Poll::Ready(future.as_mut().poll(cx))).await {
             Poll::Ready(outcome) => outcome,
@@ -266,20 +285,22 @@ impl<H: Handler> Driver<H> {
             }
         };
         let response = outcome.unwrap_or_else(|()| {
-            keep_alive = false;
+            exchange.keep_alive = false;
             Response::error(StatusCode::INTERNAL_SERVER_ERROR, "")
         });
         // Shutdown may have begun while the handler ran: the in-flight request still gets its
         // response, with `Connection: close`, and nothing pipelined after it is served.
-        keep_alive = keep_alive && !self.guard.shutting_down();
-        if has_body && !self.conn.body_done() {
-            keep_alive = keep_alive && self.drain_body().await;
+        exchange.keep_alive = exchange.keep_alive && !self.guard.shutting_down();
+        if exchange.has_body && !self.conn.body_done() {
+            exchange.keep_alive = exchange.keep_alive && self.drain_body().await;
         }
         let status = response.status();
-        let (keep_alive, sent) = self
-            .write_response_versioned(response, version, is_head, keep_alive)
-            .await?;
-        if let Some(line) = log {
+        let (keep_alive, mut sent, rest) =
+            self.write_head(response, exchange.version, exchange.is_head, exchange.keep_alive);
+        if let Some(rest) = rest {
+            sent += self.write_rest(rest).await?;
+        }
+        if let Some(line) = exchange.log {
             access_log::record(self.peer, &line, status, sent);
         }
         Ok(keep_alive)

@@ -12,7 +12,7 @@ use std::task::Poll;
 use std::time::Instant;
 
 use bytes::Bytes;
-use http::header::{HeaderValue, CONNECTION, CONTENT_LENGTH};
+use http::header::{HeaderValue, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE};
 use http::StatusCode;
 
 use super::buffers;
@@ -28,15 +28,25 @@ use crate::proto::{encode_response_head_with, BodyFraming, ChunkedEncoder, Versi
 /// small enough that one connection cannot hog the loop for long.
 const SENDFILE_CHUNK: usize = 1024 * 1024;
 
+/// The part of a response body that cannot be written without waiting.
+pub(super) struct RestOfBody {
+    body: ResponseBody,
+    framing: BodyFraming,
+}
+
 impl<H: Handler> Driver<H> {
     /// Encodes a response whose body is in memory (or empty), with `Connection: close`.
     pub(super) fn encode_simple(&mut self, response: Response) {
         let Response {
             status,
+            content_type,
             mut headers,
             body,
         } = response;
         headers.insert(CONNECTION, HeaderValue::from_static("close"));
+        if let Some(value) = content_type {
+            headers.entry(CONTENT_TYPE).or_insert(value);
+        }
         let body = match body {
             ResponseBody::Bytes(bytes) => bytes,
             _ => Bytes::new(),
@@ -55,17 +65,20 @@ impl<H: Handler> Driver<H> {
         out.extend_from_slice(&body);
     }
 
-    /// Writes one response. Returns whether the connection stays open (a close-delimited
-    /// body ends it) and the number of body bytes sent.
-    pub(super) async fn write_response_versioned(
+    /// Encodes a response's head, and its body when that is in memory and small, into the
+    /// output buffer, without waiting. Returns whether the connection stays open (a
+    /// close-delimited body ends it), the body bytes written, and the part of the body still to
+    /// send (a large buffer, a file or a stream) for [`Driver::write_rest`].
+    pub(super) fn write_head(
         &mut self,
         response: Response,
         version: Version,
         is_head: bool,
         mut keep_alive: bool,
-    ) -> io::Result<(bool, u64)> {
+    ) -> (bool, u64, Option<RestOfBody>) {
         let Response {
             status,
+            content_type,
             mut headers,
             body,
         } = response;
@@ -97,37 +110,54 @@ impl<H: Handler> Driver<H> {
         } else if version == Version::Http10 {
             headers.insert(CONNECTION, HeaderValue::from_static("keep-alive"));
         }
-        {
-            let out = self.out.get_or_insert_with(buffers::take_out);
-            clock::with_fixed_fields(|fixed| {
-                encode_response_head_with(out, Version::Http11, status, fixed, &headers, framing);
-            });
-        }
+        let out = self.out.get_or_insert_with(buffers::take_out);
+        let content_type = content_type.filter(|_| !headers.contains_key(CONTENT_TYPE));
+        clock::with_fixed_fields(|fixed| {
+            // The fixed fields and the content type go in as pre-encoded lines.
+            let mut lines = [0u8; 256];
+            let fixed = match content_type {
+                Some(value) => match fixed_with_content_type(&mut lines, fixed, value.as_bytes()) {
+                    Some(n) => &lines[..n],
+                    None => {
+                        headers.insert(CONTENT_TYPE, value);
+                        fixed
+                    }
+                },
+                None => fixed,
+            };
+            encode_response_head_with(out, Version::Http11, status, fixed, &headers, framing);
+        });
         if bodiless || is_head {
-            return Ok((keep_alive, 0));
+            return (keep_alive, 0, None);
         }
-        let sent = match body {
-            ResponseBody::Empty => 0,
+        match body {
+            ResponseBody::Empty => (keep_alive, 0, None),
+            ResponseBody::Bytes(bytes) if bytes.len() < DIRECT_WRITE_MIN => {
+                out.extend_from_slice(&bytes);
+                (keep_alive, bytes.len() as u64, None)
+            }
+            body => (keep_alive, 0, Some(RestOfBody { body, framing })),
+        }
+    }
+
+    /// Sends what [`Driver::write_head`] left: returns the body bytes sent.
+    pub(super) async fn write_rest(&mut self, rest: RestOfBody) -> io::Result<u64> {
+        match rest.body {
+            ResponseBody::Empty => Ok(0),
             ResponseBody::Bytes(bytes) => {
-                let len = bytes.len() as u64;
-                if bytes.len() >= DIRECT_WRITE_MIN {
-                    self.flush().await?;
-                    self.write_all(&bytes).await?;
-                } else if let Some(out) = self.out.as_mut() {
-                    out.extend_from_slice(&bytes);
-                }
-                len
+                self.flush().await?;
+                self.write_all(&bytes).await?;
+                Ok(bytes.len() as u64)
             }
             ResponseBody::File {
                 file, offset, len, ..
             } => {
                 self.flush().await?;
                 self.send_file(&file, offset, len).await?;
-                len
+                Ok(len)
             }
-            ResponseBody::Stream(stream) => self.write_stream(stream, framing).await?,
-        };
-        Ok((keep_alive, sent))
+            ResponseBody::Stream(stream) => self.write_stream(stream, rest.framing).await,
+        }
     }
 
     async fn write_stream(
@@ -251,6 +281,21 @@ impl<H: Handler> Driver<H> {
         })
         .await
     }
+}
+
+/// Writes `fixed` then `content-type: value\r\n` into `lines`; `None` if it does not fit.
+fn fixed_with_content_type(lines: &mut [u8], fixed: &[u8], value: &[u8]) -> Option<usize> {
+    const NAME: &[u8] = b"content-type: ";
+    let n = fixed.len() + NAME.len() + value.len() + 2;
+    let dest = lines.get_mut(..n)?;
+    let (a, rest) = dest.split_at_mut(fixed.len());
+    a.copy_from_slice(fixed);
+    let (b, rest) = rest.split_at_mut(NAME.len());
+    b.copy_from_slice(NAME);
+    let (c, d) = rest.split_at_mut(value.len());
+    c.copy_from_slice(value);
+    d.copy_from_slice(b"\r\n");
+    Some(n)
 }
 
 fn has_token(value: &HeaderValue, token: &str) -> bool {

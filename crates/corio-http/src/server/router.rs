@@ -100,7 +100,7 @@ impl Router {
             handler: Arc::new(handler),
         });
         self.mounts
-            .sort_by(|a, b| b.prefix.len().cmp(&a.prefix.len()));
+            .sort_by_key(|m| std::cmp::Reverse(m.prefix.len()));
         self
     }
 

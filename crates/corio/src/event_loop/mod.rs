@@ -93,9 +93,12 @@ pub(crate) struct Inner {
     since_poll: Cell<usize>,
     /// Scratch buffers reused by every iteration, so a steady loop allocates nothing.
     scratch_remote: RefCell<Vec<Remote>>,
-    scratch_timers: RefCell<(Vec<Rc<dyn Runnable>>, Vec<Waker>)>,
+    scratch_timers: RefCell<TimerScratch>,
     scratch_watchers: RefCell<Vec<IoCallback>>,
 }
+
+/// Expired timer callbacks and wakers, collected before any of them runs.
+type TimerScratch = (Vec<Rc<dyn Runnable>>, Vec<Waker>);
 
 /// An event loop: a selector, a ready queue of callbacks, and timers. See the module docs.
 #[derive(Clone)]

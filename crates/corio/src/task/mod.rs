@@ -39,6 +39,9 @@ pub use join::{JoinError, JoinHandle};
 
 type BoxFuture = Pin<Box<dyn Future<Output = ()>>>;
 
+/// A task removed from its slab: its future (unless being polled), header and join state.
+pub(crate) type DrainedTask = (Option<BoxFuture>, Arc<TaskHeader>, Arc<dyn Fail>);
+
 /// The loop-local half of a task.
 struct TaskSlot {
     header: Arc<TaskHeader>,
@@ -61,7 +64,7 @@ impl TaskSlab {
     }
 
     /// Removes every task; the caller drops them once no borrow is held.
-    pub(crate) fn drain(&mut self) -> Vec<(Option<BoxFuture>, Arc<TaskHeader>, Arc<dyn Fail>)> {
+    pub(crate) fn drain(&mut self) -> Vec<DrainedTask> {
         self.slots
             .drain()
             .map(|slot| (slot.future, slot.header, slot.join))

@@ -1,0 +1,158 @@
+//! [`Conn`]: one client connection with its reusable read and write buffers.
+//!
+//! Invariants:
+//! - the read buffer is allocated (and zeroed) once per connection and reused for every
+//!   response: `buf[start..end]` are the received, unconsumed bytes; bytes before `start` are
+//!   free; the buffer only grows when a single response head does not fit, and never beyond
+//!   [`MAX_BUFFER`];
+//! - a request is written with one `write` call when it fits in the socket buffer: head and
+//!   small bodies are copied together into the reused write buffer, larger bodies go out with
+//!   one vectored write of head and body;
+//! - every read is bounded by the read timeout, if one is set.
+
+use std::io::{self, IoSlice};
+use std::time::Duration;
+
+use corio::net::TcpStream;
+
+use super::error::{Error, ErrorKind, TimeoutKind};
+
+/// Initial read buffer: holds a typical response head plus a small body, so a small
+/// keep-alive response takes one read.
+pub(crate) const READ_BUFFER: usize = 16 * 1024;
+/// Largest read buffer: enough for the largest head the default limits allow (start line
+/// plus header section); body data never needs more than the initial buffer.
+pub(crate) const MAX_BUFFER: usize = 96 * 1024;
+/// Bodies up to this size are copied behind the head so the request is a single write.
+pub(crate) const COPY_BODY_MAX: usize = 16 * 1024;
+
+/// Outcome of [`Conn::fill`].
+pub(crate) enum Fill {
+    /// Bytes were appended to the unread data.
+    Data,
+    /// The server closed its side.
+    Eof,
+}
+
+/// A client connection.
+#[derive(Debug)]
+pub(crate) struct Conn {
+    stream: TcpStream,
+    buf: Vec<u8>,
+    start: usize,
+    end: usize,
+    wbuf: Vec<u8>,
+    /// How many responses were fully read on this connection.
+    pub(crate) responses: u32,
+}
+
+impl Conn {
+    pub(crate) fn new(stream: TcpStream) -> Conn {
+        Conn {
+            stream,
+            buf: vec![0; READ_BUFFER],
+            start: 0,
+            end: 0,
+            wbuf: Vec::with_capacity(1024),
+            responses: 0,
+        }
+    }
+
+    /// Whether this connection already carried a response (so the server may have closed it
+    /// while it sat idle).
+    pub(crate) fn is_reused(&self) -> bool {
+        self.responses > 0
+    }
+
+    /// The received bytes not consumed yet.
+    pub(crate) fn unread(&self) -> &[u8] {
+        &self.buf[self.start..self.end]
+    }
+
+    /// The bytes in `range` of the buffer (as returned by a body reader).
+    pub(crate) fn slice(&self, range: std::ops::Range<usize>) -> &[u8] {
+        &self.buf[range]
+    }
+
+    /// Marks `n` unread bytes consumed; returns their buffer range.
+    pub(crate) fn consume(&mut self, n: usize) -> std::ops::Range<usize> {
+        debug_assert!(n <= self.end - self.start);
+        let range = self.start..self.start + n;
+        self.start += n;
+        if self.start == self.end {
+            self.start = 0;
+            self.end = 0;
+        }
+        range
+    }
+
+    /// The write buffer, cleared, for encoding the next request.
+    pub(crate) fn write_buffer(&mut self) -> &mut Vec<u8> {
+        self.wbuf.clear();
+        &mut self.wbuf
+    }
+
+    /// Sends the encoded head (in the write buffer) followed by `body`.
+    pub(crate) async fn send(&mut self, body: &[u8]) -> io::Result<()> {
+        if body.len() <= COPY_BODY_MAX {
+            self.wbuf.extend_from_slice(body);
+            return self.stream.write_all(&self.wbuf).await;
+        }
+        let (mut head, mut body) = (&self.wbuf[..], body);
+        while !head.is_empty() {
+            let n = self
+                .stream
+                .write_vectored(&[IoSlice::new(head), IoSlice::new(body)])
+                .await?;
+            if n == 0 {
+                return Err(io::ErrorKind::WriteZero.into());
+            }
+            let from_head = n.min(head.len());
+            head = &head[from_head..];
+            body = &body[n - from_head..];
+        }
+        self.stream.write_all(body).await
+    }
+
+    /// Reads more bytes from the socket, making room first (compacting, or growing up to
+    /// [`MAX_BUFFER`] when the unread bytes fill the buffer).
+    pub(crate) async fn fill(
+        &mut self,
+        timeout: Option<Duration>,
+        url: &str,
+    ) -> Result<Fill, Error> {
+        if self.end == self.buf.len() {
+            if self.start > 0 {
+                self.buf.copy_within(self.start..self.end, 0);
+                self.end -= self.start;
+                self.start = 0;
+            } else if self.buf.len() < MAX_BUFFER {
+                let len = (self.buf.len() * 2).min(MAX_BUFFER);
+                self.buf.resize(len, 0);
+            } else {
+                // Only a head can need this much, and the parser's limits stop it first.
+                return Err(Error::new(
+                    ErrorKind::InvalidResponse(crate::proto::ProtoError::HeaderSectionTooLarge),
+                    url,
+                ));
+            }
+        }
+        let buf = &mut self.buf[self.end..];
+        let read = match timeout {
+            // The read is polled before the timer, so data already there arms no timer.
+            Some(t) => match corio::time::timeout(t, self.stream.read(buf)).await {
+                Ok(r) => r,
+                Err(_) => return Err(Error::new(ErrorKind::Timeout(TimeoutKind::Read), url)),
+            },
+            None => self.stream.read(buf).await,
+        };
+        match read {
+            Ok(0) => Ok(Fill::Eof),
+            Ok(n) => {
+                self.end += n;
+                Ok(Fill::Data)
+            }
+            Err(e) => Err(Error::io(url, e)),
+        }
+    }
+}

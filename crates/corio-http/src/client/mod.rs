@@ -1,0 +1,78 @@
+//! An HTTP/1.1 (and 1.0) client on the corio runtime, parsing with [`crate::proto`].
+//!
+//! # What it does
+//!
+//! - any method and body ([`Request`]); responses framed by `Content-Length`, chunked (with
+//!   trailers) or connection close, parsed by the same strict, smuggling-safe rules as the
+//!   server ([`crate::proto`]): a response with both `Content-Length` and
+//!   `Transfer-Encoding`, a bad chunk size or a malformed head is an
+//!   [`ErrorKind::InvalidResponse`];
+//! - a connection pool keyed by (scheme, host, port): keep-alive, an idle timeout, a maximum
+//!   of idle connections per host, total and per-host connection limits (requests beyond a
+//!   limit wait in a queue);
+//! - connect, read and whole-request timeouts; redirects (301/302/303 become `GET` without
+//!   a body, 307/308 keep method and body; a limit; credentials dropped across origins);
+//! - name resolution that never blocks the loop, trying each address in turn;
+//! - buffered responses ([`Client::request`], [`Response`]) and streamed ones
+//!   ([`Client::send_streaming`], [`Body::chunk`]).
+//!
+//! Only `http://` URLs are supported; `https://` is an [`ErrorKind::UnsupportedScheme`].
+//!
+//! # Invariants
+//!
+//! - A [`Client`] lives on one event loop (it is `Rc`-based and not `Send`); clones share
+//!   its pool. Spawn concurrent requests with [`corio::spawn_local`].
+//! - A connection returns to the pool only when its response body was read to the end, both
+//!   sides allowed keep-alive and nothing follows the body; otherwise it is closed.
+//! - A request that went out on a pooled connection the server had already closed is sent
+//!   again once, on a new connection, if its method is idempotent.
+//! - Each request is one `write` (head and small body together); each connection reuses its
+//!   read and write buffers.
+//!
+//! # Example
+//!
+//! A one-response server on a local port, and a client fetching from it:
+//!
+//! ```
+//! use corio::net::TcpListener;
+//! use corio_http::client::Client;
+//!
+//! corio::block_on(async {
+//!     let listener = TcpListener::bind("127.0.0.1:0".parse().unwrap()).unwrap();
+//!     let url = format!("http://{}/hello", listener.local_addr().unwrap());
+//!     corio::spawn(async move {
+//!         let (mut conn, _) = listener.accept().await.unwrap();
+//!         let mut buf = [0; 1024];
+//!         let _ = conn.read(&mut buf).await.unwrap();
+//!         conn.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\nhello").await.unwrap();
+//!     });
+//!     let client = Client::builder().max_idle_per_host(4).build();
+//!     let resp = client.get(&url).await.unwrap();
+//!     assert_eq!(resp.status, 200);
+//!     assert_eq!(&resp.body[..], b"hello");
+//!     assert_eq!(resp.url.as_str(), url);
+//! });
+//! ```
+
+mod body;
+mod builder;
+mod conn;
+mod connect;
+mod error;
+mod pool;
+mod redirect;
+mod request;
+mod response;
+mod send;
+
+pub use body::Body;
+pub use builder::{
+    ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_BODY,
+    DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_CONNECTIONS_PER_HOST, DEFAULT_MAX_IDLE_PER_HOST,
+    DEFAULT_MAX_REDIRECTS, DEFAULT_READ_TIMEOUT,
+};
+pub use error::{Error, ErrorKind, TimeoutKind};
+pub use pool::PoolStats;
+pub use request::Request;
+pub use response::{Response, StreamingResponse};
+pub use send::Client;

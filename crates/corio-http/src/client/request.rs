@@ -1,0 +1,223 @@
+//! [`Request`]: what to send, and how it is written on the wire.
+//!
+//! Invariants of [`encode_head`]:
+//! - exactly one `Host` field (from the URL, unless the caller set one), one framing field
+//!   (`content-length` when there is a body or the method usually has one; never
+//!   `transfer-encoding`, since the body is always in memory and its length known);
+//! - caller-supplied `content-length` / `transfer-encoding` / `host` are replaced, so the
+//!   request can never be framed ambiguously;
+//! - the request-target is the URL's path and query, never its fragment.
+
+use bytes::Bytes;
+use http::header::{HeaderMap, HeaderName, HeaderValue, CONTENT_LENGTH, HOST, TRANSFER_ENCODING};
+use http::Method;
+use url::{Position, Url};
+
+use crate::proto::Version;
+
+/// An HTTP request: method, URL, header fields and a body held in memory.
+///
+/// ```
+/// use corio_http::client::Request;
+/// let req = Request::new(http::Method::POST, "http://127.0.0.1:5000/upload")
+///     .header("content-type", "text/plain")
+///     .body("hello");
+/// assert_eq!(req.method, http::Method::POST);
+/// assert_eq!(&req.body[..], b"hello");
+/// ```
+#[derive(Debug, Clone)]
+pub struct Request {
+    /// The method (any token, e.g. `GET`, `POST`, `PURGE`).
+    pub method: Method,
+    /// The absolute `http://` URL.
+    pub url: String,
+    /// Extra header fields (`host`, `content-length` and `transfer-encoding` are set by the
+    /// client and replaced if given).
+    pub headers: HeaderMap,
+    /// The body (empty for none).
+    pub body: Bytes,
+    /// HTTP/1.1 (the default) or HTTP/1.0.
+    pub version: Version,
+}
+
+impl Request {
+    /// A request with no extra headers and an empty body.
+    pub fn new(method: Method, url: impl Into<String>) -> Request {
+        Request {
+            method,
+            url: url.into(),
+            headers: HeaderMap::new(),
+            body: Bytes::new(),
+            version: Version::Http11,
+        }
+    }
+
+    /// A `GET` request.
+    pub fn get(url: impl Into<String>) -> Request {
+        Request::new(Method::GET, url)
+    }
+
+    /// Appends a header field.
+    ///
+    /// # Panics
+    ///
+    /// If `name` or `value` is not a valid header name or value.
+    pub fn header(mut self, name: &str, value: &str) -> Request {
+        let name = HeaderName::from_bytes(name.as_bytes()).expect("invalid header name");
+        let value = HeaderValue::from_str(value).expect("invalid header value");
+        self.headers.append(name, value);
+        self
+    }
+
+    /// Sets the body.
+    pub fn body(mut self, body: impl Into<Bytes>) -> Request {
+        self.body = body.into();
+        self
+    }
+
+    /// Sets the HTTP version.
+    pub fn version(mut self, version: Version) -> Request {
+        self.version = version;
+        self
+    }
+}
+
+/// Whether a method is idempotent (RFC 9110 §9.2.2), so that a request that may or may not
+/// have reached the server can be sent again.
+pub(crate) fn is_idempotent(method: &Method) -> bool {
+    matches!(
+        *method,
+        Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS | Method::TRACE
+    )
+}
+
+/// Whether a request without a body still gets `content-length: 0` (methods that normally
+/// carry a body, so that servers do not wait for one).
+fn wants_length(method: &Method) -> bool {
+    matches!(*method, Method::POST | Method::PUT | Method::PATCH)
+}
+
+/// The parts of a request the encoder needs (borrowed, so redirects need not clone).
+pub(crate) struct Parts<'a> {
+    pub method: &'a Method,
+    pub url: &'a Url,
+    pub headers: &'a HeaderMap,
+    pub body_len: usize,
+    pub version: Version,
+    pub user_agent: Option<&'a HeaderValue>,
+}
+
+/// Appends the request head to `out`.
+pub(crate) fn encode_head(out: &mut Vec<u8>, parts: &Parts<'_>) {
+    let url = parts.url;
+    out.extend_from_slice(parts.method.as_str().as_bytes());
+    out.push(b' ');
+    let target = &url[Position::BeforePath..Position::AfterQuery];
+    out.extend_from_slice(if target.is_empty() {
+        b"/"
+    } else {
+        target.as_bytes()
+    });
+    out.push(b' ');
+    out.extend_from_slice(parts.version.as_str().as_bytes());
+    out.extend_from_slice(b"\r\nhost: ");
+    match parts.headers.get(HOST) {
+        Some(host) => out.extend_from_slice(host.as_bytes()),
+        None => out.extend_from_slice(url[Position::BeforeHost..Position::AfterPort].as_bytes()),
+    }
+    out.extend_from_slice(b"\r\n");
+    if let Some(ua) = parts.user_agent {
+        if !parts.headers.contains_key(http::header::USER_AGENT) {
+            field(out, b"user-agent", ua.as_bytes());
+        }
+    }
+    for (name, value) in parts.headers {
+        if name == HOST || name == CONTENT_LENGTH || name == TRANSFER_ENCODING {
+            continue;
+        }
+        field(out, name.as_str().as_bytes(), value.as_bytes());
+    }
+    if parts.body_len > 0 || wants_length(parts.method) {
+        let mut digits = itoa_buf();
+        field(out, b"content-length", decimal(parts.body_len, &mut digits));
+    }
+    out.extend_from_slice(b"\r\n");
+}
+
+fn field(out: &mut Vec<u8>, name: &[u8], value: &[u8]) {
+    out.extend_from_slice(name);
+    out.extend_from_slice(b": ");
+    out.extend_from_slice(value);
+    out.extend_from_slice(b"\r\n");
+}
+
+fn itoa_buf() -> [u8; 20] {
+    [0; 20]
+}
+
+fn decimal(mut n: usize, out: &mut [u8; 20]) -> &[u8] {
+    let mut pos = out.len();
+    loop {
+        pos -= 1;
+        out[pos] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            return &out[pos..];
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn encode(method: Method, url: &str, headers: HeaderMap, body_len: usize) -> String {
+        let url = Url::parse(url).unwrap();
+        let mut out = Vec::new();
+        encode_head(
+            &mut out,
+            &Parts {
+                method: &method,
+                url: &url,
+                headers: &headers,
+                body_len,
+                version: Version::Http11,
+                user_agent: None,
+            },
+        );
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn heads() {
+        assert_eq!(
+            encode(
+                Method::GET,
+                "http://a.test/x/y?q=1#frag",
+                HeaderMap::new(),
+                0
+            ),
+            "GET /x/y?q=1 HTTP/1.1\r\nhost: a.test\r\n\r\n"
+        );
+        assert_eq!(
+            encode(Method::POST, "http://127.0.0.1:8080", HeaderMap::new(), 0),
+            "POST / HTTP/1.1\r\nhost: 127.0.0.1:8080\r\ncontent-length: 0\r\n\r\n"
+        );
+        let mut h = HeaderMap::new();
+        h.insert(CONTENT_LENGTH, HeaderValue::from_static("999"));
+        h.insert(TRANSFER_ENCODING, HeaderValue::from_static("chunked"));
+        h.insert("x-a", HeaderValue::from_static("1"));
+        assert_eq!(
+            encode(Method::PUT, "http://[::1]:80/p", h, 12345),
+            "PUT /p HTTP/1.1\r\nhost: [::1]\r\nx-a: 1\r\ncontent-length: 12345\r\n\r\n"
+        );
+    }
+
+    #[test]
+    fn idempotence() {
+        assert!(is_idempotent(&Method::GET));
+        assert!(is_idempotent(&Method::PUT));
+        assert!(!is_idempotent(&Method::POST));
+        assert!(!is_idempotent(&Method::PATCH));
+    }
+}

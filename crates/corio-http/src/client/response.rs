@@ -1,0 +1,110 @@
+//! [`Response`] (body in memory) and [`StreamingResponse`] (body read on demand).
+//!
+//! Invariant: both carry the final URL, after any redirects the client followed, so relative
+//! links in the body resolve against the right base.
+
+use std::borrow::Cow;
+
+use bytes::Bytes;
+use http::{HeaderMap, StatusCode};
+use url::Url;
+
+use super::body::Body;
+use super::error::Error;
+use crate::proto::Version;
+
+/// A complete response, body included.
+#[derive(Debug, Clone)]
+pub struct Response {
+    /// The status code.
+    pub status: StatusCode,
+    /// The server's HTTP version.
+    pub version: Version,
+    /// The header fields (names lowercased).
+    pub headers: HeaderMap,
+    /// The trailer fields of a chunked body (empty otherwise).
+    pub trailers: HeaderMap,
+    /// The body (decoded from its transfer coding; content codings are left as sent).
+    pub body: Bytes,
+    /// The final URL, after redirects.
+    pub url: Url,
+}
+
+impl Response {
+    /// The value of header `name` as text, if present and valid UTF-8.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The media type of `Content-Type`, lowercased, without parameters
+    /// (e.g. `text/html`).
+    pub fn content_type(&self) -> Option<String> {
+        media_type(&self.headers)
+    }
+
+    /// The body as text (invalid UTF-8 replaced).
+    pub fn text(&self) -> Cow<'_, str> {
+        String::from_utf8_lossy(&self.body)
+    }
+}
+
+/// A response whose body is still on the connection: read it with [`Body::chunk`], or
+/// buffer it with [`StreamingResponse::bytes`].
+#[derive(Debug)]
+pub struct StreamingResponse {
+    /// The status code.
+    pub status: StatusCode,
+    /// The server's HTTP version.
+    pub version: Version,
+    /// The header fields (names lowercased).
+    pub headers: HeaderMap,
+    /// The body reader.
+    pub body: Body,
+}
+
+impl StreamingResponse {
+    /// The final URL, after redirects.
+    pub fn url(&self) -> &Url {
+        self.body.url()
+    }
+
+    /// The media type of `Content-Type`, see [`Response::content_type`].
+    pub fn content_type(&self) -> Option<String> {
+        media_type(&self.headers)
+    }
+
+    /// Reads the whole body into memory.
+    pub async fn bytes(mut self) -> Result<Response, Error> {
+        let mut body = Vec::new();
+        self.body.read_to_end(&mut body).await?;
+        Ok(Response {
+            status: self.status,
+            version: self.version,
+            trailers: self.body.trailers().cloned().unwrap_or_default(),
+            headers: std::mem::take(&mut self.headers),
+            body: Bytes::from(body),
+            url: self.body.url().clone(),
+        })
+    }
+}
+
+fn media_type(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(http::header::CONTENT_TYPE)?.to_str().ok()?;
+    let media = value.split(';').next()?.trim();
+    (!media.is_empty()).then(|| media.to_ascii_lowercase())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn media_types() {
+        let mut h = HeaderMap::new();
+        assert_eq!(media_type(&h), None);
+        h.insert("content-type", "Text/HTML; charset=utf-8".parse().unwrap());
+        assert_eq!(media_type(&h).as_deref(), Some("text/html"));
+        h.insert("content-type", "application/json".parse().unwrap());
+        assert_eq!(media_type(&h).as_deref(), Some("application/json"));
+    }
+}

@@ -1,0 +1,353 @@
+//! [`Client`]: the request loop (pool, connect, write, read head, redirects, retry).
+//!
+//! Invariants:
+//! - a request is retried at most once, and only when it went out on a reused (pooled)
+//!   connection that the server turned out to have closed (EOF, reset or broken pipe
+//!   before any byte of a response) and its method is idempotent; the retry uses a fresh
+//!   connection;
+//! - `1xx` interim responses (other than `101`) are skipped; a `101` or a `2xx` to
+//!   `CONNECT` ends the connection's HTTP life, so it is never pooled;
+//! - a connection is reused only if the request and the response both allow it.
+
+use std::rc::Rc;
+
+use bytes::Bytes;
+use http::header::{HeaderMap, LOCATION};
+use http::{Method, StatusCode};
+use url::Url;
+
+use super::body::{too_large, Body, BodyState};
+use super::builder::{ClientBuilder, Config};
+use super::conn::{Conn, Fill};
+use super::connect::{connect, resolve};
+use super::error::{Error, ErrorKind, TimeoutKind};
+use super::pool::{Pool, PoolStats};
+use super::redirect::{apply, is_redirect, redirect};
+use super::request::{encode_head, is_idempotent, Parts, Request};
+use super::response::{Response, StreamingResponse};
+use crate::proto::{self, parse_response_head, BodyFraming, ChunkedDecoder, Limits, ResponseHead};
+
+/// Redirect bodies up to this size are read and dropped to keep the connection; larger
+/// ones close it (reading megabytes nobody wants costs more than a new connection).
+const REDIRECT_DRAIN_MAX: u64 = 64 * 1024;
+
+/// An HTTP/1.1 client with a connection pool. Cheap to clone (clones share the pool).
+///
+/// The client is bound to the event loop it is used on: it holds `Rc`s and is not `Send`.
+/// Use one client per loop (per worker of a multi-loop runtime) and spawn its requests with
+/// [`corio::spawn_local`].
+#[derive(Clone)]
+pub struct Client {
+    inner: Rc<Inner>,
+}
+
+struct Inner {
+    config: Config,
+    pool: Pool,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("config", &self.inner.config)
+            .field("pool", &self.inner.pool.stats())
+            .finish()
+    }
+}
+
+impl Default for Client {
+    fn default() -> Client {
+        Client::new()
+    }
+}
+
+impl Client {
+    /// A client with the default settings (see [`ClientBuilder`]).
+    pub fn new() -> Client {
+        ClientBuilder::new().build()
+    }
+
+    /// A builder for a client with other settings.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::new()
+    }
+
+    pub(crate) fn with_config(config: Config) -> Client {
+        Client {
+            inner: Rc::new(Inner {
+                pool: Pool::new(config.pool),
+                config,
+            }),
+        }
+    }
+
+    /// The pool's current numbers of open, idle and waiting connections.
+    pub fn pool_stats(&self) -> PoolStats {
+        self.inner.pool.stats()
+    }
+
+    /// `GET url`, body buffered.
+    pub async fn get(&self, url: &str) -> Result<Response, Error> {
+        self.request(Request::get(url)).await
+    }
+
+    /// `HEAD url`.
+    pub async fn head(&self, url: &str) -> Result<Response, Error> {
+        self.request(Request::new(Method::HEAD, url)).await
+    }
+
+    /// `POST url` with `body`.
+    pub async fn post(&self, url: &str, body: impl Into<Bytes>) -> Result<Response, Error> {
+        self.request(Request::new(Method::POST, url).body(body))
+            .await
+    }
+
+    /// Sends `req`, follows redirects, and reads the whole body (at most the configured
+    /// maximum body size).
+    pub async fn request(&self, req: Request) -> Result<Response, Error> {
+        let max = self.inner.config.max_body;
+        let url = self.deadline_url(&req);
+        self.with_deadline(url, async move {
+            self.execute(req, Some(max)).await?.bytes().await
+        })
+        .await
+    }
+
+    /// Sends `req` and follows redirects; the body is left to read with
+    /// [`Body::chunk`](super::Body::chunk), without a size limit.
+    pub async fn send_streaming(&self, req: Request) -> Result<StreamingResponse, Error> {
+        let url = self.deadline_url(&req);
+        self.with_deadline(url, self.execute(req, None)).await
+    }
+
+    /// The URL to name in a request-timeout error (copied only if there is a timeout).
+    fn deadline_url(&self, req: &Request) -> Option<String> {
+        self.inner.config.request_timeout.map(|_| req.url.clone())
+    }
+
+    async fn with_deadline<T>(
+        &self,
+        url: Option<String>,
+        run: impl std::future::Future<Output = Result<T, Error>>,
+    ) -> Result<T, Error> {
+        match self.inner.config.request_timeout {
+            None => run.await,
+            Some(t) => corio::time::timeout(t, run).await.unwrap_or_else(|_| {
+                Err(Error::new(
+                    ErrorKind::Timeout(TimeoutKind::Request),
+                    url.unwrap_or_default(),
+                ))
+            }),
+        }
+    }
+
+    async fn execute(&self, req: Request, limit: Option<u64>) -> Result<StreamingResponse, Error> {
+        let Request {
+            mut method,
+            url,
+            mut headers,
+            mut body,
+            version,
+        } = req;
+        let mut url = parse_url(&url)?;
+        let mut redirects = 0;
+        loop {
+            let mut resp = self
+                .send_once(&method, &url, &headers, &body, version, limit)
+                .await?;
+            let max = self.inner.config.max_redirects;
+            if max == 0 || !is_redirect(resp.status) {
+                return Ok(resp);
+            }
+            let Some(location) = resp.headers.get(LOCATION) else {
+                return Ok(resp);
+            };
+            let next = redirect(resp.status, &url, location.as_bytes())?;
+            if redirects == max {
+                return Err(Error::new(ErrorKind::TooManyRedirects, url.as_str())
+                    .with_source(format!("more than {max} redirects")));
+            }
+            redirects += 1;
+            resp.body.drain_if_small(REDIRECT_DRAIN_MAX).await;
+            drop(resp);
+            apply(&next, &mut method, &mut body, &mut headers);
+            url = next.url;
+        }
+    }
+
+    /// One exchange on one connection (plus the stale-connection retry).
+    async fn send_once(
+        &self,
+        method: &Method,
+        url: &Url,
+        headers: &HeaderMap,
+        body: &Bytes,
+        version: proto::Version,
+        limit: Option<u64>,
+    ) -> Result<StreamingResponse, Error> {
+        let config = &self.inner.config;
+        let host = url.host_str().unwrap_or_default();
+        let port = url.port_or_known_default().unwrap_or(80);
+        let parts = Parts {
+            method,
+            url,
+            headers,
+            body_len: body.len(),
+            version,
+            user_agent: config.user_agent.as_ref(),
+        };
+        let mut fresh = false;
+        loop {
+            let mut lease = self.inner.pool.acquire("http", host, port, fresh).await;
+            let conn = match &mut lease.conn {
+                Some(conn) => conn,
+                None => {
+                    let addrs = resolve(url, port).await?;
+                    let stream = connect(url, &addrs, config.connect_timeout).await?;
+                    lease.conn.insert(Conn::new(stream))
+                }
+            };
+            let retry_allowed = conn.is_reused() && !fresh && is_idempotent(method);
+            encode_head(conn.write_buffer(), &parts);
+            let head = match conn.send(body).await {
+                Ok(()) => read_head(conn, &config.limits, config.read_timeout, url).await?,
+                Err(e) if !retry_allowed => return Err(Error::io(url.as_str(), e)),
+                Err(_) => None,
+            };
+            let Some(head) = head else {
+                if retry_allowed {
+                    fresh = true;
+                    continue;
+                }
+                return Err(Error::new(
+                    ErrorKind::Io(std::io::ErrorKind::UnexpectedEof),
+                    url.as_str(),
+                )
+                .with_source("server closed the connection without a response"));
+            };
+            let framing = head
+                .framing(method)
+                .map_err(|e| Error::proto(url.as_str(), e))?;
+            let upgraded = head.status == StatusCode::SWITCHING_PROTOCOLS
+                || (method == Method::CONNECT && head.status.is_success());
+            let reusable = head.keep_alive
+                && proto::keep_alive(version, headers)
+                && framing != BodyFraming::CloseDelimited
+                && !upgraded;
+            let state = match framing {
+                BodyFraming::Empty => BodyState::Done,
+                BodyFraming::Length(n) if limit.is_some_and(|l| n > l) => {
+                    return Err(too_large(url))
+                }
+                BodyFraming::Length(n) => BodyState::Length(n),
+                BodyFraming::Chunked => {
+                    let limits = Limits {
+                        max_body: limit.unwrap_or(u64::MAX),
+                        ..config.limits
+                    };
+                    BodyState::Chunked(Box::new(ChunkedDecoder::new(&limits)))
+                }
+                BodyFraming::CloseDelimited => BodyState::UntilClose,
+            };
+            let ResponseHead {
+                version: resp_version,
+                status,
+                headers: resp_headers,
+                ..
+            } = head;
+            return Ok(StreamingResponse {
+                status,
+                version: resp_version,
+                headers: resp_headers,
+                body: Body::new(
+                    lease,
+                    state,
+                    reusable,
+                    config.read_timeout,
+                    url.clone(),
+                    limit,
+                ),
+            });
+        }
+    }
+}
+
+/// Parses and checks an absolute `http://` URL.
+pub(crate) fn parse_url(s: &str) -> Result<Url, Error> {
+    let url = Url::parse(s).map_err(|e| Error::new(ErrorKind::InvalidUrl, s).with_source(e))?;
+    if url.scheme() != "http" {
+        return Err(Error::new(ErrorKind::UnsupportedScheme, s));
+    }
+    match url.host_str() {
+        Some(h) if !h.is_empty() => Ok(url),
+        _ => Err(Error::new(ErrorKind::InvalidUrl, s).with_source("no host")),
+    }
+}
+
+/// Reads the final response head. `Ok(None)`: the connection was closed (EOF, reset,
+/// broken pipe) before any byte arrived.
+async fn read_head(
+    conn: &mut Conn,
+    limits: &Limits,
+    timeout: Option<std::time::Duration>,
+    url: &Url,
+) -> Result<Option<ResponseHead>, Error> {
+    let mut got_any = !conn.unread().is_empty();
+    loop {
+        if !conn.unread().is_empty() {
+            match parse_response_head(conn.unread(), limits) {
+                Ok(Some((head, n))) => {
+                    conn.consume(n);
+                    let interim = head.status.is_informational()
+                        && head.status != StatusCode::SWITCHING_PROTOCOLS;
+                    if !interim {
+                        return Ok(Some(head));
+                    }
+                    continue;
+                }
+                Ok(None) => {}
+                Err(e) => return Err(Error::proto(url.as_str(), e)),
+            }
+        }
+        match conn.fill(timeout, url.as_str()).await {
+            Ok(Fill::Data) => got_any = true,
+            Ok(Fill::Eof) if !got_any => return Ok(None),
+            Ok(Fill::Eof) => {
+                return Err(Error::new(
+                    ErrorKind::Io(std::io::ErrorKind::UnexpectedEof),
+                    url.as_str(),
+                )
+                .with_source("connection closed in the middle of the response head"))
+            }
+            Err(e) if !got_any && is_reset(e.kind()) => return Ok(None),
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+fn is_reset(kind: ErrorKind) -> bool {
+    use std::io::ErrorKind as Io;
+    matches!(
+        kind,
+        ErrorKind::Io(Io::ConnectionReset | Io::BrokenPipe | Io::ConnectionAborted)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls() {
+        assert!(parse_url("http://a.test/x").is_ok());
+        assert_eq!(
+            parse_url("https://a.test/").unwrap_err().kind(),
+            ErrorKind::UnsupportedScheme
+        );
+        assert_eq!(parse_url("nope").unwrap_err().kind(), ErrorKind::InvalidUrl);
+        assert_eq!(
+            parse_url("http://").unwrap_err().kind(),
+            ErrorKind::InvalidUrl
+        );
+    }
+}

@@ -1,0 +1,117 @@
+//! The connection pool: keep-alive reuse, idle limit, connection limits with waiters, and the
+//! retry of a request sent on a connection the server had closed.
+
+mod common;
+
+use common::{ok, serve, Reply};
+use corio_http::client::{Client, ErrorKind};
+
+#[test]
+fn sequential_keep_alive_gets_use_one_connection() {
+    corio::block_on(async {
+        let server = serve(|req| ok("text/plain", &req.path));
+        let client = Client::new();
+        for i in 0..20 {
+            let resp = client.get(&server.url(&format!("/{i}"))).await.unwrap();
+            assert_eq!(resp.text(), format!("/{i}"));
+        }
+        assert_eq!(server.accepted.get(), 1);
+        assert_eq!(client.pool_stats().idle, 1);
+    });
+}
+
+#[test]
+fn connection_close_is_honoured() {
+    corio::block_on(async {
+        let server = serve(|_| {
+            Reply::SendClose(
+                b"HTTP/1.1 200 OK\r\nconnection: close\r\ncontent-length: 1\r\n\r\nx".to_vec(),
+            )
+        });
+        let client = Client::new();
+        for _ in 0..3 {
+            client.get(&server.url("/")).await.unwrap();
+        }
+        assert_eq!(server.accepted.get(), 3);
+        assert_eq!(client.pool_stats().open, 0);
+    });
+}
+
+async fn concurrent_gets(client: &Client, url: &str, n: usize) {
+    let tasks: Vec<_> = (0..n)
+        .map(|_| {
+            let (client, url) = (client.clone(), url.to_string());
+            corio::spawn_local(async move { client.get(&url).await.map(|r| r.status) })
+        })
+        .collect();
+    for t in tasks {
+        assert_eq!(t.await.unwrap().unwrap(), 200);
+    }
+}
+
+#[test]
+fn idle_limit_per_host() {
+    corio::block_on(async {
+        let server = serve(|_| ok("text/plain", "x"));
+        let client = Client::builder().max_idle_per_host(2).build();
+        concurrent_gets(&client, &server.url("/"), 6).await;
+        let stats = client.pool_stats();
+        assert_eq!((stats.idle, stats.open), (2, 2));
+    });
+}
+
+#[test]
+fn per_host_limit_queues_waiters() {
+    corio::block_on(async {
+        let server = serve(|_| ok("text/plain", "x"));
+        let client = Client::builder().max_connections_per_host(2).build();
+        concurrent_gets(&client, &server.url("/"), 20).await;
+        assert!(server.accepted.get() <= 2, "{}", server.accepted.get());
+        assert_eq!(client.pool_stats().waiting, 0);
+    });
+}
+
+#[test]
+fn total_limit_evicts_idle_connections_of_other_hosts() {
+    corio::block_on(async {
+        let a = serve(|_| ok("text/plain", "a"));
+        let b = serve(|_| ok("text/plain", "b"));
+        let client = Client::builder().max_connections(1).build();
+        for _ in 0..3 {
+            assert_eq!(client.get(&a.url("/")).await.unwrap().text(), "a");
+            assert_eq!(client.get(&b.url("/")).await.unwrap().text(), "b");
+        }
+        assert_eq!((a.accepted.get(), b.accepted.get()), (3, 3));
+        concurrent_gets(&client, &a.url("/"), 5).await;
+        assert_eq!(client.pool_stats().open, 1);
+    });
+}
+
+#[test]
+fn zero_idle_disables_reuse() {
+    corio::block_on(async {
+        let server = serve(|_| ok("text/plain", "x"));
+        let client = Client::builder().max_idle_per_host(0).build();
+        for _ in 0..3 {
+            client.get(&server.url("/")).await.unwrap();
+        }
+        assert_eq!(server.accepted.get(), 3);
+    });
+}
+
+#[test]
+fn stale_pooled_connection_is_retried_for_idempotent_methods() {
+    corio::block_on(async {
+        // Keep-alive responses, but the server closes every connection after one.
+        let server =
+            serve(|_| Reply::SendClose(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok".to_vec()));
+        let client = Client::new();
+        for _ in 0..3 {
+            assert_eq!(client.get(&server.url("/")).await.unwrap().text(), "ok");
+        }
+        assert_eq!(server.accepted.get(), 3);
+        // POST is not idempotent: the failure is reported, not retried.
+        let err = client.post(&server.url("/"), "x").await.unwrap_err();
+        assert!(matches!(err.kind(), ErrorKind::Io(_)), "{err}");
+    });
+}
