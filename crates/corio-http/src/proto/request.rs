@@ -98,7 +98,9 @@ pub fn parse_request_head(
         return Err(ProtoError::BadHeaderName);
     }
     let mut hosts = fields.values("host");
-    match (hosts.next(), hosts.next()) {
+    let (first_host, second_host) = (hosts.next(), hosts.next());
+    drop(hosts);
+    match (first_host, second_host) {
         (None, _) if version == Version::Http11 => return Err(ProtoError::MissingHost),
         (None, _) => {}
         // RFC 9112 §3.2: a server MUST answer 400 to an invalid Host field value.
