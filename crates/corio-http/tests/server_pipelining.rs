@@ -81,3 +81,42 @@ fn pipelined_bodies_ignored_by_the_handler_are_skipped() {
     assert_eq!(texts, ["/one", "/two", "/three"]);
     stop(server);
 }
+
+#[test]
+fn a_bad_request_in_a_pipeline_ends_it() {
+    let server = start(name_path);
+    let mut client = Client::connect(server.local_addr());
+    client.send(concat!(
+        "GET /good HTTP/1.1\r\nHost: t\r\n\r\n",
+        "GET /bad HTTP/1.1\r\nHost: t\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n",
+        "GET /smuggled HTTP/1.1\r\nHost: t\r\n\r\n",
+    ));
+    let replies = client.read_all_responses();
+    let statuses: Vec<u16> = replies.iter().map(|r| r.status).collect();
+    assert_eq!(statuses, [200, 400]);
+    assert_eq!(replies[0].text(), "GET /good body=0");
+    assert!(replies[1].says_close());
+    stop(server);
+}
+
+#[test]
+fn many_pipelined_requests_with_large_responses() {
+    // More output than the write high-water mark: the server writes as it goes and every
+    // response still arrives whole and in order.
+    let server = start(|req: Request| async move {
+        let n: usize = req.path()[1..].parse().unwrap_or(0);
+        Response::text(format!("{n:08}").repeat(512))
+    });
+    let mut client = Client::connect(server.local_addr());
+    let burst: String = (0..300)
+        .map(|i| format!("GET /{i} HTTP/1.1\r\nHost: t\r\n\r\n"))
+        .collect();
+    client.send(burst);
+    for i in 0..300 {
+        let reply = client.read_response();
+        assert_eq!(reply.status, 200);
+        assert_eq!(reply.body.len(), 4096);
+        assert!(reply.text().starts_with(&format!("{i:08}")), "response {i}");
+    }
+    stop(server);
+}
