@@ -4,7 +4,8 @@
 //! - the head was strictly formed: CRLF line endings only, no obs-fold, no
 //!   control bytes, no whitespace before a colon, version HTTP/1.0 or 1.1;
 //! - it is within [`Limits`] (start line → 414, header section/count → 431);
-//! - an HTTP/1.1 request has exactly one Host, an HTTP/1.0 one at most one;
+//! - an HTTP/1.1 request has exactly one Host, an HTTP/1.0 one at most one, and its
+//!   value is `uri-host [ ":" port ]` (or empty);
 //! - `body`, `keep_alive` and `expect_continue` are already derived from the
 //!   headers, so the driver never re-reads framing headers;
 //! - the target and all header values share one copy of the head bytes.
@@ -24,7 +25,7 @@ use super::framing::{is_tchar, request_framing_of, BodyFraming};
 use super::header_fields::HeaderFields;
 use super::limits::{Limits, MAX_HEADERS};
 use super::scan::{scan, ScanSpec};
-use super::target::RequestTarget;
+use super::target::{valid_host_field, RequestTarget};
 use super::version::{looks_like_version, Version};
 
 /// A parsed and validated request head.
@@ -96,10 +97,18 @@ pub fn parse_request_head(
     if fields.iter().any(|f| f.name.is_empty()) {
         return Err(ProtoError::BadHeaderName);
     }
-    match fields.values("host").count() {
-        0 if version == Version::Http11 => return Err(ProtoError::MissingHost),
-        0 | 1 => {}
-        _ => return Err(ProtoError::DuplicateHost),
+    let mut hosts = fields.values("host");
+    let (first_host, second_host) = (hosts.next(), hosts.next());
+    drop(hosts);
+    match (first_host, second_host) {
+        (None, _) if version == Version::Http11 => return Err(ProtoError::MissingHost),
+        (None, _) => {}
+        // RFC 9112 §3.2: a server MUST answer 400 to an invalid Host field value.
+        (Some(host), None) if !valid_host_field(host.trim_ascii()) => {
+            return Err(ProtoError::BadHost)
+        }
+        (Some(_), None) => {}
+        (Some(_), Some(_)) => return Err(ProtoError::DuplicateHost),
     }
     let body = request_framing_of(fields, version, limits)?;
     let mut continue_requested = false;
@@ -203,10 +212,19 @@ mod tests {
             (b"GET / HTTP/1.1\r\n\r\n", 400),
             (b"GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400),
             (b"GET / HTTP/1.0\r\nHost: a\r\nhost: a\r\n\r\n", 400),
+            (b"GET / HTTP/1.1\r\nHost:\r\n\r\n", 200),
+            (b"GET / HTTP/1.1\r\nHost: a.example:8080\r\n\r\n", 200),
+            (b"GET / HTTP/1.1\r\nHost: [::1]:80\r\n\r\n", 200),
+            (b"GET / HTTP/1.1\r\nHost: a b\r\n\r\n", 400),
+            (b"GET / HTTP/1.1\r\nHost: a/b\r\n\r\n", 400),
+            (b"GET / HTTP/1.1\r\nHost: u@a\r\n\r\n", 400),
+            (b"GET / HTTP/1.1\r\nHost: a:8x\r\n\r\n", 400),
             // Versions.
             (b"GET / HTTP/2.0\r\nHost: a\r\n\r\n", 505),
             (b"GET / HTTP/1.2\r\nHost: a\r\n\r\n", 505),
-            (b"GET / HTTP/3\r\nHost: a\r\n\r\n", 505),
+            (b"GET / HTTP/3\r\nHost: a\r\n\r\n", 400),
+            (b"GET / HTTP/1\r\nHost: a\r\n\r\n", 400),
+            (b"GET / HTTP/11\r\nHost: a\r\n\r\n", 400),
             (b"GET / HTTP/0.9\r\nHost: a\r\n\r\n", 505),
             (b"GET / FOO/1.1\r\nHost: a\r\n\r\n", 400),
             (b"GET / http/1.1\r\nHost: a\r\n\r\n", 400),
