@@ -66,6 +66,20 @@ pub fn parse_request_head(
     buf: &[u8],
     limits: &Limits,
 ) -> Result<Option<(RequestHead, usize)>, ProtoError> {
+    // Fast path: httparse accepts a complete head, and the few things it tolerates that we
+    // refuse (bare LF, our size limits) are checked in one pass over the head. Anything else
+    // (incomplete input, any error, leading empty lines) takes the strict scan below, which
+    // also names the exact error.
+    if buf.first().is_some_and(|&b| b != b'\r' && b != b'\n') {
+        let mut fields = [MaybeUninit::<httparse::Header<'_>>::uninit(); MAX_HEADERS];
+        let mut req = httparse::Request::new(&mut []);
+        if let Ok(httparse::Status::Complete(n)) = req.parse_with_uninit_headers(buf, &mut fields) {
+            if req.headers.len() <= limits.header_count() && lines_within_limits(&buf[..n], limits) {
+                let head = finish_head(&req, Bytes::copy_from_slice(&buf[..n]), limits)?;
+                return Ok(Some((head, n)));
+            }
+        }
+    }
     let spec = ScanSpec {
         start_line: Some(limits.max_start_line),
         max_section: limits.max_header_section,
@@ -85,6 +99,36 @@ pub fn parse_request_head(
         Err(httparse::Error::Version) => return Err(version_error(&shared)),
         Err(e) => return Err(map_httparse(e)),
     }
+    let head = finish_head(&req, shared.clone(), limits)?;
+    Ok(Some((head, scanned.len)))
+}
+
+/// Whether every line of a complete `head` ends in CRLF (httparse also accepts a bare LF),
+/// and the start line and the field section are within the limits.
+fn lines_within_limits(head: &[u8], limits: &Limits) -> bool {
+    let mut start_line_end = None;
+    let mut i = 0;
+    while i < head.len() {
+        if head[i] == b'\n' {
+            if i == 0 || head[i - 1] != b'\r' {
+                return false;
+            }
+            start_line_end.get_or_insert(i + 1);
+        }
+        i += 1;
+    }
+    let Some(start_line) = start_line_end else { return false };
+    start_line - 2 <= limits.max_start_line && head.len() - start_line <= limits.max_header_section
+}
+
+/// Builds the head from httparse's result: method, target, version, and the decisions made
+/// from the fields (Host, framing, Expect, keep-alive). `raw` is the head's bytes, kept for
+/// the lazily built header map.
+fn finish_head(
+    req: &httparse::Request<'_, '_>,
+    raw: Bytes,
+    limits: &Limits,
+) -> Result<RequestHead, ProtoError> {
     let method = req.method.ok_or(ProtoError::BadStartLine)?;
     let method = Method::from_bytes(method.as_bytes()).map_err(|_| ProtoError::BadMethod)?;
     let version = req
@@ -125,10 +169,10 @@ pub fn parse_request_head(
         method,
         target,
         version,
-        headers: HeaderFields::from_head(shared),
+        headers: HeaderFields::from_head(raw),
         body,
     };
-    Ok(Some((head, scanned.len)))
+    Ok(head)
 }
 
 /// Distinguishes `METHOD SP target SP HTTP/9.9` (505) from garbage (400).
