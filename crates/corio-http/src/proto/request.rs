@@ -74,7 +74,8 @@ pub fn parse_request_head(
         let mut fields = [MaybeUninit::<httparse::Header<'_>>::uninit(); MAX_HEADERS];
         let mut req = httparse::Request::new(&mut []);
         if let Ok(httparse::Status::Complete(n)) = req.parse_with_uninit_headers(buf, &mut fields) {
-            if req.headers.len() <= limits.header_count() && lines_within_limits(&buf[..n], limits)
+            if req.headers.len() <= limits.header_count()
+                && lines_within_limits(&buf[..n], &req, limits)
             {
                 let head = finish_head(&req, Bytes::copy_from_slice(&buf[..n]), limits)?;
                 return Ok(Some((head, n)));
@@ -106,32 +107,27 @@ pub fn parse_request_head(
 
 /// Whether every line of a complete `head` ends in CRLF (httparse also accepts a bare LF),
 /// and the start line and the field section are within the limits.
-fn lines_within_limits(head: &[u8], limits: &Limits) -> bool {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let mut start_line_end = None;
-    let mut i = 0;
-    while i < head.len() {
-        // Skip eight bytes at a time while none is an LF (a zero byte of `word ^ 0x0a0a..`).
-        if let Some(chunk) = head.get(i..i + 8) {
-            let word = u64::from_le_bytes(chunk.try_into().unwrap_or([b'\n'; 8])) ^ (ONES * 0x0a);
-            if word.wrapping_sub(ONES) & !word & HIGH == 0 {
-                i += 8;
-                continue;
-            }
-        }
-        if head[i] == b'\n' {
-            if i == 0 || head[i - 1] != b'\r' {
-                return false;
-            }
-            start_line_end.get_or_insert(i + 1);
-        }
-        i += 1;
-    }
-    let Some(start_line) = start_line_end else {
+///
+/// httparse's strict mode leaves no room between the tokens it parsed, so the lines' ends
+/// are known from its slices: the start line ends 9 bytes after the target (` HTTP/1.x`),
+/// each field line right after its value. Only those positions are checked, not every byte.
+fn lines_within_limits(head: &[u8], req: &httparse::Request<'_, '_>, limits: &Limits) -> bool {
+    let offset = |slice: &[u8]| slice.as_ptr() as usize - head.as_ptr() as usize;
+    let crlf_at = |at: usize| head.get(at..at + 2) == Some(b"\r\n");
+    let Some(path) = req.path else { return false };
+    let start_line_end = offset(path.as_bytes()) + path.len() + " HTTP/1.1".len();
+    if !crlf_at(start_line_end) || !head.ends_with(b"\r\n\r\n") {
         return false;
-    };
-    start_line - 2 <= limits.max_start_line && head.len() - start_line <= limits.max_header_section
+    }
+    if !req
+        .headers
+        .iter()
+        .all(|field| crlf_at(offset(field.value) + field.value.len()))
+    {
+        return false;
+    }
+    start_line_end <= limits.max_start_line
+        && head.len() - (start_line_end + 2) <= limits.max_header_section
 }
 
 /// Builds the head from httparse's result: method, target, version, and the decisions made
