@@ -147,33 +147,56 @@ fn finish_head(
     let path = req.path.ok_or(ProtoError::BadStartLine)?;
     let target = RequestTarget::parse(path, &method)?;
     let fields: &[httparse::Header<'_>] = req.headers;
-    if fields.iter().any(|f| f.name.is_empty()) {
-        return Err(ProtoError::BadHeaderName);
+    // One pass over the fields notes which of the few that matter here are present, so the
+    // framing, keep-alive and Expect rules below only look again when they must.
+    let mut first_host = None;
+    let mut hosts = 0;
+    let (mut framing_fields, mut connection, mut expect) = (false, false, false);
+    for field in fields {
+        let name = field.name.as_bytes();
+        match name.len() {
+            0 => return Err(ProtoError::BadHeaderName),
+            4 if name.eq_ignore_ascii_case(b"host") => {
+                hosts += 1;
+                first_host.get_or_insert(field.value);
+            }
+            6 if name.eq_ignore_ascii_case(b"expect") => expect = true,
+            10 if name.eq_ignore_ascii_case(b"connection") => connection = true,
+            14 if name.eq_ignore_ascii_case(b"content-length") => framing_fields = true,
+            17 if name.eq_ignore_ascii_case(b"transfer-encoding") => framing_fields = true,
+            _ => {}
+        }
     }
-    let mut hosts = fields.values("host");
-    let (first_host, second_host) = (hosts.next(), hosts.next());
-    drop(hosts);
-    match (first_host, second_host) {
+    match (first_host, hosts) {
         (None, _) if version == Version::Http11 => return Err(ProtoError::MissingHost),
         (None, _) => {}
+        (Some(_), 2..) => return Err(ProtoError::DuplicateHost),
         // RFC 9112 §3.2: a server MUST answer 400 to an invalid Host field value.
-        (Some(host), None) if !valid_host_field(host.trim_ascii()) => {
-            return Err(ProtoError::BadHost)
-        }
-        (Some(_), None) => {}
-        (Some(_), Some(_)) => return Err(ProtoError::DuplicateHost),
+        (Some(host), _) if !valid_host_field(host.trim_ascii()) => return Err(ProtoError::BadHost),
+        (Some(_), _) => {}
     }
-    let body = request_framing_of(fields, version, limits)?;
+    let body = if framing_fields {
+        request_framing_of(fields, version, limits)?
+    } else {
+        BodyFraming::Empty
+    };
     let mut continue_requested = false;
-    for value in fields.values("expect") {
-        if value.trim_ascii().eq_ignore_ascii_case(b"100-continue") {
-            continue_requested = true;
-        } else {
-            return Err(ProtoError::UnsupportedExpectation);
+    if expect {
+        for value in fields.values("expect") {
+            if value.trim_ascii().eq_ignore_ascii_case(b"100-continue") {
+                continue_requested = true;
+            } else {
+                return Err(ProtoError::UnsupportedExpectation);
+            }
         }
     }
+    let keep_alive = if connection {
+        keep_alive_of(version, fields)
+    } else {
+        version == Version::Http11
+    };
     let head = RequestHead {
-        keep_alive: keep_alive_of(version, fields),
+        keep_alive,
         expect_continue: continue_requested && version == Version::Http11 && !body.is_empty(),
         method,
         target,
