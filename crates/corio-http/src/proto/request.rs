@@ -4,7 +4,8 @@
 //! - the head was strictly formed: CRLF line endings only, no obs-fold, no
 //!   control bytes, no whitespace before a colon, version HTTP/1.0 or 1.1;
 //! - it is within [`Limits`] (start line → 414, header section/count → 431);
-//! - an HTTP/1.1 request has exactly one Host, an HTTP/1.0 one at most one;
+//! - an HTTP/1.1 request has exactly one Host, an HTTP/1.0 one at most one, and its
+//!   value is `uri-host [ ":" port ]` (or empty);
 //! - `body`, `keep_alive` and `expect_continue` are already derived from the
 //!   headers, so the driver never re-reads framing headers;
 //! - the target and all header values share one copy of the head bytes.
@@ -24,7 +25,7 @@ use super::framing::{is_tchar, request_framing_of, BodyFraming};
 use super::header_fields::HeaderFields;
 use super::limits::{Limits, MAX_HEADERS};
 use super::scan::{scan, ScanSpec};
-use super::target::RequestTarget;
+use super::target::{valid_host_field, RequestTarget};
 use super::version::{looks_like_version, Version};
 
 /// A parsed and validated request head.
@@ -65,6 +66,22 @@ pub fn parse_request_head(
     buf: &[u8],
     limits: &Limits,
 ) -> Result<Option<(RequestHead, usize)>, ProtoError> {
+    // Fast path: httparse accepts a complete head, and the few things it tolerates that we
+    // refuse (bare LF, our size limits) are checked in one pass over the head. Anything else
+    // (incomplete input, any error, leading empty lines) takes the strict scan below, which
+    // also names the exact error.
+    if buf.first().is_some_and(|&b| b != b'\r' && b != b'\n') {
+        let mut fields = [MaybeUninit::<httparse::Header<'_>>::uninit(); MAX_HEADERS];
+        let mut req = httparse::Request::new(&mut []);
+        if let Ok(httparse::Status::Complete(n)) = req.parse_with_uninit_headers(buf, &mut fields) {
+            if req.headers.len() <= limits.header_count()
+                && lines_within_limits(&buf[..n], &req, limits)
+            {
+                let head = finish_head(&req, Bytes::copy_from_slice(&buf[..n]), limits)?;
+                return Ok(Some((head, n)));
+            }
+        }
+    }
     let spec = ScanSpec {
         start_line: Some(limits.max_start_line),
         max_section: limits.max_header_section,
@@ -84,6 +101,43 @@ pub fn parse_request_head(
         Err(httparse::Error::Version) => return Err(version_error(&shared)),
         Err(e) => return Err(map_httparse(e)),
     }
+    let head = finish_head(&req, shared.clone(), limits)?;
+    Ok(Some((head, scanned.len)))
+}
+
+/// Whether every line of a complete `head` ends in CRLF (httparse also accepts a bare LF),
+/// and the start line and the field section are within the limits.
+///
+/// httparse's strict mode leaves no room between the tokens it parsed, so the lines' ends
+/// are known from its slices: the start line ends 9 bytes after the target (` HTTP/1.x`),
+/// each field line right after its value. Only those positions are checked, not every byte.
+fn lines_within_limits(head: &[u8], req: &httparse::Request<'_, '_>, limits: &Limits) -> bool {
+    let offset = |slice: &[u8]| slice.as_ptr() as usize - head.as_ptr() as usize;
+    let crlf_at = |at: usize| head.get(at..at + 2) == Some(b"\r\n");
+    let Some(path) = req.path else { return false };
+    let start_line_end = offset(path.as_bytes()) + path.len() + " HTTP/1.1".len();
+    if !crlf_at(start_line_end) || !head.ends_with(b"\r\n\r\n") {
+        return false;
+    }
+    if !req
+        .headers
+        .iter()
+        .all(|field| crlf_at(offset(field.value) + field.value.len()))
+    {
+        return false;
+    }
+    start_line_end <= limits.max_start_line
+        && head.len() - (start_line_end + 2) <= limits.max_header_section
+}
+
+/// Builds the head from httparse's result: method, target, version, and the decisions made
+/// from the fields (Host, framing, Expect, keep-alive). `raw` is the head's bytes, kept for
+/// the lazily built header map.
+fn finish_head(
+    req: &httparse::Request<'_, '_>,
+    raw: Bytes,
+    limits: &Limits,
+) -> Result<RequestHead, ProtoError> {
     let method = req.method.ok_or(ProtoError::BadStartLine)?;
     let method = Method::from_bytes(method.as_bytes()).map_err(|_| ProtoError::BadMethod)?;
     let version = req
@@ -93,33 +147,64 @@ pub fn parse_request_head(
     let path = req.path.ok_or(ProtoError::BadStartLine)?;
     let target = RequestTarget::parse(path, &method)?;
     let fields: &[httparse::Header<'_>] = req.headers;
-    if fields.iter().any(|f| f.name.is_empty()) {
-        return Err(ProtoError::BadHeaderName);
-    }
-    match fields.values("host").count() {
-        0 if version == Version::Http11 => return Err(ProtoError::MissingHost),
-        0 | 1 => {}
-        _ => return Err(ProtoError::DuplicateHost),
-    }
-    let body = request_framing_of(fields, version, limits)?;
-    let mut continue_requested = false;
-    for value in fields.values("expect") {
-        if value.trim_ascii().eq_ignore_ascii_case(b"100-continue") {
-            continue_requested = true;
-        } else {
-            return Err(ProtoError::UnsupportedExpectation);
+    // One pass over the fields notes which of the few that matter here are present, so the
+    // framing, keep-alive and Expect rules below only look again when they must.
+    let mut first_host = None;
+    let mut hosts = 0;
+    let (mut framing_fields, mut connection, mut expect) = (false, false, false);
+    for field in fields {
+        let name = field.name.as_bytes();
+        match name.len() {
+            0 => return Err(ProtoError::BadHeaderName),
+            4 if name.eq_ignore_ascii_case(b"host") => {
+                hosts += 1;
+                first_host.get_or_insert(field.value);
+            }
+            6 if name.eq_ignore_ascii_case(b"expect") => expect = true,
+            10 if name.eq_ignore_ascii_case(b"connection") => connection = true,
+            14 if name.eq_ignore_ascii_case(b"content-length") => framing_fields = true,
+            17 if name.eq_ignore_ascii_case(b"transfer-encoding") => framing_fields = true,
+            _ => {}
         }
     }
+    match (first_host, hosts) {
+        (None, _) if version == Version::Http11 => return Err(ProtoError::MissingHost),
+        (None, _) => {}
+        (Some(_), 2..) => return Err(ProtoError::DuplicateHost),
+        // RFC 9112 §3.2: a server MUST answer 400 to an invalid Host field value.
+        (Some(host), _) if !valid_host_field(host.trim_ascii()) => return Err(ProtoError::BadHost),
+        (Some(_), _) => {}
+    }
+    let body = if framing_fields {
+        request_framing_of(fields, version, limits)?
+    } else {
+        BodyFraming::Empty
+    };
+    let mut continue_requested = false;
+    if expect {
+        for value in fields.values("expect") {
+            if value.trim_ascii().eq_ignore_ascii_case(b"100-continue") {
+                continue_requested = true;
+            } else {
+                return Err(ProtoError::UnsupportedExpectation);
+            }
+        }
+    }
+    let keep_alive = if connection {
+        keep_alive_of(version, fields)
+    } else {
+        version == Version::Http11
+    };
     let head = RequestHead {
-        keep_alive: keep_alive_of(version, fields),
+        keep_alive,
         expect_continue: continue_requested && version == Version::Http11 && !body.is_empty(),
         method,
         target,
         version,
-        headers: HeaderFields::from_head(shared),
+        headers: HeaderFields::from_head(raw),
         body,
     };
-    Ok(Some((head, scanned.len)))
+    Ok(head)
 }
 
 /// Distinguishes `METHOD SP target SP HTTP/9.9` (505) from garbage (400).
@@ -203,10 +288,19 @@ mod tests {
             (b"GET / HTTP/1.1\r\n\r\n", 400),
             (b"GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400),
             (b"GET / HTTP/1.0\r\nHost: a\r\nhost: a\r\n\r\n", 400),
+            (b"GET / HTTP/1.1\r\nHost:\r\n\r\n", 200),
+            (b"GET / HTTP/1.1\r\nHost: a.example:8080\r\n\r\n", 200),
+            (b"GET / HTTP/1.1\r\nHost: [::1]:80\r\n\r\n", 200),
+            (b"GET / HTTP/1.1\r\nHost: a b\r\n\r\n", 400),
+            (b"GET / HTTP/1.1\r\nHost: a/b\r\n\r\n", 400),
+            (b"GET / HTTP/1.1\r\nHost: u@a\r\n\r\n", 400),
+            (b"GET / HTTP/1.1\r\nHost: a:8x\r\n\r\n", 400),
             // Versions.
             (b"GET / HTTP/2.0\r\nHost: a\r\n\r\n", 505),
             (b"GET / HTTP/1.2\r\nHost: a\r\n\r\n", 505),
-            (b"GET / HTTP/3\r\nHost: a\r\n\r\n", 505),
+            (b"GET / HTTP/3\r\nHost: a\r\n\r\n", 400),
+            (b"GET / HTTP/1\r\nHost: a\r\n\r\n", 400),
+            (b"GET / HTTP/11\r\nHost: a\r\n\r\n", 400),
             (b"GET / HTTP/0.9\r\nHost: a\r\n\r\n", 505),
             (b"GET / FOO/1.1\r\nHost: a\r\n\r\n", 400),
             (b"GET / http/1.1\r\nHost: a\r\n\r\n", 400),
