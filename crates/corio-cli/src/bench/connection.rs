@@ -279,22 +279,16 @@ impl Connection {
         [timeout, slot, config.end].into_iter().flatten().min()
     }
 
-    /// Reads once if the socket is readable and counts the responses completed. `Ok(true)`
+    /// Reads once if the socket is readable (a short read clears its readiness, so the next
+    /// call costs no syscall until an event comes) and counts the responses completed. `Ok(true)`
     /// if bytes came in (look again for requests to send), `Ok(false)` if there was nothing.
     fn read(&mut self, stream: &TcpStream) -> Result<bool, Ended> {
         if self.end == self.buf.len() {
             self.make_room();
         }
-        let space = self.buf.len() - self.end;
         match stream.try_read(&mut self.buf[self.end..]) {
             Ok(0) => Err(self.closed_by_server()),
             Ok(n) => {
-                if n < space {
-                    // A short read drained the socket: forget its readiness now rather than
-                    // paying a read that returns `WouldBlock` before waiting.
-                    let _ =
-                        stream.try_io(false, |_| Err::<(), _>(io::ErrorKind::WouldBlock.into()));
-                }
                 self.end += n;
                 self.worker.stats.borrow_mut().bytes += n as u64;
                 match self.parse(Instant::now()) {
