@@ -97,9 +97,9 @@ pub fn text(config: &Config, elapsed: Duration, stats: &Stats) -> String {
     );
     let _ = writeln!(
         out,
-        "  responses  {} in {secs:.2}s: {:.1} req/s, {}/s received ({} requests sent)",
+        "  responses  {} in {secs:.2}s: {} req/s, {}/s received ({} requests sent)",
         group(stats.responses()),
-        stats.responses() as f64 / secs,
+        group((stats.responses() as f64 / secs).round() as u64),
         bytes(stats.bytes as f64 / secs),
         group(stats.sent),
     );
