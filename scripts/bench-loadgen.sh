@@ -62,24 +62,32 @@ run_corio() { # conns depth
     echo "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["responses"])' "$DIR/out") $(cat "$DIR/time")"
 }
 
-printf '| generator | conns | pipeline | req/s | CPU µs/req |\n|---|---|---|---|---|\n'
-for conns in 64 1024; do
-    for depth in 1 16; do
-        for tool in wrk corio; do
-            results=()
-            for _ in $(seq "$ROUNDS"); do
-                results+=("$(run_"$tool" "$conns" "$depth")")
-                sleep 1
-            done
-            python3 - "$tool" "$conns" "$depth" "$SECONDS_PER_RUN" "${results[@]}" <<'PY'
+summary() { # tool conns depth results...
+    python3 - "$@" <<'PY'
 import statistics, sys
-tool, conns, depth, secs = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4])
+tool, conns, depth = sys.argv[1], sys.argv[2], sys.argv[3]
+secs = float(sys.argv[4])
 runs = [tuple(map(float, r.split())) for r in sys.argv[5:]]
 rps = statistics.median(n / secs for n, _, _ in runs)
 cpu = statistics.median((u + s) / n * 1e6 for n, u, s in runs)
 name = "wrk -t1" if tool == "wrk" else "corio bench --workers 1"
 print(f"| {name} | {conns} | {depth} | {rps:,.0f} | {cpu:.2f} |")
 PY
+}
+
+# The tools take turns within each round, so that both see the same background load.
+printf '| generator | conns | pipeline | req/s | CPU µs/req |\n|---|---|---|---|---|\n'
+for conns in 64 1024; do
+    for depth in 1 16; do
+        wrk_runs=()
+        corio_runs=()
+        for _ in $(seq "$ROUNDS"); do
+            wrk_runs+=("$(run_wrk "$conns" "$depth")")
+            sleep 1
+            corio_runs+=("$(run_corio "$conns" "$depth")")
+            sleep 1
         done
+        summary wrk "$conns" "$depth" "$SECONDS_PER_RUN" "${wrk_runs[@]}"
+        summary corio "$conns" "$depth" "$SECONDS_PER_RUN" "${corio_runs[@]}"
     done
 done
