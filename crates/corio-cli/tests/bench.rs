@@ -134,6 +134,16 @@ fn statuses_are_classified() {
 }
 
 #[test]
+fn large_bodies_are_skipped_across_reads() {
+    let (_server, url, _) = server(|_| std::future::ready(Response::text("x".repeat(1 << 20))));
+    let (code, r) = bench(&[&url, "-n", "20", "-c", "2", "--pipeline", "2"]);
+    assert_eq!(code, 0, "{r}");
+    assert_eq!(n(&r, "/responses"), 20, "{r}");
+    assert_eq!(n(&r, "/errors_total"), 0, "{r}");
+    assert!(n(&r, "/bytes") >= 20 << 20, "{r}");
+}
+
+#[test]
 fn chunked_responses_are_framed() {
     let url = raw_server(|stream| {
         per_request(stream, |s, _| {

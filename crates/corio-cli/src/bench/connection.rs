@@ -40,6 +40,9 @@ use super::worker::Worker;
 /// Initial read buffer per connection: 16 KiB holds a pipelined batch of small responses
 /// (16 × a few hundred bytes) and keeps 1,024 connections within 16 MiB.
 pub const READ_BUFFER: usize = 16 * 1024;
+/// Reads in a row after which a connection that always finds data (a huge body, a flood of
+/// responses) yields to the other connections of its worker.
+pub const MAX_READS_PER_TURN: u32 = 16;
 /// Pause after a failed connect before the next attempt, so that a dead server is not hammered
 /// in a tight loop (and a refused run does not burn a core).
 pub const CONNECT_RETRY_DELAY: Duration = Duration::from_millis(10);
@@ -183,6 +186,7 @@ impl Connection {
 
     /// Sends and reads on `stream` until it must be given up or the run is over.
     async fn exchange(&mut self, stream: &TcpStream) -> Ended {
+        let mut reads_in_a_row = 0;
         loop {
             let now = Instant::now();
             if self.over(now) {
@@ -205,8 +209,15 @@ impl Connection {
                 }
             }
             match self.read(stream) {
-                Ok(true) => continue,
-                Ok(false) => {}
+                Ok(true) => {
+                    reads_in_a_row += 1;
+                    if reads_in_a_row >= MAX_READS_PER_TURN {
+                        reads_in_a_row = 0;
+                        corio::yield_now().await;
+                    }
+                    continue;
+                }
+                Ok(false) => reads_in_a_row = 0,
                 Err(ended) => return ended,
             }
             self.alarm.set(self.wake_at());
