@@ -222,8 +222,7 @@ mod tests {
             ),
         ];
         for (m, raw, (form, path, query, auth)) in ok {
-            let t = RequestTarget::parse(raw, m)
-                .unwrap_or_else(|e| panic!("{m} {raw}: {e}"));
+            let t = RequestTarget::parse(raw, m).unwrap_or_else(|e| panic!("{m} {raw}: {e}"));
             assert_eq!(t.form(), *form, "{raw}");
             assert_eq!(t.path(), *path, "{raw}");
             assert_eq!(t.query(), *query, "{raw}");

@@ -291,8 +291,12 @@ impl<H: Handler> Driver<H> {
             exchange.keep_alive = exchange.keep_alive && self.drain_body().await;
         }
         let status = response.status();
-        let (keep_alive, mut sent, rest) =
-            self.write_head(response, exchange.version, exchange.is_head, exchange.keep_alive);
+        let (keep_alive, mut sent, rest) = self.write_head(
+            response,
+            exchange.version,
+            exchange.is_head,
+            exchange.keep_alive,
+        );
         if let Some(rest) = rest {
             sent += self.write_rest(rest).await?;
         }
