@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use corio::signal::{Signals, SIGINT, SIGTERM};
 use corio_http::server::StaticFiles;
 use corio_http::{Server, ServerConfig};
 
@@ -51,12 +52,18 @@ pub fn run(args: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
         .config(config)
         .start(files)?;
     let addr = server.local_addr();
-    eprintln!(
-        "corio: serving {root} at http://{addr}/ ({workers} worker{}; Ctrl-C to stop)",
-        if workers == 1 { "" } else { "s" }
-    );
     let signal = server.shutdown_signal();
-    corio::block_on(corio::signal::shutdown_requested())?;
+    corio::block_on(async {
+        // The handlers are installed before the start-up line: a supervisor may send SIGTERM
+        // as soon as it sees it, and that must already mean "shut down gracefully", not the
+        // default action (death by signal).
+        let mut signals = Signals::new(&[SIGINT, SIGTERM])?;
+        eprintln!(
+            "corio: serving {root} at http://{addr}/ ({workers} worker{}; Ctrl-C to stop)",
+            if workers == 1 { "" } else { "s" }
+        );
+        signals.recv().await
+    })?;
     eprintln!("corio: shutting down (again to force)");
     signal.trigger();
     std::thread::spawn(|| {

@@ -45,6 +45,8 @@ pub enum ProtoError {
     MissingHost,
     /// More than one Host header.
     DuplicateHost,
+    /// A Host header whose value is not `uri-host [ ":" port ]` (RFC 9112 §3.2).
+    BadHost,
     /// The status code of a response is outside 100..=999 or malformed.
     BadStatus,
     /// Content-Length is malformed (empty, signed, non-decimal, overflowing).
@@ -99,6 +101,7 @@ impl ProtoError {
             | ControlByte
             | MissingHost
             | DuplicateHost
+            | BadHost
             | BadStatus
             | BadContentLength
             | ConflictingContentLength
@@ -133,6 +136,7 @@ impl ProtoError {
             ControlByte => "control byte in message head",
             MissingHost => "missing Host header",
             DuplicateHost => "multiple Host headers",
+            BadHost => "invalid Host header",
             BadStatus => "invalid status code",
             BadContentLength => "invalid Content-Length",
             ConflictingContentLength => "conflicting Content-Length values",

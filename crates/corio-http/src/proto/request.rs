@@ -4,7 +4,8 @@
 //! - the head was strictly formed: CRLF line endings only, no obs-fold, no
 //!   control bytes, no whitespace before a colon, version HTTP/1.0 or 1.1;
 //! - it is within [`Limits`] (start line → 414, header section/count → 431);
-//! - an HTTP/1.1 request has exactly one Host, an HTTP/1.0 one at most one;
+//! - an HTTP/1.1 request has exactly one Host, an HTTP/1.0 one at most one, and its
+//!   value is `uri-host [ ":" port ]` (or empty);
 //! - `body`, `keep_alive` and `expect_continue` are already derived from the
 //!   headers, so the driver never re-reads framing headers;
 //! - the target and all header values share one copy of the head bytes.
@@ -24,7 +25,7 @@ use super::framing::{is_tchar, request_framing_of, BodyFraming};
 use super::header_fields::HeaderFields;
 use super::limits::{Limits, MAX_HEADERS};
 use super::scan::{scan, ScanSpec};
-use super::target::RequestTarget;
+use super::target::{valid_host_field, RequestTarget};
 use super::version::{looks_like_version, Version};
 
 /// A parsed and validated request head.
@@ -65,6 +66,20 @@ pub fn parse_request_head(
     buf: &[u8],
     limits: &Limits,
 ) -> Result<Option<(RequestHead, usize)>, ProtoError> {
+    // Fast path: httparse accepts a complete head, and the few things it tolerates that we
+    // refuse (bare LF, our size limits) are checked in one pass over the head. Anything else
+    // (incomplete input, any error, leading empty lines) takes the strict scan below, which
+    // also names the exact error.
+    if buf.first().is_some_and(|&b| b != b'\r' && b != b'\n') {
+        let mut fields = [MaybeUninit::<httparse::Header<'_>>::uninit(); MAX_HEADERS];
+        let mut req = httparse::Request::new(&mut []);
+        if let Ok(httparse::Status::Complete(n)) = req.parse_with_uninit_headers(buf, &mut fields) {
+            if req.headers.len() <= limits.header_count() && lines_within_limits(&buf[..n], limits) {
+                let head = finish_head(&req, Bytes::copy_from_slice(&buf[..n]), limits)?;
+                return Ok(Some((head, n)));
+            }
+        }
+    }
     let spec = ScanSpec {
         start_line: Some(limits.max_start_line),
         max_section: limits.max_header_section,
@@ -84,6 +99,36 @@ pub fn parse_request_head(
         Err(httparse::Error::Version) => return Err(version_error(&shared)),
         Err(e) => return Err(map_httparse(e)),
     }
+    let head = finish_head(&req, shared.clone(), limits)?;
+    Ok(Some((head, scanned.len)))
+}
+
+/// Whether every line of a complete `head` ends in CRLF (httparse also accepts a bare LF),
+/// and the start line and the field section are within the limits.
+fn lines_within_limits(head: &[u8], limits: &Limits) -> bool {
+    let mut start_line_end = None;
+    let mut i = 0;
+    while i < head.len() {
+        if head[i] == b'\n' {
+            if i == 0 || head[i - 1] != b'\r' {
+                return false;
+            }
+            start_line_end.get_or_insert(i + 1);
+        }
+        i += 1;
+    }
+    let Some(start_line) = start_line_end else { return false };
+    start_line - 2 <= limits.max_start_line && head.len() - start_line <= limits.max_header_section
+}
+
+/// Builds the head from httparse's result: method, target, version, and the decisions made
+/// from the fields (Host, framing, Expect, keep-alive). `raw` is the head's bytes, kept for
+/// the lazily built header map.
+fn finish_head(
+    req: &httparse::Request<'_, '_>,
+    raw: Bytes,
+    limits: &Limits,
+) -> Result<RequestHead, ProtoError> {
     let method = req.method.ok_or(ProtoError::BadStartLine)?;
     let method = Method::from_bytes(method.as_bytes()).map_err(|_| ProtoError::BadMethod)?;
     let version = req
@@ -96,10 +141,18 @@ pub fn parse_request_head(
     if fields.iter().any(|f| f.name.is_empty()) {
         return Err(ProtoError::BadHeaderName);
     }
-    match fields.values("host").count() {
-        0 if version == Version::Http11 => return Err(ProtoError::MissingHost),
-        0 | 1 => {}
-        _ => return Err(ProtoError::DuplicateHost),
+    let mut hosts = fields.values("host");
+    let (first_host, second_host) = (hosts.next(), hosts.next());
+    drop(hosts);
+    match (first_host, second_host) {
+        (None, _) if version == Version::Http11 => return Err(ProtoError::MissingHost),
+        (None, _) => {}
+        // RFC 9112 §3.2: a server MUST answer 400 to an invalid Host field value.
+        (Some(host), None) if !valid_host_field(host.trim_ascii()) => {
+            return Err(ProtoError::BadHost)
+        }
+        (Some(_), None) => {}
+        (Some(_), Some(_)) => return Err(ProtoError::DuplicateHost),
     }
     let body = request_framing_of(fields, version, limits)?;
     let mut continue_requested = false;
@@ -116,10 +169,10 @@ pub fn parse_request_head(
         method,
         target,
         version,
-        headers: HeaderFields::from_head(shared),
+        headers: HeaderFields::from_head(raw),
         body,
     };
-    Ok(Some((head, scanned.len)))
+    Ok(head)
 }
 
 /// Distinguishes `METHOD SP target SP HTTP/9.9` (505) from garbage (400).
@@ -203,10 +256,19 @@ mod tests {
             (b"GET / HTTP/1.1\r\n\r\n", 400),
             (b"GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400),
             (b"GET / HTTP/1.0\r\nHost: a\r\nhost: a\r\n\r\n", 400),
+            (b"GET / HTTP/1.1\r\nHost:\r\n\r\n", 200),
+            (b"GET / HTTP/1.1\r\nHost: a.example:8080\r\n\r\n", 200),
+            (b"GET / HTTP/1.1\r\nHost: [::1]:80\r\n\r\n", 200),
+            (b"GET / HTTP/1.1\r\nHost: a b\r\n\r\n", 400),
+            (b"GET / HTTP/1.1\r\nHost: a/b\r\n\r\n", 400),
+            (b"GET / HTTP/1.1\r\nHost: u@a\r\n\r\n", 400),
+            (b"GET / HTTP/1.1\r\nHost: a:8x\r\n\r\n", 400),
             // Versions.
             (b"GET / HTTP/2.0\r\nHost: a\r\n\r\n", 505),
             (b"GET / HTTP/1.2\r\nHost: a\r\n\r\n", 505),
-            (b"GET / HTTP/3\r\nHost: a\r\n\r\n", 505),
+            (b"GET / HTTP/3\r\nHost: a\r\n\r\n", 400),
+            (b"GET / HTTP/1\r\nHost: a\r\n\r\n", 400),
+            (b"GET / HTTP/11\r\nHost: a\r\n\r\n", 400),
             (b"GET / HTTP/0.9\r\nHost: a\r\n\r\n", 505),
             (b"GET / FOO/1.1\r\nHost: a\r\n\r\n", 400),
             (b"GET / http/1.1\r\nHost: a\r\n\r\n", 400),

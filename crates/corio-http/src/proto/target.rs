@@ -158,6 +158,54 @@ fn scheme_end(b: &[u8]) -> Option<usize> {
     (ok && b[colon..].starts_with(b"://")).then_some(colon)
 }
 
+/// Whether `b` is a valid Host field value (RFC 9112 §3.2, RFC 3986 §3.2.2):
+/// `uri-host [ ":" port ]`, where uri-host is an IP literal in brackets or a reg-name
+/// (IPv4 addresses are reg-names syntactically). The empty value is allowed: a client sends it
+/// when the target URI has no authority.
+pub(crate) fn valid_host_field(b: &[u8]) -> bool {
+    let (host_ok, rest) = if let Some(inner) = b.strip_prefix(b"[") {
+        let Some(close) = inner.iter().position(|&c| c == b']') else {
+            return false;
+        };
+        let literal = &inner[..close];
+        let ok = !literal.is_empty()
+            && literal
+                .iter()
+                .all(|&c| c.is_ascii_hexdigit() || matches!(c, b':' | b'.' | b'v' | b'V'));
+        (ok, &inner[close + 1..])
+    } else {
+        let end = b.iter().position(|&c| c == b':').unwrap_or(b.len());
+        let ok = b[..end].iter().all(|&c| {
+            c.is_ascii_alphanumeric()
+                || matches!(
+                    c,
+                    b'-' | b'.'
+                        | b'_'
+                        | b'~'
+                        | b'%'
+                        | b'!'
+                        | b'$'
+                        | b'&'
+                        | b'\''
+                        | b'('
+                        | b')'
+                        | b'*'
+                        | b'+'
+                        | b','
+                        | b';'
+                        | b'='
+                )
+        });
+        (ok, &b[end..])
+    };
+    let port_ok = match rest {
+        [] => true,
+        [b':', port @ ..] => port.len() <= 5 && port.iter().all(u8::is_ascii_digit),
+        _ => false,
+    };
+    host_ok && port_ok
+}
+
 /// `host ":" port` with a non-empty host and a decimal port (authority-form).
 fn valid_host_port(b: &[u8]) -> bool {
     let Some(colon) = b.iter().rposition(|&c| c == b':') else {

@@ -40,20 +40,12 @@ impl From<Version> for http::Version {
     }
 }
 
-/// Whether `v` looks like `HTTP/` DIGIT+ [ `.` DIGIT+ ] — a real but
-/// unsupported version (→ 505) rather than garbage (→ 400).
+/// Whether `v` is a well-formed HTTP-version, `HTTP/` DIGIT `.` DIGIT (RFC 9112 §2.3):
+/// a real but unsupported version (→ 505) rather than garbage (→ 400). `HTTP/1`, `HTTP/11`
+/// or `HTTP/10.0` do not match the grammar, so they are malformed, not unsupported.
 pub(crate) fn looks_like_version(v: &[u8]) -> bool {
-    let Some(rest) = v.strip_prefix(b"HTTP/") else {
-        return false;
-    };
-    let mut parts = rest.splitn(2, |&b| b == b'.');
-    let major = parts.next().unwrap_or_default();
-    let digits = |s: &[u8]| !s.is_empty() && s.len() <= 3 && s.iter().all(u8::is_ascii_digit);
-    digits(major)
-        && match parts.next() {
-            None => true,
-            Some(minor) => digits(minor),
-        }
+    matches!(v, [b'H', b'T', b'T', b'P', b'/', major, b'.', minor]
+        if major.is_ascii_digit() && minor.is_ascii_digit())
 }
 
 #[cfg(test)]
@@ -65,8 +57,12 @@ mod tests {
         let table: &[(&[u8], bool)] = &[
             (b"HTTP/2.0", true),
             (b"HTTP/1.2", true),
-            (b"HTTP/3", true),
-            (b"HTTP/10.0", true),
+            (b"HTTP/0.9", true),
+            (b"HTTP/3", false),
+            (b"HTTP/1", false),
+            (b"HTTP/11", false),
+            (b"HTTP/10.0", false),
+            (b"HTTP/1.10", false),
             (b"HTTP/", false),
             (b"HTTP/1.", false),
             (b"HTTP/x.1", false),

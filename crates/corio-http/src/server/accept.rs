@@ -43,7 +43,10 @@ pub(crate) async fn accept_loop<H: Handler>(listener: &TcpListener, context: Rc<
             None => {}
             Some(Ok((stream, peer))) => {
                 warned = false;
-                corio::spawn_local(serve_connection(stream, peer, context.clone()));
+                // Registered here, not in the connection's task: the task only runs later,
+                // and the limit check above must already count this connection.
+                let guard = tracker.register();
+                corio::spawn_local(serve_connection(stream, peer, context.clone(), guard));
                 burst += 1;
                 if burst >= ACCEPT_BURST {
                     burst = 0;

@@ -46,13 +46,14 @@ pub(crate) struct WorkerContext<H> {
     pub(crate) tracker: Rc<Tracker>,
 }
 
-/// Serves one connection until it closes.
+/// Serves one connection until it closes. `guard` is its registration with the worker's
+/// tracker, made by the accept loop when it accepted the connection.
 pub(crate) async fn serve_connection<H: Handler>(
     stream: TcpStream,
     peer: SocketAddr,
     context: Rc<WorkerContext<H>>,
+    guard: ConnectionGuard,
 ) {
-    let guard = context.tracker.register();
     // Responses are written whole; Nagle would only delay the last segment.
     let _ = stream.set_nodelay(true);
     let now = Instant::now();
@@ -287,6 +288,9 @@ impl<H: Handler> Driver<H> {
             exchange.keep_alive = false;
             Response::error(StatusCode::INTERNAL_SERVER_ERROR, "")
         });
+        // Shutdown may have begun while the handler ran: the in-flight request still gets its
+        // response, with `Connection: close`, and nothing pipelined after it is served.
+        exchange.keep_alive = exchange.keep_alive && !self.guard.shutting_down();
         if exchange.has_body && !self.conn.body_done() {
             exchange.keep_alive = exchange.keep_alive && self.drain_body().await;
         }

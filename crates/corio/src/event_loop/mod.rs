@@ -78,6 +78,9 @@ thread_local! {
     static CURRENT: RefCell<Option<EventLoop>> = const { RefCell::new(None) };
 }
 
+/// Scratch space for one timer expiry: callbacks to queue, and wakers of fired sleeps.
+type ExpiredTimers = (Vec<Rc<dyn Runnable>>, Vec<Waker>);
+
 /// The loop-local state behind an [`EventLoop`].
 pub(crate) struct Inner {
     pub(crate) shared: Arc<Shared>,
@@ -93,12 +96,8 @@ pub(crate) struct Inner {
     since_poll: Cell<usize>,
     /// Scratch buffers reused by every iteration, so a steady loop allocates nothing.
     scratch_remote: RefCell<Vec<Remote>>,
-    scratch_timers: RefCell<TimerScratch>,
-    scratch_watchers: RefCell<Vec<IoCallback>>,
+    scratch_timers: RefCell<ExpiredTimers>,
 }
-
-/// Expired timer callbacks and wakers, collected before any of them runs.
-type TimerScratch = (Vec<Rc<dyn Runnable>>, Vec<Waker>);
 
 /// An event loop: a selector, a ready queue of callbacks, and timers. See the module docs.
 #[derive(Clone)]
@@ -125,7 +124,6 @@ impl EventLoop {
                 since_poll: Cell::new(0),
                 scratch_remote: RefCell::new(Vec::new()),
                 scratch_timers: RefCell::new((Vec::new(), Vec::new())),
-                scratch_watchers: RefCell::new(Vec::new()),
             }),
         })
     }
@@ -361,10 +359,17 @@ impl EventLoop {
     }
 
     /// Drops every task, timer, callback and watcher of the loop. Futures are dropped at the
-    /// await point they were suspended at. Called when a runtime worker or `block_on` ends.
+    /// await point they were suspended at, and their [`JoinHandle`]s then return a cancelled
+    /// [`JoinError`](crate::JoinError). Called when a runtime worker or `block_on` ends.
     pub fn close(&self) {
         let tasks = self.inner.tasks.borrow_mut().drain();
-        drop(tasks);
+        for (future, header, join) in tasks {
+            // Drop the future first (no borrow held: its drop may touch the loop), then tell
+            // the handle: awaiting it must not hang.
+            drop(future);
+            header.complete();
+            join.fail(crate::JoinError::cancelled());
+        }
         let ready = std::mem::take(&mut *self.inner.ready.borrow_mut());
         drop(ready);
         self.inner.timers.borrow_mut().clear();
@@ -404,20 +409,14 @@ impl EventLoop {
                     .next_deadline()
                     .map(|d| d.saturating_duration_since(Instant::now()))
             };
-            // Wakers run during dispatch push woken tasks onto `ready`, so it must not be
-            // borrowed here: watchers are collected aside and queued after.
-            let mut watchers = std::mem::take(&mut *inner.scratch_watchers.borrow_mut());
-            let woken = inner
-                .reactor
-                .borrow_mut()
-                .poll(timeout, |watcher| watchers.push(watcher.clone()))?;
-            if !watchers.is_empty() {
+            // The ready queue is borrowed per push, never across the dispatch: the wakers
+            // that dispatch calls queue woken tasks on that same queue.
+            let woken = inner.reactor.borrow_mut().poll(timeout, |watcher| {
                 inner
                     .ready
                     .borrow_mut()
-                    .extend(watchers.drain(..).map(Ready::Watcher));
-            }
-            *inner.scratch_watchers.borrow_mut() = watchers;
+                    .push_back(Ready::Watcher(watcher.clone()))
+            })?;
             inner.since_poll.set(0);
             if woken || inner.shared.is_pending() {
                 self.take_remote();

@@ -85,6 +85,59 @@ impl<T: mio::event::Source> IoSource<T> {
         }
     }
 
+    /// Like [`IoSource::poll_io`] for a stream read or write of `len` bytes: a transfer that
+    /// moved fewer than `len` bytes (but some) drained the socket buffer (or filled it, for a
+    /// write), so the readiness is cleared at once instead of learning it from one more
+    /// syscall failing with `WouldBlock`. Edge-triggered epoll reports any later arrival as a
+    /// new event, and the tick check keeps an event that raced with the transfer. Only for
+    /// byte streams: a short datagram says nothing about the next one.
+    pub(crate) fn poll_transfer(
+        &self,
+        cx: &mut Context<'_>,
+        direction: Direction,
+        len: usize,
+        mut op: impl FnMut(&T) -> io::Result<usize>,
+    ) -> Poll<io::Result<usize>> {
+        loop {
+            let event = match self.state.poll_ready(cx, direction) {
+                Poll::Ready(event) => event,
+                Poll::Pending => return Poll::Pending,
+            };
+            match op(self.get_ref()) {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    self.state.clear_ready(direction, event);
+                }
+                Ok(n) if n > 0 && n < len => {
+                    self.state.clear_ready(direction, event);
+                    return Poll::Ready(Ok(n));
+                }
+                result => return Poll::Ready(result),
+            }
+        }
+    }
+
+    /// [`IoSource::poll_transfer`] tried once, without waiting.
+    pub(crate) fn try_transfer(
+        &self,
+        direction: Direction,
+        len: usize,
+        op: impl FnOnce(&T) -> io::Result<usize>,
+    ) -> io::Result<usize> {
+        let mut cx = Context::from_waker(std::task::Waker::noop());
+        let Poll::Ready(event) = self.state.peek_ready(&mut cx, direction) else {
+            return Err(io::ErrorKind::WouldBlock.into());
+        };
+        let result = op(self.get_ref());
+        match &result {
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                self.state.clear_ready(direction, event)
+            }
+            Ok(n) if *n > 0 && *n < len => self.state.clear_ready(direction, event),
+            _ => {}
+        }
+        result
+    }
+
     /// Like [`IoSource::poll_io`], for operations that need `&mut T`.
     pub(crate) fn poll_io_mut<R>(
         &mut self,

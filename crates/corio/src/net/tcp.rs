@@ -168,19 +168,26 @@ impl TcpStream {
     /// Connects to `addr` (no name resolution: see the HTTP client for that).
     pub async fn connect(addr: SocketAddr) -> io::Result<TcpStream> {
         let stream = TcpStream::from_mio(mio::net::TcpStream::connect(addr)?)?;
-        poll_fn(|cx| stream.source.poll_ready(cx, Direction::Write)).await;
-        if let Some(e) = stream.source.get_ref().take_error()? {
-            return Err(e);
-        }
-        // Still connecting (spurious readiness) or refused: peer_addr tells.
-        match stream.source.get_ref().peer_addr() {
-            Ok(_) => Ok(stream),
-            Err(e) if e.kind() == io::ErrorKind::NotConnected => Err(io::Error::new(
-                io::ErrorKind::ConnectionRefused,
-                "connection failed",
-            )),
-            Err(e) => Err(e),
-        }
+        // A new source starts optimistic ("writable"), and readiness can be spurious: so
+        // "writable" proves nothing by itself. A failed connect leaves its error in SO_ERROR;
+        // a connect still in progress has no peer yet (`NotConnected`), which is treated as
+        // `WouldBlock`: the readiness is cleared and the task waits for the next event.
+        poll_fn(|cx| {
+            stream.source.poll_io(cx, Direction::Write, |s| {
+                if let Some(e) = s.take_error()? {
+                    return Err(e);
+                }
+                match s.peer_addr() {
+                    Ok(_) => Ok(()),
+                    Err(e) if e.kind() == io::ErrorKind::NotConnected => {
+                        Err(io::ErrorKind::WouldBlock.into())
+                    }
+                    Err(e) => Err(e),
+                }
+            })
+        })
+        .await?;
+        Ok(stream)
     }
 
     /// Wraps a connected std stream (made non-blocking here).
@@ -251,13 +258,13 @@ impl TcpStream {
     /// Polls a read into `buf`.
     pub fn poll_read_buf(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
         self.source
-            .poll_io(cx, Direction::Read, |s| (&*s).read(buf))
+            .poll_transfer(cx, Direction::Read, buf.len(), |s| (&*s).read(buf))
     }
 
     /// Polls a write of `buf`.
     pub fn poll_write_buf(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         self.source
-            .poll_io(cx, Direction::Write, |s| (&*s).write(buf))
+            .poll_transfer(cx, Direction::Write, buf.len(), |s| (&*s).write(buf))
     }
 
     /// Polls a vectored write.
@@ -294,12 +301,15 @@ impl TcpStream {
 
     /// Tries a read without waiting: `WouldBlock` if no data is buffered.
     pub fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.source.try_io(Direction::Read, |s| (&*s).read(buf))
+        let len = buf.len();
+        self.source
+            .try_transfer(Direction::Read, len, |s| (&*s).read(buf))
     }
 
     /// Tries a write without waiting: `WouldBlock` if the send buffer is full.
     pub fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
-        self.source.try_io(Direction::Write, |s| (&*s).write(buf))
+        self.source
+            .try_transfer(Direction::Write, buf.len(), |s| (&*s).write(buf))
     }
 
     /// Tries a custom operation on the raw socket once (for `sendfile`...): `op` must return

@@ -91,7 +91,7 @@ impl UnixStream {
     pub async fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         poll_fn(|cx| {
             self.source
-                .poll_io(cx, Direction::Read, |s| (&*s).read(buf))
+                .poll_transfer(cx, Direction::Read, buf.len(), |s| (&*s).read(buf))
         })
         .await
     }
@@ -112,7 +112,7 @@ impl UnixStream {
     pub async fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         poll_fn(|cx| {
             self.source
-                .poll_io(cx, Direction::Write, |s| (&*s).write(buf))
+                .poll_transfer(cx, Direction::Write, buf.len(), |s| (&*s).write(buf))
         })
         .await
     }
@@ -147,7 +147,7 @@ impl futures_io::AsyncRead for UnixStream {
         buf: &mut [u8],
     ) -> Poll<io::Result<usize>> {
         self.source
-            .poll_io(cx, Direction::Read, |s| (&*s).read(buf))
+            .poll_transfer(cx, Direction::Read, buf.len(), |s| (&*s).read(buf))
     }
 }
 
@@ -158,7 +158,7 @@ impl futures_io::AsyncWrite for UnixStream {
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
         self.source
-            .poll_io(cx, Direction::Write, |s| (&*s).write(buf))
+            .poll_transfer(cx, Direction::Write, buf.len(), |s| (&*s).write(buf))
     }
 
     fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {

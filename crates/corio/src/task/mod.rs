@@ -39,7 +39,8 @@ pub use join::{JoinError, JoinHandle};
 
 type BoxFuture = Pin<Box<dyn Future<Output = ()>>>;
 
-/// A task removed from its slab: its future (unless being polled), header and join state.
+/// A task removed from its loop by [`TaskSlab::drain`]: its future (unless being polled),
+/// its header, and where to report that it was cancelled.
 pub(crate) type DrainedTask = (Option<BoxFuture>, Arc<TaskHeader>, Arc<dyn Fail>);
 
 /// The loop-local half of a task.
