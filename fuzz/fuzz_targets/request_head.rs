@@ -21,7 +21,40 @@ fuzz_target!(|data: &[u8]| {
     }
 });
 
+/// The verdict in a comparable form: incomplete, an error, or the head's decisions and length.
+type Verdict = Result<Option<(String, String, Version, BodyFraming, bool, bool, usize)>, ()>;
+
+fn verdict(data: &[u8], limits: &Limits) -> Verdict {
+    match parse_request_head(data, limits) {
+        Ok(Some((h, n))) => Ok(Some((
+            h.method.to_string(),
+            h.target.as_str().to_owned(),
+            h.version,
+            h.body,
+            h.keep_alive,
+            h.expect_continue,
+            n,
+        ))),
+        Ok(None) => Ok(None),
+        Err(_) => Err(()),
+    }
+}
+
 fn check(data: &[u8], limits: &Limits) {
+    // A leading empty line (allowed before a request line) forces the strict scan; without it
+    // a complete head may take the httparse fast path. Both must reach the same verdict.
+    if data.first().is_some_and(|&b| b != b'\r' && b != b'\n') {
+        let mut prefixed = b"\r\n".to_vec();
+        prefixed.extend_from_slice(data);
+        let fast = verdict(data, limits);
+        let strict = verdict(&prefixed, limits).map(|v| {
+            v.map(|mut v| {
+                v.6 -= 2;
+                v
+            })
+        });
+        assert_eq!(fast, strict, "fast path and strict scan disagree");
+    }
     let Ok(Some((head, consumed))) = parse_request_head(data, limits) else {
         return;
     };

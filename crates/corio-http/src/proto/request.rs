@@ -74,7 +74,8 @@ pub fn parse_request_head(
         let mut fields = [MaybeUninit::<httparse::Header<'_>>::uninit(); MAX_HEADERS];
         let mut req = httparse::Request::new(&mut []);
         if let Ok(httparse::Status::Complete(n)) = req.parse_with_uninit_headers(buf, &mut fields) {
-            if req.headers.len() <= limits.header_count() && lines_within_limits(&buf[..n], limits) {
+            if req.headers.len() <= limits.header_count() && lines_within_limits(&buf[..n], limits)
+            {
                 let head = finish_head(&req, Bytes::copy_from_slice(&buf[..n]), limits)?;
                 return Ok(Some((head, n)));
             }
@@ -117,7 +118,9 @@ fn lines_within_limits(head: &[u8], limits: &Limits) -> bool {
         }
         i += 1;
     }
-    let Some(start_line) = start_line_end else { return false };
+    let Some(start_line) = start_line_end else {
+        return false;
+    };
     start_line - 2 <= limits.max_start_line && head.len() - start_line <= limits.max_header_section
 }
 
