@@ -26,7 +26,9 @@ use super::body::ResponseBody;
 pub struct Response {
     pub(crate) status: StatusCode,
     pub(crate) content_type: Option<HeaderValue>,
-    pub(crate) headers: HeaderMap,
+    /// `None` until a header is added: most responses carry none beyond the content type,
+    /// and an inline `HeaderMap` would make every response 96 bytes larger to move around.
+    pub(crate) headers: Option<Box<HeaderMap>>,
     pub(crate) body: ResponseBody,
 }
 
@@ -36,7 +38,7 @@ impl Response {
         Response {
             status,
             content_type: None,
-            headers: HeaderMap::new(),
+            headers: None,
             body: body.into(),
         }
     }
@@ -87,7 +89,7 @@ impl Response {
 
     /// The content type: the `Content-Type` header if set, else the content-type field.
     pub fn content_type(&self) -> Option<&HeaderValue> {
-        self.headers
+        self.headers()
             .get(CONTENT_TYPE)
             .or(self.content_type.as_ref())
     }
@@ -99,7 +101,7 @@ impl Response {
 
     /// Adds a header (builder style).
     pub fn with_header(mut self, name: HeaderName, value: HeaderValue) -> Response {
-        self.headers.append(name, value);
+        self.headers_mut().append(name, value);
         self
     }
 
@@ -115,12 +117,15 @@ impl Response {
 
     /// The header fields (the content type is in [`Response::content_type`] unless set here).
     pub fn headers(&self) -> &HeaderMap {
-        &self.headers
+        static EMPTY: std::sync::OnceLock<HeaderMap> = std::sync::OnceLock::new();
+        self.headers
+            .as_deref()
+            .unwrap_or_else(|| EMPTY.get_or_init(HeaderMap::new))
     }
 
     /// The header fields, mutable.
     pub fn headers_mut(&mut self) -> &mut HeaderMap {
-        &mut self.headers
+        self.headers.get_or_insert_with(Box::default)
     }
 
     /// The body.
@@ -136,11 +141,11 @@ impl Response {
     /// Converts into an `http::Response`.
     pub fn into_http(mut self) -> http::Response<ResponseBody> {
         if let Some(value) = self.content_type.take() {
-            self.headers.entry(CONTENT_TYPE).or_insert(value);
+            self.headers_mut().entry(CONTENT_TYPE).or_insert(value);
         }
         let mut response = http::Response::new(self.body);
         *response.status_mut() = self.status;
-        *response.headers_mut() = self.headers;
+        *response.headers_mut() = self.headers.map(|h| *h).unwrap_or_default();
         response
     }
 }
@@ -151,7 +156,7 @@ impl<B: Into<ResponseBody>> From<http::Response<B>> for Response {
         Response {
             status: parts.status,
             content_type: None,
-            headers: parts.headers,
+            headers: (!parts.headers.is_empty()).then(|| Box::new(parts.headers)),
             body: body.into(),
         }
     }

@@ -74,7 +74,8 @@ pub fn parse_request_head(
         let mut fields = [MaybeUninit::<httparse::Header<'_>>::uninit(); MAX_HEADERS];
         let mut req = httparse::Request::new(&mut []);
         if let Ok(httparse::Status::Complete(n)) = req.parse_with_uninit_headers(buf, &mut fields) {
-            if req.headers.len() <= limits.header_count() && lines_within_limits(&buf[..n], limits)
+            if req.headers.len() <= limits.header_count()
+                && lines_within_limits(&buf[..n], &req, limits)
             {
                 let head = finish_head(&req, Bytes::copy_from_slice(&buf[..n]), limits)?;
                 return Ok(Some((head, n)));
@@ -106,22 +107,27 @@ pub fn parse_request_head(
 
 /// Whether every line of a complete `head` ends in CRLF (httparse also accepts a bare LF),
 /// and the start line and the field section are within the limits.
-fn lines_within_limits(head: &[u8], limits: &Limits) -> bool {
-    let mut start_line_end = None;
-    let mut i = 0;
-    while i < head.len() {
-        if head[i] == b'\n' {
-            if i == 0 || head[i - 1] != b'\r' {
-                return false;
-            }
-            start_line_end.get_or_insert(i + 1);
-        }
-        i += 1;
-    }
-    let Some(start_line) = start_line_end else {
+///
+/// httparse's strict mode leaves no room between the tokens it parsed, so the lines' ends
+/// are known from its slices: the start line ends 9 bytes after the target (` HTTP/1.x`),
+/// each field line right after its value. Only those positions are checked, not every byte.
+fn lines_within_limits(head: &[u8], req: &httparse::Request<'_, '_>, limits: &Limits) -> bool {
+    let offset = |slice: &[u8]| slice.as_ptr() as usize - head.as_ptr() as usize;
+    let crlf_at = |at: usize| head.get(at..at + 2) == Some(b"\r\n");
+    let Some(path) = req.path else { return false };
+    let start_line_end = offset(path.as_bytes()) + path.len() + " HTTP/1.1".len();
+    if !crlf_at(start_line_end) || !head.ends_with(b"\r\n\r\n") {
         return false;
-    };
-    start_line - 2 <= limits.max_start_line && head.len() - start_line <= limits.max_header_section
+    }
+    if !req
+        .headers
+        .iter()
+        .all(|field| crlf_at(offset(field.value) + field.value.len()))
+    {
+        return false;
+    }
+    start_line_end <= limits.max_start_line
+        && head.len() - (start_line_end + 2) <= limits.max_header_section
 }
 
 /// Builds the head from httparse's result: method, target, version, and the decisions made
@@ -141,33 +147,56 @@ fn finish_head(
     let path = req.path.ok_or(ProtoError::BadStartLine)?;
     let target = RequestTarget::parse(path, &method)?;
     let fields: &[httparse::Header<'_>] = req.headers;
-    if fields.iter().any(|f| f.name.is_empty()) {
-        return Err(ProtoError::BadHeaderName);
+    // One pass over the fields notes which of the few that matter here are present, so the
+    // framing, keep-alive and Expect rules below only look again when they must.
+    let mut first_host = None;
+    let mut hosts = 0;
+    let (mut framing_fields, mut connection, mut expect) = (false, false, false);
+    for field in fields {
+        let name = field.name.as_bytes();
+        match name.len() {
+            0 => return Err(ProtoError::BadHeaderName),
+            4 if name.eq_ignore_ascii_case(b"host") => {
+                hosts += 1;
+                first_host.get_or_insert(field.value);
+            }
+            6 if name.eq_ignore_ascii_case(b"expect") => expect = true,
+            10 if name.eq_ignore_ascii_case(b"connection") => connection = true,
+            14 if name.eq_ignore_ascii_case(b"content-length") => framing_fields = true,
+            17 if name.eq_ignore_ascii_case(b"transfer-encoding") => framing_fields = true,
+            _ => {}
+        }
     }
-    let mut hosts = fields.values("host");
-    let (first_host, second_host) = (hosts.next(), hosts.next());
-    drop(hosts);
-    match (first_host, second_host) {
+    match (first_host, hosts) {
         (None, _) if version == Version::Http11 => return Err(ProtoError::MissingHost),
         (None, _) => {}
+        (Some(_), 2..) => return Err(ProtoError::DuplicateHost),
         // RFC 9112 §3.2: a server MUST answer 400 to an invalid Host field value.
-        (Some(host), None) if !valid_host_field(host.trim_ascii()) => {
-            return Err(ProtoError::BadHost)
-        }
-        (Some(_), None) => {}
-        (Some(_), Some(_)) => return Err(ProtoError::DuplicateHost),
+        (Some(host), _) if !valid_host_field(host.trim_ascii()) => return Err(ProtoError::BadHost),
+        (Some(_), _) => {}
     }
-    let body = request_framing_of(fields, version, limits)?;
+    let body = if framing_fields {
+        request_framing_of(fields, version, limits)?
+    } else {
+        BodyFraming::Empty
+    };
     let mut continue_requested = false;
-    for value in fields.values("expect") {
-        if value.trim_ascii().eq_ignore_ascii_case(b"100-continue") {
-            continue_requested = true;
-        } else {
-            return Err(ProtoError::UnsupportedExpectation);
+    if expect {
+        for value in fields.values("expect") {
+            if value.trim_ascii().eq_ignore_ascii_case(b"100-continue") {
+                continue_requested = true;
+            } else {
+                return Err(ProtoError::UnsupportedExpectation);
+            }
         }
     }
+    let keep_alive = if connection {
+        keep_alive_of(version, fields)
+    } else {
+        version == Version::Http11
+    };
     let head = RequestHead {
-        keep_alive: keep_alive_of(version, fields),
+        keep_alive,
         expect_continue: continue_requested && version == Version::Http11 && !body.is_empty(),
         method,
         target,

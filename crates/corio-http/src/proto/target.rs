@@ -175,27 +175,7 @@ pub(crate) fn valid_host_field(b: &[u8]) -> bool {
         (ok, &inner[close + 1..])
     } else {
         let end = b.iter().position(|&c| c == b':').unwrap_or(b.len());
-        let ok = b[..end].iter().all(|&c| {
-            c.is_ascii_alphanumeric()
-                || matches!(
-                    c,
-                    b'-' | b'.'
-                        | b'_'
-                        | b'~'
-                        | b'%'
-                        | b'!'
-                        | b'$'
-                        | b'&'
-                        | b'\''
-                        | b'('
-                        | b')'
-                        | b'*'
-                        | b'+'
-                        | b','
-                        | b';'
-                        | b'='
-                )
-        });
+        let ok = b[..end].iter().all(|&c| REG_NAME[c as usize]);
         (ok, &b[end..])
     };
     let port_ok = match rest {
@@ -205,6 +185,37 @@ pub(crate) fn valid_host_field(b: &[u8]) -> bool {
     };
     host_ok && port_ok
 }
+
+/// RFC 3986 `reg-name` bytes: unreserved, sub-delims and `%` (of pct-encoded), as a table
+/// because Host is checked on every request.
+static REG_NAME: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        table[c] = b.is_ascii_alphanumeric()
+            || matches!(
+                b,
+                b'-' | b'.'
+                    | b'_'
+                    | b'~'
+                    | b'%'
+                    | b'!'
+                    | b'$'
+                    | b'&'
+                    | b'\''
+                    | b'('
+                    | b')'
+                    | b'*'
+                    | b'+'
+                    | b','
+                    | b';'
+                    | b'='
+            );
+        c += 1;
+    }
+    table
+};
 
 /// `host ":" port` with a non-empty host and a decimal port (authority-form).
 fn valid_host_port(b: &[u8]) -> bool {

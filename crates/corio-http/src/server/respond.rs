@@ -40,9 +40,10 @@ impl<H: Handler> Driver<H> {
         let Response {
             status,
             content_type,
-            mut headers,
+            headers,
             body,
         } = response;
+        let mut headers = headers.map(|h| *h).unwrap_or_default();
         headers.insert(CONNECTION, HeaderValue::from_static("close"));
         if let Some(value) = content_type {
             headers.entry(CONTENT_TYPE).or_insert(value);
@@ -79,9 +80,10 @@ impl<H: Handler> Driver<H> {
         let Response {
             status,
             content_type,
-            mut headers,
+            headers,
             body,
         } = response;
+        let mut headers = headers.map(|h| *h).unwrap_or_default();
         if let Some(value) = headers.remove(CONNECTION) {
             if has_token(&value, "close") {
                 keep_alive = false;
