@@ -5,14 +5,18 @@
 #
 #   scripts/bench-static.sh [DURATION_SECONDS] [ROUNDS]
 #
-# Needs: wrk, nginx, taskset; builds target/release/corio.
+# Needs: wrk, nginx, taskset; builds target/release/corio (or set CORIO=/path/to/corio).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 duration=${1:-5}
 rounds=${2:-3}
-cargo build --release -q -p corio-cli
+corio=${CORIO:-target/release/corio}  # CORIO=path: bench that binary, no build
+[ -n "${CORIO:-}" ] || cargo build --release -q -p corio-cli
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"; pkill -P $$ 2>/dev/null || true' EXIT
+# mktemp -d is 0700: nginx's worker (user nobody) could not read the files and would be
+# measured serving 403s.
+chmod 755 "$tmp"
 mkdir -p "$tmp/www" "$tmp/nginx"
 head -c 4096 /dev/urandom > "$tmp/www/4k.bin"
 head -c $((64 * 1024 * 1024)) /dev/urandom > "$tmp/www/64m.bin"
@@ -23,7 +27,7 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 start_server() { # name port; sets $pid
   case $1 in
     corio)
-      taskset -c 0 target/release/corio serve "$tmp/www" --addr "127.0.0.1:$2" --workers 1 --quiet >/dev/null 2>&1 &
+      taskset -c 0 "$corio" serve "$tmp/www" --addr "127.0.0.1:$2" --workers 1 --quiet >/dev/null 2>&1 &
       pid=$! ;;
     nginx)
       cat > "$tmp/nginx/nginx.conf" <<CONF
@@ -62,6 +66,11 @@ for round in $(seq "$rounds"); do
       port=$(free_port)
       start_server $server "$port"
       for _ in $(seq 50); do curl -sf -o /dev/null "http://127.0.0.1:$port/$file" && break; sleep 0.1; done
+      got=$(curl -sf -o /dev/null -w '%{size_download}' "http://127.0.0.1:$port/$file" || echo failed)
+      if [ "$got" != "$(stat -c %s "$tmp/www/$file")" ]; then
+        echo "$server did not serve $file (got: $got)" >&2
+        exit 1
+      fi
       conns=64; [ "$file" = 64m.bin ] && conns=4
       before=$(cpu_ticks "$pid")
       out=$(taskset -c 1 wrk -t1 -c$conns -d"${duration}s" "http://127.0.0.1:$port/$file")

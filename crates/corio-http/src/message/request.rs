@@ -18,7 +18,7 @@ use crate::proto::{RequestHead, RequestTarget, Version};
 /// ```
 #[derive(Debug)]
 pub struct Request {
-    pub(crate) head: RequestHead,
+    pub(crate) head: Box<RequestHead>,
     pub(crate) body: Body,
     pub(crate) remote_addr: Option<SocketAddr>,
     pub(crate) params: Vec<(String, String)>,
@@ -26,7 +26,11 @@ pub struct Request {
 }
 
 impl Request {
-    pub(crate) fn new(head: RequestHead, body: Body, remote_addr: Option<SocketAddr>) -> Request {
+    pub(crate) fn new(
+        head: Box<RequestHead>,
+        body: Body,
+        remote_addr: Option<SocketAddr>,
+    ) -> Request {
         Request {
             head,
             body,
@@ -148,7 +152,7 @@ impl Request {
         };
         let keep_alive = crate::proto::keep_alive(version, &parts.headers);
         Ok(Request {
-            head: RequestHead {
+            head: Box::new(RequestHead {
                 method: parts.method,
                 target,
                 version,
@@ -156,7 +160,7 @@ impl Request {
                 keep_alive,
                 expect_continue: false,
                 body: crate::proto::BodyFraming::Empty,
-            },
+            }),
             body,
             remote_addr: None,
             params: Vec::new(),

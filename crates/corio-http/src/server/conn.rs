@@ -18,7 +18,7 @@
 use std::future::{poll_fn, Future};
 use std::io;
 use std::net::SocketAddr;
-use std::pin::pin;
+use std::pin::{pin, Pin};
 use std::rc::Rc;
 use std::sync::Arc;
 use std::task::Poll;
@@ -81,6 +81,24 @@ struct Exchange {
     log: Option<access_log::RequestLine>,
 }
 
+/// What is left to do for a response once its handler is done.
+enum Respond {
+    /// Written (or fully buffered); whether the connection stays open.
+    Done(bool),
+    /// The request body must be drained before the response goes out.
+    DrainFirst(Box<(Response, Exchange)>),
+    /// The head is buffered; a large body, a file or a stream remains.
+    RestOfBody(Box<PendingBody>),
+}
+
+/// A response whose head is buffered and whose body remains to be sent.
+struct PendingBody {
+    rest: super::respond::RestOfBody,
+    keep_alive: bool,
+    status: StatusCode,
+    log: Option<access_log::RequestLine>,
+}
+
 /// Why the wait for more bytes ended.
 enum Wake {
     Readable,
@@ -113,7 +131,9 @@ impl<H: Handler> Driver<H> {
                         return self.flush().await;
                     }
                     Ok(head) => {
-                        if !self.serve(head).await? {
+                        let (request, exchange) = self.begin(head);
+                        let future = pin!(CatchUnwind::new(self.context.handler.call(request)));
+                        if !self.serve(future, exchange).await? {
                             return self.flush().await;
                         }
                         if self
@@ -137,14 +157,16 @@ impl<H: Handler> Driver<H> {
     }
 
     /// The next complete request head in the buffer, if any.
-    fn parse_next(&mut self) -> Option<Result<RequestHead, ProtoError>> {
+    fn parse_next(&mut self) -> Option<Result<Box<RequestHead>, ProtoError>> {
         let mut read = self.conn.read.borrow_mut();
         let buf = read.as_mut().filter(|buf| !buf.is_empty())?;
         match parse_request_head(buf.filled(), &self.context.config.limits) {
             Ok(Some((head, consumed))) => {
                 buf.consume(consumed);
                 self.head_started = None;
-                Some(Ok(head))
+                // Boxed once here, the head moves through the driver and into the handler's
+                // future as a pointer: the connection task stays small and no copies are made.
+                Some(Ok(Box::new(head)))
             }
             Ok(None) => {
                 self.head_started.get_or_insert_with(Instant::now);
@@ -239,7 +261,7 @@ impl<H: Handler> Driver<H> {
     }
 
     /// Prepares the connection for a request's body and builds the handler's [`Request`].
-    fn begin(&mut self, head: RequestHead) -> (Request, Exchange) {
+    fn begin(&mut self, head: Box<RequestHead>) -> (Request, Exchange) {
         let exchange = Exchange {
             version: head.version,
             is_head: head.method == Method::HEAD,
@@ -269,21 +291,38 @@ impl<H: Handler> Driver<H> {
         (Request::new(head, body, Some(self.peer)), exchange)
     }
 
-    /// Serves one request; returns whether the connection stays open.
+    /// Serves one request, given its handler's future; returns whether the connection stays
+    /// open.
     ///
     /// The common case (a handler ready at once, no body left to drain, a small response)
-    /// runs without suspending: the response is encoded straight into the output buffer.
-    async fn serve(&mut self, head: RequestHead) -> io::Result<bool> {
-        let (request, mut exchange) = self.begin(head);
-        let mut future = pin!(CatchUnwind::new(self.context.handler.call(request)));
-        let outcome = match poll_fn(|cx| Poll::Ready(future.as_mut().poll(cx))).await {
-            Poll::Ready(outcome) => outcome,
-            Poll::Pending => {
-                // A slow handler: send what earlier pipelined requests produced meanwhile.
-                self.flush().await?;
-                future.await
+    /// completes in the first poll: the response is encoded straight into the output buffer.
+    /// The rare paths are boxed futures, so that their state does not enlarge the task of
+    /// every connection (memory per idle connection is a measured goal).
+    async fn serve(
+        &mut self,
+        mut future: Pin<&mut CatchUnwind<H::Future>>,
+        exchange: Exchange,
+    ) -> io::Result<bool> {
+        let mut flushed = false;
+        let outcome = poll_fn(|cx| {
+            let poll = future.as_mut().poll(cx);
+            if poll.is_pending() && !flushed {
+                // A slow handler: send what earlier pipelined requests produced meanwhile,
+                // as far as the socket takes it without waiting.
+                flushed = true;
+                self.try_flush();
             }
-        };
+            poll
+        })
+        .await;
+        match self.respond(outcome, exchange) {
+            Respond::Done(keep_alive) => Ok(keep_alive),
+            later => Box::pin(self.respond_later(later)).await,
+        }
+    }
+
+    /// Answers with the handler's outcome as far as possible without waiting.
+    fn respond(&mut self, outcome: Result<Response, ()>, mut exchange: Exchange) -> Respond {
         let response = outcome.unwrap_or_else(|()| {
             exchange.keep_alive = false;
             Response::error(StatusCode::INTERNAL_SERVER_ERROR, "")
@@ -292,22 +331,68 @@ impl<H: Handler> Driver<H> {
         // response, with `Connection: close`, and nothing pipelined after it is served.
         exchange.keep_alive = exchange.keep_alive && !self.guard.shutting_down();
         if exchange.has_body && !self.conn.body_done() {
-            exchange.keep_alive = exchange.keep_alive && self.drain_body().await;
+            return Respond::DrainFirst(Box::new((response, exchange)));
         }
         let status = response.status();
-        let (keep_alive, mut sent, rest) = self.write_head(
+        let (keep_alive, sent, rest) = self.write_head(
             response,
             exchange.version,
             exchange.is_head,
             exchange.keep_alive,
         );
-        if let Some(rest) = rest {
-            sent += self.write_rest(rest).await?;
+        match rest {
+            None => {
+                self.log(exchange.log, status, sent);
+                Respond::Done(keep_alive)
+            }
+            Some(rest) => Respond::RestOfBody(Box::new(PendingBody {
+                rest,
+                keep_alive,
+                status,
+                log: exchange.log,
+            })),
         }
-        if let Some(line) = exchange.log {
+    }
+
+    /// The parts of [`Driver::respond`] that wait: draining the request body, sending a large
+    /// body.
+    async fn respond_later(&mut self, respond: Respond) -> io::Result<bool> {
+        let pending = match respond {
+            Respond::Done(keep_alive) => return Ok(keep_alive),
+            Respond::RestOfBody(pending) => *pending,
+            Respond::DrainFirst(parts) => {
+                let (response, mut exchange) = *parts;
+                exchange.keep_alive = exchange.keep_alive && self.drain_body().await;
+                let status = response.status();
+                let (keep_alive, sent, rest) = self.write_head(
+                    response,
+                    exchange.version,
+                    exchange.is_head,
+                    exchange.keep_alive,
+                );
+                match rest {
+                    None => {
+                        self.log(exchange.log, status, sent);
+                        return Ok(keep_alive);
+                    }
+                    Some(rest) => PendingBody {
+                        rest,
+                        keep_alive,
+                        status,
+                        log: exchange.log,
+                    },
+                }
+            }
+        };
+        let sent = self.write_rest(pending.rest).await?;
+        self.log(pending.log, pending.status, sent);
+        Ok(pending.keep_alive)
+    }
+
+    fn log(&self, line: Option<access_log::RequestLine>, status: StatusCode, sent: u64) {
+        if let Some(line) = line {
             access_log::record(self.peer, &line, status, sent);
         }
-        Ok(keep_alive)
     }
 
     /// Reads and discards what the handler left of the body, if small enough. Returns whether

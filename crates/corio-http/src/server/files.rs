@@ -1,16 +1,18 @@
 //! [`StaticFiles`]: the async side of [`crate::static_files`].
 //!
-//! The static-file logic decides the whole response ([`Plan`]); this handler only does the
-//! I/O the plan asks for: open the file (checking it is still the one resolved), read a small
-//! file or range into memory, or hand a large one to the connection driver for `sendfile`;
-//! render a directory listing. File-system calls are made on the worker's loop, as nginx does
+//! The static-file logic decides the whole response ([`Plan`]) and opens the file (one
+//! `openat2` beneath the root directory, opened once, and one `fstat`); this handler only does
+//! the I/O the plan asks for: read a small file or range into memory with one `pread`, or hand
+//! the open file to the connection driver for `sendfile`; render a directory listing. File-system calls are made on the worker's loop, as nginx does
 //! without thread pools: they hit the page cache for the files a server serves repeatedly.
 //! A file that cannot be read is answered with 500 and the reason is logged on stderr.
 
 use std::fs::File;
 use std::future::{ready, Ready};
-use std::io::{self, Read, Seek, SeekFrom};
-use std::path::{Path, PathBuf};
+use std::io;
+use std::os::unix::fs::FileExt;
+use std::path::Path;
+use std::sync::Arc;
 
 use bytes::Bytes;
 use http::header::{HeaderValue, CONTENT_TYPE};
@@ -30,7 +32,7 @@ use crate::static_files::{self, listing, resolve, BodyStrategy, Options, Plan};
 /// ```
 #[derive(Debug, Clone)]
 pub struct StaticFiles {
-    root: PathBuf,
+    root: Arc<resolve::Root>,
     options: Options,
 }
 
@@ -38,10 +40,10 @@ impl StaticFiles {
     /// Serves `root` (which must be a directory) with the default options: directory
     /// listings on, dotfiles hidden, symlinks leading outside the root refused.
     pub fn new(root: impl AsRef<Path>) -> io::Result<StaticFiles> {
-        let root = resolve::canonical_root(root.as_ref())
+        let root = resolve::Root::open(root.as_ref())
             .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", root.as_ref().display())))?;
         Ok(StaticFiles {
-            root,
+            root: Arc::new(root),
             options: Options::default(),
         })
     }
@@ -54,7 +56,7 @@ impl StaticFiles {
 
     /// The canonical root directory.
     pub fn root(&self) -> &Path {
-        &self.root
+        self.root.path()
     }
 
     /// Answers one request (synchronously: see the module docs).
@@ -126,6 +128,7 @@ impl StaticFiles {
             Plan::File {
                 path,
                 meta,
+                file,
                 range,
                 status,
                 headers,
@@ -133,30 +136,17 @@ impl StaticFiles {
                 ..
             } => {
                 let (offset, len) = range.map_or((0, meta.len), |r| (r.start, r.len()));
-                let opened = resolve::open_verified(&path, &meta);
-                let file = match opened {
-                    Ok((file, _)) => file,
-                    Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                        return Response::error(StatusCode::NOT_FOUND, "")
-                    }
-                    Err(e) => return unreadable(&path, &e),
-                };
                 let body = match body {
-                    BodyStrategy::Sendfile => Ok(ResponseBody::File {
+                    BodyStrategy::Memory if request.method() != http::Method::HEAD => {
+                        read_range(file.file(), offset, len).map(ResponseBody::Bytes)
+                    }
+                    // sendfile, or HEAD: the driver sends the headers only.
+                    _ => file.into_file().map(|file| ResponseBody::File {
                         file,
                         offset,
                         len,
                         path: path.clone(),
                     }),
-                    BodyStrategy::Memory if request.method() == http::Method::HEAD => {
-                        Ok(ResponseBody::File {
-                            file,
-                            offset,
-                            len,
-                            path: path.clone(),
-                        })
-                    }
-                    BodyStrategy::Memory => read_range(file, offset, len).map(ResponseBody::Bytes),
                 };
                 match body {
                     Ok(body) => with_headers(status, headers, body),
@@ -181,11 +171,11 @@ fn with_headers(status: StatusCode, headers: HeaderMap, body: ResponseBody) -> R
     response
 }
 
-fn read_range(mut file: File, offset: u64, len: u64) -> io::Result<Bytes> {
+/// One `pread` of the range (no `lseek`); the file is closed when the plan is dropped.
+fn read_range(file: &File, offset: u64, len: u64) -> io::Result<Bytes> {
     let len = usize::try_from(len).map_err(|_| io::Error::other("range too large"))?;
-    file.seek(SeekFrom::Start(offset))?;
     let mut data = vec![0; len];
-    file.read_exact(&mut data)?;
+    file.read_exact_at(&mut data, offset)?;
     Ok(Bytes::from(data))
 }
 

@@ -204,6 +204,20 @@ impl<H: Handler> Driver<H> {
         Ok(sent)
     }
 
+    /// Writes as much of the buffered output as the socket takes without waiting.
+    pub(super) fn try_flush(&mut self) {
+        let Some(out) = self.out.as_mut() else { return };
+        while !out.is_empty() {
+            match self.conn.stream.try_write(out) {
+                Ok(n) if n > 0 => bytes::Buf::advance(out, n),
+                _ => return,
+            }
+        }
+        if let Some(out) = self.out.take() {
+            buffers::release_out(out);
+        }
+    }
+
     /// Writes every buffered byte, then returns the buffer to the pool.
     pub(super) async fn flush(&mut self) -> io::Result<()> {
         let Some(out) = self.out.take() else {

@@ -7,8 +7,11 @@
 //!
 //! 1. **Resolve** ([`lookup`], filesystem I/O): [`path::SafePath::parse`]
 //!    checks the raw path lexically (no `..`, no encoded `/` or `\`, no NUL,
-//!    no dotfiles by default), then [`resolve::resolve`] canonicalizes it under
-//!    the canonical root and refuses anything outside (symlinks included).
+//!    no dotfiles by default), then [`resolve::resolve`] opens it beneath the
+//!    [`resolve::Root`] (one `openat2` and one `fstat`; symlinks go through
+//!    the canonicalizing fallback) and refuses anything outside. The file is
+//!    opened here, once, and carried in the plan as a
+//!    [`resolve::OpenFile`].
 //! 2. **Plan** ([`plan`], pure): given the method, headers and the lookup,
 //!    decide the whole response:
 //!    * a path or lookup error → [`Plan::Error`] (400/403/404/414/500);
@@ -22,10 +25,10 @@
 //!      [`Plan::NotModified`] or 412;
 //!    * **range** ([`range::evaluate_range`]): 206, 416 or the full 200;
 //!    * [`Plan::File`] with every header set, including `Content-Length`.
-//! 3. **Body** (driver): for [`Plan::File`] open the file with
-//!    [`resolve::open_verified`]; if [`BodyStrategy::Memory`] (at most
-//!    [`SMALL_FILE_MAX`] bytes) read the range into memory and write it with
-//!    the headers, else use `sendfile` from the range start. For
+//! 3. **Body** (driver): for [`Plan::File`], if [`BodyStrategy::Memory`]
+//!    (at most [`SMALL_FILE_MAX`] bytes) read the range of the plan's open
+//!    file into memory with a positional read and write it with the headers,
+//!    else use `sendfile` from the range start. For
 //!    [`Plan::Listing`] call [`listing::read_entries`] and
 //!    [`listing::render`]. No body for HEAD (`send_body == false`).
 //!
@@ -47,7 +50,7 @@
 //! let dir = std::env::temp_dir().join(format!("corio-static-doc-{}", std::process::id()));
 //! std::fs::create_dir_all(&dir).unwrap();
 //! std::fs::write(dir.join("hello.txt"), "hello, world").unwrap();
-//! let root = corio_http::static_files::resolve::canonical_root(&dir).unwrap();
+//! let root = corio_http::static_files::resolve::Root::open(&dir).unwrap();
 //!
 //! let mut headers = HeaderMap::new();
 //! headers.insert("range", "bytes=0-4".parse().unwrap());
@@ -74,7 +77,7 @@ pub mod path;
 pub mod range;
 pub mod resolve;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use http::header::{
     HeaderMap, HeaderValue, ACCEPT_RANGES, ALLOW, CACHE_CONTROL, CONTENT_LENGTH, CONTENT_RANGE,
@@ -85,7 +88,7 @@ use http::{Method, StatusCode};
 use conditional::{Precondition, Validators};
 use path::{PathError, SafePath};
 use range::{ByteRange, RangeOutcome};
-use resolve::{FileMeta, ResolveError, ResolveOptions, Resolved, Target};
+use resolve::{FileMeta, OpenFile, ResolveError, ResolveOptions, Resolved, Root, Target};
 
 /// Largest body read into memory; bigger ones go through `sendfile`, which
 /// avoids copying through user space once that copy costs more than the
@@ -180,10 +183,12 @@ pub enum Plan {
     },
     /// 200 or 206 with a file body.
     File {
-        /// Canonical path to open (with [`resolve::open_verified`]).
+        /// Canonical path (content type, error messages).
         path: PathBuf,
-        /// Metadata seen when resolving; check against the opened file.
+        /// Metadata of `file`.
         meta: FileMeta,
+        /// The file, opened by [`resolve::resolve`].
+        file: OpenFile,
         /// The part to send; `None` means the whole file.
         range: Option<ByteRange>,
         /// 200 or 206.
@@ -247,9 +252,8 @@ impl Plan {
     }
 }
 
-/// Filesystem step: parses `req_path` and resolves it under the canonical
-/// `root`.
-pub fn lookup(root: &Path, req_path: &str, opts: ResolveOptions) -> Lookup {
+/// Filesystem step: parses `req_path` and resolves it beneath `root`.
+pub fn lookup(root: &Root, req_path: &str, opts: ResolveOptions) -> Lookup {
     let safe = match SafePath::parse(req_path, opts.allow_hidden) {
         Ok(s) => s,
         Err(e) => return Lookup::BadPath(e),
@@ -261,7 +265,7 @@ pub fn lookup(root: &Path, req_path: &str, opts: ResolveOptions) -> Lookup {
 }
 
 /// [`lookup`] then [`plan`]: the whole decision for one request.
-pub fn serve(root: &Path, req: &Request<'_>, opts: &Options) -> Plan {
+pub fn serve(root: &Root, req: &Request<'_>, opts: &Options) -> Plan {
     plan(req, lookup(root, req.path, opts.resolve), opts)
 }
 
@@ -289,11 +293,11 @@ pub fn plan(req: &Request<'_>, lookup: Lookup, opts: &Options) -> Plan {
         return redirect(req, &safe);
     }
     match resolved.target {
-        Target::File { path, meta } => plan_file(req, path, meta),
+        Target::File { path, meta, file } => plan_file(req, path, meta, file),
         Target::Directory {
-            index: Some((path, meta)),
+            index: Some((path, meta, file)),
             ..
-        } => plan_file(req, path, meta),
+        } => plan_file(req, path, meta, file),
         Target::Directory { path, index: None } => {
             if !opts.listing {
                 return Plan::error(StatusCode::FORBIDDEN, "directory listing disabled");
@@ -332,7 +336,7 @@ fn redirect(req: &Request<'_>, safe: &SafePath) -> Plan {
 }
 
 /// Conditional and range handling for one regular file.
-fn plan_file(req: &Request<'_>, path: PathBuf, meta: FileMeta) -> Plan {
+fn plan_file(req: &Request<'_>, path: PathBuf, meta: FileMeta, file: OpenFile) -> Plan {
     let validators = Validators::from_meta(&meta);
     let mut headers = HeaderMap::new();
     validators.write_headers(&mut headers);
@@ -372,6 +376,7 @@ fn plan_file(req: &Request<'_>, path: PathBuf, meta: FileMeta) -> Plan {
     Plan::File {
         path,
         meta,
+        file,
         range,
         status,
         headers,
@@ -398,6 +403,12 @@ mod tests {
         }
     }
 
+    /// Stands in for the file `resolve` would have opened; `plan` never
+    /// reads it.
+    fn open_file() -> OpenFile {
+        OpenFile::new(std::fs::File::open("/dev/null").unwrap())
+    }
+
     fn file(path: &str, len: u64) -> Lookup {
         Lookup::Found(
             SafePath::parse(path, false).unwrap(),
@@ -405,6 +416,7 @@ mod tests {
                 target: Target::File {
                     path: PathBuf::from("/srv").join(path.trim_start_matches('/')),
                     meta: meta(len),
+                    file: open_file(),
                 },
                 needs_slash_redirect: false,
             },
@@ -414,7 +426,7 @@ mod tests {
     fn dir(path: &str, index: bool) -> Lookup {
         let safe = SafePath::parse(path, false).unwrap();
         let fs_path = PathBuf::from("/srv").join(safe.to_relative_path());
-        let index = index.then(|| (fs_path.join("index.html"), meta(20)));
+        let index = index.then(|| (fs_path.join("index.html"), meta(20), open_file()));
         Lookup::Found(
             safe.clone(),
             Resolved {

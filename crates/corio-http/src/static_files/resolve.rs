@@ -1,9 +1,30 @@
-//! Filesystem half of path resolution: a [`SafePath`] joined under the
-//! canonical root, canonicalized, and refused unless it stays inside.
+//! Filesystem half of path resolution: a [`SafePath`] opened beneath the
+//! [`Root`] directory and refused unless it stays inside.
 //!
-//! The only I/O here is `canonicalize`, `metadata` and (in
-//! [`open_verified`]) `open`; everything else in the static-file service
-//! is pure.
+//! The I/O here is `openat2` and `fstat` (fast path), or `canonicalize`,
+//! `metadata`, `open` and `fstat` (fallback); everything else in the
+//! static-file service is pure. The file a request resolves to is opened
+//! here, once, and carried to the response as an [`OpenFile`].
+//!
+//! # Fast path
+//!
+//! One `openat2(root_fd, rel, O_RDONLY | O_NONBLOCK | O_NOCTTY,
+//! RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS)` relative to
+//! the root directory opened once by [`Root::open`], then one `fstat`: the
+//! kernel resolves every component without leaving the root and without
+//! following any symlink, so the result is the lexical path under the
+//! canonical root and the lexical dotfile rule of [`SafePath::parse`] is the
+//! whole hidden-file check. A directory's [`INDEX_FILE`] is opened the same
+//! way relative to the directory's descriptor.
+//!
+//! # Fallback
+//!
+//! When `openat2` fails because the path holds a symlink (`ELOOP`), or the
+//! kernel lacks it (`ENOSYS`, remembered in the [`Root`]; `EPERM` from a
+//! seccomp filter), the path is canonicalized under the canonical root as
+//! before, checked by the rules below, and opened with [`open_verified`].
+//! Symlinks are rare in served trees, so this keeps every symlink rule of the
+//! canonical path without costing the common case anything.
 //!
 //! # Invariants
 //!
@@ -15,26 +36,35 @@
 //!   canonical path below the root starts with `.`, so a symlink cannot
 //!   expose `.git` either.
 //! * A [`Resolved`] target is a regular file or a directory, never a FIFO,
-//!   socket or device (opening a FIFO would block the server).
+//!   socket or device (the fast path opens with `O_NONBLOCK`, so opening a
+//!   FIFO cannot block, and refuses it after `fstat`; `O_NOCTTY` keeps a
+//!   terminal from becoming the server's controlling terminal).
+//! * The [`OpenFile`] of a [`Target`] is the file described by its
+//!   [`FileMeta`] (taken with `fstat` on that descriptor).
 //! * A directory's [`INDEX_FILE`] is checked by the same rules as the
 //!   request path itself.
 //!
 //! # Known limit
 //!
-//! Canonicalizing and later opening are two steps: a local attacker who can
-//! swap a directory for a symlink in between wins the race. [`open_verified`]
-//! narrows it by opening with `O_NOFOLLOW` and checking that device and inode
-//! still match what [`resolve`] saw; `openat2(RESOLVE_BENEATH)` would close
-//! it.
+//! On the fallback path, canonicalizing and opening are two steps: a local
+//! attacker who can swap a directory for a symlink in between wins the race.
+//! [`open_verified`] narrows it by opening with `O_NOFOLLOW` and checking that
+//! device and inode still match what `canonicalize` and `metadata` saw. The
+//! fast path has no such window.
 
 use std::fmt;
 use std::fs;
 use std::io;
+use std::os::fd::AsRawFd;
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Component, Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use http::StatusCode;
+use rustix::fs::{Mode, OFlags, ResolveFlags};
+use rustix::io::Errno;
 
 use super::path::SafePath;
 
@@ -77,22 +107,69 @@ impl From<&fs::Metadata> for FileMeta {
     }
 }
 
+/// A file opened by [`resolve`], shared cheaply so [`Target`] and the plan
+/// keep their derives. Two `OpenFile`s are equal when they are the same
+/// open file (pointer equality), not when they name the same path.
+#[derive(Clone)]
+pub struct OpenFile(Arc<fs::File>);
+
+impl OpenFile {
+    /// Wraps an open file.
+    pub fn new(file: fs::File) -> OpenFile {
+        OpenFile(Arc::new(file))
+    }
+
+    /// The open file (for positional reads: `FileExt::read_exact_at`).
+    pub fn file(&self) -> &fs::File {
+        &self.0
+    }
+
+    /// The file itself when this is the only handle (the usual case: the
+    /// plan owns it), else a duplicate descriptor (`dup`).
+    pub fn into_file(self) -> io::Result<fs::File> {
+        match Arc::try_unwrap(self.0) {
+            Ok(file) => Ok(file),
+            Err(shared) => shared.try_clone(),
+        }
+    }
+}
+
+impl fmt::Debug for OpenFile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("OpenFile")
+            .field(&self.0.as_raw_fd())
+            .finish()
+    }
+}
+
+impl PartialEq for OpenFile {
+    fn eq(&self, other: &OpenFile) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for OpenFile {}
+
 /// What a request path resolved to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Target {
     /// A regular file.
     File {
-        /// Canonical path.
+        /// Canonical path (for the content type and error messages).
         path: PathBuf,
-        /// Its metadata.
+        /// Its metadata, from `fstat` on `file`.
         meta: FileMeta,
+        /// The file, open for reading.
+        file: OpenFile,
     },
     /// A directory.
     Directory {
         /// Canonical path of the directory.
         path: PathBuf,
-        /// Its [`INDEX_FILE`] when that is a regular file inside the root.
-        index: Option<(PathBuf, FileMeta)>,
+        /// Its [`INDEX_FILE`] when that is a regular file inside the root,
+        /// with its metadata and the open file. Only looked up when no
+        /// slash redirect is needed.
+        index: Option<(PathBuf, FileMeta, OpenFile)>,
     },
 }
 
@@ -135,9 +212,9 @@ impl ResolveError {
             // ENOTDIR (`/file.txt/x`), ENAMETOOLONG, ELOOP: nothing there.
             _ => match e.raw_os_error() {
                 Some(code)
-                    if code == rustix::io::Errno::NOTDIR.raw_os_error()
-                        || code == rustix::io::Errno::NAMETOOLONG.raw_os_error()
-                        || code == rustix::io::Errno::LOOP.raw_os_error() =>
+                    if code == Errno::NOTDIR.raw_os_error()
+                        || code == Errno::NAMETOOLONG.raw_os_error()
+                        || code == Errno::LOOP.raw_os_error() =>
                 {
                     ResolveError::NotFound
                 }
@@ -159,8 +236,8 @@ impl fmt::Display for ResolveError {
 
 impl std::error::Error for ResolveError {}
 
-/// Canonicalizes the configured root; call once at startup and pass the
-/// result to [`resolve`].
+/// Canonicalizes the configured root (and checks it is a directory).
+/// [`Root::open`] calls it.
 pub fn canonical_root(root: &Path) -> io::Result<PathBuf> {
     let root = fs::canonicalize(root)?;
     if !fs::metadata(&root)?.is_dir() {
@@ -170,6 +247,38 @@ pub fn canonical_root(root: &Path) -> io::Result<PathBuf> {
         ));
     }
     Ok(root)
+}
+
+/// The served directory: its canonical path and a descriptor opened once,
+/// which every request resolves beneath. Open it at startup and share it.
+#[derive(Debug)]
+pub struct Root {
+    path: PathBuf,
+    dir: fs::File,
+    /// Cleared when `openat2` turns out to be missing, so an old kernel
+    /// pays for the failed call once, not per request.
+    openat2: AtomicBool,
+}
+
+impl Root {
+    /// Canonicalizes `root` and opens it.
+    pub fn open(root: &Path) -> io::Result<Root> {
+        let path = canonical_root(root)?;
+        let dir = fs::OpenOptions::new()
+            .read(true)
+            .custom_flags((OFlags::DIRECTORY | OFlags::NOFOLLOW).bits() as i32)
+            .open(&path)?;
+        Ok(Root {
+            path,
+            dir,
+            openat2: AtomicBool::new(true),
+        })
+    }
+
+    /// The canonical root path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
 }
 
 /// Whether a canonical path may be served from the canonical root.
@@ -186,7 +295,8 @@ fn allowed(root: &Path, canonical: &Path, opts: ResolveOptions) -> bool {
     }
 }
 
-/// Canonicalizes `path` and returns it with its metadata if allowed.
+/// Fallback lookup: canonicalizes `path` and returns it with its metadata
+/// if allowed.
 fn lookup(
     root: &Path,
     path: &Path,
@@ -200,14 +310,126 @@ fn lookup(
     Ok((canonical, meta))
 }
 
-/// Filesystem step: finds `rel` under the canonical `root` (from
-/// [`canonical_root`]) and checks the canonical result stays inside it.
-pub fn resolve(
+/// Fallback lookup of a regular file, opened and verified.
+fn lookup_file(
     root: &Path,
+    path: &Path,
+    opts: ResolveOptions,
+) -> Result<(PathBuf, FileMeta, OpenFile), ResolveError> {
+    let (canonical, meta) = lookup(root, path, opts)?;
+    if !meta.is_file() {
+        return Err(ResolveError::NotFound);
+    }
+    let (file, meta) =
+        open_verified(&canonical, &FileMeta::from(&meta)).map_err(ResolveError::from_io)?;
+    Ok((canonical, meta, OpenFile::new(file)))
+}
+
+/// Outcome of one `openat2` attempt.
+enum Fast {
+    /// Opened, with the descriptor's metadata.
+    Opened(fs::File, fs::Metadata),
+    /// Answer from the error (missing, forbidden...).
+    Failed(ResolveError),
+    /// Take the canonicalizing path (a symlink on the way, or no `openat2`).
+    Fallback,
+}
+
+/// `openat2` of `rel` beneath `dir` without following any symlink, then
+/// `fstat`.
+fn open_beneath(root: &Root, dir: &fs::File, rel: &Path) -> Fast {
+    if !root.openat2.load(Ordering::Relaxed) {
+        return Fast::Fallback;
+    }
+    let opened = rustix::fs::openat2(
+        dir,
+        rel,
+        OFlags::RDONLY | OFlags::CLOEXEC | OFlags::NONBLOCK | OFlags::NOCTTY,
+        Mode::empty(),
+        ResolveFlags::BENEATH | ResolveFlags::NO_SYMLINKS | ResolveFlags::NO_MAGICLINKS,
+    );
+    let fd = match opened {
+        Ok(fd) => fd,
+        Err(Errno::NOSYS) => {
+            root.openat2.store(false, Ordering::Relaxed);
+            return Fast::Fallback;
+        }
+        // ELOOP: a symlink (NO_SYMLINKS); EXDEV, EAGAIN: BENEATH could not
+        // vouch for the walk; EPERM: a seccomp filter refusing openat2.
+        Err(Errno::LOOP | Errno::XDEV | Errno::AGAIN | Errno::PERM) => return Fast::Fallback,
+        Err(e) => return Fast::Failed(ResolveError::from_io(e.into())),
+    };
+    let file = fs::File::from(fd);
+    match file.metadata() {
+        Ok(meta) => Fast::Opened(file, meta),
+        Err(e) => Fast::Failed(ResolveError::from_io(e)),
+    }
+}
+
+/// Filesystem step: finds `rel` beneath `root`, opens it and checks the
+/// result stays inside (see the module docs for the fast path and the
+/// fallback).
+pub fn resolve(
+    root: &Root,
     rel: &SafePath,
     opts: ResolveOptions,
 ) -> Result<Resolved, ResolveError> {
-    let (path, meta) = lookup(root, &root.join(rel.to_relative_path()), opts)?;
+    let rel_path = rel.to_relative_path();
+    let lexical = if rel.is_root() {
+        Path::new(".")
+    } else {
+        rel_path.as_path()
+    };
+    match open_beneath(root, &root.dir, lexical) {
+        Fast::Opened(file, meta) => {
+            // No symlink on the way: the lexical path is the canonical one.
+            let path = root.path.join(&rel_path);
+            finish(root, rel, opts, path, file, &meta)
+        }
+        Fast::Failed(e) => Err(e),
+        Fast::Fallback => {
+            let (path, meta) = lookup(&root.path, &root.path.join(&rel_path), opts)?;
+            if meta.is_file() {
+                if rel.has_trailing_slash() && !rel.is_root() {
+                    return Err(ResolveError::NotFound);
+                }
+                let (file, meta) =
+                    open_verified(&path, &FileMeta::from(&meta)).map_err(ResolveError::from_io)?;
+                return Ok(Resolved {
+                    target: Target::File {
+                        path,
+                        meta,
+                        file: OpenFile::new(file),
+                    },
+                    needs_slash_redirect: false,
+                });
+            }
+            if !meta.is_dir() {
+                return Err(ResolveError::NotFound);
+            }
+            let needs_slash_redirect = !rel.has_trailing_slash();
+            let index = if needs_slash_redirect {
+                None
+            } else {
+                fallback_index(&root.path, &path, opts)?
+            };
+            Ok(Resolved {
+                target: Target::Directory { path, index },
+                needs_slash_redirect,
+            })
+        }
+    }
+}
+
+/// The fast path's result: a file, or a directory and its index.
+fn finish(
+    root: &Root,
+    rel: &SafePath,
+    opts: ResolveOptions,
+    path: PathBuf,
+    file: fs::File,
+    meta: &fs::Metadata,
+) -> Result<Resolved, ResolveError> {
     if meta.is_file() {
         if rel.has_trailing_slash() && !rel.is_root() {
             // `/file.txt/` names a directory that does not exist.
@@ -216,7 +438,8 @@ pub fn resolve(
         return Ok(Resolved {
             target: Target::File {
                 path,
-                meta: FileMeta::from(&meta),
+                meta: FileMeta::from(meta),
+                file: OpenFile::new(file),
             },
             needs_slash_redirect: false,
         });
@@ -224,22 +447,50 @@ pub fn resolve(
     if !meta.is_dir() {
         return Err(ResolveError::NotFound);
     }
-    let index = match lookup(root, &path.join(INDEX_FILE), opts) {
-        Ok((p, m)) if m.is_file() => Some((p, FileMeta::from(&m))),
-        Ok(_) | Err(ResolveError::NotFound) | Err(ResolveError::Forbidden) => None,
-        Err(e) => return Err(e),
+    let needs_slash_redirect = !rel.has_trailing_slash();
+    if needs_slash_redirect {
+        return Ok(Resolved {
+            target: Target::Directory { path, index: None },
+            needs_slash_redirect,
+        });
+    }
+    let index = match open_beneath(root, &file, Path::new(INDEX_FILE)) {
+        Fast::Opened(index, m) if m.is_file() => Some((
+            path.join(INDEX_FILE),
+            FileMeta::from(&m),
+            OpenFile::new(index),
+        )),
+        Fast::Opened(..)
+        | Fast::Failed(ResolveError::NotFound)
+        | Fast::Failed(ResolveError::Forbidden) => None,
+        Fast::Failed(e) => return Err(e),
+        Fast::Fallback => fallback_index(&root.path, &path, opts)?,
     };
     Ok(Resolved {
         target: Target::Directory { path, index },
-        needs_slash_redirect: !rel.has_trailing_slash(),
+        needs_slash_redirect,
     })
 }
 
+/// A directory's [`INDEX_FILE`] by the canonicalizing path: `None` unless
+/// it is an allowed regular file.
+fn fallback_index(
+    root: &Path,
+    dir: &Path,
+    opts: ResolveOptions,
+) -> Result<Option<(PathBuf, FileMeta, OpenFile)>, ResolveError> {
+    match lookup_file(root, &dir.join(INDEX_FILE), opts) {
+        Ok(found) => Ok(Some(found)),
+        Err(ResolveError::NotFound) | Err(ResolveError::Forbidden) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
 /// Opens a resolved file without following a final symlink and checks it
-/// is still the file [`resolve`] saw (same device and inode), narrowing the
-/// race between resolving and opening.
+/// is still the file the fallback path saw (same device and inode),
+/// narrowing the race between canonicalizing and opening.
 pub fn open_verified(path: &Path, expected: &FileMeta) -> io::Result<(fs::File, FileMeta)> {
-    let flags = rustix::fs::OFlags::NOFOLLOW | rustix::fs::OFlags::NONBLOCK;
+    let flags = OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::NOCTTY;
     let file = fs::OpenOptions::new()
         .read(true)
         .custom_flags(flags.bits() as i32)
@@ -288,8 +539,9 @@ mod tests {
 
     /// Layout: `base/root/{a.txt, sub/index.html, empty/, .secret,
     /// in_link -> a.txt, out_link -> ../outside.txt, out_dir -> ..,
-    /// hid_link -> .secret, fifo}` and `base/outside.txt`.
-    fn fixture(tag: &str) -> (TempDir, PathBuf) {
+    /// hid_link -> .secret, in_dir -> sub, idx_link/index.html -> ../a.txt,
+    /// idx_dir/index.html/, fifo}` and `base/outside.txt`.
+    fn fixture(tag: &str) -> (TempDir, Root) {
         let t = TempDir::new(tag);
         let root = t.0.join("root");
         fs::create_dir_all(root.join("sub")).unwrap();
@@ -302,6 +554,10 @@ mod tests {
         symlink("../outside.txt", root.join("out_link")).unwrap();
         symlink("..", root.join("out_dir")).unwrap();
         symlink(".secret", root.join("hid_link")).unwrap();
+        symlink("sub", root.join("in_dir")).unwrap();
+        fs::create_dir_all(root.join("idx_link")).unwrap();
+        symlink("../a.txt", root.join("idx_link/index.html")).unwrap();
+        fs::create_dir_all(root.join("idx_dir/index.html")).unwrap();
         let _ = rustix::fs::mknodat(
             rustix::fs::CWD,
             root.join("fifo"),
@@ -309,13 +565,13 @@ mod tests {
             rustix::fs::Mode::from_raw_mode(0o600),
             0,
         );
-        let root = canonical_root(&root).unwrap();
+        let root = Root::open(&root).unwrap();
         (t, root)
     }
 
     /// Compact outcome for table rows: "file:<name>", "dir", "dir+index",
     /// "redirect", or the status code.
-    fn outcome(root: &Path, raw: &str, opts: ResolveOptions) -> String {
+    fn outcome(root: &Root, raw: &str, opts: ResolveOptions) -> String {
         let safe = match SafePath::parse(raw, opts.allow_hidden) {
             Ok(p) => p,
             Err(e) => return e.status().as_u16().to_string(),
@@ -326,7 +582,7 @@ mod tests {
                 target: Target::File { path, .. },
                 ..
             }) => {
-                assert!(path.starts_with(root) || opts.follow_symlinks_outside);
+                assert!(path.starts_with(root.path()) || opts.follow_symlinks_outside);
                 format!("file:{}", path.file_name().unwrap().to_string_lossy())
             }
             Ok(Resolved {
@@ -340,6 +596,18 @@ mod tests {
     #[test]
     fn resolve_table() {
         let (_t, root) = fixture("resolve");
+        resolve_table_on(&root);
+    }
+
+    /// The same answers without `openat2`, as on an old kernel.
+    #[test]
+    fn resolve_table_fallback_only() {
+        let (_t, root) = fixture("fallback");
+        root.openat2.store(false, Ordering::Relaxed);
+        resolve_table_on(&root);
+    }
+
+    fn resolve_table_on(root: &Root) {
         let strict = ResolveOptions::default();
         let loose = ResolveOptions {
             follow_symlinks_outside: true,
@@ -353,6 +621,11 @@ mod tests {
             ("/", strict, "dir"),
             ("/sub", strict, "redirect"),
             ("/sub/", strict, "dir+index"),
+            ("/sub/index.html", strict, "file:index.html"),
+            ("/in_dir/", strict, "dir+index"),
+            ("/in_dir/index.html", strict, "file:index.html"),
+            ("/idx_link/", strict, "dir+index"),
+            ("/idx_dir/", strict, "dir"),
             ("/empty/", strict, "dir"),
             ("/in_link", strict, "file:a.txt"),
             ("/out_link", strict, "404"),
@@ -371,14 +644,14 @@ mod tests {
             ("//etc/passwd", strict, "404"),
         ];
         for (raw, opts, want) in cases {
-            assert_eq!(outcome(&root, raw, opts), want, "{raw} {opts:?}");
+            assert_eq!(outcome(root, raw, opts), want, "{raw} {opts:?}");
         }
     }
 
     #[test]
     fn double_encoded_is_literal_name() {
         let (_t, root) = fixture("literal");
-        fs::write(root.join("%2e%2e"), b"x").unwrap();
+        fs::write(root.path().join("%2e%2e"), b"x").unwrap();
         let got = outcome(&root, "/%252e%252e", ResolveOptions::default());
         assert_eq!(got, "file:%2e%2e");
     }
@@ -386,18 +659,43 @@ mod tests {
     #[test]
     fn index_symlink_outside_is_ignored() {
         let (t, root) = fixture("index");
-        fs::create_dir(root.join("d")).unwrap();
+        fs::create_dir(root.path().join("d")).unwrap();
         fs::write(t.0.join("evil.html"), b"x").unwrap();
-        symlink("../../evil.html", root.join("d/index.html")).unwrap();
+        symlink("../../evil.html", root.path().join("d/index.html")).unwrap();
         let got = outcome(&root, "/d/", ResolveOptions::default());
         assert_eq!(got, "dir");
+    }
+
+    #[test]
+    fn carries_the_file_it_described() {
+        use std::os::unix::fs::FileExt;
+        for fast in [true, false] {
+            let (_t, root) = fixture("carry");
+            root.openat2.store(fast, Ordering::Relaxed);
+            for raw in ["/a.txt", "/in_link"] {
+                let safe = SafePath::parse(raw, false).unwrap();
+                let Target::File { meta, file, .. } =
+                    resolve(&root, &safe, Default::default()).unwrap().target
+                else {
+                    panic!("not a file");
+                };
+                let m = file.file().metadata().unwrap();
+                assert_eq!((m.ino(), m.dev(), m.len()), (meta.ino, meta.dev, 5));
+                let mut buf = [0; 5];
+                file.file().read_exact_at(&mut buf, 0).unwrap();
+                assert_eq!(&buf, b"hello");
+                assert_eq!(file.clone(), file);
+                assert!(file.into_file().is_ok());
+            }
+        }
     }
 
     #[test]
     fn open_verified_checks_identity() {
         let (_t, root) = fixture("open");
         let safe = SafePath::parse("/a.txt", false).unwrap();
-        let Target::File { path, meta } = resolve(&root, &safe, Default::default()).unwrap().target
+        let Target::File { path, meta, .. } =
+            resolve(&root, &safe, Default::default()).unwrap().target
         else {
             panic!("not a file");
         };
@@ -407,6 +705,6 @@ mod tests {
             ..meta
         };
         assert!(open_verified(&path, &other).is_err());
-        assert!(open_verified(&root.join("in_link"), &meta).is_err());
+        assert!(open_verified(&root.path().join("in_link"), &meta).is_err());
     }
 }

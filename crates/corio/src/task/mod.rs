@@ -197,10 +197,33 @@ where
     F: Future + 'static,
     F::Output: 'static,
 {
-    Box::pin(async move {
-        let output = future.await;
-        state.complete(Ok(output));
-    })
+    Box::pin(Completing { future, state })
+}
+
+pin_project_lite::pin_project! {
+    /// A task's future and where its output goes. Written by hand rather than as
+    /// `async move { state.complete(Ok(future.await)) }`: an `async` block stores the future
+    /// twice (once as captured, once as the awaited value), doubling every task's allocation.
+    struct Completing<F: Future> {
+        #[pin]
+        future: F,
+        state: Arc<JoinState<F::Output>>,
+    }
+}
+
+impl<F: Future> Future for Completing<F> {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = self.project();
+        match this.future.poll(cx) {
+            Poll::Ready(output) => {
+                this.state.complete(Ok(output));
+                Poll::Ready(())
+            }
+            Poll::Pending => Poll::Pending,
+        }
+    }
 }
 
 fn insert(lp: &EventLoop, header: Arc<TaskHeader>, future: BoxFuture, join: Arc<dyn Fail>) {

@@ -1,0 +1,150 @@
+//! `corio serve` as a child process for the hostile and fault tests: started on port 0 (the
+//! address is read from its startup line), optionally under a lowered `ulimit -n`.
+
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStderr, Command, ExitStatus, Stdio};
+use std::sync::mpsc;
+use std::thread;
+use std::time::Duration;
+
+/// A running `corio serve`; killed on drop if still running.
+pub struct Served {
+    pub child: Child,
+    pub addr: SocketAddr,
+    /// Stderr lines after the startup line.
+    pub log: mpsc::Receiver<String>,
+}
+
+impl Served {
+    /// Starts `corio serve DIR --addr 127.0.0.1:0 ARGS...`, under `ulimit -n NOFILE` if given.
+    pub fn start(dir: &Path, nofile: Option<u32>, args: &[&str]) -> Served {
+        let bin = env!("CARGO_BIN_EXE_corio");
+        let mut cmd = Command::new("sh");
+        let ulimit = nofile.map_or(String::new(), |n| format!("ulimit -n {n} && "));
+        cmd.arg("-c")
+            .arg(format!(
+                "{ulimit}exec \"$0\" serve --addr 127.0.0.1:0 \"$@\""
+            ))
+            .arg(bin)
+            .arg(dir)
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        let mut child = cmd.spawn().expect("spawn corio serve");
+        let stderr = child.stderr.take().unwrap();
+        let (addr, log) = read_startup(stderr);
+        Served { child, addr, log }
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Sends a signal with kill(1).
+    pub fn signal(&self, name: &str) {
+        let ok = Command::new("kill")
+            .arg(format!("-{name}"))
+            .arg(self.pid().to_string())
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "kill -{name} failed");
+    }
+
+    /// Waits for exit (a hang guard of `guard`, then kills and panics).
+    pub fn wait(&mut self, guard: Duration) -> ExitStatus {
+        let step = Duration::from_millis(20);
+        let mut waited = Duration::ZERO;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            if waited > guard {
+                let _ = self.child.kill();
+                panic!("corio serve did not exit");
+            }
+            thread::sleep(step);
+            waited += step;
+        }
+    }
+
+    /// CPU time (user + system) of the process so far, in clock ticks.
+    pub fn cpu_ticks(&self) -> u64 {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.pid())).unwrap();
+        // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
+        let after = &stat[stat.rfind(')').unwrap() + 2..];
+        let fields: Vec<&str> = after.split(' ').collect();
+        fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap()
+    }
+
+    /// Every stderr line logged so far.
+    pub fn drain_log(&self) -> Vec<String> {
+        self.log.try_iter().collect()
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn read_startup(stderr: ChildStderr) -> (SocketAddr, mpsc::Receiver<String>) {
+    let (tx, rx) = mpsc::channel();
+    thread::spawn(move || {
+        for line in BufReader::new(stderr).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let line = rx
+        .recv_timeout(Duration::from_secs(60))
+        .expect("corio serve printed no startup line");
+    let addr = line
+        .split("http://")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .and_then(|a| a.parse().ok())
+        .unwrap_or_else(|| panic!("no address in {line:?}"));
+    (addr, rx)
+}
+
+/// Clock ticks per second (`getconf CLK_TCK`, 100 if that fails).
+pub fn clock_ticks_per_sec() -> u64 {
+    Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(100)
+}
+
+/// A fresh temporary directory for one test.
+pub fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("corio-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// `GET path` with `Connection: close`; the whole reply.
+pub fn get(addr: SocketAddr, path: &str) -> std::io::Result<Vec<u8>> {
+    let mut s = TcpStream::connect(addr)?;
+    s.set_read_timeout(Some(Duration::from_secs(60)))?;
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"
+    )?;
+    let mut reply = Vec::new();
+    s.read_to_end(&mut reply)?;
+    Ok(reply)
+}
