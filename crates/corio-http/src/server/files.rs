@@ -20,7 +20,8 @@ use http::{HeaderMap, StatusCode};
 
 use super::handler::Handler;
 use crate::message::{Request, Response, ResponseBody};
-use crate::static_files::{self, listing, resolve, BodyStrategy, Options, Plan};
+use crate::static_files::resolve::ResolveError;
+use crate::static_files::{self, listing, resolve, BodyStrategy, Lookup, Options, Plan};
 
 /// Serves the files under a directory. Mount it at `/` (`corio serve`) or under a prefix with
 /// [`Router::mount`](super::Router::mount).
@@ -70,8 +71,14 @@ impl StaticFiles {
         } else {
             inner_path
         };
-        let planned = static_files::serve(
-            &self.root,
+        let found = static_files::lookup(&self.root, inner_path, self.options.resolve);
+        if let Lookup::Failed(ResolveError::Io(e)) = &found {
+            eprintln!(
+                "corio: cannot read {}{inner_path}: {e}",
+                self.root.path().display()
+            );
+        }
+        let planned = static_files::plan(
             &static_files::Request {
                 method: request.method(),
                 path: inner_path,
@@ -79,6 +86,7 @@ impl StaticFiles {
                 mount_prefix: prefix,
                 headers: request.headers(),
             },
+            found,
             &self.options,
         );
         match planned {

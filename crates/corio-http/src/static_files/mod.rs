@@ -276,7 +276,6 @@ pub fn plan(req: &Request<'_>, lookup: Lookup, opts: &Options) -> Plan {
         Lookup::Failed(e) => {
             let reason = match e {
                 ResolveError::NotFound => "not found",
-                ResolveError::Forbidden => "forbidden",
                 ResolveError::Io(_) => "internal error",
             };
             return Plan::error(e.status(), reason);
@@ -486,7 +485,7 @@ mod tests {
             (Method::POST, "/..", None, vec![], Lookup::BadPath(PathError::NotFound("dot segment")), "404"),
             (Method::GET, "/%00", None, vec![], Lookup::BadPath(PathError::BadRequest("NUL in path")), "400"),
             (Method::GET, "/x", None, vec![], Lookup::Failed(ResolveError::NotFound), "404"),
-            (Method::GET, "/x", None, vec![], Lookup::Failed(ResolveError::Forbidden), "403"),
+            (Method::GET, "/x", None, vec![], Lookup::Failed(ResolveError::Io(std::io::ErrorKind::PermissionDenied.into())), "500"),
             (Method::GET, "/a.txt", None, vec![("if-none-match", &etag)], file("/a.txt", 100), "304"),
             (Method::GET, "/a.txt", None, vec![("if-match", "\"nope\"")], file("/a.txt", 100), "412"),
             (Method::GET, "/a.txt", None, vec![("range", "bytes=10-19")], file("/a.txt", 100),

@@ -189,8 +189,6 @@ pub enum ResolveError {
     /// Nothing there, or something that must look like nothing (outside the
     /// root, hidden, not a regular file or directory): 404.
     NotFound,
-    /// The OS denied access: 403.
-    Forbidden,
     /// Any other I/O error: 500.
     Io(io::Error),
 }
@@ -200,7 +198,6 @@ impl ResolveError {
     pub fn status(&self) -> StatusCode {
         match self {
             ResolveError::NotFound => StatusCode::NOT_FOUND,
-            ResolveError::Forbidden => StatusCode::FORBIDDEN,
             ResolveError::Io(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -208,7 +205,8 @@ impl ResolveError {
     fn from_io(e: io::Error) -> ResolveError {
         match e.kind() {
             io::ErrorKind::NotFound => ResolveError::NotFound,
-            io::ErrorKind::PermissionDenied => ResolveError::Forbidden,
+            // A file or directory the server may not read is a misconfiguration of the
+            // server, not the client's fault: 500, with the reason logged by the handler.
             // ENOTDIR (`/file.txt/x`), ENAMETOOLONG, ELOOP: nothing there.
             _ => match e.raw_os_error() {
                 Some(code)
@@ -228,7 +226,6 @@ impl fmt::Display for ResolveError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ResolveError::NotFound => f.write_str("not found"),
-            ResolveError::Forbidden => f.write_str("forbidden"),
             ResolveError::Io(e) => write!(f, "i/o error: {e}"),
         }
     }
@@ -460,9 +457,7 @@ fn finish(
             FileMeta::from(&m),
             OpenFile::new(index),
         )),
-        Fast::Opened(..)
-        | Fast::Failed(ResolveError::NotFound)
-        | Fast::Failed(ResolveError::Forbidden) => None,
+        Fast::Opened(..) | Fast::Failed(ResolveError::NotFound) => None,
         Fast::Failed(e) => return Err(e),
         Fast::Fallback => fallback_index(&root.path, &path, opts)?,
     };
@@ -481,7 +476,7 @@ fn fallback_index(
 ) -> Result<Option<(PathBuf, FileMeta, OpenFile)>, ResolveError> {
     match lookup_file(root, &dir.join(INDEX_FILE), opts) {
         Ok(found) => Ok(Some(found)),
-        Err(ResolveError::NotFound) | Err(ResolveError::Forbidden) => Ok(None),
+        Err(ResolveError::NotFound) => Ok(None),
         Err(e) => Err(e),
     }
 }
