@@ -14,7 +14,7 @@
 //! - responses are framed with `proto` (head by [`parse_response_status`], bodies by length,
 //!   by [`ChunkedDecoder`] or until close) and bodies are skipped in the read buffer, never
 //!   copied; the buffer grows only for a head that does not fit in it;
-//! - nothing is allocated per request, and no timer is set per request: one [`Alarm`] per
+//! - nothing is allocated per request, and no timer is set per request: one [`Deadline`] per
 //!   connection carries the earliest of the oldest request's timeout, the next send slot and
 //!   the end of the run;
 //! - when a connection is given up (the server closed it, an I/O error, a malformed response,
@@ -33,9 +33,10 @@ use std::time::{Duration, Instant};
 use corio::net::TcpStream;
 use corio_http::proto::{parse_response_status, BodyFraming, ChunkedDecoder, Limits};
 
-use super::schedule::{Alarm, Pacer};
+use super::schedule::Pacer;
 use super::stats::ErrorKind;
 use super::worker::Worker;
+use corio::time::Deadline;
 
 /// Initial read buffer per connection: 16 KiB holds a pipelined batch of small responses
 /// (16 × a few hundred bytes) and keeps 1,024 connections within 16 MiB.
@@ -96,7 +97,7 @@ struct Connection {
     /// Bytes of the batch still to write (a suffix of it).
     unwritten: usize,
     pacer: Option<Pacer>,
-    alarm: Alarm,
+    alarm: Deadline,
 }
 
 /// Runs connection `index` (numbered across all workers) until the run ends.
@@ -120,7 +121,7 @@ pub async fn run(worker: Rc<Worker>, index: usize) {
         in_flight: VecDeque::with_capacity(config.depth),
         unwritten: 0,
         pacer,
-        alarm: Alarm::new(),
+        alarm: Deadline::new(),
         worker,
     };
     conn.run().await;

@@ -1,4 +1,5 @@
-//! When a connection sends, and when it wakes: the open-loop [`Pacer`] and the lazy [`Alarm`].
+//! When a connection sends, and when it wakes: the open-loop [`Pacer`], and the lazy alarm
+//! (a [`corio::time::Deadline`]) that each connection polls.
 //!
 //! Invariants:
 //! - a [`Pacer`] hands out the intended send times `first + k × interval` for k = 0, 1, 2...,
@@ -7,16 +8,11 @@
 //!   includes the wait (coordinated omission corrected, as wrk2 does);
 //! - the connections of a run get evenly spread phases, so that `rate` requests per second
 //!   leave as a steady stream rather than in bursts of one per connection;
-//! - an [`Alarm`] touches the loop's timer heap at most once per expiry of the earliest
+//! - an alarm (a [`corio::time::Deadline`]) touches the loop's timer heap at most once per expiry of the earliest
 //!   deadline it was given, never once per request: moving the deadline later is a field
 //!   write; it fires only once its current deadline has passed.
 
-use std::future::Future;
-use std::pin::Pin;
-use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
-
-use corio::time::{sleep_until, Sleep};
 
 /// Open-loop pacing of one connection. See the module docs.
 #[derive(Debug, Clone)]
@@ -54,47 +50,6 @@ impl Pacer {
     }
 }
 
-/// A deadline that is cheap to move: one armed [`Sleep`] at or before it. See the module docs.
-#[derive(Debug, Default)]
-pub struct Alarm {
-    at: Option<Instant>,
-    sleep: Option<Sleep>,
-}
-
-impl Alarm {
-    /// No deadline yet.
-    pub fn new() -> Alarm {
-        Alarm::default()
-    }
-
-    /// Sets the deadline (`None`: never). No timer work until polled.
-    #[inline]
-    pub fn set(&mut self, at: Option<Instant>) {
-        self.at = at;
-    }
-
-    /// Ready once the deadline has passed.
-    pub fn poll(&mut self, cx: &mut Context<'_>) -> Poll<()> {
-        let Some(at) = self.at else {
-            return Poll::Pending;
-        };
-        let sleep = self.sleep.get_or_insert_with(|| sleep_until(at));
-        if sleep.deadline() > at {
-            sleep.reset(at);
-        }
-        loop {
-            if Pin::new(&mut *sleep).poll(cx).is_pending() {
-                return Poll::Pending;
-            }
-            if Instant::now() >= at {
-                return Poll::Ready(());
-            }
-            // Fired early: the deadline moved on since it was armed.
-            sleep.reset(at);
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -123,7 +78,7 @@ mod tests {
     fn alarm_fires_only_after_its_latest_deadline() {
         corio::block_on(async {
             let start = Instant::now();
-            let mut alarm = Alarm::new();
+            let mut alarm = corio::time::Deadline::new();
             alarm.set(Some(start + Duration::from_millis(5)));
             std::future::poll_fn(|cx| {
                 // Pushed later on every poll until 20 ms, as a connection does per response.

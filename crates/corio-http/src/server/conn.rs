@@ -26,12 +26,12 @@ use std::time::Instant;
 
 use bytes::BytesMut;
 use corio::net::TcpStream;
+use corio::time::Deadline;
 use http::{Method, StatusCode};
 
 use super::access_log;
 use super::buffers::{self, ReadBuf};
 use super::config::{ServerConfig, DRAIN_LIMIT, WRITE_HIGH_WATER};
-use super::deadline::Deadline;
 use super::handler::{CatchUnwind, Handler};
 use super::shutdown::{ConnectionGuard, Tracker};
 use crate::message::{Body, BodyState, Incoming, Request, Response};
@@ -59,7 +59,7 @@ pub(crate) async fn serve_connection<H: Handler>(
     let now = Instant::now();
     let mut driver = Driver {
         conn: Rc::new(Incoming::new(stream, context.config.body_timeout)),
-        deadline: Deadline::new(now + context.config.head_timeout),
+        deadline: deadline_at(now + context.config.head_timeout),
         head_started: Some(now),
         context,
         peer,
@@ -79,6 +79,13 @@ struct Exchange {
     keep_alive: bool,
     has_body: bool,
     log: Option<access_log::RequestLine>,
+}
+
+/// A deadline already set at `at`.
+pub(super) fn deadline_at(at: Instant) -> Deadline {
+    let mut deadline = Deadline::new();
+    deadline.set(Some(at));
+    deadline
 }
 
 /// What is left to do for a response once its handler is done.
@@ -183,7 +190,7 @@ impl<H: Handler> Driver<H> {
             Some(started) => started + config.head_timeout,
             None => Instant::now() + config.keep_alive_timeout,
         };
-        self.deadline.set(deadline);
+        self.deadline.set(Some(deadline));
         loop {
             match self.try_read() {
                 Ok(0) => return Ok(false),
@@ -333,6 +340,11 @@ impl<H: Handler> Driver<H> {
         if exchange.has_body && !self.conn.body_done() {
             return Respond::DrainFirst(Box::new((response, exchange)));
         }
+        self.respond_with(response, exchange)
+    }
+
+    /// Buffers the response's head (and small body): done, or a body left to send.
+    fn respond_with(&mut self, response: Response, exchange: Exchange) -> Respond {
         let status = response.status();
         let (keep_alive, sent, rest) = self.write_head(
             response,
@@ -363,24 +375,10 @@ impl<H: Handler> Driver<H> {
             Respond::DrainFirst(parts) => {
                 let (response, mut exchange) = *parts;
                 exchange.keep_alive = exchange.keep_alive && self.drain_body().await;
-                let status = response.status();
-                let (keep_alive, sent, rest) = self.write_head(
-                    response,
-                    exchange.version,
-                    exchange.is_head,
-                    exchange.keep_alive,
-                );
-                match rest {
-                    None => {
-                        self.log(exchange.log, status, sent);
-                        return Ok(keep_alive);
-                    }
-                    Some(rest) => PendingBody {
-                        rest,
-                        keep_alive,
-                        status,
-                        log: exchange.log,
-                    },
+                match self.respond_with(response, exchange) {
+                    Respond::RestOfBody(pending) => *pending,
+                    Respond::Done(keep_alive) => return Ok(keep_alive),
+                    Respond::DrainFirst(_) => unreachable!("the body was drained just above"),
                 }
             }
         };

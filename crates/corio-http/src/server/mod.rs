@@ -10,7 +10,6 @@
 //! | `conn.rs` | the connection driver: pipelining, keep-alive, timeouts, request bodies |
 //! | `respond.rs` | response framing and writing: buffered, streamed, `sendfile` |
 //! | `buffers.rs` | per-worker pools of read and output buffers |
-//! | `deadline.rs` | a cheap movable timeout |
 //! | `shutdown.rs` | graceful shutdown and connection accounting |
 //! | `clock.rs` | the cached `Date` header |
 //! | `access_log.rs` | Common Log Format on stderr |
@@ -40,7 +39,6 @@ pub(crate) mod buffers;
 mod clock;
 mod config;
 mod conn;
-mod deadline;
 mod files;
 mod handler;
 mod respond;

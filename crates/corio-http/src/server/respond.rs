@@ -18,8 +18,8 @@ use http::StatusCode;
 use super::buffers;
 use super::clock;
 use super::config::{DIRECT_WRITE_MIN, WRITE_HIGH_WATER};
+use super::conn::deadline_at;
 use super::conn::Driver;
-use super::deadline::Deadline;
 use super::handler::Handler;
 use crate::message::{Response, ResponseBody};
 use crate::proto::{encode_response_head_with, BodyFraming, ChunkedEncoder, Version};
@@ -273,7 +273,7 @@ impl<H: Handler> Driver<H> {
     /// Records write progress: the stalled-write deadline starts over.
     fn progress(&mut self) {
         if let Some(deadline) = self.write_deadline.as_mut() {
-            deadline.set(Instant::now() + self.context.config.write_timeout);
+            deadline.set(Some(Instant::now() + self.context.config.write_timeout));
         }
     }
 
@@ -281,7 +281,7 @@ impl<H: Handler> Driver<H> {
         let timeout = self.context.config.write_timeout;
         let deadline = self
             .write_deadline
-            .get_or_insert_with(|| Deadline::new(Instant::now() + timeout));
+            .get_or_insert_with(|| deadline_at(Instant::now() + timeout));
         let conn = &self.conn;
         poll_fn(|cx| {
             if conn.stream.poll_write_ready(cx).is_ready() {

@@ -5,10 +5,12 @@
 //! sleeping loop wakes within about a millisecond after it (epoll's timeout is in whole
 //! milliseconds, rounded up). All of them are `Send`, and must be polled inside a corio loop.
 
+mod deadline;
 mod interval;
 mod sleep;
 mod timeout;
 
+pub use deadline::Deadline;
 pub use interval::{interval, interval_at, Interval, MissedTickBehavior};
 pub use sleep::{sleep, sleep_until, Sleep};
 pub use std::time::{Duration, Instant};
