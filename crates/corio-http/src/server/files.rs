@@ -66,6 +66,15 @@ impl StaticFiles {
         let full_path = target.path();
         let prefix = &full_path[..request.mount_prefix_len().min(full_path.len())];
         let inner_path = &full_path[prefix.len()..];
+        if inner_path.is_empty() && !prefix.is_empty() {
+            // `/static` for a mount at `/static`: the directory's URL ends in a slash, or the
+            // listing's relative links would resolve against the parent.
+            let location = match target.query() {
+                Some(query) => format!("{prefix}/?{query}"),
+                None => format!("{prefix}/"),
+            };
+            return Response::redirect(StatusCode::MOVED_PERMANENTLY, &location);
+        }
         let inner_path = if inner_path.is_empty() {
             "/"
         } else {
