@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use corio_http::static_files::path::SafePath;
-use corio_http::static_files::resolve::{canonical_root, resolve, ResolveOptions, Target};
+use corio_http::static_files::resolve::{canonical_root, resolve, ResolveOptions, Root, Target};
 use libfuzzer_sys::fuzz_target;
 
 /// The canonical root, built once per process.
@@ -86,7 +86,9 @@ fuzz_target!(|data: &[u8]| {
     assert!(!safe.to_url_path(false).starts_with("//"));
     assert!(!safe.to_url_path(true).starts_with("//"));
     let root = root();
-    let Ok(resolved) = resolve(root, &safe, opts) else {
+    static OPENED: OnceLock<Root> = OnceLock::new();
+    let opened = OPENED.get_or_init(|| Root::open(root).unwrap());
+    let Ok(resolved) = resolve(opened, &safe, opts) else {
         return;
     };
     match &resolved.target {
@@ -97,7 +99,7 @@ fuzz_target!(|data: &[u8]| {
         Target::Directory { path, index } => {
             check_inside(root, path, opts);
             assert!(path.is_dir());
-            if let Some((index, _)) = index {
+            if let Some((index, _, _)) = index {
                 check_inside(root, index, opts);
                 assert!(index.is_file());
             }
