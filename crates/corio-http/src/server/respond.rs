@@ -24,9 +24,10 @@ use super::handler::Handler;
 use crate::message::{Response, ResponseBody};
 use crate::proto::{encode_response_head_with, BodyFraming, ChunkedEncoder, Version};
 
-/// The most bytes one `sendfile` call is asked for: large enough to keep syscalls rare,
-/// small enough that one connection cannot hog the loop for long.
-const SENDFILE_CHUNK: usize = 1024 * 1024;
+/// The most bytes one `sendfile` call is asked for. A call on a non-blocking socket stops
+/// when the socket's send buffer is full anyway (a few MiB on loopback), so this only needs
+/// to be larger than that buffer to keep the calls per file at the minimum.
+const SENDFILE_CHUNK: usize = 16 * 1024 * 1024;
 
 /// The part of a response body that cannot be written without waiting.
 pub(super) struct RestOfBody {
