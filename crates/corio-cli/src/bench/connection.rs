@@ -9,7 +9,7 @@
 //! Invariants:
 //! - `in_flight` holds, oldest first, one entry per request written (or being written) whose
 //!   response has not been read; responses are matched to requests in order (HTTP/1.1);
-//! - the bytes still to write are always a suffix of the pre-encoded [`Batch`], so sending is
+//! - the bytes still to write are always a suffix of the pre-encoded `Batch`, so sending is
 //!   a slice of it and a write, with no copy or encoding;
 //! - responses are framed with `proto` (head by [`parse_response_status`], bodies by length,
 //!   by [`ChunkedDecoder`] or until close) and bodies are skipped in the read buffer, never

@@ -162,7 +162,7 @@ impl EventLoop {
     }
 
     /// Schedules `f` to run on the first iteration at or after `when`. Timers due at the same
-    /// instant run in the order they were set. See the precision note in [`timers`].
+    /// instant run in the order they were set. Precision: see the `time` module docs (never early, within about a millisecond).
     pub fn call_at(&self, when: Instant, f: impl FnOnce() + 'static) -> TimerHandle {
         let runnable = handle::runnable(f);
         self.inner

@@ -8,9 +8,9 @@
 //!
 //! A task is stored in two parts:
 //!
-//! - in its loop's slab ([`TaskSlab`]), loop-local: the boxed future (which need not be `Send`)
+//! - in its loop's slab (`TaskSlab`), loop-local: the boxed future (which need not be `Send`)
 //!   and the waker to poll it with;
-//! - in a [`TaskHeader`] (`Arc`, `Send + Sync`): the state bits and the slab key. The header is
+//! - in a `TaskHeader` (`Arc`, `Send + Sync`): the state bits and the slab key. The header is
 //!   the waker, so a task can be woken from any thread.
 //!
 //! Cancellation: [`JoinHandle::abort`] drops the future on the task's loop before its next
