@@ -94,8 +94,8 @@ pub use header_fields::HeaderFields;
 pub use limits::Limits;
 pub use request::{parse_request_head, RequestHead};
 pub use response::{
-    encode_response_head, encode_response_head_with, parse_response_head, parse_response_status,
-    ResponseHead, ResponseStatus,
+    encode_fields_and_end, encode_response_head, encode_response_head_with, encode_status_line,
+    parse_response_head, parse_response_status, ResponseHead, ResponseStatus,
 };
 pub use target::{RequestTarget, TargetForm};
 pub use version::Version;

@@ -213,17 +213,38 @@ pub fn encode_response_head_with(
     headers: &HeaderMap,
     framing: BodyFraming,
 ) {
-    let reason = status.canonical_reason().unwrap_or("");
     buf.reserve(64 + fixed_fields.len() + headers.len() * 32);
+    encode_status_line(buf, version, status);
+    buf.extend_from_slice(fixed_fields);
+    encode_fields_and_end(buf, Some(headers), framing);
+}
+
+/// Appends the status line, e.g. `HTTP/1.1 200 OK\r\n` (the first part of
+/// [`encode_response_head`], for callers that write some field lines themselves).
+pub fn encode_status_line(buf: &mut BytesMut, version: Version, status: StatusCode) {
+    if version == Version::Http11 && status == StatusCode::OK {
+        // The overwhelmingly common line, written in one copy.
+        buf.extend_from_slice(b"HTTP/1.1 200 OK\r\n");
+        return;
+    }
+    let reason = status.canonical_reason().unwrap_or("");
     buf.extend_from_slice(version.as_str().as_bytes());
     buf.extend_from_slice(b" ");
     buf.extend_from_slice(status.as_str().as_bytes());
     buf.extend_from_slice(b" ");
     buf.extend_from_slice(reason.as_bytes());
     buf.extend_from_slice(b"\r\n");
-    buf.extend_from_slice(fixed_fields);
+}
+
+/// Appends `headers` (if any), the framing field for `framing` (see
+/// [`encode_response_head`]) and the blank line that ends the head.
+pub fn encode_fields_and_end(
+    buf: &mut BytesMut,
+    headers: Option<&HeaderMap>,
+    framing: BodyFraming,
+) {
     let replace = matches!(framing, BodyFraming::Length(_) | BodyFraming::Chunked);
-    for (name, value) in headers {
+    for (name, value) in headers.into_iter().flatten() {
         if replace && (name == CONTENT_LENGTH || name == TRANSFER_ENCODING) {
             continue;
         }

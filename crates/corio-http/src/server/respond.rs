@@ -11,7 +11,6 @@ use std::io;
 use std::task::Poll;
 use std::time::Instant;
 
-use bytes::Bytes;
 use http::header::{HeaderValue, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE};
 use http::StatusCode;
 
@@ -22,7 +21,9 @@ use super::conn::deadline_at;
 use super::conn::Driver;
 use super::handler::Handler;
 use crate::message::{Response, ResponseBody};
-use crate::proto::{encode_response_head_with, BodyFraming, ChunkedEncoder, Version};
+use crate::proto::{
+    encode_fields_and_end, encode_status_line, BodyFraming, ChunkedEncoder, Version,
+};
 
 /// The most bytes one `sendfile` call is asked for. A call on a non-blocking socket stops
 /// when the socket's send buffer is full anyway (a few MiB on loopback), so this only needs
@@ -38,33 +39,8 @@ pub(super) struct RestOfBody {
 impl<H: Handler> Driver<H> {
     /// Encodes a response whose body is in memory (or empty), with `Connection: close`.
     pub(super) fn encode_simple(&mut self, response: Response) {
-        let Response {
-            status,
-            content_type,
-            headers,
-            body,
-        } = response;
-        let mut headers = headers.map(|h| *h).unwrap_or_default();
-        headers.insert(CONNECTION, HeaderValue::from_static("close"));
-        if let Some(value) = content_type {
-            headers.entry(CONTENT_TYPE).or_insert(value);
-        }
-        let body = match body {
-            ResponseBody::Bytes(bytes) => bytes,
-            _ => Bytes::new(),
-        };
-        let out = self.out.get_or_insert_with(buffers::take_out);
-        clock::with_fixed_fields(|fixed| {
-            encode_response_head_with(
-                out,
-                Version::Http11,
-                status,
-                fixed,
-                &headers,
-                BodyFraming::Length(body.len() as u64),
-            );
-        });
-        out.extend_from_slice(&body);
+        // Error pages are small: nothing is left to send after the head and body are buffered.
+        let _ = self.write_head(response, Version::Http11, false, false);
     }
 
     /// Encodes a response's head, and its body when that is in memory and small, into the
@@ -81,11 +57,11 @@ impl<H: Handler> Driver<H> {
         let Response {
             status,
             content_type,
-            headers,
+            mut headers,
             body,
         } = response;
-        let mut headers = headers.map(|h| *h).unwrap_or_default();
-        if let Some(value) = headers.remove(CONNECTION) {
+        // `Connection` is hop-by-hop: the server writes its own, honouring a handler's `close`.
+        if let Some(value) = headers.as_mut().and_then(|h| h.remove(CONNECTION)) {
             if has_token(&value, "close") {
                 keep_alive = false;
             }
@@ -97,7 +73,7 @@ impl<H: Handler> Driver<H> {
             BodyFraming::Empty
         } else {
             match &body {
-                ResponseBody::Stream(_) => match declared_length(&headers) {
+                ResponseBody::Stream(_) => match headers.as_deref().and_then(declared_length) {
                     Some(len) => BodyFraming::Length(len),
                     None if version == Version::Http11 => BodyFraming::Chunked,
                     None => {
@@ -108,28 +84,25 @@ impl<H: Handler> Driver<H> {
                 other => BodyFraming::Length(other.len().unwrap_or(0)),
             }
         };
-        if !keep_alive {
-            headers.insert(CONNECTION, HeaderValue::from_static("close"));
-        } else if version == Version::Http10 {
-            headers.insert(CONNECTION, HeaderValue::from_static("keep-alive"));
-        }
+        // The head is written piece by piece: status line, the cached `Server` and `Date`
+        // lines, the content type and connection lines, then the handler's fields (most
+        // responses have none, and then no `HeaderMap` is touched).
         let out = self.out.get_or_insert_with(buffers::take_out);
-        let content_type = content_type.filter(|_| !headers.contains_key(CONTENT_TYPE));
-        clock::with_fixed_fields(|fixed| {
-            // The fixed fields and the content type go in as pre-encoded lines.
-            let mut lines = [0u8; 256];
-            let fixed = match content_type {
-                Some(value) => match fixed_with_content_type(&mut lines, fixed, value.as_bytes()) {
-                    Some(n) => &lines[..n],
-                    None => {
-                        headers.insert(CONTENT_TYPE, value);
-                        fixed
-                    }
-                },
-                None => fixed,
-            };
-            encode_response_head_with(out, Version::Http11, status, fixed, &headers, framing);
-        });
+        encode_status_line(out, Version::Http11, status);
+        clock::with_fixed_fields(|fixed| out.extend_from_slice(fixed));
+        let headers = headers.as_deref();
+        let own_type = headers.is_some_and(|h| h.contains_key(CONTENT_TYPE));
+        if let Some(value) = content_type.filter(|_| !own_type) {
+            out.extend_from_slice(b"content-type: ");
+            out.extend_from_slice(value.as_bytes());
+            out.extend_from_slice(b"\r\n");
+        }
+        if !keep_alive {
+            out.extend_from_slice(b"connection: close\r\n");
+        } else if version == Version::Http10 {
+            out.extend_from_slice(b"connection: keep-alive\r\n");
+        }
+        encode_fields_and_end(out, headers, framing);
         if bodiless || is_head {
             return (keep_alive, 0, None);
         }
@@ -298,21 +271,6 @@ impl<H: Handler> Driver<H> {
         })
         .await
     }
-}
-
-/// Writes `fixed` then `content-type: value\r\n` into `lines`; `None` if it does not fit.
-fn fixed_with_content_type(lines: &mut [u8], fixed: &[u8], value: &[u8]) -> Option<usize> {
-    const NAME: &[u8] = b"content-type: ";
-    let n = fixed.len() + NAME.len() + value.len() + 2;
-    let dest = lines.get_mut(..n)?;
-    let (a, rest) = dest.split_at_mut(fixed.len());
-    a.copy_from_slice(fixed);
-    let (b, rest) = rest.split_at_mut(NAME.len());
-    b.copy_from_slice(NAME);
-    let (c, d) = rest.split_at_mut(value.len());
-    c.copy_from_slice(value);
-    d.copy_from_slice(b"\r\n");
-    Some(n)
 }
 
 fn has_token(value: &HeaderValue, token: &str) -> bool {
