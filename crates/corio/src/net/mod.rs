@@ -7,6 +7,7 @@
 
 mod io_source;
 pub(crate) use io_source::IoSource;
+mod stream_io;
 mod tcp;
 mod udp;
 mod unix;

@@ -15,6 +15,7 @@ use std::task::{Context, Poll};
 use socket2::{Domain, Protocol, Socket, Type};
 
 use super::io_source::IoSource;
+use super::stream_io;
 use crate::reactor::Direction;
 
 /// The listen backlog used by [`TcpListener::bind`]: the kernel's usual `somaxconn` ceiling, so
@@ -204,67 +205,42 @@ impl TcpStream {
 
     /// Reads into `buf`; `Ok(0)` is end of stream. Cancel-safe.
     pub async fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        poll_fn(|cx| self.poll_read_buf(cx, buf)).await
+        poll_fn(|cx| stream_io::poll_read(&self.source, cx, buf)).await
     }
 
     /// Reads exactly `buf.len()` bytes, or fails with `UnexpectedEof`. Not cancel-safe.
-    pub async fn read_exact(&mut self, mut buf: &mut [u8]) -> io::Result<()> {
-        while !buf.is_empty() {
-            match self.read(buf).await? {
-                0 => return Err(io::ErrorKind::UnexpectedEof.into()),
-                n => buf = &mut buf[n..],
-            }
-        }
-        Ok(())
+    pub async fn read_exact(&mut self, buf: &mut [u8]) -> io::Result<()> {
+        stream_io::read_exact(&self.source, buf).await
     }
 
     /// Reads until end of stream, appending to `out`. Returns the number of bytes read.
     pub async fn read_to_end(&mut self, out: &mut Vec<u8>) -> io::Result<usize> {
-        let start = out.len();
-        let mut chunk = [0u8; 16 * 1024];
-        loop {
-            match self.read(&mut chunk).await? {
-                0 => return Ok(out.len() - start),
-                n => out.extend_from_slice(&chunk[..n]),
-            }
-        }
+        stream_io::read_to_end(&self.source, out).await
     }
 
     /// Writes some of `buf`, returning how much. Cancel-safe.
     pub async fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        poll_fn(|cx| self.poll_write_buf(cx, buf)).await
+        poll_fn(|cx| stream_io::poll_write(&self.source, cx, buf)).await
     }
 
     /// Writes all of `buf`. Not cancel-safe.
-    pub async fn write_all(&mut self, mut buf: &[u8]) -> io::Result<()> {
-        while !buf.is_empty() {
-            match self.write(buf).await? {
-                0 => return Err(io::ErrorKind::WriteZero.into()),
-                n => buf = &buf[n..],
-            }
-        }
-        Ok(())
+    pub async fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        stream_io::write_all(&self.source, buf).await
     }
 
     /// Writes from several buffers with one `writev`. Cancel-safe.
     pub async fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
-        poll_fn(|cx| {
-            self.source
-                .poll_io(cx, Direction::Write, |s| (&*s).write_vectored(bufs))
-        })
-        .await
+        poll_fn(|cx| stream_io::poll_write_vectored(&self.source, cx, bufs)).await
     }
 
     /// Polls a read into `buf`.
     pub fn poll_read_buf(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
-        self.source
-            .poll_transfer(cx, Direction::Read, buf.len(), |s| (&*s).read(buf))
+        stream_io::poll_read(&self.source, cx, buf)
     }
 
     /// Polls a write of `buf`.
     pub fn poll_write_buf(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        self.source
-            .poll_transfer(cx, Direction::Write, buf.len(), |s| (&*s).write(buf))
+        stream_io::poll_write(&self.source, cx, buf)
     }
 
     /// Polls a vectored write.
@@ -273,8 +249,7 @@ impl TcpStream {
         cx: &mut Context<'_>,
         bufs: &[IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        self.source
-            .poll_io(cx, Direction::Write, |s| (&*s).write_vectored(bufs))
+        stream_io::poll_write_vectored(&self.source, cx, bufs)
     }
 
     /// Polls read readiness (without reading).

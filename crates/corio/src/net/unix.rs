@@ -1,7 +1,7 @@
 //! Unix domain sockets: [`UnixListener`] and [`UnixStream`]. Cancel safety as for TCP.
 
 use std::future::poll_fn;
-use std::io::{self, Read, Write};
+use std::io;
 use std::net::Shutdown;
 use std::os::fd::{AsRawFd, RawFd};
 use std::path::Path;
@@ -9,6 +9,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use super::io_source::IoSource;
+use super::stream_io;
 use crate::reactor::Direction;
 
 /// A Unix-domain listening socket.
@@ -89,43 +90,22 @@ impl UnixStream {
 
     /// Reads into `buf`; `Ok(0)` is end of stream. Cancel-safe.
     pub async fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        poll_fn(|cx| {
-            self.source
-                .poll_transfer(cx, Direction::Read, buf.len(), |s| (&*s).read(buf))
-        })
-        .await
+        poll_fn(|cx| stream_io::poll_read(&self.source, cx, buf)).await
     }
 
     /// Reads until end of stream.
     pub async fn read_to_end(&mut self, out: &mut Vec<u8>) -> io::Result<usize> {
-        let start = out.len();
-        let mut chunk = [0u8; 16 * 1024];
-        loop {
-            match self.read(&mut chunk).await? {
-                0 => return Ok(out.len() - start),
-                n => out.extend_from_slice(&chunk[..n]),
-            }
-        }
+        stream_io::read_to_end(&self.source, out).await
     }
 
     /// Writes some of `buf`. Cancel-safe.
     pub async fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        poll_fn(|cx| {
-            self.source
-                .poll_transfer(cx, Direction::Write, buf.len(), |s| (&*s).write(buf))
-        })
-        .await
+        poll_fn(|cx| stream_io::poll_write(&self.source, cx, buf)).await
     }
 
     /// Writes all of `buf`. Not cancel-safe.
-    pub async fn write_all(&mut self, mut buf: &[u8]) -> io::Result<()> {
-        while !buf.is_empty() {
-            match self.write(buf).await? {
-                0 => return Err(io::ErrorKind::WriteZero.into()),
-                n => buf = &buf[n..],
-            }
-        }
-        Ok(())
+    pub async fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        stream_io::write_all(&self.source, buf).await
     }
 
     /// Shuts down the read, write or both halves.
@@ -146,8 +126,7 @@ impl futures_io::AsyncRead for UnixStream {
         cx: &mut Context<'_>,
         buf: &mut [u8],
     ) -> Poll<io::Result<usize>> {
-        self.source
-            .poll_transfer(cx, Direction::Read, buf.len(), |s| (&*s).read(buf))
+        stream_io::poll_read(&self.source, cx, buf)
     }
 }
 
@@ -157,8 +136,7 @@ impl futures_io::AsyncWrite for UnixStream {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        self.source
-            .poll_transfer(cx, Direction::Write, buf.len(), |s| (&*s).write(buf))
+        stream_io::poll_write(&self.source, cx, buf)
     }
 
     fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
