@@ -106,44 +106,60 @@ impl Router {
 
     /// Routes one request.
     pub fn dispatch(&self, mut request: Request) -> BoxResponseFuture {
-        let path = request.path().to_owned();
-        let mut allowed: Vec<&Method> = Vec::new();
+        match self.choose(request.method(), request.path()) {
+            Choice::Route(route, params) => {
+                request.params = params;
+                route.handler.call_boxed(request)
+            }
+            Choice::Mount(mount) => {
+                request.mount_prefix_len = mount.prefix.len();
+                mount.handler.call_boxed(request)
+            }
+            Choice::NotAllowed(allow) => {
+                let response = Response::error(StatusCode::METHOD_NOT_ALLOWED, "").with_header(
+                    ALLOW,
+                    HeaderValue::from_str(&allow).unwrap_or(HeaderValue::from_static("GET")),
+                );
+                Box::pin(std::future::ready(response))
+            }
+            Choice::NotFound => Box::pin(std::future::ready(Response::error(
+                StatusCode::NOT_FOUND,
+                "",
+            ))),
+        }
+    }
+
+    /// Decides where a request goes, from its method and path (borrowed, not copied).
+    fn choose(&self, method: &Method, path: &str) -> Choice<'_> {
+        let mut allowed: Vec<&str> = Vec::new();
         for route in &self.routes {
-            let Some(params) = match_segments(&route.segments, &path) else {
+            let Some(params) = match_segments(&route.segments, path) else {
                 continue;
             };
-            let method_matches = route.method == request.method()
-                || (route.method == Method::GET && request.method() == Method::HEAD);
-            if method_matches {
-                request.params = params;
-                return route.handler.call_boxed(request);
+            if route.method == method || (route.method == Method::GET && method == Method::HEAD) {
+                return Choice::Route(route, params);
             }
-            allowed.push(&route.method);
+            allowed.push(route.method.as_str());
         }
         if !allowed.is_empty() {
-            let allow = allowed
-                .iter()
-                .map(|m| m.as_str())
-                .collect::<Vec<_>>()
-                .join(", ");
-            let response = Response::error(StatusCode::METHOD_NOT_ALLOWED, "").with_header(
-                ALLOW,
-                HeaderValue::from_str(&allow).unwrap_or(HeaderValue::from_static("GET")),
-            );
-            return Box::pin(std::future::ready(response));
+            return Choice::NotAllowed(allowed.join(", "));
         }
-        for mount in &self.mounts {
-            let rest = &path[mount.prefix.len().min(path.len())..];
-            if path.starts_with(&mount.prefix) && (rest.is_empty() || rest.starts_with('/')) {
-                request.mount_prefix_len = mount.prefix.len();
-                return mount.handler.call_boxed(request);
-            }
-        }
-        Box::pin(std::future::ready(Response::error(
-            StatusCode::NOT_FOUND,
-            "",
-        )))
+        self.mounts
+            .iter()
+            .find(|mount| {
+                path.strip_prefix(mount.prefix.as_str())
+                    .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+            })
+            .map_or(Choice::NotFound, Choice::Mount)
     }
+}
+
+/// Where [`Router::choose`] sends a request.
+enum Choice<'r> {
+    Route(&'r Route, Vec<(String, String)>),
+    Mount(&'r Mount),
+    NotAllowed(String),
+    NotFound,
 }
 
 impl Handler for Router {
