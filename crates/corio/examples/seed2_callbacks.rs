@@ -22,28 +22,8 @@ use std::time::Instant;
 
 use corio::EventLoop;
 
-/// `--host H` (default 127.0.0.1) and `--port N` (default 5000).
-fn parse_args() -> (String, u16) {
-    let (mut host, mut port) = ("127.0.0.1".to_string(), 5000);
-    let mut args = std::env::args().skip(1);
-    while let Some(arg) = args.next() {
-        match (arg.as_str(), args.next()) {
-            ("--host", Some(value)) => host = value,
-            ("--port", Some(value)) => port = value.parse().expect("--port takes a number"),
-            _ => panic!("usage: seed2_callbacks [--host H] [--port N]"),
-        }
-    }
-    (host, port)
-}
-
-/// The body of an HTTP response: everything after the blank line ending the headers.
-fn body(response: &[u8]) -> String {
-    let text = String::from_utf8_lossy(response);
-    match text.split_once("\r\n\r\n") {
-        Some((_, body)) => body.to_string(),
-        None => text.into_owned(),
-    }
-}
+#[path = "common/seed.rs"]
+mod seed;
 
 /// The state one request's callbacks share.
 struct Request {
@@ -126,7 +106,7 @@ fn readable(lp: &EventLoop, request: &Rc<RefCell<Request>>, done: &Done) {
             // EOF: HTTP/1.0 servers close the connection after the response.
             Ok(0) => {
                 let _ = lp.remove_reader(fd);
-                return done(req.path, Ok(body(&req.response)));
+                return done(req.path, Ok(seed::body(&req.response)));
             }
             Ok(n) => req.response.extend_from_slice(&chunk[..n]),
             // Drained: wait for the next readable event (edge-triggered).
@@ -141,7 +121,7 @@ fn readable(lp: &EventLoop, request: &Rc<RefCell<Request>>, done: &Done) {
 }
 
 fn main() -> io::Result<()> {
-    let (host, port) = parse_args();
+    let (host, port) = seed::parse_args("seed2_callbacks");
     let addr = (host.as_str(), port)
         .to_socket_addrs()?
         .next()

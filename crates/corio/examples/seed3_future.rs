@@ -26,28 +26,8 @@ use std::time::Instant;
 
 use corio::EventLoop;
 
-/// `--host H` (default 127.0.0.1) and `--port N` (default 5000).
-fn parse_args() -> (String, u16) {
-    let (mut host, mut port) = ("127.0.0.1".to_string(), 5000);
-    let mut args = std::env::args().skip(1);
-    while let Some(arg) = args.next() {
-        match (arg.as_str(), args.next()) {
-            ("--host", Some(value)) => host = value,
-            ("--port", Some(value)) => port = value.parse().expect("--port takes a number"),
-            _ => panic!("usage: seed3_future [--host H] [--port N]"),
-        }
-    }
-    (host, port)
-}
-
-/// The body of an HTTP response: everything after the blank line ending the headers.
-fn body(response: &[u8]) -> String {
-    let text = String::from_utf8_lossy(response);
-    match text.split_once("\r\n\r\n") {
-        Some((_, body)) => body.to_string(),
-        None => text.into_owned(),
-    }
-}
+#[path = "common/seed.rs"]
+mod seed;
 
 /// What a [`ResponseFuture`] and the callbacks resolving it share.
 #[derive(Default)]
@@ -170,7 +150,7 @@ fn on_readable(lp: &EventLoop, request: &Rc<RefCell<Request>>) {
         match req.socket.read(&mut chunk) {
             Ok(0) => {
                 let _ = lp.remove_reader(fd);
-                let result = Ok(body(&req.response));
+                let result = Ok(seed::body(&req.response));
                 return Slot::resolve(&req.slot, result);
             }
             Ok(n) => req.response.extend_from_slice(&chunk[..n]),
@@ -185,7 +165,7 @@ fn on_readable(lp: &EventLoop, request: &Rc<RefCell<Request>>) {
 }
 
 fn main() -> io::Result<()> {
-    let (host, port) = parse_args();
+    let (host, port) = seed::parse_args("seed3_future");
     let addr = (host.as_str(), port)
         .to_socket_addrs()?
         .next()

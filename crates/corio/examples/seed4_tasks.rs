@@ -15,28 +15,8 @@ use std::time::Instant;
 
 use corio::net::TcpStream;
 
-/// `--host H` (default 127.0.0.1) and `--port N` (default 5000).
-fn parse_args() -> (String, u16) {
-    let (mut host, mut port) = ("127.0.0.1".to_string(), 5000);
-    let mut args = std::env::args().skip(1);
-    while let Some(arg) = args.next() {
-        match (arg.as_str(), args.next()) {
-            ("--host", Some(value)) => host = value,
-            ("--port", Some(value)) => port = value.parse().expect("--port takes a number"),
-            _ => panic!("usage: seed4_tasks [--host H] [--port N]"),
-        }
-    }
-    (host, port)
-}
-
-/// The body of an HTTP response: everything after the blank line ending the headers.
-fn body(response: &[u8]) -> String {
-    let text = String::from_utf8_lossy(response);
-    match text.split_once("\r\n\r\n") {
-        Some((_, body)) => body.to_string(),
-        None => text.into_owned(),
-    }
-}
+#[path = "common/seed.rs"]
+mod seed;
 
 /// The seed's coroutine `get(path)`, as an `async fn`.
 async fn get(addr: SocketAddr, host: String, path: &str) -> io::Result<String> {
@@ -45,11 +25,11 @@ async fn get(addr: SocketAddr, host: String, path: &str) -> io::Result<String> {
     socket.write_all(request.as_bytes()).await?;
     let mut response = Vec::new();
     socket.read_to_end(&mut response).await?; // waits for "readable", until EOF
-    Ok(body(&response))
+    Ok(seed::body(&response))
 }
 
 fn main() -> io::Result<()> {
-    let (host, port) = parse_args();
+    let (host, port) = seed::parse_args("seed4_tasks");
     let addr = (host.as_str(), port)
         .to_socket_addrs()?
         .next()
