@@ -13,6 +13,7 @@ use http::header::{HeaderMap, HeaderName, HeaderValue, CONTENT_LENGTH, HOST, TRA
 use http::Method;
 use url::{Position, Url};
 
+use crate::proto::response::decimal;
 use crate::proto::Version;
 
 /// An HTTP request: method, URL, header fields and a body held in memory.
@@ -138,8 +139,12 @@ pub(crate) fn encode_head(out: &mut Vec<u8>, parts: &Parts<'_>) {
         field(out, name.as_str().as_bytes(), value.as_bytes());
     }
     if parts.body_len > 0 || wants_length(parts.method) {
-        let mut digits = itoa_buf();
-        field(out, b"content-length", decimal(parts.body_len, &mut digits));
+        let mut digits = [0; 20];
+        field(
+            out,
+            b"content-length",
+            decimal(parts.body_len as u64, &mut digits),
+        );
     }
     out.extend_from_slice(b"\r\n");
 }
@@ -149,22 +154,6 @@ fn field(out: &mut Vec<u8>, name: &[u8], value: &[u8]) {
     out.extend_from_slice(b": ");
     out.extend_from_slice(value);
     out.extend_from_slice(b"\r\n");
-}
-
-fn itoa_buf() -> [u8; 20] {
-    [0; 20]
-}
-
-fn decimal(mut n: usize, out: &mut [u8; 20]) -> &[u8] {
-    let mut pos = out.len();
-    loop {
-        pos -= 1;
-        out[pos] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            return &out[pos..];
-        }
-    }
 }
 
 #[cfg(test)]

@@ -262,7 +262,7 @@ pub fn encode_fields_and_end(
 }
 
 /// Renders `n` in decimal into the tail of `out`, returning the digits.
-fn decimal(mut n: u64, out: &mut [u8; 20]) -> &[u8] {
+pub(crate) fn decimal(mut n: u64, out: &mut [u8; 20]) -> &[u8] {
     let mut pos = out.len();
     loop {
         pos -= 1;
