@@ -69,20 +69,9 @@ impl<T: mio::event::Source> IoSource<T> {
         &self,
         cx: &mut Context<'_>,
         direction: Direction,
-        mut op: impl FnMut(&T) -> io::Result<R>,
+        op: impl FnMut(&T) -> io::Result<R>,
     ) -> Poll<io::Result<R>> {
-        loop {
-            let event = match self.state.poll_ready(cx, direction) {
-                Poll::Ready(event) => event,
-                Poll::Pending => return Poll::Pending,
-            };
-            match op(self.get_ref()) {
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                    self.state.clear_ready(direction, event);
-                }
-                result => return Poll::Ready(result),
-            }
-        }
+        self.poll_until(cx, direction, op, |_| false)
     }
 
     /// Like [`IoSource::poll_io`] for a stream read or write of `len` bytes: a transfer that
@@ -96,24 +85,9 @@ impl<T: mio::event::Source> IoSource<T> {
         cx: &mut Context<'_>,
         direction: Direction,
         len: usize,
-        mut op: impl FnMut(&T) -> io::Result<usize>,
+        op: impl FnMut(&T) -> io::Result<usize>,
     ) -> Poll<io::Result<usize>> {
-        loop {
-            let event = match self.state.poll_ready(cx, direction) {
-                Poll::Ready(event) => event,
-                Poll::Pending => return Poll::Pending,
-            };
-            match op(self.get_ref()) {
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                    self.state.clear_ready(direction, event);
-                }
-                Ok(n) if n > 0 && n < len => {
-                    self.state.clear_ready(direction, event);
-                    return Poll::Ready(Ok(n));
-                }
-                result => return Poll::Ready(result),
-            }
-        }
+        self.poll_until(cx, direction, op, |&n| n > 0 && n < len)
     }
 
     /// [`IoSource::poll_transfer`] tried once, without waiting.
@@ -123,17 +97,65 @@ impl<T: mio::event::Source> IoSource<T> {
         len: usize,
         op: impl FnOnce(&T) -> io::Result<usize>,
     ) -> io::Result<usize> {
+        self.try_once(direction, op, |&n| n > 0 && n < len)
+    }
+
+    /// Tries `op` once; on `WouldBlock` clears the readiness so the next poll waits.
+    pub(crate) fn try_io<R>(
+        &self,
+        direction: Direction,
+        op: impl FnOnce(&T) -> io::Result<R>,
+    ) -> io::Result<R> {
+        self.try_once(direction, op, |_| false)
+    }
+
+    /// The loop behind the poll functions: wait for readiness, try `op`; `WouldBlock` clears
+    /// the readiness and waits again; a success for which `drained` holds clears it too.
+    fn poll_until<R>(
+        &self,
+        cx: &mut Context<'_>,
+        direction: Direction,
+        mut op: impl FnMut(&T) -> io::Result<R>,
+        drained: impl Fn(&R) -> bool,
+    ) -> Poll<io::Result<R>> {
+        loop {
+            let event = match self.state.poll_ready(cx, direction) {
+                Poll::Ready(event) => event,
+                Poll::Pending => return Poll::Pending,
+            };
+            match op(self.get_ref()) {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    self.state.clear_ready(direction, event);
+                }
+                result => {
+                    if result.as_ref().is_ok_and(&drained) {
+                        self.state.clear_ready(direction, event);
+                    }
+                    return Poll::Ready(result);
+                }
+            }
+        }
+    }
+
+    /// One attempt of `op` without waiting (`WouldBlock` if not ready), clearing the
+    /// readiness as [`IoSource::poll_until`] does.
+    fn try_once<R>(
+        &self,
+        direction: Direction,
+        op: impl FnOnce(&T) -> io::Result<R>,
+        drained: impl Fn(&R) -> bool,
+    ) -> io::Result<R> {
         let mut cx = Context::from_waker(std::task::Waker::noop());
         let Poll::Ready(event) = self.state.peek_ready(&mut cx, direction) else {
             return Err(io::ErrorKind::WouldBlock.into());
         };
         let result = op(self.get_ref());
-        match &result {
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                self.state.clear_ready(direction, event)
-            }
-            Ok(n) if *n > 0 && *n < len => self.state.clear_ready(direction, event),
-            _ => {}
+        let clear = match &result {
+            Err(e) => e.kind() == io::ErrorKind::WouldBlock,
+            Ok(value) => drained(value),
+        };
+        if clear {
+            self.state.clear_ready(direction, event);
         }
         result
     }
@@ -162,23 +184,6 @@ impl<T: mio::event::Source> IoSource<T> {
     /// Waits until `direction` is ready (without doing any I/O).
     pub(crate) fn poll_ready(&self, cx: &mut Context<'_>, direction: Direction) -> Poll<()> {
         self.state.poll_ready(cx, direction).map(|_| ())
-    }
-
-    /// Tries `op` once; on `WouldBlock` clears the readiness so the next poll waits.
-    pub(crate) fn try_io<R>(
-        &self,
-        direction: Direction,
-        op: impl FnOnce(&T) -> io::Result<R>,
-    ) -> io::Result<R> {
-        let mut cx = Context::from_waker(std::task::Waker::noop());
-        let Poll::Ready(event) = self.state.peek_ready(&mut cx, direction) else {
-            return Err(io::ErrorKind::WouldBlock.into());
-        };
-        let result = op(self.get_ref());
-        if matches!(&result, Err(e) if e.kind() == io::ErrorKind::WouldBlock) {
-            self.state.clear_ready(direction, event);
-        }
-        result
     }
 }
 
