@@ -252,8 +252,13 @@ fn a_stalled_server_shows_in_the_latency() {
     let (code, r) = bench(&[&url, "-n", "500", "-c", "4"]);
     assert_eq!(code, 0, "{r}");
     assert_eq!(n(&r, "/responses"), 500, "{r}");
-    assert!(n(&r, "/latency_us/max") >= 200_000, "{r}");
-    assert!(n(&r, "/latency_us/p50") < 100_000, "{r}");
+    // 10 of the 500 requests (2%) stalled: they reach the 99th percentile, while the median
+    // stays well below the stall. Both checks are relative to the stall itself, not to how
+    // fast this machine is.
+    let max = n(&r, "/latency_us/max");
+    assert!(max >= 200_000, "{r}");
+    assert!(n(&r, "/latency_us/p99") >= 200_000, "{r}");
+    assert!(n(&r, "/latency_us/p50") * 2 < max, "{r}");
 }
 
 #[test]
