@@ -72,6 +72,45 @@ fn see_other_becomes_get_and_307_keeps_method_and_body() {
     });
 }
 
+/// 301 and 302 turn only POST into GET; PUT, DELETE and PATCH are resent as they were, with
+/// their body (Fetch, curl). 303 makes everything but HEAD a GET.
+#[test]
+fn moved_and_found_rewrite_only_post() {
+    corio::block_on(async {
+        let server = serve(|req| match req.path.as_str() {
+            "/301" => redirect(301, "/echo"),
+            "/302" => redirect(302, "/echo"),
+            "/303" => redirect(303, "/echo"),
+            _ => ok(
+                "text/plain",
+                &format!("{} {}", req.method, String::from_utf8_lossy(&req.body)),
+            ),
+        });
+        let client = Client::new();
+        let cases = [
+            (Method::POST, "/301", "GET "),
+            (Method::POST, "/302", "GET "),
+            (Method::PUT, "/301", "PUT data"),
+            (Method::PUT, "/302", "PUT data"),
+            (Method::DELETE, "/302", "DELETE data"),
+            (Method::PATCH, "/301", "PATCH data"),
+            (Method::DELETE, "/303", "GET "),
+        ];
+        for (method, path, want) in cases {
+            let req = Request::new(method.clone(), server.url(path)).body("data");
+            let resp = client.request(req).await.unwrap();
+            assert_eq!(resp.text(), want, "{method} {path}");
+        }
+        let head = Request::new(Method::HEAD, server.url("/303"));
+        client.request(head).await.unwrap();
+        let last = server.seen.borrow().last().cloned().unwrap();
+        assert_eq!(
+            (last.method.as_str(), last.path.as_str()),
+            ("HEAD", "/echo")
+        );
+    });
+}
+
 #[test]
 fn authorization_dropped_across_hosts() {
     corio::block_on(async {

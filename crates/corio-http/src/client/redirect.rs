@@ -1,8 +1,10 @@
 //! Redirect rules: where a 3xx response sends the request, and what is carried along.
 //!
 //! Invariants (RFC 9110 §15.4):
-//! - 301, 302 and 303 turn the request into a `GET` without a body (`HEAD` stays `HEAD`);
-//!   307 and 308 keep the method and the body;
+//! - 303 turns the request into a `GET` without a body (`HEAD` stays `HEAD`);
+//! - 301 and 302 turn only a `POST` into a bodiless `GET`: every other method keeps its
+//!   method and body, as Fetch and curl do (RFC 9110 allows the rewrite for `POST` only, for
+//!   historical reasons); 307 and 308 keep the method and the body;
 //! - `Location` is resolved against the current URL; its fragment is dropped;
 //! - credentials (`Authorization`, `Proxy-Authorization`, `Cookie`) and an explicit `Host`
 //!   are never sent to another origin (scheme, host or port differs).
@@ -18,7 +20,7 @@ use super::error::{Error, ErrorKind};
 pub(crate) struct Redirect {
     /// The next URL.
     pub url: Url,
-    /// Whether the request becomes a bodiless `GET` (unless it was `HEAD`).
+    /// Whether the request becomes a bodiless `GET` (never set for `HEAD` and `GET`).
     pub to_get: bool,
     /// Whether the next URL is of another origin.
     pub cross_origin: bool,
@@ -29,9 +31,20 @@ pub(crate) fn is_redirect(status: StatusCode) -> bool {
     matches!(status.as_u16(), 301 | 302 | 303 | 307 | 308)
 }
 
-/// The redirect for a `status` response carrying `location`, from `current`.
+/// Whether following a `status` redirect turns a `method` request into a bodiless `GET`.
+fn becomes_get(status: StatusCode, method: &Method) -> bool {
+    match status.as_u16() {
+        303 => *method != Method::GET && *method != Method::HEAD,
+        301 | 302 => *method == Method::POST,
+        _ => false,
+    }
+}
+
+/// The redirect for a `status` response carrying `location`, from a `method` request to
+/// `current`.
 pub(crate) fn redirect(
     status: StatusCode,
+    method: &Method,
     current: &Url,
     location: &[u8],
 ) -> Result<Redirect, Error> {
@@ -49,7 +62,7 @@ pub(crate) fn redirect(
     }
     Ok(Redirect {
         cross_origin: url.origin() != current.origin(),
-        to_get: matches!(status.as_u16(), 301..=303),
+        to_get: becomes_get(status, method),
         url,
     })
 }
@@ -61,7 +74,7 @@ pub(crate) fn apply(
     body: &mut bytes::Bytes,
     headers: &mut HeaderMap,
 ) {
-    if r.to_get && *method != Method::HEAD {
+    if r.to_get {
         *method = Method::GET;
         *body = bytes::Bytes::new();
         headers.remove(CONTENT_TYPE);
@@ -82,57 +95,79 @@ mod tests {
     }
 
     #[test]
-    fn targets_and_methods() {
+    fn targets() {
         let cur = Url::parse("http://a.test:8080/dir/page?x=1").unwrap();
-        let r = redirect(s(302), &cur, b"other#frag").unwrap();
+        let get = Method::GET;
+        let r = redirect(s(302), &get, &cur, b"other#frag").unwrap();
         assert_eq!(r.url.as_str(), "http://a.test:8080/dir/other");
-        assert!(r.to_get && !r.cross_origin);
-        let r = redirect(s(307), &cur, b"http://b.test/").unwrap();
-        assert!(!r.to_get && r.cross_origin);
-        let r = redirect(s(308), &cur, b"//a.test:8081/").unwrap();
+        assert!(!r.cross_origin);
+        let r = redirect(s(307), &get, &cur, b"http://b.test/").unwrap();
         assert!(r.cross_origin);
-        let e = redirect(s(301), &cur, b"https://a.test/").unwrap_err();
+        let r = redirect(s(308), &get, &cur, b"//a.test:8081/").unwrap();
+        assert!(r.cross_origin);
+        let e = redirect(s(301), &get, &cur, b"https://a.test/").unwrap_err();
         assert_eq!(e.kind(), ErrorKind::UnsupportedScheme);
-        let e = redirect(s(301), &cur, b"http://[bad/").unwrap_err();
+        let e = redirect(s(301), &get, &cur, b"http://[bad/").unwrap_err();
         assert_eq!(e.kind(), ErrorKind::InvalidUrl);
         assert!(is_redirect(s(303)) && !is_redirect(s(304)) && !is_redirect(s(300)));
     }
 
+    /// Which method each status and method leads to (Fetch's rules, curl's defaults).
     #[test]
-    fn rewriting() {
+    fn method_table() {
+        let cur = Url::parse("http://a.test/").unwrap();
+        let cases = [
+            (301, Method::POST, Method::GET),
+            (302, Method::POST, Method::GET),
+            (303, Method::POST, Method::GET),
+            (307, Method::POST, Method::POST),
+            (308, Method::POST, Method::POST),
+            (301, Method::PUT, Method::PUT),
+            (302, Method::PUT, Method::PUT),
+            (302, Method::DELETE, Method::DELETE),
+            (301, Method::PATCH, Method::PATCH),
+            (303, Method::PUT, Method::GET),
+            (303, Method::DELETE, Method::GET),
+            (301, Method::HEAD, Method::HEAD),
+            (302, Method::HEAD, Method::HEAD),
+            (303, Method::HEAD, Method::HEAD),
+            (303, Method::GET, Method::GET),
+            (308, Method::OPTIONS, Method::OPTIONS),
+        ];
+        for (code, from, want) in cases {
+            let r = redirect(s(code), &from, &cur, b"/x").unwrap();
+            let mut method = from.clone();
+            let mut body = bytes::Bytes::from_static(b"data");
+            let mut h = HeaderMap::new();
+            h.insert(CONTENT_TYPE, "text/plain".parse().unwrap());
+            apply(&r, &mut method, &mut body, &mut h);
+            assert_eq!(method, want, "{code} {from}");
+            let kept = method == from;
+            assert_eq!(body.len(), if kept { 4 } else { 0 }, "{code} {from}");
+            assert_eq!(h.contains_key(CONTENT_TYPE), kept, "{code} {from}");
+        }
+    }
+
+    #[test]
+    fn credentials_stay_on_their_origin() {
         let cur = Url::parse("http://a.test/").unwrap();
         let mut h = HeaderMap::new();
         h.insert(AUTHORIZATION, "Bearer x".parse().unwrap());
-        h.insert(CONTENT_TYPE, "text/plain".parse().unwrap());
-        let (mut m, mut b) = (Method::POST, bytes::Bytes::from_static(b"data"));
+        h.insert(COOKIE, "c=1".parse().unwrap());
+        let (mut m, mut b) = (Method::GET, bytes::Bytes::new());
         apply(
-            &redirect(s(307), &cur, b"/x").unwrap(),
+            &redirect(s(302), &m, &cur, b"/same").unwrap(),
             &mut m,
             &mut b,
             &mut h,
         );
-        assert_eq!((m.clone(), b.len(), h.len()), (Method::POST, 4, 2));
+        assert_eq!(h.len(), 2);
         apply(
-            &redirect(s(303), &cur, b"/x").unwrap(),
-            &mut m,
-            &mut b,
-            &mut h,
-        );
-        assert_eq!((m.clone(), b.len(), h.len()), (Method::GET, 0, 1));
-        apply(
-            &redirect(s(302), &cur, b"http://b.test/").unwrap(),
+            &redirect(s(302), &m, &cur, b"http://b.test/").unwrap(),
             &mut m,
             &mut b,
             &mut h,
         );
         assert!(h.is_empty());
-        let mut head = Method::HEAD;
-        apply(
-            &redirect(s(301), &cur, b"/y").unwrap(),
-            &mut head,
-            &mut b,
-            &mut h,
-        );
-        assert_eq!(head, Method::HEAD);
     }
 }

@@ -162,7 +162,7 @@ impl Client {
             let Some(location) = resp.headers.get(LOCATION) else {
                 return Ok(resp);
             };
-            let next = redirect(resp.status, &url, location.as_bytes())?;
+            let next = redirect(resp.status, &method, &url, location.as_bytes())?;
             if redirects == max {
                 return Err(Error::new(ErrorKind::TooManyRedirects, url.as_str())
                     .with_source(format!("more than {max} redirects")));
