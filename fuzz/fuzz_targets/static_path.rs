@@ -96,7 +96,7 @@ fuzz_target!(|data: &[u8]| {
             check_inside(root, path, opts);
             assert!(path.is_file());
         }
-        Target::Directory { path, index } => {
+        Target::Directory { path, index, .. } => {
             check_inside(root, path, opts);
             assert!(path.is_dir());
             if let Some((index, _, _)) = index {

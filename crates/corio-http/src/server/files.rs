@@ -5,7 +5,10 @@
 //! the I/O the plan asks for: read a small file or range into memory with one `pread`, or hand
 //! the open file to the connection driver for `sendfile`; render a directory listing. File-system calls are made on the worker's loop, as nginx does
 //! without thread pools: they hit the page cache for the files a server serves repeatedly.
-//! A file that cannot be read is answered with 500 and the reason is logged on stderr.
+//! The method is checked first, before any lookup: `OPTIONS` (`OPTIONS *` included) is 204
+//! with `Allow`, any method other than GET, HEAD and OPTIONS is 405 with `Allow`, on existing
+//! and missing paths alike. A file or directory the server may not read is answered with 403
+//! (as nginx does), any other I/O error with 500; both log the reason on stderr.
 
 use std::fs::File;
 use std::future::{ready, Ready};
@@ -62,6 +65,9 @@ impl StaticFiles {
 
     /// Answers one request (synchronously: see the module docs).
     pub fn respond(&self, request: &Request) -> Response {
+        if let Some(plan) = static_files::plan_method(request.method()) {
+            return self.send(request, plan);
+        }
         let target = request.target();
         let full_path = target.path();
         let prefix = &full_path[..request.mount_prefix_len().min(full_path.len())];
@@ -81,7 +87,7 @@ impl StaticFiles {
             inner_path
         };
         let found = static_files::lookup(&self.root, inner_path, self.options.resolve);
-        if let Lookup::Failed(ResolveError::Io(e)) = &found {
+        if let Lookup::Failed(ResolveError::Io(e) | ResolveError::Forbidden(e)) = &found {
             eprintln!(
                 "corio: cannot read {}{inner_path}: {e}",
                 self.root.path().display()
@@ -98,12 +104,20 @@ impl StaticFiles {
             found,
             &self.options,
         );
+        self.send(request, planned)
+    }
+
+    /// Does the I/O `planned` asks for and builds the response.
+    fn send(&self, request: &Request, planned: Plan) -> Response {
         match planned {
             Plan::Redirect { headers, .. } => {
                 with_headers(StatusCode::MOVED_PERMANENTLY, headers, ResponseBody::Empty)
             }
             Plan::NotModified { headers } => {
                 with_headers(StatusCode::NOT_MODIFIED, headers, ResponseBody::Empty)
+            }
+            Plan::Options { headers } => {
+                with_headers(StatusCode::NO_CONTENT, headers, ResponseBody::Empty)
             }
             Plan::MethodNotAllowed { headers } => {
                 let mut response = Response::error(StatusCode::METHOD_NOT_ALLOWED, "");
@@ -121,12 +135,13 @@ impl StaticFiles {
             }
             Plan::Listing {
                 dir,
+                open,
                 display_path,
                 is_root,
-                allow_hidden,
+                options,
                 headers,
                 ..
-            } => match listing::read_entries(&dir, allow_hidden) {
+            } => match listing::read_entries(&self.root, open.file(), &dir, options) {
                 Ok(entries) => {
                     let html = listing::render(&display_path, is_root, &entries);
                     let mut response = with_headers(
@@ -196,7 +211,13 @@ fn read_range(file: &File, offset: u64, len: u64) -> io::Result<Bytes> {
     Ok(Bytes::from(data))
 }
 
+/// 403 for a file or directory the server may not read (as nginx), else 500; the reason is
+/// logged either way.
 fn unreadable(path: &Path, error: &io::Error) -> Response {
     eprintln!("corio: cannot read {}: {error}", path.display());
-    Response::error(StatusCode::INTERNAL_SERVER_ERROR, "")
+    let status = match error.kind() {
+        io::ErrorKind::PermissionDenied => StatusCode::FORBIDDEN,
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    };
+    Response::error(status, "")
 }

@@ -11,10 +11,14 @@
 //!   methods on an If-None-Match hit). If-Range is left to the range step.
 //! * Dates compare at one-second resolution, the resolution of HTTP-date;
 //!   an unparsable date header is ignored, as §13.1.3/§13.1.4 require.
-//! * The ETag `"<mtime-ns-hex>-<len-hex>-<inode-hex>"` changes when the
-//!   file is rewritten (mtime, length) or atomically replaced (inode). It is
-//!   "strong-ish": two writes within one mtime tick of equal length give the
-//!   same tag, the same trade-off nginx makes with a coarser clock.
+//! * The ETag is nginx's, `"<mtime-seconds-hex>-<len-hex>"`: it changes
+//!   when the file is rewritten (mtime, length), and it holds nothing local
+//!   to one machine (no inode or device number), so replicas behind a load
+//!   balancer serving copies of the same tree (same mtimes, as `rsync -t`,
+//!   `cp -p` or an image keep them) give the same tag, and a client's
+//!   `If-None-Match` hits whichever replica answers. It is "strong-ish": two
+//!   writes within one second of equal length give the same tag, the
+//!   trade-off nginx makes; `Last-Modified` has the same resolution.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -30,7 +34,7 @@ use super::resolve::FileMeta;
 /// The validators of one representation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Validators {
-    /// Strong entity-tag including its quotes, e.g. `"17a9c3b2e-1f4-2a"`.
+    /// Strong entity-tag including its quotes, e.g. `"3b9aca00-1f4"`.
     pub etag: String,
     /// Modification time truncated to whole seconds, if known.
     pub last_modified: Option<HttpDate>,
@@ -39,12 +43,12 @@ pub struct Validators {
 impl Validators {
     /// Computes the validators of a file from its metadata.
     pub fn from_meta(meta: &FileMeta) -> Validators {
-        let nanos = meta
+        let secs = meta
             .modified
             .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
-            .map_or(0, |d| d.as_nanos());
+            .map_or(0, |d| d.as_secs());
         Validators {
-            etag: format!("\"{nanos:x}-{:x}-{:x}\"", meta.len, meta.ino),
+            etag: format!("\"{secs:x}-{:x}\"", meta.len),
             last_modified: meta.modified.map(HttpDate::from),
         }
     }
@@ -249,13 +253,27 @@ mod tests {
     #[test]
     fn etag_format() {
         let v = Validators::from_meta(&meta());
-        assert_eq!(v.etag, "\"de0b6b3c5316500-1f4-2a\"");
+        assert_eq!(v.etag, "\"3b9aca00-1f4\"");
         let mut h = HeaderMap::new();
         v.write_headers(&mut h);
-        assert_eq!(h[ETAG], "\"de0b6b3c5316500-1f4-2a\"");
+        assert_eq!(h[ETAG], "\"3b9aca00-1f4\"");
         assert_eq!(h[LAST_MODIFIED], "Sun, 09 Sep 2001 01:46:40 GMT");
-        let changed = Validators::from_meta(&FileMeta { ino: 43, ..meta() });
-        assert_ne!(v.etag, changed.etag);
+        // Another copy of the file (another inode, device) on a replica: the same tag.
+        let copy = Validators::from_meta(&FileMeta {
+            ino: 43,
+            dev: 7,
+            ..meta()
+        });
+        assert_eq!(v.etag, copy.etag);
+        for changed in [
+            FileMeta { len: 501, ..meta() },
+            FileMeta {
+                modified: Some(UNIX_EPOCH + Duration::from_secs(1_000_000_001)),
+                ..meta()
+            },
+        ] {
+            assert_ne!(v.etag, Validators::from_meta(&changed).etag);
+        }
     }
 
     #[test]

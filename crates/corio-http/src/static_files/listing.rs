@@ -3,6 +3,12 @@
 //! [`render`] is pure; [`read_entries`] is the only function here that
 //! touches the filesystem.
 //!
+//! [`read_entries`] reads the directory from the descriptor that resolution
+//! opened ([`Target::Directory`](super::resolve::Target::Directory)), and each
+//! entry's metadata relative to it (`openat(dirfd, name, O_PATH |
+//! O_NOFOLLOW)` and `fstat`): the directory is never opened again by path, so
+//! a directory swapped for another after resolution is not what gets listed.
+//!
 //! # Invariants
 //!
 //! * Every name and the title are HTML-escaped (`< > & " '`), so a file
@@ -16,6 +22,12 @@
 //!   Unicode-aware lowercase), so output is deterministic.
 //! * A listing holds at most [`MAX_LISTING_ENTRIES`] entries; past that the
 //!   page says it was truncated.
+//! * An entry is listed only if a request for it would be served: a regular
+//!   file, a directory, or a symlink that resolves to one of those by the
+//!   rules of [`resolve`](super::resolve) (inside the root, no hidden
+//!   component; [`servable_link`]), shown with its target's size and time.
+//!   FIFOs, sockets, devices, broken links and links leading out of the root
+//!   are left out, as are dotfiles unless allowed.
 
 use std::fmt::Write as _;
 use std::fs;
@@ -24,8 +36,10 @@ use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use percent_encoding::utf8_percent_encode;
+use rustix::fs::{Mode, OFlags};
 
 use super::path::SEGMENT_ENCODE;
+use super::resolve::{servable_link, ResolveOptions, Root};
 
 /// Most entries read and rendered for one directory; bounds the memory and
 /// CPU one request can cost on a huge directory.
@@ -53,20 +67,30 @@ pub struct Entries {
     pub truncated: bool,
 }
 
-/// Reads `dir` into [`Entries`]. Skips names that are not UTF-8 (the path
-/// rules make them unreachable anyway), dotfiles unless `allow_hidden`, and
-/// entries whose metadata cannot be read (such as broken symlinks).
-pub fn read_entries(dir: &Path, allow_hidden: bool) -> io::Result<Entries> {
+/// Reads the open directory `dir`, found at the canonical `dir_path` under
+/// `root`, into [`Entries`]. Skips names that are not UTF-8 (the path rules
+/// make them unreachable anyway), dotfiles unless `opts.allow_hidden`,
+/// entries whose metadata cannot be read, and whatever a request could not
+/// be served (see the module docs).
+pub fn read_entries(
+    root: &Root,
+    dir: &fs::File,
+    dir_path: &Path,
+    opts: ResolveOptions,
+) -> io::Result<Entries> {
     let mut out = Entries::default();
-    for entry in fs::read_dir(dir)? {
+    // A duplicate descriptor shares the offset: rewind, in case `dir` was read before.
+    let mut entries = rustix::fs::Dir::new(dir.try_clone()?)?;
+    entries.rewind();
+    for entry in entries {
         let entry = entry?;
-        let Ok(name) = entry.file_name().into_string() else {
+        let Ok(name) = entry.file_name().to_str() else {
             continue;
         };
-        if !allow_hidden && name.starts_with('.') {
+        if name == "." || name == ".." || (!opts.allow_hidden && name.starts_with('.')) {
             continue;
         }
-        let Ok(meta) = fs::metadata(entry.path()) else {
+        let Some(meta) = entry_meta(root, dir, dir_path, name, opts) else {
             continue;
         };
         if out.entries.len() == MAX_LISTING_ENTRIES {
@@ -74,13 +98,34 @@ pub fn read_entries(dir: &Path, allow_hidden: bool) -> io::Result<Entries> {
             break;
         }
         out.entries.push(DirEntry {
-            name,
+            name: name.to_owned(),
             is_dir: meta.is_dir(),
             size: meta.len(),
             modified: meta.modified().ok(),
         });
     }
     Ok(out)
+}
+
+/// The metadata to list for entry `name` of `dir`, `None` to leave it out.
+fn entry_meta(
+    root: &Root,
+    dir: &fs::File,
+    dir_path: &Path,
+    name: &str,
+    opts: ResolveOptions,
+) -> Option<fs::Metadata> {
+    let flags = OFlags::PATH | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+    let fd = rustix::fs::openat(dir, name, flags, Mode::empty()).ok()?;
+    let meta = fs::File::from(fd).metadata().ok()?;
+    let kind = meta.file_type();
+    if kind.is_file() || kind.is_dir() {
+        Some(meta)
+    } else if kind.is_symlink() {
+        servable_link(root, &dir_path.join(name), opts)
+    } else {
+        None
+    }
 }
 
 /// Escapes `s` for HTML text and attribute values.
@@ -310,29 +355,83 @@ mod tests {
         assert!(cut.contains("truncated"));
     }
 
+    /// Files, directories and links leading inside are listed (links with their target's
+    /// size); links leading out of the root or to a hidden file, broken links and FIFOs are
+    /// not: a request for them would be refused.
     #[test]
     fn read_entries_from_disk() {
-        let dir = std::env::temp_dir().join(format!(
+        use std::os::unix::fs::symlink;
+        let base = std::env::temp_dir().join(format!(
             "corio-static-listing-{}-{:?}",
             std::process::id(),
             SystemTime::now()
                 .duration_since(UNIX_EPOCH)
                 .unwrap_or_default()
         ));
+        let dir = base.join("root");
         fs::create_dir_all(dir.join("sub")).unwrap();
+        fs::write(base.join("outside.txt"), b"outside!").unwrap();
         fs::write(dir.join("f.txt"), b"abc").unwrap();
         fs::write(dir.join(".hidden"), b"x").unwrap();
-        std::os::unix::fs::symlink("nowhere", dir.join("broken")).unwrap();
-        let mut got = read_entries(&dir, false).unwrap();
-        sort_entries(&mut got.entries);
-        let names: Vec<(&str, bool, u64)> = got
-            .entries
-            .iter()
-            .map(|e| (e.name.as_str(), e.is_dir, if e.is_dir { 0 } else { e.size }))
-            .collect();
-        assert_eq!(names, [("sub", true, 0), ("f.txt", false, 3)]);
-        let with_hidden = read_entries(&dir, true).unwrap();
-        assert_eq!(with_hidden.entries.len(), 3);
-        let _ = fs::remove_dir_all(&dir);
+        symlink("nowhere", dir.join("broken")).unwrap();
+        symlink("f.txt", dir.join("in_link")).unwrap();
+        symlink("sub", dir.join("in_dir")).unwrap();
+        symlink("../outside.txt", dir.join("out_link")).unwrap();
+        symlink(base.join("outside.txt"), dir.join("abs_out")).unwrap();
+        symlink("..", dir.join("out_dir")).unwrap();
+        symlink(".hidden", dir.join("hid_link")).unwrap();
+        rustix::fs::mknodat(
+            rustix::fs::CWD,
+            dir.join("fifo"),
+            rustix::fs::FileType::Fifo,
+            Mode::from_raw_mode(0o600),
+            0,
+        )
+        .unwrap();
+        let root = Root::open(&dir).unwrap();
+        let open = fs::File::open(root.path()).unwrap();
+        let list = |opts: ResolveOptions| {
+            let mut got = read_entries(&root, &open, root.path(), opts).unwrap();
+            sort_entries(&mut got.entries);
+            got.entries
+                .iter()
+                .map(|e| {
+                    format!(
+                        "{}:{}:{}",
+                        e.name,
+                        e.is_dir,
+                        if e.is_dir { 0 } else { e.size }
+                    )
+                })
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            list(ResolveOptions::default()),
+            [
+                "in_dir:true:0",
+                "sub:true:0",
+                "f.txt:false:3",
+                "in_link:false:3"
+            ]
+        );
+        let loose = ResolveOptions {
+            follow_symlinks_outside: true,
+            allow_hidden: true,
+        };
+        assert_eq!(
+            list(loose),
+            [
+                "in_dir:true:0",
+                "out_dir:true:0",
+                "sub:true:0",
+                ".hidden:false:1",
+                "abs_out:false:8",
+                "f.txt:false:3",
+                "hid_link:false:1",
+                "in_link:false:3",
+                "out_link:false:8",
+            ]
+        );
+        let _ = fs::remove_dir_all(&base);
     }
 }

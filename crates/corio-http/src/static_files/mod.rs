@@ -5,6 +5,11 @@
 //!
 //! For each request the async driver does:
 //!
+//! 0. **Method** ([`plan_method`], pure, before any lookup): `OPTIONS` (on a
+//!    path or `*`) → [`Plan::Options`] (204 with `Allow: GET, HEAD,
+//!    OPTIONS`); any method other than GET, HEAD and OPTIONS →
+//!    [`Plan::MethodNotAllowed`] (405 with the same `Allow`), whether the
+//!    path exists or not, so a write method learns nothing about the tree.
 //! 1. **Resolve** ([`lookup`], filesystem I/O): [`path::SafePath::parse`]
 //!    checks the raw path lexically (no `..`, no encoded `/` or `\`, no NUL,
 //!    no dotfiles by default), then [`resolve::resolve`] opens it beneath the
@@ -14,9 +19,9 @@
 //!    [`resolve::OpenFile`].
 //! 2. **Plan** ([`plan`], pure): given the method, headers and the lookup,
 //!    decide the whole response:
-//!    * a path or lookup error → [`Plan::Error`] (400/403/404/414/500);
-//!    * a method other than GET/HEAD → [`Plan::MethodNotAllowed`] (405 with
-//!      `Allow: GET, HEAD`);
+//!    * a path or lookup error → [`Plan::Error`] (400/403/404/414/500; 403
+//!      when the server may not read the file or directory, as nginx);
+//!    * the method step above, again, so `plan` alone is complete;
 //!    * a directory without trailing `/` → [`Plan::Redirect`] (301 to the
 //!      normalized, percent-encoded path plus `/`, query string kept);
 //!    * a directory → its `index.html`, else [`Plan::Listing`] (or 403 when
@@ -29,8 +34,8 @@
 //!    (at most [`SMALL_FILE_MAX`] bytes) read the range of the plan's open
 //!    file into memory with a positional read and write it with the headers,
 //!    else use `sendfile` from the range start. For
-//!    [`Plan::Listing`] call [`listing::read_entries`] and
-//!    [`listing::render`]. No body for HEAD (`send_body == false`).
+//!    [`Plan::Listing`] call [`listing::read_entries`] on the plan's open
+//!    directory and [`listing::render`]. No body for HEAD (`send_body == false`).
 //!
 //! # Invariants
 //!
@@ -95,8 +100,9 @@ use resolve::{FileMeta, OpenFile, ResolveError, ResolveOptions, Resolved, Root, 
 /// extra syscall bookkeeping (nginx's default output buffer is 32–64 KiB).
 pub const SMALL_FILE_MAX: u64 = 64 * 1024;
 
-/// Value of `Allow` on a 405: the only methods a static file supports.
-pub const ALLOWED_METHODS: &str = "GET, HEAD";
+/// Value of `Allow` on a 405 and on the answer to `OPTIONS`: the only methods a static file
+/// supports.
+pub const ALLOWED_METHODS: &str = "GET, HEAD, OPTIONS";
 
 /// The request parts the planner needs.
 #[derive(Debug, Clone, Copy)]
@@ -202,14 +208,17 @@ pub enum Plan {
     },
     /// 200 with a generated directory listing.
     Listing {
-        /// Canonical directory to read with [`listing::read_entries`].
+        /// Canonical path of the directory (links of entries, error messages).
         dir: PathBuf,
+        /// The directory opened by [`resolve::resolve`]: read it with
+        /// [`listing::read_entries`].
+        open: OpenFile,
         /// Decoded display path for [`listing::render`].
         display_path: String,
         /// Whether it is the root (no parent link).
         is_root: bool,
-        /// Pass to [`listing::read_entries`].
-        allow_hidden: bool,
+        /// Pass to [`listing::read_entries`] (dotfiles, symlinks).
+        options: ResolveOptions,
         /// Headers without `Content-Length` (known after rendering).
         headers: HeaderMap,
         /// `false` for HEAD.
@@ -224,8 +233,13 @@ pub enum Plan {
         /// Extra headers (`Content-Range` on 416).
         headers: HeaderMap,
     },
-    /// 405; `headers` carries `Allow: GET, HEAD`.
+    /// 405; `headers` carries `Allow` ([`ALLOWED_METHODS`]).
     MethodNotAllowed {
+        /// `Allow`.
+        headers: HeaderMap,
+    },
+    /// 204 answering `OPTIONS`; `headers` carries `Allow` ([`ALLOWED_METHODS`]).
+    Options {
         /// `Allow`.
         headers: HeaderMap,
     },
@@ -240,6 +254,7 @@ impl Plan {
             Plan::File { status, .. } | Plan::Error { status, .. } => *status,
             Plan::Listing { .. } => StatusCode::OK,
             Plan::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            Plan::Options { .. } => StatusCode::NO_CONTENT,
         }
     }
 
@@ -264,29 +279,47 @@ pub fn lookup(root: &Root, req_path: &str, opts: ResolveOptions) -> Lookup {
     }
 }
 
-/// [`lookup`] then [`plan`]: the whole decision for one request.
+/// [`plan_method`], else [`lookup`] then [`plan`]: the whole decision for one request.
 pub fn serve(root: &Root, req: &Request<'_>, opts: &Options) -> Plan {
-    plan(req, lookup(root, req.path, opts.resolve), opts)
+    match plan_method(req.method) {
+        Some(plan) => plan,
+        None => plan(req, lookup(root, req.path, opts.resolve), opts),
+    }
+}
+
+/// The answer the method alone decides, before any lookup: [`Plan::Options`] for `OPTIONS`,
+/// [`Plan::MethodNotAllowed`] for anything but GET and HEAD, `None` for GET and HEAD (look
+/// the path up).
+pub fn plan_method(method: &Method) -> Option<Plan> {
+    if *method == Method::GET || *method == Method::HEAD {
+        return None;
+    }
+    let mut headers = HeaderMap::new();
+    headers.insert(ALLOW, HeaderValue::from_static(ALLOWED_METHODS));
+    Some(if *method == Method::OPTIONS {
+        Plan::Options { headers }
+    } else {
+        Plan::MethodNotAllowed { headers }
+    })
 }
 
 /// Pure step: decides the response from the request and the lookup.
 pub fn plan(req: &Request<'_>, lookup: Lookup, opts: &Options) -> Plan {
+    if let Some(plan) = plan_method(req.method) {
+        return plan;
+    }
     let (safe, resolved) = match lookup {
         Lookup::BadPath(e) => return Plan::error(e.status(), e.reason()),
         Lookup::Failed(e) => {
             let reason = match e {
                 ResolveError::NotFound => "not found",
+                ResolveError::Forbidden(_) => "forbidden",
                 ResolveError::Io(_) => "internal error",
             };
             return Plan::error(e.status(), reason);
         }
         Lookup::Found(s, r) => (s, r),
     };
-    if req.method != Method::GET && req.method != Method::HEAD {
-        let mut headers = HeaderMap::new();
-        headers.insert(ALLOW, HeaderValue::from_static(ALLOWED_METHODS));
-        return Plan::MethodNotAllowed { headers };
-    }
     let send_body = req.method == Method::GET;
     if resolved.needs_slash_redirect {
         return redirect(req, &safe);
@@ -297,7 +330,11 @@ pub fn plan(req: &Request<'_>, lookup: Lookup, opts: &Options) -> Plan {
             index: Some((path, meta, file)),
             ..
         } => plan_file(req, path, meta, file),
-        Target::Directory { path, index: None } => {
+        Target::Directory {
+            path,
+            dir,
+            index: None,
+        } => {
             if !opts.listing {
                 return Plan::error(StatusCode::FORBIDDEN, "directory listing disabled");
             }
@@ -307,9 +344,10 @@ pub fn plan(req: &Request<'_>, lookup: Lookup, opts: &Options) -> Plan {
             headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
             Plan::Listing {
                 dir: path,
+                open: dir,
                 display_path: format!("{}{}", req.mount_prefix, safe.to_display_path()),
                 is_root: safe.is_root(),
-                allow_hidden: opts.resolve.allow_hidden,
+                options: opts.resolve,
                 headers,
                 send_body,
             }
@@ -431,6 +469,7 @@ mod tests {
             Resolved {
                 target: Target::Directory {
                     path: fs_path,
+                    dir: open_file(),
                     index,
                 },
                 needs_slash_redirect: !safe.has_trailing_slash(),
@@ -446,7 +485,8 @@ mod tests {
             | Plan::File { headers, .. }
             | Plan::Listing { headers, .. }
             | Plan::Error { headers, .. }
-            | Plan::MethodNotAllowed { headers } => headers,
+            | Plan::MethodNotAllowed { headers }
+            | Plan::Options { headers } => headers,
         };
         let mut out = p.status().as_u16().to_string();
         for k in keys {
@@ -480,12 +520,17 @@ mod tests {
              "200 content-length=100 content-type=text/plain; charset=utf-8"),
             (Method::HEAD, "/a.txt", None, vec![], file("/a.txt", 100),
              "200 content-length=100 content-type=text/plain; charset=utf-8"),
-            (Method::POST, "/a.txt", None, vec![], file("/a.txt", 100), "405 allow=GET, HEAD"),
-            (Method::DELETE, "/d/", None, vec![], dir("/d/", false), "405 allow=GET, HEAD"),
-            (Method::POST, "/..", None, vec![], Lookup::BadPath(PathError::NotFound("dot segment")), "404"),
+            (Method::POST, "/a.txt", None, vec![], file("/a.txt", 100), "405 allow=GET, HEAD, OPTIONS"),
+            (Method::DELETE, "/d/", None, vec![], dir("/d/", false), "405 allow=GET, HEAD, OPTIONS"),
+            (Method::PUT, "/new.txt", None, vec![], Lookup::Failed(ResolveError::NotFound), "405 allow=GET, HEAD, OPTIONS"),
+            (Method::POST, "/..", None, vec![], Lookup::BadPath(PathError::NotFound("dot segment")), "405 allow=GET, HEAD, OPTIONS"),
+            (Method::OPTIONS, "*", None, vec![], Lookup::BadPath(PathError::BadRequest("no leading slash")), "204 allow=GET, HEAD, OPTIONS"),
+            (Method::OPTIONS, "/a.txt", None, vec![], file("/a.txt", 100), "204 allow=GET, HEAD, OPTIONS"),
+            (Method::GET, "/..", None, vec![], Lookup::BadPath(PathError::NotFound("dot segment")), "404"),
             (Method::GET, "/%00", None, vec![], Lookup::BadPath(PathError::BadRequest("NUL in path")), "400"),
             (Method::GET, "/x", None, vec![], Lookup::Failed(ResolveError::NotFound), "404"),
-            (Method::GET, "/x", None, vec![], Lookup::Failed(ResolveError::Io(std::io::ErrorKind::PermissionDenied.into())), "500"),
+            (Method::GET, "/x", None, vec![], Lookup::Failed(ResolveError::from_io(std::io::ErrorKind::PermissionDenied.into())), "403"),
+            (Method::GET, "/x", None, vec![], Lookup::Failed(ResolveError::from_io(rustix::io::Errno::IO.into())), "500"),
             (Method::GET, "/a.txt", None, vec![("if-none-match", &etag)], file("/a.txt", 100), "304"),
             (Method::GET, "/a.txt", None, vec![("if-match", "\"nope\"")], file("/a.txt", 100), "412"),
             (Method::GET, "/a.txt", None, vec![("range", "bytes=10-19")], file("/a.txt", 100),

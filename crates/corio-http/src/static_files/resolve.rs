@@ -164,8 +164,11 @@ pub enum Target {
     },
     /// A directory.
     Directory {
-        /// Canonical path of the directory.
+        /// Canonical path of the directory (for error messages and links).
         path: PathBuf,
+        /// The directory, open for reading: a listing reads its entries
+        /// from this descriptor, never from `path` again.
+        dir: OpenFile,
         /// Its [`INDEX_FILE`] when that is a regular file inside the root,
         /// with its metadata and the open file. Only looked up when no
         /// slash redirect is needed.
@@ -189,6 +192,9 @@ pub enum ResolveError {
     /// Nothing there, or something that must look like nothing (outside the
     /// root, hidden, not a regular file or directory): 404.
     NotFound,
+    /// The server may not read it (`EACCES`, `EPERM`): 403, as nginx
+    /// answers; the handler logs the reason.
+    Forbidden(io::Error),
     /// Any other I/O error: 500.
     Io(io::Error),
 }
@@ -198,15 +204,18 @@ impl ResolveError {
     pub fn status(&self) -> StatusCode {
         match self {
             ResolveError::NotFound => StatusCode::NOT_FOUND,
+            ResolveError::Forbidden(_) => StatusCode::FORBIDDEN,
             ResolveError::Io(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
-    fn from_io(e: io::Error) -> ResolveError {
+    /// The error for a failed system call: missing → 404, not permitted → 403, the rest 500.
+    pub fn from_io(e: io::Error) -> ResolveError {
         match e.kind() {
             io::ErrorKind::NotFound => ResolveError::NotFound,
-            // A file or directory the server may not read is a misconfiguration of the
-            // server, not the client's fault: 500, with the reason logged by the handler.
+            // A file or directory the server may not read: 403 as in nginx (the handler logs
+            // the reason, so the operator sees the misconfiguration).
+            io::ErrorKind::PermissionDenied => ResolveError::Forbidden(e),
             // ENOTDIR (`/file.txt/x`), ENAMETOOLONG, ELOOP: nothing there.
             _ => match e.raw_os_error() {
                 Some(code)
@@ -226,6 +235,7 @@ impl fmt::Display for ResolveError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ResolveError::NotFound => f.write_str("not found"),
+            ResolveError::Forbidden(e) => write!(f, "forbidden: {e}"),
             ResolveError::Io(e) => write!(f, "i/o error: {e}"),
         }
     }
@@ -404,6 +414,8 @@ pub fn resolve(
             if !meta.is_dir() {
                 return Err(ResolveError::NotFound);
             }
+            let dir =
+                open_dir_verified(&path, &FileMeta::from(&meta)).map_err(ResolveError::from_io)?;
             let needs_slash_redirect = !rel.has_trailing_slash();
             let index = if needs_slash_redirect {
                 None
@@ -411,7 +423,11 @@ pub fn resolve(
                 fallback_index(&root.path, &path, opts)?
             };
             Ok(Resolved {
-                target: Target::Directory { path, index },
+                target: Target::Directory {
+                    path,
+                    dir: OpenFile::new(dir),
+                    index,
+                },
                 needs_slash_redirect,
             })
         }
@@ -447,7 +463,11 @@ fn finish(
     let needs_slash_redirect = !rel.has_trailing_slash();
     if needs_slash_redirect {
         return Ok(Resolved {
-            target: Target::Directory { path, index: None },
+            target: Target::Directory {
+                path,
+                dir: OpenFile::new(file),
+                index: None,
+            },
             needs_slash_redirect,
         });
     }
@@ -462,7 +482,11 @@ fn finish(
         Fast::Fallback => fallback_index(&root.path, &path, opts)?,
     };
     Ok(Resolved {
-        target: Target::Directory { path, index },
+        target: Target::Directory {
+            path,
+            dir: OpenFile::new(file),
+            index,
+        },
         needs_slash_redirect,
     })
 }
@@ -479,6 +503,35 @@ fn fallback_index(
         Err(ResolveError::NotFound) => Ok(None),
         Err(e) => Err(e),
     }
+}
+
+/// Opens a directory the fallback path resolved, without following a final
+/// symlink, and checks it is still the one `canonicalize` saw.
+fn open_dir_verified(path: &Path, expected: &FileMeta) -> io::Result<fs::File> {
+    let flags = OFlags::NOFOLLOW | OFlags::DIRECTORY | OFlags::NONBLOCK;
+    let dir = fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(flags.bits() as i32)
+        .open(path)?;
+    let meta = dir.metadata()?;
+    if meta.ino() != expected.ino || meta.dev() != expected.dev {
+        return Err(io::Error::new(
+            io::ErrorKind::NotFound,
+            "directory changed between resolve and open",
+        ));
+    }
+    Ok(dir)
+}
+
+/// What a directory entry that is a symlink leads to, by the rules a request
+/// for it would meet: `Some` with the target's metadata when it resolves to
+/// a regular file or directory that may be served (inside the root unless
+/// [`ResolveOptions::follow_symlinks_outside`], no hidden component unless
+/// [`ResolveOptions::allow_hidden`]), else `None`. `link` is the entry's path
+/// under the canonical directory being listed.
+pub fn servable_link(root: &Root, link: &Path, opts: ResolveOptions) -> Option<fs::Metadata> {
+    let (_, meta) = lookup(&root.path, link, opts).ok()?;
+    (meta.is_file() || meta.is_dir()).then_some(meta)
 }
 
 /// Opens a resolved file without following a final symlink and checks it
