@@ -11,6 +11,10 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
 
+/// The uid and gid of `nobody`, which an unprivileged server runs as when the tests run as
+/// root.
+pub const NOBODY: u32 = 65534;
+
 /// A running `corio serve`; killed on drop if still running.
 pub struct Served {
     pub child: Child,
@@ -35,6 +39,29 @@ impl Served {
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped());
+        Served::spawn(cmd)
+    }
+
+    /// Starts `corio serve DIR --addr 127.0.0.1:0 ARGS...` without privileges, so that
+    /// permission bits bind it: as root (as in CI) it runs as `nobody` (uid and gid 65534;
+    /// std drops the supplementary groups), otherwise as the current user.
+    pub fn start_unprivileged(dir: &Path, args: &[&str]) -> Served {
+        use std::os::unix::process::CommandExt;
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_corio"));
+        cmd.arg("serve")
+            .arg(dir)
+            .args(["--addr", "127.0.0.1:0"])
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        if rustix::process::geteuid().is_root() {
+            cmd.uid(NOBODY).gid(NOBODY);
+        }
+        Served::spawn(cmd)
+    }
+
+    fn spawn(mut cmd: Command) -> Served {
         let mut child = cmd.spawn().expect("spawn corio serve");
         let stderr = child.stderr.take().unwrap();
         let (addr, log) = read_startup(stderr);

@@ -434,4 +434,29 @@ mod tests {
         );
         let _ = fs::remove_dir_all(&base);
     }
+
+    /// The listing comes from the directory that was resolved, even when another directory
+    /// has taken its path since: it is read from the descriptor, not reopened by path.
+    #[test]
+    fn read_entries_reads_the_open_directory() {
+        let base = std::env::temp_dir().join(format!(
+            "corio-static-listing-fd-{}-{:?}",
+            std::process::id(),
+            SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .unwrap_or_default()
+        ));
+        let dir = base.join("root/d");
+        fs::create_dir_all(&dir).unwrap();
+        fs::write(dir.join("resolved.txt"), b"1").unwrap();
+        let root = Root::open(&base.join("root")).unwrap();
+        let open = fs::File::open(&dir).unwrap();
+        fs::rename(&dir, base.join("moved")).unwrap();
+        fs::create_dir(&dir).unwrap();
+        fs::write(dir.join("swapped-in.txt"), b"2").unwrap();
+        let got = read_entries(&root, &open, &dir, ResolveOptions::default()).unwrap();
+        let names: Vec<&str> = got.entries.iter().map(|e| e.name.as_str()).collect();
+        assert_eq!(names, ["resolved.txt"]);
+        let _ = fs::remove_dir_all(&base);
+    }
 }
