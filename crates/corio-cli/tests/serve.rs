@@ -44,10 +44,14 @@ struct Serve {
 
 impl Serve {
     fn start(dir: &Path, extra: &[&str]) -> Serve {
+        Serve::start_workers(dir, "1", extra)
+    }
+
+    fn start_workers(dir: &Path, workers: &str, extra: &[&str]) -> Serve {
         let mut child = Command::new(env!("CARGO_BIN_EXE_corio"))
             .arg("serve")
             .arg(dir)
-            .args(["--addr", "127.0.0.1:0", "--workers", "1"])
+            .args(["--addr", "127.0.0.1:0", "--workers", workers])
             .args(extra)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -268,6 +272,70 @@ fn address_in_use_is_a_one_line_error() {
     assert_eq!(lines.len(), 1, "{lines:?}");
     assert!(lines[0].starts_with("corio: "), "{lines:?}");
     assert!(lines[0].contains(&addr), "{lines:?}");
+}
+
+/// One raw request (`head` up to its last header line, then `body`) with `Connection: close`;
+/// the whole raw response.
+fn exchange(addr: SocketAddr, head: &str, body: &str) -> String {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream.set_read_timeout(Some(SAFETY_TIMEOUT)).unwrap();
+    write!(
+        stream,
+        "{head}Host: 127.0.0.1\r\nConnection: close\r\n\r\n{body}"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    response
+}
+
+/// `OPTIONS *` is 204 with `Allow` (it was 400); a PUT is 405 with `Allow` whether its path
+/// exists or not (a PUT to a missing file was 404).
+#[test]
+fn options_and_other_methods() {
+    let dir = TempDir::new("methods");
+    std::fs::write(dir.0.join("a.txt"), "a").unwrap();
+    let mut serve = Serve::start(&dir.0, &["--quiet"]);
+    let options = exchange(serve.addr, "OPTIONS * HTTP/1.1\r\n", "");
+    assert!(options.starts_with("HTTP/1.1 204 "), "{options}");
+    assert!(
+        options.contains("\r\nallow: GET, HEAD, OPTIONS\r\n"),
+        "{options}"
+    );
+    for path in ["/a.txt", "/missing.txt"] {
+        let head = format!("PUT {path} HTTP/1.1\r\nContent-Length: 1\r\n");
+        let put = exchange(serve.addr, &head, "x");
+        assert!(put.starts_with("HTTP/1.1 405 "), "{path}: {put}");
+        assert!(put.contains("\r\nallow: GET, HEAD, OPTIONS\r\n"), "{put}");
+    }
+    assert!(fetch(serve.addr, "/missing.txt").starts_with("HTTP/1.1 404 "));
+    assert!(serve.terminate().success());
+}
+
+/// A second `corio serve` on the port of a running one fails with "address already in use";
+/// both used to bind through `SO_REUSEPORT` when they had several workers, and requests were
+/// split at random between the two directories.
+#[test]
+fn second_serve_on_the_same_port_is_refused() {
+    let first_dir = TempDir::new("first");
+    std::fs::write(first_dir.0.join("who.txt"), "first").unwrap();
+    let second_dir = TempDir::new("second");
+    std::fs::write(second_dir.0.join("who.txt"), "second").unwrap();
+    let mut first = Serve::start_workers(&first_dir.0, "2", &["--quiet"]);
+    let addr = first.addr.to_string();
+    let second = second_dir.0.to_str().unwrap();
+    for workers in ["2", "1"] {
+        let (status, lines) =
+            run_failing(&["serve", second, "--addr", &addr, "--workers", workers]);
+        assert!(!status.success(), "a second server started");
+        assert_eq!(lines.len(), 1, "{lines:?}");
+        assert!(lines[0].contains("address already in use"), "{lines:?}");
+        assert!(lines[0].contains(&addr), "{lines:?}");
+    }
+    for _ in 0..8 {
+        assert!(fetch(first.addr, "/who.txt").ends_with("\r\n\r\nfirst"));
+    }
+    assert!(first.terminate().success());
 }
 
 /// The seed's stage-4 client (generator-based tasks on a selector, `GET path HTTP/1.0`

@@ -17,8 +17,19 @@
 //! | `router.rs` | [`Router`]: method + path with `:params`, mounts |
 //! | `files.rs` | [`StaticFiles`]: the static-file handler over [`crate::static_files`] |
 //!
-//! Every worker binds its own `SO_REUSEPORT` listener on the same address, accepts on it and
-//! serves its connections itself: nothing is shared between workers but the handler.
+//! One listening socket is bound, without `SO_REUSEPORT`, so binding an address already in use
+//! fails with `AddrInUse` (an "address in use" error naming the address), and no other socket
+//! can join this one later, whatever its options: a second `corio serve` on the same port is
+//! refused in either order, instead of the kernel splitting connections between two servers.
+//! Port sharing is for the workers of one server only: each worker gets a duplicate of that
+//! descriptor (`dup`), registers it with its own event loop, accepts on it and serves its
+//! connections itself; nothing else is shared between workers but the handler. Port 0 works
+//! with any number of workers: they all accept on the port the one socket got.
+//!
+//! The workers share one accept queue (as nginx's workers share their listening sockets): a
+//! new connection wakes every idle worker, one accepts it and the others find the queue
+//! empty. `SO_REUSEPORT` would give each worker its own queue, but a port-sharing group cannot
+//! be closed to sockets of other processes of the same user, which is the bug this avoids.
 //!
 //! ```
 //! use corio_http::{Request, Response, Server};
@@ -101,16 +112,17 @@ impl Server {
         self
     }
 
-    /// Binds the listeners (errors such as "address in use" surface here) and starts the
-    /// workers. The server runs until [`RunningServer::shutdown`].
+    /// Binds the listener (errors such as "address in use" surface here, with the
+    /// [`io::ErrorKind::AddrInUse`] kind) and starts the workers, each on a duplicate of it
+    /// (see the module docs). The server runs until [`RunningServer::shutdown`].
     pub fn start<H: Handler>(self, handler: H) -> io::Result<RunningServer> {
-        let reuse_port = self.workers > 1;
-        let first = bind_listener(self.addr, reuse_port)?;
+        let first = bind_listener(self.addr)?;
         let local_addr = first.local_addr()?;
-        let mut listeners = vec![Some(first)];
+        let mut listeners = Vec::with_capacity(self.workers);
         for _ in 1..self.workers {
-            listeners.push(Some(bind_listener(local_addr, true)?));
+            listeners.push(Some(first.try_clone()?));
         }
+        listeners.push(Some(first));
         let listeners = Arc::new(Mutex::new(listeners));
         let runtime = Runtime::builder()
             .workers(self.workers)
@@ -142,17 +154,22 @@ impl Server {
     }
 }
 
-/// Binds a listening socket with `SO_REUSEADDR` (and `SO_REUSEPORT` for several workers).
-fn bind_listener(addr: SocketAddr, reuse_port: bool) -> io::Result<std::net::TcpListener> {
+/// Binds the listening socket with `SO_REUSEADDR` (a restart need not wait for the old
+/// connections' `TIME_WAIT`; on Linux it never lets two sockets listen on one port) and
+/// without `SO_REUSEPORT` (see the module docs).
+fn bind_listener(addr: SocketAddr) -> io::Result<std::net::TcpListener> {
     let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
     socket.set_reuse_address(true)?;
-    if reuse_port {
-        socket.set_reuse_port(true)?;
-    }
     socket.set_nonblocking(true)?;
-    socket
-        .bind(&addr.into())
-        .map_err(|e| io::Error::new(e.kind(), format!("cannot bind {addr}: {e}")))?;
+    socket.bind(&addr.into()).map_err(|e| {
+        let why = match e.kind() {
+            io::ErrorKind::AddrInUse => {
+                "address already in use (is another server running?)".into()
+            }
+            _ => e.to_string(),
+        };
+        io::Error::new(e.kind(), format!("cannot bind {addr}: {why}"))
+    })?;
     socket.listen(corio::net::DEFAULT_BACKLOG)?;
     Ok(socket.into())
 }
