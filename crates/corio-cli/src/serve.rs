@@ -4,6 +4,12 @@
 //! one worker per core, logs each request in Common Log Format on stderr (unless `--quiet`),
 //! prints the URL it listens on, and shuts down gracefully on SIGINT or SIGTERM (a second
 //! signal exits at once).
+//!
+//! It answers like nginx: GET and HEAD serve files and listings, `OPTIONS` (also `OPTIONS *`)
+//! is 204 with `Allow: GET, HEAD, OPTIONS`, any other method 405; a file or directory it may
+//! not read is 403 with the reason on stderr. An address already in use is an error at
+//! start-up ("cannot bind ADDR: address already in use"), also when the other process is
+//! another `corio serve`: its workers share one socket, no other process can join it.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
