@@ -21,6 +21,9 @@ pub struct Served {
     pub addr: SocketAddr,
     /// Stderr lines after the startup line.
     pub log: mpsc::Receiver<String>,
+    /// A directory to remove after the process is gone (the binary copy of
+    /// [`Served::start_unprivileged`]).
+    scratch: Option<PathBuf>,
 }
 
 impl Served {
@@ -44,10 +47,24 @@ impl Served {
 
     /// Starts `corio serve DIR --addr 127.0.0.1:0 ARGS...` without privileges, so that
     /// permission bits bind it: as root (as in CI) it runs as `nobody` (uid and gid 65534;
-    /// std drops the supplementary groups), otherwise as the current user.
+    /// std drops the supplementary groups), otherwise as the current user. As root it runs a
+    /// copy of the binary in a temporary directory, since `nobody` may not reach the build
+    /// tree (a checkout under `/root`).
     pub fn start_unprivileged(dir: &Path, args: &[&str]) -> Served {
+        use std::os::unix::fs::PermissionsExt;
         use std::os::unix::process::CommandExt;
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_corio"));
+        let as_root = rustix::process::geteuid().is_root();
+        let scratch = as_root.then(|| temp_dir("unprivileged-bin"));
+        let bin = match &scratch {
+            Some(scratch) => {
+                std::fs::set_permissions(scratch, std::fs::Permissions::from_mode(0o755)).unwrap();
+                let copy = scratch.join("corio");
+                std::fs::copy(env!("CARGO_BIN_EXE_corio"), &copy).expect("copy corio");
+                copy
+            }
+            None => PathBuf::from(env!("CARGO_BIN_EXE_corio")),
+        };
+        let mut cmd = Command::new(bin);
         cmd.arg("serve")
             .arg(dir)
             .args(["--addr", "127.0.0.1:0"])
@@ -55,17 +72,24 @@ impl Served {
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped());
-        if rustix::process::geteuid().is_root() {
+        if as_root {
             cmd.uid(NOBODY).gid(NOBODY);
         }
-        Served::spawn(cmd)
+        let mut served = Served::spawn(cmd);
+        served.scratch = scratch;
+        served
     }
 
     fn spawn(mut cmd: Command) -> Served {
         let mut child = cmd.spawn().expect("spawn corio serve");
         let stderr = child.stderr.take().unwrap();
         let (addr, log) = read_startup(stderr);
-        Served { child, addr, log }
+        Served {
+            child,
+            addr,
+            log,
+            scratch: None,
+        }
     }
 
     pub fn pid(&self) -> u32 {
@@ -119,6 +143,9 @@ impl Drop for Served {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        if let Some(scratch) = &self.scratch {
+            let _ = std::fs::remove_dir_all(scratch);
+        }
     }
 }
 

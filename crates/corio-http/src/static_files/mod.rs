@@ -208,7 +208,7 @@ pub enum Plan {
     },
     /// 200 with a generated directory listing.
     Listing {
-        /// Canonical path of the directory (links of entries, error messages).
+        /// Canonical path of the directory (symlink checks of entries, error messages).
         dir: PathBuf,
         /// The directory opened by [`resolve::resolve`]: read it with
         /// [`listing::read_entries`].

@@ -210,7 +210,7 @@ impl ResolveError {
     }
 
     /// The error for a failed system call: missing → 404, not permitted → 403, the rest 500.
-    pub fn from_io(e: io::Error) -> ResolveError {
+    pub(crate) fn from_io(e: io::Error) -> ResolveError {
         match e.kind() {
             io::ErrorKind::NotFound => ResolveError::NotFound,
             // A file or directory the server may not read: 403 as in nginx (the handler logs
