@@ -84,6 +84,7 @@ pub mod request;
 pub mod response;
 mod scan;
 pub mod target;
+mod target_text;
 pub mod version;
 
 pub use chunked::{ChunkedDecoder, Decoded};
