@@ -1,7 +1,8 @@
 //! The `corio` command: `serve` (the main job), `get`, `crawl` and `bench`.
 //!
 //! Each subcommand lives in its own module; this file only parses arguments and dispatches.
-//! Errors are printed as one line on stderr with a non-zero exit status.
+//! Exit statuses are the same in every command: 0 on success, 1 when the work failed (the
+//! error on stderr as one line), 2 for a usage error (clap's whole message).
 
 #![forbid(unsafe_code)]
 
@@ -16,7 +17,13 @@ use clap::{Parser, Subcommand};
 
 /// An async HTTP server, client, crawler and load generator on the corio runtime.
 #[derive(Debug, Parser)]
-#[command(name = "corio", version, about)]
+#[command(
+    name = "corio",
+    version,
+    about,
+    after_help = "Each command has its own options: run `corio <COMMAND> --help` (for example \
+                  `corio serve --help`)."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -37,18 +44,9 @@ enum Command {
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
-        Err(e) => {
-            // Help and version go to stdout with status 0; usage errors are one line.
-            if e.use_stderr() {
-                let text = e.to_string();
-                let first = text.lines().next().unwrap_or("invalid arguments");
-                eprintln!("{first}");
-                eprintln!("(run `corio --help` for usage)");
-                return ExitCode::from(2);
-            }
-            let _ = e.print();
-            return ExitCode::SUCCESS;
-        }
+        // Help and version go to stdout with status 0; a usage error is printed whole (what
+        // was wrong, the usage line, and where to find help) with status 2.
+        Err(e) => e.exit(),
     };
     let result = match cli.command {
         Command::Serve(args) => serve::run(args),

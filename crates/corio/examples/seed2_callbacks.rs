@@ -131,12 +131,16 @@ fn main() -> io::Result<()> {
 
     // The seed's `n_jobs`: when it reaches zero, stop the loop.
     let jobs = Rc::new(Cell::new(2));
+    let failed = Rc::new(Cell::new(0));
     let done: Done = {
-        let (lp, jobs) = (lp.clone(), jobs.clone());
+        let (lp, jobs, failed) = (lp.clone(), jobs.clone(), failed.clone());
         Rc::new(move |path, result| {
             match result {
                 Ok(body) => print!("{path}: {body}"),
-                Err(e) => println!("{path}: error: {e}"),
+                Err(e) => {
+                    eprintln!("{path}: error: {e}");
+                    failed.set(failed.get() + 1);
+                }
             }
             jobs.set(jobs.get() - 1);
             if jobs.get() == 0 {
@@ -150,5 +154,5 @@ fn main() -> io::Result<()> {
         lp.run_forever()?;
     }
     println!("took {:.3?}", start.elapsed());
-    Ok(())
+    seed::outcome(failed.get())
 }

@@ -179,12 +179,16 @@ fn main() -> io::Result<()> {
     // Run the loop until both futures are resolved.
     let (first, second) = lp.run_until_complete(async { (first.await, second.await) });
 
+    let mut failed = 0;
     for (path, result) in [("/1", first), ("/2", second)] {
         match result {
             Ok(body) => print!("{path}: {body}"),
-            Err(e) => println!("{path}: error: {e}"),
+            Err(e) => {
+                eprintln!("{path}: error: {e}");
+                failed += 1;
+            }
         }
     }
     println!("took {:.3?}", start.elapsed());
-    Ok(())
+    seed::outcome(failed)
 }

@@ -36,17 +36,22 @@ fn main() -> io::Result<()> {
         .ok_or_else(|| io::Error::other("host has no address"))?;
     let start = Instant::now();
 
-    corio::block_on(async {
+    let failed = corio::block_on(async {
         // Two tasks, started at once; then wait for both.
         let first = corio::spawn(get(addr, host.clone(), "/1"));
         let second = corio::spawn(get(addr, host.clone(), "/2"));
+        let mut failed = 0;
         for (path, task) in [("/1", first), ("/2", second)] {
             match task.await.expect("the task panicked") {
                 Ok(body) => print!("{path}: {body}"),
-                Err(e) => println!("{path}: error: {e}"),
+                Err(e) => {
+                    eprintln!("{path}: error: {e}");
+                    failed += 1;
+                }
             }
         }
+        failed
     });
     println!("took {:.3?}", start.elapsed());
-    Ok(())
+    seed::outcome(failed)
 }

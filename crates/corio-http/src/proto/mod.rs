@@ -27,8 +27,10 @@
 //!
 //! # How a connection driver uses it
 //!
-//! 1. Read into a buffer; call [`parse_request_head`] on the unread part until
-//!    it returns a head (or an error: write `status()` and close).
+//! 1. Read into a buffer; call [`RequestHeadParser::parse`] on the unread part until
+//!    it returns a head (or an error: write `status()` and close). The parser resumes
+//!    where the previous call stopped, so a head received in pieces is checked once
+//!    ([`parse_request_head`] is the same for a buffer parsed once).
 //! 2. Drop the consumed bytes. Per `head.body`: `Empty` → done; `Length(n)` →
 //!    the next `n` bytes are the body; `Chunked` → feed bytes to a
 //!    [`ChunkedDecoder`] until `done`. If `head.expect_continue`, write
@@ -82,6 +84,7 @@ pub mod request;
 pub mod response;
 mod scan;
 pub mod target;
+mod target_text;
 pub mod version;
 
 pub use chunked::{ChunkedDecoder, Decoded};
@@ -92,7 +95,7 @@ pub use error::ProtoError;
 pub use framing::{request_framing, response_framing, BodyFraming};
 pub use header_fields::HeaderFields;
 pub use limits::Limits;
-pub use request::{parse_request_head, RequestHead};
+pub use request::{parse_request_head, RequestHead, RequestHeadParser};
 pub use response::{
     encode_fields_and_end, encode_response_head, encode_response_head_with, encode_status_line,
     parse_response_head, parse_response_status, ResponseHead, ResponseStatus,

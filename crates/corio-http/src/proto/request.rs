@@ -24,7 +24,7 @@ use super::fields::{map_httparse, Fields};
 use super::framing::{is_tchar, request_framing_of, BodyFraming};
 use super::header_fields::HeaderFields;
 use super::limits::{Limits, MAX_HEADERS};
-use super::scan::{scan, ScanSpec};
+use super::scan::{ScanSpec, Scanner};
 use super::target::{valid_host_field, RequestTarget};
 use super::version::{looks_like_version, Version};
 
@@ -61,48 +61,97 @@ impl RequestHead {
 ///
 /// Returns `Ok(None)` if `buf` does not yet hold a complete head (limits are
 /// still enforced on the partial input), or the head and the number of bytes
-/// it occupied.
+/// it occupied. A caller that receives a head in pieces should keep a
+/// [`RequestHeadParser`], which resumes where the last call stopped.
 pub fn parse_request_head(
     buf: &[u8],
     limits: &Limits,
 ) -> Result<Option<(RequestHead, usize)>, ProtoError> {
-    // Fast path: httparse accepts a complete head, and the few things it tolerates that we
-    // refuse (bare LF, our size limits) are checked in one pass over the head. Anything else
-    // (incomplete input, any error, leading empty lines) takes the strict scan below, which
-    // also names the exact error.
-    if buf.first().is_some_and(|&b| b != b'\r' && b != b'\n') {
+    RequestHeadParser::new().parse(buf, limits)
+}
+
+/// A request-head parser that remembers how far an incomplete head was checked.
+///
+/// Each call to [`parse`](Self::parse) is given the bytes of the same head from its first
+/// byte (the earlier bytes unchanged, possibly more after them). The strict scan resumes where
+/// it stopped, and httparse runs once on the complete head, so a head that arrives one byte per
+/// read costs linear time in total. After a complete head (or an error) the parser is ready for
+/// the next one.
+#[derive(Debug, Clone, Default)]
+pub struct RequestHeadParser {
+    /// The scan of an incomplete head; `None` before the first byte of a head was seen.
+    progress: Option<Scanner>,
+}
+
+impl RequestHeadParser {
+    /// A parser waiting for the first byte of a head.
+    pub fn new() -> RequestHeadParser {
+        RequestHeadParser { progress: None }
+    }
+
+    /// Whether part of a head has been seen (and checked) but not all of it.
+    pub fn is_partial(&self) -> bool {
+        self.progress.is_some()
+    }
+
+    /// Parses the head at the start of `buf`, resuming an incomplete one. See the type docs.
+    pub fn parse(
+        &mut self,
+        buf: &[u8],
+        limits: &Limits,
+    ) -> Result<Option<(RequestHead, usize)>, ProtoError> {
+        if self.progress.is_none() {
+            // Fast path: httparse accepts a complete head, and the few things it tolerates that
+            // we refuse (bare LF, our size limits) are checked in one pass over the head.
+            // Anything else (incomplete input, any error, leading empty lines) takes the strict
+            // scan below, which also names the exact error.
+            if buf.first().is_some_and(|&b| b != b'\r' && b != b'\n') {
+                let mut fields = [MaybeUninit::<httparse::Header<'_>>::uninit(); MAX_HEADERS];
+                let mut req = httparse::Request::new(&mut []);
+                if let Ok(httparse::Status::Complete(n)) =
+                    req.parse_with_uninit_headers(buf, &mut fields)
+                {
+                    if req.headers.len() <= limits.header_count()
+                        && lines_within_limits(&buf[..n], &req, limits)
+                    {
+                        let head = finish_head(&req, Bytes::copy_from_slice(&buf[..n]), limits)?;
+                        return Ok(Some((head, n)));
+                    }
+                }
+            }
+            if buf.is_empty() {
+                return Ok(None);
+            }
+            self.progress = Some(Scanner::new(ScanSpec {
+                start_line: Some(limits.max_start_line),
+                max_section: limits.max_header_section,
+                max_fields: limits.header_count(),
+                too_large: ProtoError::HeaderSectionTooLarge,
+                too_many: ProtoError::TooManyHeaders,
+            }));
+        }
+        let scanner = self.progress.as_mut().expect("progress was just set");
+        let scanned = match scanner.resume(buf) {
+            Ok(Some(scanned)) => scanned,
+            Ok(None) => return Ok(None),
+            Err(e) => {
+                self.progress = None;
+                return Err(e);
+            }
+        };
+        self.progress = None;
+        let shared = Bytes::copy_from_slice(&buf[..scanned.len]);
         let mut fields = [MaybeUninit::<httparse::Header<'_>>::uninit(); MAX_HEADERS];
         let mut req = httparse::Request::new(&mut []);
-        if let Ok(httparse::Status::Complete(n)) = req.parse_with_uninit_headers(buf, &mut fields) {
-            if req.headers.len() <= limits.header_count()
-                && lines_within_limits(&buf[..n], &req, limits)
-            {
-                let head = finish_head(&req, Bytes::copy_from_slice(&buf[..n]), limits)?;
-                return Ok(Some((head, n)));
-            }
+        match req.parse_with_uninit_headers(&shared, &mut fields) {
+            Ok(httparse::Status::Complete(n)) if n == scanned.len => {}
+            Ok(_) => return Err(ProtoError::BadStartLine),
+            Err(httparse::Error::Version) => return Err(version_error(&shared)),
+            Err(e) => return Err(map_httparse(e)),
         }
+        let head = finish_head(&req, shared.clone(), limits)?;
+        Ok(Some((head, scanned.len)))
     }
-    let spec = ScanSpec {
-        start_line: Some(limits.max_start_line),
-        max_section: limits.max_header_section,
-        max_fields: limits.header_count(),
-        too_large: ProtoError::HeaderSectionTooLarge,
-        too_many: ProtoError::TooManyHeaders,
-    };
-    let Some(scanned) = scan(buf, &spec)? else {
-        return Ok(None);
-    };
-    let shared = Bytes::copy_from_slice(&buf[..scanned.len]);
-    let mut fields = [MaybeUninit::<httparse::Header<'_>>::uninit(); MAX_HEADERS];
-    let mut req = httparse::Request::new(&mut []);
-    match req.parse_with_uninit_headers(&shared, &mut fields) {
-        Ok(httparse::Status::Complete(n)) if n == scanned.len => {}
-        Ok(_) => return Err(ProtoError::BadStartLine),
-        Err(httparse::Error::Version) => return Err(version_error(&shared)),
-        Err(e) => return Err(map_httparse(e)),
-    }
-    let head = finish_head(&req, shared.clone(), limits)?;
-    Ok(Some((head, scanned.len)))
 }
 
 /// Whether every line of a complete `head` ends in CRLF (httparse also accepts a bare LF),
@@ -396,6 +445,34 @@ mod tests {
         // Every prefix of a complete request is incomplete, never an error.
         for i in 0..one.len() {
             assert!(parse(&one[..i]).unwrap().is_none(), "prefix {i}");
+        }
+    }
+
+    #[test]
+    fn resumed_parse_agrees_with_one_parse() {
+        let inputs: Vec<Vec<u8>> = vec![
+            b"GET / HTTP/1.1\r\nHost: a\r\n\r\nGET".to_vec(),
+            b"\r\nPOST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\nhi".to_vec(),
+            b"GET / HTTP/1.1\r\nHost: a\r\nX: a\r\n b\r\n\r\n".to_vec(),
+            b"GET / HTTP/2.0\r\nHost: a\r\n\r\n".to_vec(),
+            b"GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n".to_vec(),
+            format!("GET /{} HTTP/1.1\r\n", "a".repeat(9000)).into_bytes(),
+        ];
+        for input in &inputs {
+            let what = String::from_utf8_lossy(input);
+            let whole = parse(input).map(|o| o.map(|(h, n)| (h.target.path().to_owned(), n)));
+            let mut parser = RequestHeadParser::new();
+            let mut got = Ok(None);
+            for end in 0..=input.len() {
+                got = parser
+                    .parse(&input[..end], &Limits::default())
+                    .map(|o| o.map(|(h, n)| (h.target.path().to_owned(), n)));
+                if !matches!(got, Ok(None)) {
+                    break;
+                }
+            }
+            assert_eq!(got, whole, "{what}");
+            assert!(!parser.is_partial(), "{what}");
         }
     }
 

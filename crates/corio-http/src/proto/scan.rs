@@ -81,92 +81,155 @@ pub(crate) struct Scanned {
 
 /// Scans `buf` for a complete, strictly formed section.
 ///
-/// Returns `Ok(None)` when more bytes are needed.
+/// Returns `Ok(None)` when more bytes are needed. A caller that receives the section in
+/// pieces should keep a [`Scanner`] instead, so that each byte is looked at once.
 pub(crate) fn scan(buf: &[u8], spec: &ScanSpec) -> Result<Option<Scanned>, ProtoError> {
-    let len = buf.len();
-    let mut i = 0;
-    // Skip empty lines before a start line.
-    if spec.start_line.is_some() {
-        while i < len && buf[i] == b'\r' {
-            if i >= 2 * MAX_LEADING_EMPTY_LINES {
-                return Err(ProtoError::BadStartLine);
-            }
-            if i + 1 >= len {
-                return Ok(None);
-            }
-            if buf[i + 1] != b'\n' {
-                return Err(ProtoError::BareCr);
-            }
-            i += 2;
+    Scanner::new(*spec).resume(buf)
+}
+
+/// A scan that can stop at the end of the input and resume there when more has arrived.
+///
+/// Invariant: every byte before `at` has been checked, and the state fields describe the
+/// section up to `at`. A head that arrives one byte per read therefore costs linear time in
+/// total, not quadratic: bytes are never re-scanned from the start of the head.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Scanner {
+    spec: ScanSpec,
+    /// Where the next byte to look at is.
+    at: usize,
+    /// Still skipping the empty lines allowed before a start line.
+    leading: bool,
+    /// Inside the start line.
+    in_start_line: bool,
+    /// Position from which a non-CR byte exceeds the current limit.
+    limit_at: usize,
+    /// The error for passing `limit_at`.
+    limit_err: ProtoError,
+    /// Where the current line started.
+    line_start: usize,
+    /// Field lines seen so far.
+    fields: usize,
+}
+
+impl Scanner {
+    /// A scan of a section that begins at the start of the buffers later passed to `resume`.
+    pub(crate) fn new(spec: ScanSpec) -> Scanner {
+        let (limit_at, limit_err) = match spec.start_line {
+            Some(max) => (max, ProtoError::StartLineTooLong),
+            None => (spec.max_section, spec.too_large),
+        };
+        Scanner {
+            spec,
+            at: 0,
+            leading: spec.start_line.is_some(),
+            in_start_line: spec.start_line.is_some(),
+            limit_at,
+            limit_err,
+            line_start: 0,
+            fields: 0,
         }
     }
-    let mut in_start_line = spec.start_line.is_some();
-    // Position from which a non-CR byte exceeds the current limit.
-    let (mut limit_at, mut limit_err) = match spec.start_line {
-        Some(max) => (i.saturating_add(max), ProtoError::StartLineTooLong),
-        None => (i.saturating_add(spec.max_section), spec.too_large),
-    };
-    let mut line_start = i;
-    let mut fields = 0usize;
-    loop {
-        // A field line starting with whitespace is obs-fold.
-        if !in_start_line && i < len && (buf[i] == b' ' || buf[i] == b'\t') {
-            return Err(ProtoError::ObsFold);
-        }
-        // Hot loop: skip ordinary bytes up to the end of input or the limit.
-        let stop = len.min(limit_at);
-        while i + 8 <= stop {
-            let word = u64::from_le_bytes([
-                buf[i],
-                buf[i + 1],
-                buf[i + 2],
-                buf[i + 3],
-                buf[i + 4],
-                buf[i + 5],
-                buf[i + 6],
-                buf[i + 7],
-            ]);
-            if has_special_byte(word) {
-                break;
-            }
-            i += 8;
-        }
-        while i < stop && CLASS[buf[i] as usize] == OK {
-            i += 1;
-        }
-        if i >= len {
-            return Ok(None);
-        }
-        match CLASS[buf[i] as usize] {
-            OK => return Err(limit_err),
-            CR => {
+
+    /// Continues the scan over `buf`, which must hold the bytes passed before (unchanged) and
+    /// possibly more. Returns `Ok(None)` when more bytes are needed.
+    pub(crate) fn resume(&mut self, buf: &[u8]) -> Result<Option<Scanned>, ProtoError> {
+        let len = buf.len();
+        let spec = self.spec;
+        let mut i = self.at;
+        // Skip empty lines before a start line.
+        if self.leading {
+            while i < len && buf[i] == b'\r' {
+                if i >= 2 * MAX_LEADING_EMPTY_LINES {
+                    return Err(ProtoError::BadStartLine);
+                }
                 if i + 1 >= len {
+                    self.at = i;
                     return Ok(None);
                 }
                 if buf[i + 1] != b'\n' {
                     return Err(ProtoError::BareCr);
                 }
-                if in_start_line {
-                    in_start_line = false;
-                    limit_at = (i + 2).saturating_add(spec.max_section);
-                    limit_err = spec.too_large;
-                } else {
-                    if i + 2 > limit_at {
-                        return Err(limit_err);
-                    }
-                    if i == line_start {
-                        return Ok(Some(Scanned { len: i + 2, fields }));
-                    }
-                    fields += 1;
-                    if fields > spec.max_fields {
-                        return Err(spec.too_many);
-                    }
-                }
                 i += 2;
-                line_start = i;
             }
-            LF => return Err(ProtoError::BareLf),
-            _ => return Err(ProtoError::ControlByte),
+            if i >= len {
+                self.at = i;
+                return Ok(None);
+            }
+            self.leading = false;
+            self.line_start = i;
+            if let Some(max) = spec.start_line {
+                self.limit_at = i.saturating_add(max);
+            }
+        }
+        loop {
+            // A field line starting with whitespace is obs-fold.
+            if !self.in_start_line
+                && i == self.line_start
+                && i < len
+                && (buf[i] == b' ' || buf[i] == b'\t')
+            {
+                return Err(ProtoError::ObsFold);
+            }
+            // Hot loop: skip ordinary bytes up to the end of input or the limit.
+            let stop = len.min(self.limit_at);
+            while i + 8 <= stop {
+                let word = u64::from_le_bytes([
+                    buf[i],
+                    buf[i + 1],
+                    buf[i + 2],
+                    buf[i + 3],
+                    buf[i + 4],
+                    buf[i + 5],
+                    buf[i + 6],
+                    buf[i + 7],
+                ]);
+                if has_special_byte(word) {
+                    break;
+                }
+                i += 8;
+            }
+            while i < stop && CLASS[buf[i] as usize] == OK {
+                i += 1;
+            }
+            if i >= len {
+                self.at = i;
+                return Ok(None);
+            }
+            match CLASS[buf[i] as usize] {
+                OK => return Err(self.limit_err),
+                CR => {
+                    if i + 1 >= len {
+                        self.at = i;
+                        return Ok(None);
+                    }
+                    if buf[i + 1] != b'\n' {
+                        return Err(ProtoError::BareCr);
+                    }
+                    if self.in_start_line {
+                        self.in_start_line = false;
+                        self.limit_at = (i + 2).saturating_add(spec.max_section);
+                        self.limit_err = spec.too_large;
+                    } else {
+                        if i + 2 > self.limit_at {
+                            return Err(self.limit_err);
+                        }
+                        if i == self.line_start {
+                            return Ok(Some(Scanned {
+                                len: i + 2,
+                                fields: self.fields,
+                            }));
+                        }
+                        self.fields += 1;
+                        if self.fields > spec.max_fields {
+                            return Err(spec.too_many);
+                        }
+                    }
+                    i += 2;
+                    self.line_start = i;
+                }
+                LF => return Err(ProtoError::BareLf),
+                _ => return Err(ProtoError::ControlByte),
+            }
         }
     }
 }
@@ -221,6 +284,37 @@ mod tests {
         for (input, want) in cases {
             let got = scan(input, &head_spec()).map(|o| o.map(|s| s.len));
             assert_eq!(&got, want, "{:?}", String::from_utf8_lossy(input));
+        }
+    }
+
+    #[test]
+    fn resumed_byte_by_byte_agrees_with_one_scan() {
+        let inputs: &[&[u8]] = &[
+            b"GET / HTTP/1.1\r\n\r\n",
+            b"\r\n\r\nGET / HTTP/1.1\r\n\r\nrest",
+            b"GET / HTTP/1.1\r\nA: b\r\n\r\n",
+            b"\r\n\r\n\r\n\r\n\r\n",
+            b"GET / HTTP/1.1\r\nA: b\n\r\n",
+            b"GET / HTTP/1.1\r\nA: b\rc\r\n\r\n",
+            b"GET / HTTP/1.1\r\nA: \0\r\n\r\n",
+            b"GET / HTTP/1.1\r\nA: b\r\n c\r\n\r\n",
+            b"GET / HTTP/1.1\r\n\tA: b\r\n\r\n",
+            b"GET /aaaaaaaaaaaaaaaa",
+            b"GET /aaaaaaaaaaa\r\n\r\n",
+            b"GET / HTTP/1.1\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n",
+            b"GET / HTTP/1.1\r\nA: 123456789012345678901234567890",
+        ];
+        for input in inputs {
+            let whole = scan(input, &head_spec());
+            let mut scanner = Scanner::new(head_spec());
+            let mut got = Ok(None);
+            for end in 0..=input.len() {
+                got = scanner.resume(&input[..end]);
+                if !matches!(got, Ok(None)) {
+                    break;
+                }
+            }
+            assert_eq!(got, whole, "{:?}", String::from_utf8_lossy(input));
         }
     }
 

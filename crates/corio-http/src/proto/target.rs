@@ -12,6 +12,7 @@ use std::ops::Range;
 use http::Method;
 
 use super::error::ProtoError;
+use super::target_text::TargetText;
 
 /// Which of the four request-target forms was used.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -26,14 +27,12 @@ pub enum TargetForm {
     Asterisk,
 }
 
-/// A validated request-target: its own small string, with the parts as offsets into it.
-///
-/// The target is copied out of the head (one small allocation) rather than shared with it:
-/// sharing a `Bytes` would cost a second allocation when the buffer is first cloned, and the
-/// `&str` accessors would re-validate UTF-8 on every call.
+/// A validated request-target: its own text (inline up to 30 bytes, so that a typical request
+/// allocates nothing for it), with
+/// the parts as offsets into it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RequestTarget {
-    raw: String,
+    raw: TargetText,
     form: TargetForm,
     authority: Range<u32>,
     path: Range<u32>,
@@ -50,7 +49,7 @@ impl RequestTarget {
         {
             return Err(ProtoError::BadTarget);
         }
-        let raw = target.to_owned();
+        let raw = TargetText::new(target);
         let r = |range: Range<usize>| range.start as u32..range.end as u32;
         let end = b.len();
         let is_connect = method == Method::CONNECT;
@@ -105,12 +104,12 @@ impl RequestTarget {
 
     /// The whole request-target as received.
     pub fn as_str(&self) -> &str {
-        &self.raw
+        self.raw.as_str()
     }
 
     /// The raw bytes.
     pub fn as_bytes(&self) -> &[u8] {
-        self.raw.as_bytes()
+        self.raw.as_str().as_bytes()
     }
 
     /// Which form the target has.
@@ -143,7 +142,7 @@ impl RequestTarget {
     }
 
     fn slice(&self, r: Range<u32>) -> &str {
-        &self.raw[r.start as usize..r.end as usize]
+        &self.raw.as_str()[r.start as usize..r.end as usize]
     }
 }
 

@@ -1,0 +1,55 @@
+//! The command line as a whole: help, version, and usage errors (clap's whole message and
+//! status 2, the same in every command).
+
+use std::process::{Command, Output};
+
+fn corio(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_corio"))
+        .args(args)
+        .output()
+        .expect("run corio")
+}
+
+#[test]
+fn version_and_help() {
+    let out = corio(&["--version"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("corio "));
+    let out = corio(&["--help"]);
+    assert_eq!(out.status.code(), Some(0));
+    let help = String::from_utf8_lossy(&out.stdout);
+    for command in ["serve", "get", "crawl", "bench"] {
+        assert!(help.contains(command), "{help}");
+    }
+    assert!(help.contains("corio <COMMAND> --help"), "{help}");
+}
+
+#[test]
+fn usage_errors_are_printed_whole_with_status_two() {
+    // A missing required argument: clap names it on the lines after the first.
+    for command in ["get", "crawl", "bench"] {
+        let out = corio(&[command]);
+        assert_eq!(out.status.code(), Some(2), "{command}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("the following required arguments were not provided"),
+            "{command}: {stderr}"
+        );
+        assert!(stderr.contains("<URL"), "{command}: {stderr}");
+        assert!(stderr.contains("Usage:"), "{command}: {stderr}");
+        assert!(stderr.contains("--help"), "{command}: {stderr}");
+    }
+    // An unknown flag and a bad value, in each command.
+    for args in [
+        &["serve", "--no-such-flag"][..],
+        &["get", "--no-such-flag", "http://127.0.0.1:1/"],
+        &["bench", "-c", "lots", "http://127.0.0.1:1/"],
+        &["nonsense"],
+    ] {
+        let out = corio(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.starts_with("error: "), "{args:?}: {stderr}");
+        assert!(stderr.contains("--help"), "{args:?}: {stderr}");
+    }
+}
