@@ -85,45 +85,92 @@ fn request_head_outcome(input: &[u8]) -> String {
     }
 }
 
+/// The `response_head` target's limits (`fuzz/fuzz_targets/response_head.rs`).
+fn response_limits() -> Limits {
+    Limits {
+        max_start_line: 256,
+        max_header_section: 1024,
+        max_headers: 16,
+        max_body: 4096,
+        ..Limits::default()
+    }
+}
+
 fn response_head_outcome(input: &[u8]) -> String {
-    match parse_response_head(input, &Limits::default()) {
+    match parse_response_head(input, &response_limits()) {
         Ok(Some((head, consumed))) => format!("accept {consumed} {}", head.status.as_u16()),
         Ok(None) => "incomplete".to_owned(),
         Err(e) => rejected(e),
     }
 }
 
-/// Feeds `pieces` to one decoder in order: the body data and whether the body was complete,
-/// or the first error.
-fn decode_chunked(pieces: &[&[u8]]) -> Result<(Vec<u8>, bool), ProtoError> {
-    let mut decoder = ChunkedDecoder::new(&Limits::default());
-    let mut data = Vec::new();
-    for piece in pieces {
-        let mut piece = *piece;
-        while !piece.is_empty() && !decoder.is_done() {
-            let decoded = decoder.decode(piece)?;
-            assert!(decoded.consumed <= piece.len(), "consumed past the input");
-            data.extend_from_slice(&piece[decoded.data.clone()]);
-            if decoded.consumed == 0 {
-                break;
-            }
-            piece = &piece[decoded.consumed..];
-        }
+/// The `chunked` target's limits (`fuzz/fuzz_targets/chunked.rs`): small, so the seeds reach
+/// them.
+fn chunked_limits() -> Limits {
+    Limits {
+        max_body: 4096,
+        max_chunk_ext: 64,
+        max_trailer_section: 256,
+        max_trailers: 4,
+        ..Limits::default()
     }
-    Ok((data, decoder.is_done()))
+}
+
+/// A `chunked` input as that target reads it: byte 0 is the number of split points (mod 8),
+/// that many bytes choose them, the rest is the body. Returns the body and the split points.
+fn chunked_input(input: &[u8]) -> (&[u8], Vec<usize>) {
+    let Some((&n, rest)) = input.split_first() else {
+        return (&[], Vec::new());
+    };
+    let (choosers, body) = rest.split_at(usize::from(n % 8).min(rest.len()));
+    let mut cuts: Vec<usize> = choosers
+        .iter()
+        .map(|&c| usize::from(c) * body.len() / 256)
+        .collect();
+    cuts.sort_unstable();
+    (body, cuts)
+}
+
+/// What decoding a chunked body gave: its data, and the bytes used once the decoder was done
+/// (`None`: it wanted more).
+type Decoded = Result<(Vec<u8>, Option<usize>), ProtoError>;
+
+/// Feeds `body` to one decoder in pieces ending at `cuts` (then at its end).
+fn decode_chunked(body: &[u8], cuts: &[usize]) -> Decoded {
+    let mut decoder = ChunkedDecoder::new(&chunked_limits());
+    let mut data = Vec::new();
+    let mut start = 0;
+    for end in cuts.iter().copied().chain([body.len()]) {
+        let mut at = start;
+        while at < end {
+            let decoded = decoder.decode(&body[at..end])?;
+            assert!(decoded.consumed <= end - at, "consumed past the input");
+            data.extend_from_slice(&body[at..end][decoded.data.clone()]);
+            at += decoded.consumed;
+            if decoder.is_done() {
+                return Ok((data, Some(at)));
+            }
+            // Not done and input left: the call must have made progress.
+            assert!(decoded.consumed > 0, "no progress");
+        }
+        start = end;
+    }
+    Ok((data, None))
 }
 
 fn chunked_outcome(input: &[u8]) -> String {
-    match decode_chunked(&[input]) {
-        Ok((data, true)) => format!("done {}", data.len()),
-        Ok((data, false)) => format!("incomplete {}", data.len()),
+    let (body, _) = chunked_input(input);
+    match decode_chunked(body, &[]) {
+        Ok((data, Some(used))) => format!("done {} used {used}", data.len()),
+        Ok((data, None)) => format!("incomplete {}", data.len()),
         Err(e) => rejected(e),
     }
 }
 
 /// A root like the `static_path` fuzz target's (`fuzz/fuzz_targets/static_path.rs`), so its
 /// seeds resolve here as they do there: files, a dotfile, a FIFO, and symlinks to a file
-/// outside, to `..`, to `/etc`, to themselves and to hidden names. Removed on drop.
+/// outside, to `..`, to an absolute directory outside (`/etc` there), to themselves and to
+/// hidden names. Removed on drop.
 struct StaticRoot {
     base: PathBuf,
     root: Root,
@@ -137,6 +184,8 @@ impl StaticRoot {
         for dir in ["sub/deeper", ".git", "with index"] {
             std::fs::create_dir_all(root.join(dir)).unwrap();
         }
+        std::fs::create_dir_all(base.join("etc")).unwrap();
+        std::fs::write(base.join("etc/hostname"), "outside").unwrap();
         std::fs::write(base.join("secret.txt"), "outside").unwrap();
         for (file, text) in [
             ("a.txt", "a"),
@@ -149,10 +198,13 @@ impl StaticRoot {
         ] {
             std::fs::write(root.join(file), text).unwrap();
         }
+        // The fuzz target links to the real `/etc`; an absolute link to a directory of ours
+        // outside the root is the same case with a known content.
+        let etc = base.join("etc");
         for (target, link) in [
             ("../secret.txt", "out-file"),
             ("..", "out-dir"),
-            ("/etc", "etc"),
+            (etc.to_str().unwrap(), "etc"),
             ("..", "sub/up"),
             ("../../", "sub/deeper/up2"),
             (".env", "to-hidden"),
@@ -172,15 +224,17 @@ impl StaticRoot {
         StaticRoot { base, root }
     }
 
-    /// `path` relative to the root, or to the root's parent (as `../…`) when outside it.
+    /// `path` as a URL path under the root (`/sub/b.txt`), or as `outside:` and its path
+    /// relative to the root's parent when a followed symlink led outside.
     fn show(&self, path: &Path) -> String {
-        match path.strip_prefix(self.root.path()) {
-            Ok(rel) => rel.display().to_string(),
-            Err(_) => match path.strip_prefix(self.root.path().parent().unwrap()) {
-                Ok(rel) => format!("../{}", rel.display()),
-                Err(_) => path.display().to_string(),
-            },
+        if let Ok(rel) = path.strip_prefix(self.root.path()) {
+            return format!("/{}", rel.display());
         }
+        let parent = self.root.path().parent().unwrap();
+        let rel = path
+            .strip_prefix(parent)
+            .unwrap_or_else(|_| panic!("{path:?} is outside the fixture"));
+        format!("outside:{}", rel.display())
     }
 
     /// Byte 0 of a `static_path` input picks the options (bit 0: allow hidden, bit 1: follow
@@ -346,25 +400,39 @@ fn accepted_request_heads_agree_with_httparse() {
 #[test]
 fn chunked_bodies_decode_the_same_in_any_split() {
     for (name, input) in seeds("chunked") {
-        let whole = decode_chunked(&[&input]);
-        let bytes: Vec<&[u8]> = input.chunks(1).collect();
-        assert_eq!(decode_chunked(&bytes), whole, "{name}: byte by byte");
-        for cut in 0..input.len() {
-            assert_eq!(
-                decode_chunked(&[&input[..cut], &input[cut..]]),
-                whole,
-                "{name}: cut at {cut}"
-            );
+        let (body, cuts) = chunked_input(&input);
+        let whole = decode_chunked(body, &[]);
+        assert_eq!(
+            decode_chunked(body, &cuts),
+            whole,
+            "{name}: split at {cuts:?}"
+        );
+        let bytewise: Vec<usize> = (1..body.len()).collect();
+        assert_eq!(
+            decode_chunked(body, &bytewise),
+            whole,
+            "{name}: byte by byte"
+        );
+        for cut in 0..=body.len() {
+            assert_eq!(decode_chunked(body, &[cut]), whole, "{name}: cut at {cut}");
         }
     }
 }
 
 #[test]
-fn response_heads_never_overrun() {
-    let limits = Limits::default();
+fn response_heads_are_self_delimiting() {
+    let limits = response_limits();
     for (name, input) in seeds("response_head") {
         if let Ok(Some((_, consumed))) = parse_response_head(&input, &limits) {
             assert!(0 < consumed && consumed <= input.len(), "{name}");
+            assert!(input[..consumed].ends_with(b"\r\n\r\n"), "{name}");
+            assert!(
+                matches!(
+                    parse_response_head(&input[..consumed - 1], &limits),
+                    Ok(None)
+                ),
+                "{name}: one byte short"
+            );
         }
     }
 }
