@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use corio_http::proto::{parse_response_head, BodyFraming, Limits};
 use http::Method;
-use serve_child::{get, temp_dir, Served};
+use serve_child::{get, is_root, temp_dir, Served};
 
 const BIG: u64 = 32 << 20;
 const CLIENTS: usize = 8;
@@ -92,36 +92,21 @@ fn sigterm_finishes_in_flight_downloads_then_exits_zero() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
-/// A file the server cannot read: mode 000 when not root; as root (which reads through
-/// permissions) a write-only sysfs attribute, which refuses reads even to root.
+/// A file the server cannot read: mode 000, with the server run as nobody when the tests run
+/// as root (who reads through permissions).
 #[test]
 fn unreadable_file_is_a_500_with_a_logged_reason() {
-    let is_root = std::fs::read_to_string("/proc/self/status")
-        .unwrap()
-        .lines()
-        .any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(1) == Some("0"));
-    let (dir, path, cleanup) = if !is_root {
-        let dir = temp_dir("unreadable");
-        let file = dir.join("secret.txt");
-        std::fs::write(&file, "no").unwrap();
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o000)).unwrap();
-        (dir, "/secret.txt", true)
-    } else {
-        let dir = std::path::PathBuf::from("/sys/bus/pci");
-        let readable = std::fs::File::open(dir.join("rescan")).map(|_| ());
-        if dir.join("rescan").is_file()
-            && readable.is_err_and(|e| e.kind() == ErrorKind::PermissionDenied)
-        {
-            (dir, "/rescan", false)
-        } else {
-            eprintln!(
-                "note: running as root without /sys/bus/pci/rescan: unreadable-file check skipped"
-            );
-            return;
-        }
-    };
-    let served = Served::start(&dir, None, &["--workers", "1"]);
+    use std::os::unix::fs::PermissionsExt;
+    let dir = temp_dir("unreadable");
+    let file = dir.join("secret.txt");
+    std::fs::write(&file, "no").unwrap();
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o000)).unwrap();
+    assert!(
+        is_root() || std::fs::File::open(&file).is_err(),
+        "mode 000 must stop this user's reads (no CAP_DAC_OVERRIDE)"
+    );
+    let path = "/secret.txt";
+    let served = Served::start_unprivileged(&dir, &["--workers", "1"]);
     let reply = get(served.addr, path).unwrap();
     let text = String::from_utf8_lossy(&reply);
     assert!(text.starts_with("HTTP/1.1 500 "), "{text}");
@@ -141,7 +126,5 @@ fn unreadable_file_is_a_500_with_a_logged_reason() {
     };
     assert!(logged.contains(name), "{logged}");
     drop(served);
-    if cleanup {
-        std::fs::remove_dir_all(&dir).unwrap();
-    }
+    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -419,19 +419,21 @@ fn large_file_integrity_and_range() {
 #[test]
 fn unreadable_file_is_500() {
     use std::os::unix::fs::PermissionsExt;
+    if util::is_root() {
+        // Root reads through mode 000: the same check runs as nobody, in a child process.
+        util::run_as_nobody("unreadable_file_is_500");
+        return;
+    }
     let site = Site::new();
     let path = site.root().join("locked.txt");
     fs::write(&path, "locked").unwrap();
     fs::set_permissions(&path, fs::Permissions::from_mode(0o000)).unwrap();
+    assert!(
+        fs::File::open(&path).is_err(),
+        "mode 000 must stop this user's reads (no CAP_DAC_OVERRIDE)"
+    );
     let reply = site.get("/locked.txt");
-    if fs::File::open(&path).is_ok() {
-        // Running as root (or with CAP_DAC_OVERRIDE): mode 000 does not stop reads, so the
-        // server legitimately serves the file. Nothing to assert about the 500 here.
-        eprintln!("note: running with permission override; unreadable-file check skipped");
-        assert_eq!(reply.status, 200);
-    } else {
-        assert_eq!(reply.status, 500);
-        assert!(!reply.text().contains("locked"));
-    }
+    assert_eq!(reply.status, 500);
+    assert!(!reply.text().contains("locked"));
     fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).unwrap();
 }

@@ -5,6 +5,7 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStderr, Command, ExitStatus, Stdio};
 use std::sync::mpsc;
@@ -22,6 +23,16 @@ pub struct Served {
 impl Served {
     /// Starts `corio serve DIR --addr 127.0.0.1:0 ARGS...`, under `ulimit -n NOFILE` if given.
     pub fn start(dir: &Path, nofile: Option<u32>, args: &[&str]) -> Served {
+        Served::spawn(dir, nofile, args, false)
+    }
+
+    /// Like [`Served::start`] without a descriptor limit, but when the tests run as root the
+    /// server runs as [`NOBODY`], so that file permissions apply to it.
+    pub fn start_unprivileged(dir: &Path, args: &[&str]) -> Served {
+        Served::spawn(dir, None, args, is_root())
+    }
+
+    fn spawn(dir: &Path, nofile: Option<u32>, args: &[&str], as_nobody: bool) -> Served {
         let bin = env!("CARGO_BIN_EXE_corio");
         let mut cmd = Command::new("sh");
         let ulimit = nofile.map_or(String::new(), |n| format!("ulimit -n {n} && "));
@@ -35,6 +46,9 @@ impl Served {
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped());
+        if as_nobody {
+            cmd.uid(NOBODY).gid(NOBODY);
+        }
         let mut child = cmd.spawn().expect("spawn corio serve");
         let stderr = child.stderr.take().unwrap();
         let (addr, log) = read_startup(stderr);
@@ -115,6 +129,20 @@ fn read_startup(stderr: ChildStderr) -> (SocketAddr, mpsc::Receiver<String>) {
         .and_then(|a| a.parse().ok())
         .unwrap_or_else(|| panic!("no address in {line:?}"));
     (addr, rx)
+}
+
+/// The user and group id a server started by a root test process runs as (`nobody`/`nogroup`).
+pub const NOBODY: u32 = 65534;
+
+/// Whether this process runs with effective user id 0, which reads through file permissions.
+pub fn is_root() -> bool {
+    let status = std::fs::read_to_string("/proc/self/status").expect("read /proc/self/status");
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("Uid:"))
+        .and_then(|ids| ids.split_whitespace().nth(1))
+        .expect("effective uid in /proc/self/status")
+        == "0"
 }
 
 /// Clock ticks per second (`getconf CLK_TCK`, 100 if that fails).

@@ -378,3 +378,37 @@ impl Drop for TempDir {
         let _ = std::fs::remove_dir_all(&self.path);
     }
 }
+
+/// The user and group id a test running as root drops to (`nobody`/`nogroup`), so that file
+/// permissions apply to it.
+pub const NOBODY: u32 = 65534;
+
+/// Whether this process runs with effective user id 0, which reads through file permissions.
+pub fn is_root() -> bool {
+    let status = std::fs::read_to_string("/proc/self/status").expect("read /proc/self/status");
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("Uid:"))
+        .and_then(|ids| ids.split_whitespace().nth(1))
+        .expect("effective uid in /proc/self/status")
+        == "0"
+}
+
+/// Runs the test `name` of this test binary again, in a child process as [`NOBODY`], and
+/// panics unless it ran there (exactly one test) and passed.
+pub fn run_as_nobody(name: &str) {
+    use std::os::unix::process::CommandExt;
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([name, "--exact", "--nocapture", "--test-threads=1"])
+        .uid(NOBODY)
+        .gid(NOBODY)
+        .output()
+        .expect("run the test binary as nobody");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success() && stdout.contains("test result: ok. 1 passed"),
+        "{name} as nobody: {}\n{stdout}\n{stderr}",
+        out.status
+    );
+}
