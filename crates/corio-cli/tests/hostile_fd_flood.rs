@@ -1,9 +1,14 @@
 //! A connection flood past the file-descriptor limit: `corio serve` runs as a child under
 //! `ulimit -n 64` (the test process's own limit is untouched) and gets hundreds of
 //! connections. It must not crash, must not busy-loop on a listener it cannot accept from
-//! (once it has reported `EMFILE`, its CPU time stays under half the wall time while the flood
-//! holds: a spinning accept loop would use all of it), and must serve again once the flood
-//! connections close.
+//! (once it has reported `EMFILE`, its CPU time stays under a fifth of the wall time while the
+//! flood holds), and must serve again once the flood connections close.
+//!
+//! The CPU bound is a ratio of the server's own CPU time to the measured window, not a time
+//! limit: a server that backs off is idle then (a few wake-ups per second: ~0 s), while a
+//! spinning accept loop takes its whole share of a core, which is a third of one even on a
+//! 2-core machine shared with half a dozen busy processes (measured with the back-off set to
+//! zero: 0.8 to 1.05 s in 3 s).
 
 mod serve_child;
 
@@ -46,7 +51,7 @@ fn flood_past_the_descriptor_limit() {
     let cpu = (served.cpu_ticks() - ticks_before) as f64 / clock_ticks_per_sec() as f64;
     eprintln!("fd flood: server used {cpu:.2} s CPU in {wall:.2} s holding {FLOOD} connections");
     assert!(served.child.try_wait().unwrap().is_none(), "server died");
-    assert!(cpu < wall * 0.5, "busy loop: {cpu:.2} s CPU in {wall:.2} s");
+    assert!(cpu < wall * 0.2, "busy loop: {cpu:.2} s CPU in {wall:.2} s");
 
     drop(flood);
     // Service resumes once descriptors free up: this request waits in the backlog behind the
