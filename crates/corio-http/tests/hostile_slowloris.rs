@@ -1,9 +1,10 @@
 //! Slowloris: many connections dribbling a request head one byte at a time.
 //!
 //! They must not stop normal clients from being served, and the head timeout must end every
-//! one of them with `408` and a close (or a plain close), never a reset. The number of slow connections is 200 here;
-//! `CORIO_SLOWLORIS_CONNS` raises it (`scripts/soak.sh` runs 2,000). Sleeps below only pace
-//! the dribbling; no assertion depends on how long anything takes.
+//! one of them with `408` and a close (or a plain close), never a reset. The number of slow
+//! connections is 200 here; `CORIO_SLOWLORIS_CONNS` raises it (`scripts/hostile.sh` runs
+//! 2,000). Sleeps below only pace the dribbling; no assertion depends on how long anything
+//! takes.
 
 use std::io::{ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpStream};
