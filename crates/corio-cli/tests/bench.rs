@@ -1,8 +1,9 @@
 //! `corio bench` against the project's own server (and a few raw TCP servers that misbehave on
 //! purpose), read through `--json`.
 //!
-//! Every assertion is on counts, or a lower bound on a latency the server itself imposed; none
-//! is a timing threshold on the generator, so a busy machine passes.
+//! Every assertion is on counts, or a lower bound on a latency the server itself imposed or on
+//! a duration the open-loop schedule imposed; none is a timing threshold on the generator, so a
+//! busy machine passes.
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -232,12 +233,33 @@ fn invalid_responses_are_classified() {
 }
 
 #[test]
-fn the_open_loop_keeps_its_rate() {
+fn the_open_loop_never_runs_ahead_of_its_schedule() {
+    // 200 req/s over 4 connections: one slot every 20 ms per connection, phases 5 ms apart,
+    // so the slots of the run are 0, 5, 10, ... ms after its start, and the 400th of them is
+    // at 1995 ms. A request never leaves before its slot.
+    let (_server, url, served) = server(hello);
+    let (code, r) = bench(&[&url, "--rate", "200", "-n", "400", "-c", "4"]);
+    assert_eq!(code, 0, "{r}");
+    assert_eq!(n(&r, "/sent"), 400, "{r}");
+    assert_eq!(n(&r, "/responses"), 400, "{r}");
+    assert_eq!(n(&r, "/errors_total"), 0, "{r}");
+    assert_eq!(served.load(Ordering::SeqCst), 400);
+    // Any 400 distinct slots include one at 1995 ms or later, and the run ends only after
+    // that one's response: a shorter run sent ahead of its schedule. (A lower bound that only
+    // the schedule sets; a slow machine makes the run longer, never shorter.)
+    let secs = r["duration_s"].as_f64().unwrap();
+    assert!(
+        secs >= 1.995,
+        "400 requests in {secs} s: ahead of the schedule; {r}"
+    );
+
+    // Run by time: no more requests than slots before the end (0..2000 ms: 100 per
+    // connection), however fast the server answers.
     let (_server, url, _) = server(hello);
     let (code, r) = bench(&[&url, "--rate", "200", "-d", "2s", "-c", "4"]);
     assert_eq!(code, 0, "{r}");
-    let responses = n(&r, "/responses");
-    assert!((300..=500).contains(&responses), "{r}");
+    assert!(n(&r, "/sent") <= 400, "{r}");
+    assert!(n(&r, "/responses") <= n(&r, "/sent"), "{r}");
     assert_eq!(n(&r, "/errors_total"), 0, "{r}");
 }
 

@@ -1,8 +1,14 @@
 //! A connection flood past the file-descriptor limit: `corio serve` runs as a child under
 //! `ulimit -n 64` (the test process's own limit is untouched) and gets hundreds of
 //! connections. It must not crash, must not busy-loop on a listener it cannot accept from
-//! (its CPU time stays under half the wall time while the flood holds: a spinning accept loop
-//! would use all of it), and must serve again once the flood connections close.
+//! (once it has reported `EMFILE`, its CPU time stays under a fifth of the wall time while the
+//! flood holds), and must serve again once the flood connections close.
+//!
+//! The CPU bound is a ratio of the server's own CPU time to the measured window, not a time
+//! limit: a server that backs off is idle then (a few wake-ups per second: ~0 s), while a
+//! spinning accept loop takes its whole share of a core, which is a third of one even on a
+//! 2-core machine shared with half a dozen busy processes (measured with the back-off set to
+//! zero: 0.8 to 1.05 s in 3 s).
 
 mod serve_child;
 
@@ -27,16 +33,8 @@ fn flood_past_the_descriptor_limit() {
     let flood: Vec<TcpStream> = (0..FLOOD)
         .map(|_| TcpStream::connect(addr).expect("the kernel backlog takes the flood"))
         .collect();
-    // Hold the flood: the server hits EMFILE and must back off rather than spin.
-    let ticks_before = served.cpu_ticks();
-    let started = Instant::now();
-    thread::sleep(Duration::from_secs(3));
-    let wall = started.elapsed().as_secs_f64();
-    let cpu = (served.cpu_ticks() - ticks_before) as f64 / clock_ticks_per_sec() as f64;
-    eprintln!("fd flood: server used {cpu:.2} s CPU in {wall:.2} s holding {FLOOD} connections");
-    assert!(served.child.try_wait().unwrap().is_none(), "server died");
-    assert!(cpu < wall * 0.5, "busy loop: {cpu:.2} s CPU in {wall:.2} s");
-    // The flood did reach the limit: the accept loop reported it (once) and backed off.
+    // The flood reaches the limit: the accept loop reports it (once). Only from then on does
+    // the CPU time measure what the server does with a listener it cannot accept from.
     // (A hang guard only on each line.)
     while !served
         .log
@@ -44,20 +42,26 @@ fn flood_past_the_descriptor_limit() {
         .expect("no EMFILE warning")
         .contains("accept failed")
     {}
+    // Hold the flood: the server must back off rather than spin. The sleep is the length of
+    // the measurement, not a synchronisation.
+    let ticks_before = served.cpu_ticks();
+    let started = Instant::now();
+    thread::sleep(Duration::from_secs(3));
+    let wall = started.elapsed().as_secs_f64();
+    let cpu = (served.cpu_ticks() - ticks_before) as f64 / clock_ticks_per_sec() as f64;
+    eprintln!("fd flood: server used {cpu:.2} s CPU in {wall:.2} s holding {FLOOD} connections");
+    assert!(served.child.try_wait().unwrap().is_none(), "server died");
+    assert!(cpu < wall * 0.2, "busy loop: {cpu:.2} s CPU in {wall:.2} s");
 
     drop(flood);
-    // Service resumes once descriptors free up (retry while the backlog drains).
-    let mut attempts = 0;
-    loop {
-        match get(addr, "/hello.txt") {
-            Ok(reply) if reply.starts_with(b"HTTP/1.1 200 OK\r\n") => break,
-            other => {
-                attempts += 1;
-                assert!(attempts < 600, "service did not resume: {other:?}");
-                thread::sleep(Duration::from_millis(100));
-            }
-        }
-    }
+    // Service resumes once descriptors free up: this request waits in the backlog behind the
+    // closed flood connections, which the server accepts and closes as descriptors free.
+    let reply = get(addr, "/hello.txt").unwrap();
+    assert!(
+        reply.starts_with(b"HTTP/1.1 200 OK\r\n"),
+        "{}",
+        String::from_utf8_lossy(&reply)
+    );
     assert!(served.child.try_wait().unwrap().is_none(), "server died");
     served.signal("TERM");
     let status = served.wait(Duration::from_secs(120));
