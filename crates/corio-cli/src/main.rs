@@ -8,6 +8,7 @@
 mod bench;
 mod crawl;
 mod get;
+mod progress;
 mod serve;
 
 use std::process::ExitCode;
