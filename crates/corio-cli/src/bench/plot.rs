@@ -31,7 +31,7 @@ const MIN_DECADES: u32 = 2;
 /// Most decades on the x axis: 99.99999 %, beyond what any run here records.
 const MAX_DECADES: u32 = 7;
 /// The lines' colours, in run order (then again): distinct on white and for most colour
-/// vision deficiencies (Okabe–Ito).
+/// vision deficiencies (Okabe–Ito's, with grey for black, which the axes use).
 const COLOURS: [RGBColor; 7] = [
     RGBColor(0, 114, 178),
     RGBColor(213, 94, 0),
@@ -39,7 +39,7 @@ const COLOURS: [RGBColor; 7] = [
     RGBColor(204, 121, 167),
     RGBColor(230, 159, 0),
     RGBColor(86, 180, 233),
-    RGBColor(0, 0, 0),
+    RGBColor(100, 100, 100),
 ];
 
 /// Arguments of `corio bench plot`.
