@@ -30,6 +30,10 @@ const SIZE: (u32, u32) = (1200, 700);
 const MIN_DECADES: u32 = 2;
 /// Most decades on the x axis: 99.99999 %, beyond what any run here records.
 const MAX_DECADES: u32 = 7;
+/// The title's font size when it fits.
+const TITLE_SIZE: f64 = 26.0;
+/// Height of one legend row, as a share of the y axis (a 26 px row on the 560 px plot).
+const LEGEND_ROW: f64 = 0.05;
 /// The lines' colours, in run order (then again): distinct on white and for most colour
 /// vision deficiencies (Okabe–Ito's, with grey for black, which the axes use).
 const COLOURS: [RGBColor; 7] = [
@@ -87,13 +91,19 @@ pub fn svg(runs: &[(&Info, &Histogram<u64>)]) -> Result<String, String> {
         .log10()
         .ceil()
         .clamp(f64::from(MIN_DECADES), f64::from(MAX_DECADES));
+    // Headroom above the highest line for the legend, one row per run, so that the legend
+    // (upper left) does not hide the lines' tails (upper right).
+    let headroom = 1.1 + LEGEND_ROW * runs.len() as f64;
     let top_ms = runs
         .iter()
         .map(|(_, h)| h.max() as f64 / 1e3)
         .fold(0.0, f64::max)
-        * 1.05;
+        * headroom;
     let title = match runs {
         [(info, _)] => format!("Latency by percentile: {}", info.label()),
+        [(first, _), rest @ ..] if rest.iter().all(|(info, _)| info.url == first.url) => {
+            format!("Latency by percentile: {}, {} runs", first.url, runs.len())
+        }
         _ => format!("Latency by percentile: {} runs", runs.len()),
     };
     let mut out = String::new();
@@ -112,7 +122,7 @@ fn draw(
     let root = SVGBackend::with_string(out, SIZE).into_drawing_area();
     root.fill(&WHITE)?;
     let mut chart = ChartBuilder::on(&root)
-        .caption(title, ("sans-serif", 26))
+        .caption(title, ("sans-serif", title_size(title)))
         .margin(20)
         .margin_right(60)
         .x_label_area_size(60)
@@ -152,6 +162,13 @@ fn draw(
         .draw()?;
     root.present()?;
     Ok(())
+}
+
+/// The title's font size: [`TITLE_SIZE`], smaller for a title too long to fit the width (a
+/// sans-serif character is about half an em wide).
+fn title_size(title: &str) -> f64 {
+    let width = f64::from(SIZE.0 - 40);
+    TITLE_SIZE.min(width / (0.5 * title.chars().count() as f64))
 }
 
 /// The run's (x, latency in ms) points, x = log10(1/(1−p)), cut at `decades` (where the
