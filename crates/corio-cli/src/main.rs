@@ -32,7 +32,7 @@ enum Command {
     /// Crawl a site from a root URL, staying on its host.
     Crawl(crawl::Args),
     /// Load an HTTP server: requests per second and latency percentiles; plot and merge runs.
-    Bench(bench::Cli),
+    Bench(Box<bench::Cli>),
 }
 
 fn main() -> ExitCode {
@@ -55,7 +55,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => serve::run(args),
         Command::Get(args) => get::run(args),
         Command::Crawl(args) => crawl::run(args),
-        Command::Bench(cli) => bench::main(cli),
+        Command::Bench(cli) => bench::main(*cli),
     };
     match result {
         Ok(code) => code,

@@ -39,7 +39,7 @@ pub fn parse_start_at(s: &str) -> Result<SystemTime, String> {
 /// Unix seconds or RFC 3339, as an absolute time.
 fn parse_time(s: &str) -> Result<SystemTime, String> {
     if let Ok(secs) = s.parse::<f64>() {
-        if secs.is_finite() && secs >= 0.0 && secs < 1e12 {
+        if (0.0..1e12).contains(&secs) {
             return Ok(UNIX_EPOCH + Duration::from_secs_f64(secs));
         }
     }
