@@ -61,6 +61,14 @@ pub fn wait_until(at: SystemTime) {
     }
 }
 
+/// `at` for people: Unix seconds, and how far ahead it is.
+pub fn describe(at: SystemTime) -> String {
+    let ahead = at
+        .duration_since(SystemTime::now())
+        .map_or(0.0, |d| d.as_secs_f64());
+    format!("{:.3} (in {ahead:.1}s)", unix_seconds(at))
+}
+
 /// `at` in seconds since the Unix epoch.
 pub fn unix_seconds(at: SystemTime) -> f64 {
     at.duration_since(UNIX_EPOCH)

@@ -203,6 +203,12 @@ pub fn run(args: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
         .thread_name("corio-bench")
         .build()?;
     if let Some(at) = args.start_at {
+        if !args.json {
+            eprintln!(
+                "corio bench: waiting for --start-at {}",
+                clock::describe(at)
+            );
+        }
         clock::wait_until(at);
     }
     let start = Instant::now();
