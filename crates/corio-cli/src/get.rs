@@ -224,19 +224,6 @@ async fn save(
     path: &Path,
     bar: Download,
 ) -> Result<(), String> {
-    let result = write_body(body, path, &bar).await;
-    match result {
-        Ok(()) => bar.finish(),
-        Err(_) => bar.abandon(),
-    }
-    result
-}
-
-async fn write_body(
-    body: &mut corio_http::client::Body,
-    path: &Path,
-    bar: &Download,
-) -> Result<(), String> {
     let url = body.url().to_string();
     let mut file =
         std::fs::File::create(path).map_err(|e| format!("{url}: {}: {e}", path.display()))?;
@@ -246,6 +233,7 @@ async fn write_body(
             .map_err(|e| format!("{url}: {}: {e}", path.display()))?;
         bar.advance(chunk.len() as u64);
     }
+    bar.finish();
     Ok(())
 }
 

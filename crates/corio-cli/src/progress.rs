@@ -77,18 +77,20 @@ impl Download {
     }
 
     /// The download is complete: the bar stays, full.
-    pub fn finish(self) {
-        if let Some(bar) = self.bar {
+    pub fn finish(mut self) {
+        if let Some(bar) = self.bar.take() {
             if bar.length().is_none() {
                 bar.set_length(bar.position());
             }
             bar.finish();
         }
     }
+}
 
-    /// The download failed: the bar stays where it stopped.
-    pub fn abandon(self) {
-        if let Some(bar) = self.bar {
+impl Drop for Download {
+    /// Dropped unfinished, the download failed: the bar stays where it stopped.
+    fn drop(&mut self) {
+        if let Some(bar) = self.bar.take() {
             bar.abandon();
         }
     }
