@@ -19,7 +19,9 @@
 //! Invariants: a bad argument is a one-line error and exit status 2, before any connection
 //! is opened; the run lasts `-d` (default [`DEFAULT_DURATION`]) or exactly `-n` requests;
 //! the report is printed even when requests failed, and the exit status is 1 when no request
-//! got a response at all (so that a script notices a dead server), 0 otherwise.
+//! got a response at all (so that a script notices a dead server), 0 otherwise; `--plot`
+//! writes its picture after the report, and failing to (no response to draw, an unwritable
+//! file) is a one-line error and exit status 1.
 
 pub mod clock;
 pub mod connection;
