@@ -8,8 +8,9 @@
 //! - elsewhere ([`View::Plain`]: a log, a pipe) it is one plain line per [`LIVE_INTERVAL`],
 //!   with no escape sequences;
 //! - the workers feed it through [`Progress`]: relaxed atomic counters, one set per worker,
-//!   written once per response and read only by the view (a display, not the figures: the
-//!   report comes from the workers' [`super::stats::Stats`]).
+//!   written once per response by that worker's thread only (so a plain load and store, no
+//!   locked read-modify-write) and read by the view (a display, not the figures: the report
+//!   comes from the workers' [`super::stats::Stats`]).
 
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -34,7 +35,8 @@ const MAX_ROWS: usize = 12;
 /// Width of the longest bar, in characters.
 const BAR_WIDTH: usize = 40;
 
-/// A worker's running counts, read by the view (relaxed atomics: a display only).
+/// A worker's running counts, written by its worker's thread only and read by the view
+/// (relaxed atomics: a display only).
 #[derive(Debug)]
 pub struct Progress {
     buckets: [AtomicU64; LIVE_BUCKETS],
@@ -55,13 +57,19 @@ impl Progress {
     #[inline]
     pub fn record(&self, latency: Duration) {
         let us = u64::try_from(latency.as_micros()).unwrap_or(u64::MAX);
-        self.buckets[bucket(us)].fetch_add(1, Ordering::Relaxed);
+        add(&self.buckets[bucket(us)], 1);
     }
 
     /// Adds `n` errors.
     pub fn add_errors(&self, n: u64) {
-        self.errors.fetch_add(n, Ordering::Relaxed);
+        add(&self.errors, n);
     }
+}
+
+/// Adds `n` to a counter that only the calling thread writes (see [`Progress`]).
+#[inline]
+fn add(counter: &AtomicU64, n: u64) {
+    counter.store(counter.load(Ordering::Relaxed) + n, Ordering::Relaxed);
 }
 
 /// The bucket of a latency of `us` microseconds.
