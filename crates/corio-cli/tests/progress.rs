@@ -50,10 +50,10 @@ fn get_draws_a_bar_per_file_on_a_terminal() {
     let f = t.finish();
     assert_eq!(f.code, Some(0), "{f:?}");
     assert!(f.stdout.is_empty(), "{f:?}");
-    // The finished bar stays: full, with rate and ETA.
+    // The finished bar stays: full, with a rate (in whatever unit) and the ETA.
     assert!(f.stderr.contains("2.00 MiB / 2.00 MiB"), "{f:?}");
     assert!(
-        f.stderr.contains("MiB/s") && f.stderr.contains("ETA"),
+        f.stderr.contains("B/s") && f.stderr.contains("ETA"),
         "{f:?}"
     );
     assert!(f.stderr.contains("1 ok, 0 failed"), "{f:?}");
