@@ -4,7 +4,8 @@
 //! whatever the completion order (a finished response waits only for those before it); with
 //! `-o DIR` every URL gets its own file (names deduplicated in argument order); every failure
 //! is one line on stderr naming the URL, and the exit status is non-zero if any URL failed
-//! (an error, or a status of 400 or more).
+//! (an error, or a status of 400 or more). Saving to files shows a progress bar per file on a
+//! terminal ([`crate::progress`]), unless `-s`.
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashSet;
@@ -14,6 +15,7 @@ use std::process::ExitCode;
 use std::rc::Rc;
 use std::time::Instant;
 
+use crate::progress::{Download, Downloads};
 use corio_http::client::{Client, Request};
 use http::{HeaderMap, Method, StatusCode};
 
@@ -46,6 +48,9 @@ pub struct Args {
     /// Fetch each URL this many times (for load testing; with --discard).
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
     pub repeat: u32,
+    /// No progress bars and no summary line (failures are still reported).
+    #[arg(short = 's', long)]
+    pub silent: bool,
 }
 
 /// One finished fetch, waiting for its turn to be printed.
@@ -74,6 +79,7 @@ struct Shared {
     include: bool,
     head_only: bool,
     discard: bool,
+    downloads: Downloads,
 }
 
 /// Runs `corio get`.
@@ -105,6 +111,7 @@ pub fn run(args: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
         include: args.include || args.head,
         head_only: args.head,
         discard: args.discard,
+        downloads: Downloads::new(args.silent),
         urls: args.urls,
     });
     let start = Instant::now();
@@ -123,7 +130,9 @@ pub fn run(args: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
     } else {
         0.0
     };
-    eprintln!("get: {ok} ok, {failed} failed in {elapsed:.3}s ({rate:.0} requests/s)");
+    if !args.silent {
+        eprintln!("get: {ok} ok, {failed} failed in {elapsed:.3}s ({rate:.0} requests/s)");
+    }
     Ok(if failed > 0 {
         ExitCode::FAILURE
     } else {
@@ -146,11 +155,12 @@ async fn worker(shared: Rc<Shared>) {
             }
             Outcome::Done { status, .. } => {
                 shared.failed.set(shared.failed.get() + 1);
-                eprintln!("corio get: {}: HTTP {status}", shared.urls[u]);
+                let line = format!("corio get: {}: HTTP {status}", shared.urls[u]);
+                shared.downloads.eprintln(&line);
             }
             Outcome::Failed(e) => {
                 shared.failed.set(shared.failed.get() + 1);
-                eprintln!("corio get: {e}");
+                shared.downloads.eprintln(&format!("corio get: {e}"));
             }
         }
         if shared.discard {
@@ -184,7 +194,13 @@ async fn fetch(shared: &Shared, u: usize) -> Outcome {
         };
     }
     if let Some(path) = &shared.files[u] {
-        return match save(&mut resp.body, path).await {
+        let len = resp
+            .headers
+            .get(http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok()?.parse().ok());
+        let name = path.file_name().unwrap_or_default().to_string_lossy();
+        let bar = shared.downloads.start(&name, len);
+        return match save(&mut resp.body, path, bar).await {
             Ok(()) => Outcome::Done {
                 head,
                 status,
@@ -203,7 +219,11 @@ async fn fetch(shared: &Shared, u: usize) -> Outcome {
     }
 }
 
-async fn save(body: &mut corio_http::client::Body, path: &Path) -> Result<(), String> {
+async fn save(
+    body: &mut corio_http::client::Body,
+    path: &Path,
+    bar: Download,
+) -> Result<(), String> {
     let url = body.url().to_string();
     let mut file =
         std::fs::File::create(path).map_err(|e| format!("{url}: {}: {e}", path.display()))?;
@@ -211,7 +231,9 @@ async fn save(body: &mut corio_http::client::Body, path: &Path) -> Result<(), St
         let chunk = chunk.map_err(|e| e.to_string())?;
         file.write_all(&chunk)
             .map_err(|e| format!("{url}: {}: {e}", path.display()))?;
+        bar.advance(chunk.len() as u64);
     }
+    bar.finish();
     Ok(())
 }
 

@@ -9,6 +9,7 @@
 mod bench;
 mod crawl;
 mod get;
+mod progress;
 mod serve;
 
 use std::process::ExitCode;
@@ -37,8 +38,8 @@ enum Command {
     Get(get::Args),
     /// Crawl a site from a root URL, staying on its host.
     Crawl(crawl::Args),
-    /// Load an HTTP server: requests per second and latency percentiles.
-    Bench(bench::Args),
+    /// Load an HTTP server: requests per second and latency percentiles; plot and merge runs.
+    Bench(Box<bench::Cli>),
 }
 
 fn main() -> ExitCode {
@@ -52,7 +53,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => serve::run(args),
         Command::Get(args) => get::run(args),
         Command::Crawl(args) => crawl::run(args),
-        Command::Bench(args) => bench::run(args),
+        Command::Bench(cli) => bench::main(*cli),
     };
     match result {
         Ok(code) => code,

@@ -313,6 +313,12 @@ fn bad_arguments_exit_2() {
         &["http://127.0.0.1:1/", "-H", "no colon"],
         &["http://127.0.0.1:1/", "--pipeline", "0"],
         &["http://127.0.0.1:1/", "--body", "/nonexistent/file"],
+        &["http://127.0.0.1:1/", "--start-at", "1000"],
+        &["http://127.0.0.1:1/", "--start-at", "tomorrow"],
+        &["http://127.0.0.1:1/", "--start-at", "4102444800"],
+        &[],
+        &["plot", "a.json"],
+        &["merge"],
     ];
     for args in bad {
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_corio"))

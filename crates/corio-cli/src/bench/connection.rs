@@ -330,8 +330,7 @@ impl Connection {
     /// Frames and counts every response complete in the buffer. `Ok(false)` when a response
     /// asked to close the connection (the requests after it can get no answer).
     fn parse(&mut self, now: Instant) -> Result<bool, ErrorKind> {
-        let mut done = 0u64;
-        let result = loop {
+        loop {
             let unread = &self.buf[self.start..self.end];
             if unread.is_empty() {
                 self.start = 0;
@@ -409,16 +408,11 @@ impl Connection {
             if let Some((status, keep_alive)) = completed {
                 self.reading = Reading::Head;
                 self.complete(status, now);
-                done += 1;
                 if !keep_alive {
                     break Ok(false);
                 }
             }
-        };
-        if done > 0 {
-            self.worker.progress.add_responses(done);
         }
-        result
     }
 
     /// Counts the response to the oldest request in flight.
@@ -427,6 +421,7 @@ impl Connection {
         if let Some(request) = self.in_flight.pop_front() {
             let latency = now.saturating_duration_since(request.intended);
             self.worker.stats.borrow_mut().response(status, latency);
+            self.worker.progress.record(latency);
         }
     }
 
@@ -434,7 +429,6 @@ impl Connection {
     fn closed_by_server(&mut self) -> Ended {
         if let Reading::UntilClose { status } = self.reading {
             self.complete(status, Instant::now());
-            self.worker.progress.add_responses(1);
         }
         self.give_up(ErrorKind::Read)
     }

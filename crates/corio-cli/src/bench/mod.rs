@@ -3,20 +3,32 @@
 //!
 //! | file | owns |
 //! |---|---|
-//! | `mod.rs` | arguments → [`Config`], starting the workers, the exit status |
+//! | `mod.rs` | arguments → [`Config`], starting the workers, the exit status; the `plot` and `merge` subcommands |
 //! | `request.rs` | the request, encoded once ([`request::Batch`]) |
 //! | `worker.rs` | one event loop's share of the connections and the budget |
 //! | `connection.rs` | the per-connection request loop: pipelining, framing, errors, timeouts |
 //! | `schedule.rs` | open-loop pacing and the per-connection lazy alarm |
 //! | `stats.rs` | the latency histogram, counts per status and per error kind, merging |
-//! | `report.rs` | the live line, the text and JSON reports |
+//! | `live.rs` | the live view on stderr: a histogram on a terminal, a plain line elsewhere |
+//! | `report.rs` | the text and JSON reports |
+//! | `encoding.rs` | the histogram in HdrHistogram's V2 compressed base64 encoding |
+//! | `merge.rs` | reports read back and merged across runs (`corio bench merge`) |
+//! | `plot.rs` | the latency percentile spectrum as SVG (`--plot`, `corio bench plot`) |
+//! | `clock.rs` | wall-clock time: `--start-at`, the run's start in the report |
 //!
 //! Invariants: a bad argument is a one-line error and exit status 2, before any connection
 //! is opened; the run lasts `-d` (default [`DEFAULT_DURATION`]) or exactly `-n` requests;
 //! the report is printed even when requests failed, and the exit status is 1 when no request
-//! got a response at all (so that a script notices a dead server), 0 otherwise.
+//! got a response at all (so that a script notices a dead server), 0 otherwise; `--plot`
+//! writes its picture after the report, and failing to (no response to draw, an unwritable
+//! file) is a one-line error and exit status 1.
 
+pub mod clock;
 pub mod connection;
+pub mod encoding;
+pub mod live;
+pub mod merge;
+pub mod plot;
 pub mod report;
 pub mod request;
 pub mod schedule;
@@ -29,13 +41,14 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use http::header::{HeaderName, HeaderValue};
 use http::Method;
 use url::{Host, Url};
 
-use report::Progress;
+use live::{Progress, View};
+use report::{Info, PROTOCOL};
 use request::Batch;
 use stats::Stats;
 
@@ -55,12 +68,42 @@ pub const MAX_WORKERS: u32 = 1024;
 /// worker, the blocking pool's, the binary's own files.
 const SPARE_FDS: u64 = 64;
 
-/// Arguments of `corio bench`.
+/// `corio bench`: a run (the URL and options), or one of the subcommands on earlier reports.
+#[derive(Debug, clap::Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+pub struct Cli {
+    /// What to do with earlier reports.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// A run.
+    #[command(flatten)]
+    pub run: Args,
+}
+
+/// The subcommands of `corio bench`.
+#[derive(Debug, clap::Subcommand)]
+pub enum Command {
+    /// Draw the latency percentile spectra of earlier runs (JSON reports) on one SVG picture.
+    Plot(plot::Args),
+    /// Merge the JSON reports of runs made at once (e.g. on several machines) into one report.
+    Merge(merge::Args),
+}
+
+/// Runs `corio bench` or one of its subcommands.
+pub fn main(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
+    match cli.command {
+        Some(Command::Plot(args)) => plot::run(args),
+        Some(Command::Merge(args)) => merge::run(args),
+        None => run(cli.run),
+    }
+}
+
+/// Arguments of a `corio bench` run.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The URL to load (http:// only).
-    #[arg(value_parser = parse_url)]
-    pub url: Url,
+    #[arg(required = true, value_parser = parse_url)]
+    pub url: Option<Url>,
     /// Connections kept open (split across workers).
     #[arg(short = 'c', long = "connections", default_value_t = DEFAULT_CONNECTIONS,
           value_parser = clap::value_parser!(u32).range(1..=i64::from(MAX_CONNECTIONS)))]
@@ -94,9 +137,17 @@ pub struct Args {
     /// Give up on a request (and its connection) after this long without its response.
     #[arg(long, default_value = "5s", value_parser = parse_duration)]
     pub timeout: Duration,
-    /// Print the report as one JSON object.
+    /// Print the report as one JSON object (with the whole latency histogram, for
+    /// `corio bench merge` and `corio bench plot`).
     #[arg(long)]
     pub json: bool,
+    /// Also draw the latency percentile spectrum to FILE.svg.
+    #[arg(long, value_name = "FILE.svg")]
+    pub plot: Option<PathBuf>,
+    /// Start at this absolute time (Unix seconds, or RFC 3339 like 2026-01-01T00:00:00Z), so
+    /// that generators on several machines load the server together.
+    #[arg(long, value_name = "TIME", value_parser = clock::parse_start_at)]
+    pub start_at: Option<SystemTime>,
 }
 
 /// What a run does, shared (read-only) by every worker.
@@ -128,6 +179,7 @@ pub struct Config {
 
 /// Runs `corio bench`.
 pub fn run(args: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
+    let url = args.url.ok_or("a URL to load is required")?;
     let body = match &args.body {
         Some(path) => match std::fs::read(path) {
             Ok(body) => body,
@@ -138,7 +190,7 @@ pub fn run(args: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
         },
         None => Vec::new(),
     };
-    let addrs = resolve(&args.url)?;
+    let addrs = resolve(&url)?;
     let connections = args.connections as usize;
     ensure_fd_limit(connections as u64 + SPARE_FDS)?;
     let workers = args.workers.map_or_else(
@@ -147,19 +199,29 @@ pub fn run(args: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
     );
     let shares = worker::shares(connections, workers, args.requests);
     let depth = args.pipeline as usize;
-    let batch = Batch::new(&args.method, &args.url, &args.headers, &body, depth);
+    let batch = Batch::new(&args.method, &url, &args.headers, &body, depth);
     let runtime = corio::Runtime::builder()
         .workers(shares.len())
         .thread_name("corio-bench")
         .build()?;
+    if let Some(at) = args.start_at {
+        if !args.json {
+            eprintln!(
+                "corio bench: waiting for --start-at {}",
+                clock::describe(at)
+            );
+        }
+        clock::wait_until(at);
+    }
     let start = Instant::now();
+    let start_wall = SystemTime::now();
     let end = match (args.duration, args.requests) {
         (Some(d), _) => Some(start + d),
         (None, Some(_)) => None,
         (None, None) => Some(start + DEFAULT_DURATION),
     };
     let config = Arc::new(Config {
-        url: args.url,
+        url,
         addrs,
         connections,
         workers: shares.len(),
@@ -178,9 +240,15 @@ pub fn run(args: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
         move |i| worker::run(config.clone(), shares[i], progress[i].clone())
     });
     let done = AtomicBool::new(false);
+    let view = match (args.json, std::io::stderr().is_terminal()) {
+        (true, _) => None,
+        (false, true) => Some(View::Terminal),
+        (false, false) => Some(View::Plain),
+    };
     let stats = std::thread::scope(|scope| {
-        if std::io::stderr().is_terminal() {
-            scope.spawn(|| report::live(&progress, start, &done));
+        if let Some(view) = view {
+            let (progress, done) = (&progress, &done);
+            scope.spawn(move || live::run(progress, start, done, view));
         }
         let mut total = Stats::new();
         for handle in handles {
@@ -194,10 +262,24 @@ pub fn run(args: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
     });
     let elapsed = start.elapsed();
     runtime.shutdown();
+    let info = Info {
+        url: config.url.to_string(),
+        protocol: PROTOCOL.to_owned(),
+        connections: config.connections as u64,
+        workers: config.workers as u64,
+        pipeline: config.depth as u64,
+        rate: config.rate,
+        start_unix_s: clock::unix_seconds(start_wall),
+        duration_s: elapsed.as_secs_f64(),
+        runs: 1,
+    };
     if args.json {
-        println!("{}", report::json(&config, elapsed, &stats));
+        println!("{}", report::json(&info, &stats));
     } else {
-        print!("{}", report::text(&config, elapsed, &stats));
+        print!("{}", report::text(&info, &stats));
+    }
+    if let Some(path) = &args.plot {
+        plot::write(path, &[(&info, stats.histogram())])?;
     }
     Ok(if stats.responses() == 0 {
         ExitCode::FAILURE

@@ -1,99 +1,101 @@
-//! Output: the live line while a run goes on, and the final report as text or JSON.
+//! The final report, as text for people or as one JSON object, of one run or of several
+//! merged.
 //!
-//! Invariants: the report goes to stdout (text for people, one JSON object with `--json`);
-//! the live line goes to stderr, only when stderr is a terminal, at most once per
-//! [`LIVE_INTERVAL`], and is erased before the report; latencies in JSON are whole
-//! microseconds, rates per second of the run's wall-clock time.
+//! Invariants: the report goes to stdout; latencies in JSON are whole microseconds, rates per
+//! second of the report's wall-clock window; the JSON carries everything needed to rebuild
+//! the figures ([`super::merge`] reads it back): the settings, the counts, and the whole
+//! latency histogram ([`super::encoding`]), so that reports merge exactly and plot later.
 
 use std::fmt::Write as _;
-use std::io::Write as _;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use serde_json::{json, Map, Value};
 
+use super::encoding;
 use super::stats::{ErrorKind, Stats};
-use super::Config;
 
-/// How often the live line is redrawn: once a second, enough to watch a run settle.
-pub const LIVE_INTERVAL: Duration = Duration::from_secs(1);
-/// How often the live thread checks whether the run is over (so it ends promptly).
-const LIVE_POLL: Duration = Duration::from_millis(50);
+/// The protocol every run speaks (named in reports and plots).
+pub const PROTOCOL: &str = "HTTP/1.1";
 /// The quantiles shown, with their names in text and JSON.
 const QUANTILES: [(f64, &str); 4] = [(0.5, "p50"), (0.9, "p90"), (0.99, "p99"), (0.999, "p99.9")];
 
-/// A worker's running totals, read by the live line (relaxed atomics: a display only).
-#[derive(Debug, Default)]
-pub struct Progress {
-    responses: AtomicU64,
-    errors: AtomicU64,
+/// What a report describes: one run's settings and window, or those of several runs merged.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Info {
+    /// The URL loaded (several, joined by `" + "`, after merging runs on different URLs).
+    pub url: String,
+    /// The protocol spoken.
+    pub protocol: String,
+    /// Connections in all.
+    pub connections: u64,
+    /// Workers (event loops) in all.
+    pub workers: u64,
+    /// Requests in flight per connection (the deepest, after merging).
+    pub pipeline: u64,
+    /// Open loop: requests per second asked for, in all.
+    pub rate: Option<f64>,
+    /// When the window started, in seconds since the Unix epoch (wall clock).
+    pub start_unix_s: f64,
+    /// How long the window lasted, in seconds.
+    pub duration_s: f64,
+    /// How many runs the report covers.
+    pub runs: u64,
 }
 
-impl Progress {
-    /// Adds `n` responses.
-    #[inline]
-    pub fn add_responses(&self, n: u64) {
-        self.responses.fetch_add(n, Ordering::Relaxed);
-    }
-
-    /// Adds `n` errors.
-    pub fn add_errors(&self, n: u64) {
-        self.errors.fetch_add(n, Ordering::Relaxed);
-    }
-}
-
-/// Redraws `\r<elapsed> <rate> req/s <responses> <errors>` on stderr every [`LIVE_INTERVAL`]
-/// until `done` is set, then erases the line.
-pub fn live(progress: &[Arc<Progress>], start: Instant, done: &AtomicBool) {
-    let mut last = (start, 0u64);
-    let mut next = start + LIVE_INTERVAL;
-    let mut stderr = std::io::stderr();
-    while !done.load(Ordering::Relaxed) {
-        std::thread::sleep(LIVE_POLL);
-        let now = Instant::now();
-        if now < next {
-            continue;
-        }
-        next += LIVE_INTERVAL;
-        let sum = |f: fn(&Progress) -> &AtomicU64| -> u64 {
-            progress.iter().map(|p| f(p).load(Ordering::Relaxed)).sum()
+impl Info {
+    /// The run in a few words, for plot titles and legends: target, connections, rate,
+    /// protocol, duration.
+    pub fn label(&self) -> String {
+        let rate = match self.rate {
+            Some(rate) => format!("{rate} req/s"),
+            None => "closed loop".to_owned(),
         };
-        let responses = sum(|p| &p.responses);
-        let errors = sum(|p| &p.errors);
-        let rate = (responses - last.1) as f64 / now.duration_since(last.0).as_secs_f64();
-        last = (now, responses);
-        let _ = write!(
-            stderr,
-            "\r\x1b[K{:>5.1}s  {:>12} req/s  {:>14} responses  {} errors",
-            now.duration_since(start).as_secs_f64(),
-            group(rate as u64),
-            group(responses),
-            group(errors),
-        );
-        let _ = stderr.flush();
+        let pipeline = if self.pipeline > 1 {
+            format!(" pipelined ×{}", self.pipeline)
+        } else {
+            String::new()
+        };
+        let runs = if self.runs > 1 {
+            format!(" ({} runs merged)", self.runs)
+        } else {
+            String::new()
+        };
+        format!(
+            "{}, {} connection{}, {rate}, {}{pipeline}, {:.1}s{runs}",
+            self.url,
+            self.connections,
+            plural(self.connections),
+            self.protocol,
+            self.duration_s,
+        )
     }
-    let _ = write!(stderr, "\r\x1b[K");
-    let _ = stderr.flush();
+
+    fn secs(&self) -> f64 {
+        self.duration_s.max(f64::MIN_POSITIVE)
+    }
 }
 
 /// The final report as text.
-pub fn text(config: &Config, elapsed: Duration, stats: &Stats) -> String {
-    let secs = elapsed.as_secs_f64().max(f64::MIN_POSITIVE);
+pub fn text(info: &Info, stats: &Stats) -> String {
+    let secs = info.secs();
     let mut out = String::new();
-    let mode = match config.rate {
+    let mode = match info.rate {
         Some(rate) => format!("open loop at {rate} req/s"),
         None => "closed loop".to_owned(),
     };
+    let runs = if info.runs > 1 {
+        format!(" ({} runs merged)", info.runs)
+    } else {
+        String::new()
+    };
     let _ = writeln!(
         out,
-        "corio bench {}: {} connection{} on {} worker{}, pipeline {}, {mode}",
-        config.url,
-        config.connections,
-        plural(config.connections),
-        config.workers,
-        plural(config.workers),
-        config.depth,
+        "corio bench {}{runs}: {} connection{} on {} worker{}, pipeline {}, {mode}",
+        info.url,
+        info.connections,
+        plural(info.connections),
+        info.workers,
+        plural(info.workers),
+        info.pipeline,
     );
     let _ = writeln!(
         out,
@@ -148,8 +150,8 @@ pub fn text(config: &Config, elapsed: Duration, stats: &Stats) -> String {
 }
 
 /// The final report as one JSON object.
-pub fn json(config: &Config, elapsed: Duration, stats: &Stats) -> Value {
-    let secs = elapsed.as_secs_f64().max(f64::MIN_POSITIVE);
+pub fn json(info: &Info, stats: &Stats) -> Value {
+    let secs = info.secs();
     let mut latency = Map::new();
     for (q, name) in QUANTILES {
         latency.insert(name.replace('.', "_"), json!(stats.latency_us(q)));
@@ -165,12 +167,15 @@ pub fn json(config: &Config, elapsed: Duration, stats: &Stats) -> Value {
         .map(|&k| (k.name().to_owned(), json!(stats.errors_of(k))))
         .collect();
     json!({
-        "url": config.url.as_str(),
-        "connections": config.connections,
-        "workers": config.workers,
-        "pipeline": config.depth,
-        "rate": config.rate,
-        "duration_s": secs,
+        "url": info.url,
+        "protocol": info.protocol,
+        "connections": info.connections,
+        "workers": info.workers,
+        "pipeline": info.pipeline,
+        "rate": info.rate,
+        "runs": info.runs,
+        "start_unix_s": info.start_unix_s,
+        "duration_s": info.duration_s,
         "sent": stats.sent,
         "responses": stats.responses(),
         "requests_per_sec": stats.responses() as f64 / secs,
@@ -181,10 +186,11 @@ pub fn json(config: &Config, elapsed: Duration, stats: &Stats) -> Value {
         "errors": errors,
         "errors_total": stats.errors(),
         "connect_error": stats.connect_error,
+        "histogram": encoding::encode(stats.histogram()),
     })
 }
 
-fn plural(n: usize) -> &'static str {
+fn plural(n: u64) -> &'static str {
     if n == 1 {
         ""
     } else {
@@ -193,7 +199,7 @@ fn plural(n: usize) -> &'static str {
 }
 
 /// `1234567` as `1,234,567`.
-fn group(n: u64) -> String {
+pub fn group(n: u64) -> String {
     let digits = n.to_string();
     let groups: Vec<&str> = digits
         .as_bytes()
@@ -205,7 +211,7 @@ fn group(n: u64) -> String {
 }
 
 /// A latency in µs, in the unit that reads best.
-fn micros(us: u64) -> String {
+pub fn micros(us: u64) -> String {
     match us {
         0..=999 => format!("{us}µs"),
         1_000..=999_999 => format!("{:.2}ms", us as f64 / 1e3),

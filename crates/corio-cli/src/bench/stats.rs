@@ -8,7 +8,10 @@
 //!   loop), never once per pipelined batch;
 //! - recording allocates nothing: the histogram and the status table are sized up front;
 //! - [`Stats::merge`] is exact (histograms add bucket by bucket), so merging the workers'
-//!   stats gives the same figures as one worker seeing every response.
+//!   stats gives the same figures as one worker seeing every response, and merging the
+//!   reports of several runs ([`super::merge`]) the same as one run seeing every response;
+//! - figures rebuilt from a report ([`Stats::from_parts`]) are checked: a response is one
+//!   latency and one status, so the statuses must add up to the histogram's count.
 
 use std::time::Duration;
 
@@ -59,6 +62,11 @@ impl ErrorKind {
         }
     }
 
+    /// The kind named `name` in a report.
+    pub fn from_name(name: &str) -> Option<ErrorKind> {
+        ErrorKind::ALL.into_iter().find(|k| k.name() == name)
+    }
+
     fn index(self) -> usize {
         self as usize
     }
@@ -107,9 +115,55 @@ impl Stats {
         self.statuses[usize::from(status) % STATUS_SLOTS] += 1;
     }
 
+    /// Figures rebuilt from a report's parts (see [`super::merge`]); the latencies are copied
+    /// into a histogram with this module's bounds, so that any two such figures merge.
+    pub fn from_parts(
+        latency: &Histogram<u64>,
+        statuses: &[(u16, u64)],
+        errors: &[(ErrorKind, u64)],
+        sent: u64,
+        bytes: u64,
+    ) -> Result<Stats, String> {
+        let mut stats = Stats::new();
+        stats.latency.add(latency).map_err(|_| {
+            format!(
+                "its histogram holds latencies above {LATENCY_HIGH_US} µs, the most corio records"
+            )
+        })?;
+        for &(status, n) in statuses {
+            let slot = stats
+                .statuses
+                .get_mut(usize::from(status))
+                .ok_or_else(|| format!("status {status} is not three digits"))?;
+            *slot = slot.saturating_add(n);
+        }
+        let counted = stats
+            .statuses
+            .iter()
+            .fold(0u64, |sum, &n| sum.saturating_add(n));
+        if counted != stats.responses() {
+            return Err(format!(
+                "its statuses count {counted} responses but its histogram {}",
+                stats.responses()
+            ));
+        }
+        for &(kind, n) in errors {
+            stats.error(kind, n);
+        }
+        stats.sent = sent;
+        stats.bytes = bytes;
+        Ok(stats)
+    }
+
+    /// The latency histogram, in microseconds.
+    pub fn histogram(&self) -> &Histogram<u64> {
+        &self.latency
+    }
+
     /// Counts `n` requests failed for `kind`.
     pub fn error(&mut self, kind: ErrorKind, n: u64) {
-        self.errors[kind.index()] += n;
+        let count = &mut self.errors[kind.index()];
+        *count = count.saturating_add(n);
     }
 
     /// Keeps the reason of the first failed connect.
@@ -124,14 +178,15 @@ impl Stats {
         self.latency
             .add(&other.latency)
             .expect("histograms with the same bounds");
+        // Saturating: counts read from reports are not bounded by what one run can send.
         for (mine, theirs) in self.statuses.iter_mut().zip(&other.statuses) {
-            *mine += theirs;
+            *mine = mine.saturating_add(*theirs);
         }
         for (mine, theirs) in self.errors.iter_mut().zip(&other.errors) {
-            *mine += theirs;
+            *mine = mine.saturating_add(*theirs);
         }
-        self.sent += other.sent;
-        self.bytes += other.bytes;
+        self.sent = self.sent.saturating_add(other.sent);
+        self.bytes = self.bytes.saturating_add(other.bytes);
         if self.connect_error.is_none() {
             self.connect_error.clone_from(&other.connect_error);
         }
@@ -149,7 +204,7 @@ impl Stats {
 
     /// Failed requests of every kind.
     pub fn errors(&self) -> u64 {
-        self.errors.iter().sum()
+        self.errors.iter().fold(0, |sum, &n| sum.saturating_add(n))
     }
 
     /// `(status, count)` for every status seen, in increasing order.

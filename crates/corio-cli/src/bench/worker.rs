@@ -13,7 +13,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use super::connection;
-use super::report::Progress;
+use super::live::Progress;
 use super::stats::{ErrorKind, Stats};
 use super::Config;
 

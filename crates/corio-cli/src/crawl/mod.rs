@@ -115,12 +115,12 @@ pub fn run(args: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
             let mut out = out.borrow_mut();
             let _ = writeln!(out, "{text}");
             if let Some(bar) = &bar {
-                bar.set_message(format!(
-                    "{} done, {} in flight, {} queued — {}",
+                bar.set_message(report::progress(
                     c.finished() + 1,
+                    start.elapsed(),
                     c.in_flight(),
                     c.queued(),
-                    stat.url
+                    &stat.url,
                 ));
             } else {
                 let _ = out.flush();

@@ -1,4 +1,5 @@
-//! Crawl output: one line (or JSON object) per URL, and the final summary.
+//! Crawl output: one line (or JSON object) per URL, the live progress line, and the final
+//! summary.
 //!
 //! Invariants: per-URL output is a pure function of the [`Stat`], so text and JSON list the
 //! same facts; the summary counts every URL exactly once, under its status or as an error.
@@ -34,6 +35,20 @@ pub fn json(stat: &Stat) -> serde_json::Value {
         "tries": stat.tries,
         "error": stat.error,
     })
+}
+
+/// The live progress line: URLs done and their rate so far, fetches in flight, the frontier
+/// (URLs found and queued, not yet taken), and the latest URL.
+pub fn progress(
+    done: usize,
+    elapsed: Duration,
+    in_flight: usize,
+    frontier: usize,
+    url: &str,
+) -> String {
+    let secs = elapsed.as_secs_f64();
+    let rate = if secs > 0.0 { done as f64 / secs } else { 0.0 };
+    format!("{done} done ({rate:.1} pages/s), {in_flight} in flight, frontier {frontier} — {url}")
 }
 
 /// Totals over a crawl.
@@ -125,6 +140,10 @@ mod tests {
         assert_eq!(line(&ok), "200 http://h/");
         assert_eq!(line(&moved), "301 http://h/a -> http://h/b");
         assert_eq!(line(&err), "ERR http://h/c (refused)");
+        assert_eq!(
+            progress(30, Duration::from_secs(4), 2, 17, "http://h/x"),
+            "30 done (7.5 pages/s), 2 in flight, frontier 17 — http://h/x"
+        );
         assert_eq!(json(&ok)["status"], 200);
         let s = Summary::new(&[ok, moved, err], Duration::from_secs(2));
         assert_eq!(s.rate(), 1.5);
