@@ -49,6 +49,29 @@ pub fn stored_after_dropped_polls<F: Future>(mut make: impl FnMut() -> F, times:
     Arc::strong_count(&counted) - 1
 }
 
+/// A source of counted wakers, for loops the helpers above cannot express.
+pub struct WakerCounter {
+    counted: Arc<Counted>,
+}
+
+impl WakerCounter {
+    pub fn new() -> WakerCounter {
+        WakerCounter {
+            counted: Arc::new(Counted),
+        }
+    }
+
+    /// A new counted waker.
+    pub fn waker(&self) -> Waker {
+        Waker::from(self.counted.clone())
+    }
+
+    /// The counted wakers alive now (made by `waker` and cloned since).
+    pub fn alive(&self) -> usize {
+        Arc::strong_count(&self.counted) - 1
+    }
+}
+
 /// Polls `future` once with a waker that does nothing.
 pub fn poll_once<F: Future + Unpin>(future: &mut F) -> Poll<F::Output> {
     Pin::new(future).poll(&mut Context::from_waker(Waker::noop()))
