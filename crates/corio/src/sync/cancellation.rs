@@ -326,3 +326,29 @@ impl Drop for DropGuard {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_dropped_child_leaves_its_parent() {
+        let root = CancellationToken::new();
+        for _ in 0..1000 {
+            let child = root.child_token();
+            let grandchild = child.child_token();
+            drop(child);
+            assert_eq!(
+                root.node.children().len(),
+                1,
+                "the grandchild keeps its parent"
+            );
+            drop(grandchild);
+        }
+        assert_eq!(root.node.children().len(), 0);
+        let kept = root.child_token();
+        root.cancel();
+        assert!(kept.is_cancelled());
+        assert_eq!(root.node.children().len(), 0);
+    }
+}
