@@ -254,6 +254,17 @@ impl fmt::Debug for WaitForCancellation<'_> {
 }
 
 /// The future of [`CancellationToken::cancelled_owned`]. Implements `FusedFuture`.
+///
+/// ```
+/// use corio::sync::CancellationToken;
+///
+/// corio::block_on(async {
+///     let token = CancellationToken::new();
+///     let task = corio::spawn(token.clone().cancelled_owned()); // 'static
+///     token.cancel();
+///     task.await.unwrap();
+/// });
+/// ```
 #[must_use = "futures do nothing unless polled"]
 pub struct WaitForCancellationOwned {
     token: CancellationToken,

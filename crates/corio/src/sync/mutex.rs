@@ -269,6 +269,17 @@ impl<T> fmt::Debug for LockOwned<T> {
 }
 
 /// The lock of a [`Mutex`], held; dropping it unlocks. May be held across `.await`.
+///
+/// ```
+/// use corio::sync::Mutex;
+///
+/// let mutex = Mutex::new(String::from("a"));
+/// let mut guard = mutex.try_lock().unwrap();
+/// guard.push('b');
+/// assert!(mutex.try_lock().is_err());
+/// drop(guard);
+/// assert_eq!(*mutex.try_lock().unwrap(), "ab");
+/// ```
 #[must_use = "the mutex unlocks at once if the guard is not kept"]
 pub struct MutexGuard<'a, T> {
     mutex: &'a Mutex<T>,
@@ -307,6 +318,22 @@ impl<T: fmt::Debug> fmt::Debug for MutexGuard<'_, T> {
 }
 
 /// The lock of a [`Mutex`] held with an `Arc` of it (`'static`); dropping it unlocks.
+///
+/// ```
+/// use std::sync::Arc;
+/// use corio::sync::Mutex;
+///
+/// corio::block_on(async {
+///     let mutex = Arc::new(Mutex::new(0));
+///     let guard = mutex.clone().lock_owned().await;
+///     let task = corio::spawn(async move {
+///         let mut guard = guard; // the lock travels with the task
+///         *guard += 1;
+///     });
+///     task.await.unwrap();
+///     assert_eq!(*mutex.lock().await, 1);
+/// });
+/// ```
 #[must_use = "the mutex unlocks at once if the guard is not kept"]
 pub struct OwnedMutexGuard<T> {
     mutex: Arc<Mutex<T>>,

@@ -221,6 +221,27 @@ impl Waiting {
 }
 
 /// The future of [`Notify::notified`]. Implements `FusedFuture`.
+///
+/// Create it *before* checking the condition it waits for: a `notify_waiters` in between
+/// then completes it.
+///
+/// ```
+/// use std::sync::atomic::{AtomicBool, Ordering};
+/// use corio::sync::Notify;
+///
+/// async fn wait_for(flag: &AtomicBool, notify: &Notify) {
+///     loop {
+///         let notified = notify.notified();
+///         if flag.load(Ordering::SeqCst) {
+///             return;
+///         }
+///         notified.await;
+///     }
+/// }
+///
+/// let (flag, notify) = (AtomicBool::new(true), Notify::new());
+/// corio::block_on(wait_for(&flag, &notify));
+/// ```
 #[must_use = "futures do nothing unless polled"]
 pub struct Notified<'a> {
     notify: &'a Notify,

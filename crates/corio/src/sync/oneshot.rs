@@ -112,6 +112,17 @@ fn store_waker(slot: &mut Option<Waker>, cx: &Context<'_>) {
 }
 
 /// The sending half: [`Sender::send`] consumes it.
+///
+/// ```
+/// use corio::sync::oneshot;
+///
+/// corio::block_on(async {
+///     let (mut tx, rx) = oneshot::channel::<u32>();
+///     drop(rx); // nobody waits for the answer any more
+///     tx.closed().await;
+///     assert_eq!(tx.send(1), Err(1));
+/// });
+/// ```
 pub struct Sender<T> {
     inner: Arc<Inner<T>>,
 }
@@ -184,6 +195,18 @@ impl<T> fmt::Debug for Sender<T> {
 }
 
 /// The receiving half: a future of the value. Implements `FusedFuture`.
+///
+/// ```
+/// use corio::sync::oneshot;
+///
+/// let (tx, rx) = oneshot::channel::<u32>();
+/// drop(tx);
+/// assert!(corio::block_on(rx).is_err()); // dropped without sending
+///
+/// let (tx, rx) = oneshot::channel();
+/// std::thread::spawn(move || tx.send("from a thread").unwrap());
+/// assert_eq!(rx.blocking_recv(), Ok("from a thread"));
+/// ```
 ///
 /// # Cancel safety
 ///

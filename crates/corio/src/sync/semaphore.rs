@@ -426,6 +426,16 @@ impl Drop for AcquireOwned {
 }
 
 /// Permits borrowed from a [`Semaphore`]; dropping it gives them back.
+///
+/// ```
+/// use corio::sync::Semaphore;
+///
+/// let semaphore = Semaphore::new(3);
+/// let permit = semaphore.try_acquire_many(2).unwrap();
+/// assert_eq!(permit.num_permits(), 2);
+/// permit.forget(); // kept for good
+/// assert_eq!(semaphore.available_permits(), 1);
+/// ```
 #[must_use = "the permit is released at once if not kept"]
 #[derive(Debug)]
 pub struct SemaphorePermit<'a> {
@@ -454,6 +464,26 @@ impl Drop for SemaphorePermit<'_> {
 }
 
 /// Permits held with an `Arc` of their [`Semaphore`]; dropping it gives them back.
+///
+/// Moved into a task, it bounds how many such tasks run at once:
+///
+/// ```
+/// use std::sync::Arc;
+/// use corio::sync::{JoinSet, Semaphore};
+///
+/// corio::block_on(async {
+///     let limit = Arc::new(Semaphore::new(2));
+///     let mut tasks = JoinSet::new();
+///     for i in 0..5 {
+///         let permit = limit.clone().acquire_owned().await.unwrap();
+///         tasks.spawn(async move {
+///             let _permit = permit; // released when the task ends
+///             i
+///         });
+///     }
+///     assert_eq!(tasks.join_all().await.len(), 5);
+/// });
+/// ```
 #[must_use = "the permit is released at once if not kept"]
 #[derive(Debug)]
 pub struct OwnedSemaphorePermit {

@@ -107,6 +107,17 @@ impl<T> Shared<T> {
 }
 
 /// Publishes new versions of the value.
+///
+/// ```
+/// use corio::sync::watch;
+///
+/// let (tx, rx) = watch::channel(1);
+/// tx.send_modify(|value| *value += 1);
+/// assert_eq!(*rx.borrow(), 2);
+/// drop(rx);
+/// assert!(tx.send(3).is_err()); // no receiver left
+/// assert_eq!(tx.send_replace(4), 2); // stores anyway
+/// ```
 pub struct Sender<T> {
     shared: Arc<Shared<T>>,
 }
@@ -211,6 +222,20 @@ impl<T: fmt::Debug> fmt::Debug for Sender<T> {
 
 /// Sees the latest version of the value. Cloning it gives a receiver that has seen the same
 /// version.
+///
+/// ```
+/// use corio::sync::watch;
+///
+/// corio::block_on(async {
+///     let (tx, mut rx) = watch::channel("v1");
+///     tx.send("v2").unwrap();
+///     tx.send("v3").unwrap();
+///     rx.changed().await.unwrap(); // versions in between are skipped
+///     assert_eq!(*rx.borrow_and_update(), "v3");
+///     drop(tx);
+///     assert!(rx.changed().await.is_err());
+/// });
+/// ```
 pub struct Receiver<T> {
     shared: Arc<Shared<T>>,
     /// The version this receiver last marked as seen.

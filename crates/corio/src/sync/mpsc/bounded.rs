@@ -48,6 +48,19 @@ pub fn channel<T>(capacity: usize) -> (Sender<T>, Receiver<T>) {
 }
 
 /// Sends values to the [`Receiver`] of a bounded channel. Cloning it adds a sender.
+///
+/// ```
+/// use corio::sync::mpsc::{self, error::TrySendError};
+///
+/// corio::block_on(async {
+///     let (tx, mut rx) = mpsc::channel(1);
+///     tx.try_send("first").unwrap();
+///     assert!(matches!(tx.try_send("second"), Err(TrySendError::Full("second"))));
+///     assert_eq!(rx.recv().await, Some("first"));
+///     drop(rx);
+///     assert_eq!(tx.send("late").await.unwrap_err().0, "late");
+/// });
+/// ```
 pub struct Sender<T> {
     chan: Arc<Chan<T>>,
     capacity: usize,
@@ -177,6 +190,18 @@ impl<T> fmt::Debug for Sender<T> {
 
 /// A reserved slot of a bounded channel: [`Permit::send`] queues a value without waiting;
 /// dropping it unused frees the slot.
+///
+/// ```
+/// use corio::sync::mpsc;
+///
+/// corio::block_on(async {
+///     let (tx, mut rx) = mpsc::channel(1);
+///     let permit = tx.reserve().await.unwrap(); // the slot is ours; nothing is lost if
+///     assert_eq!(tx.capacity(), 0);             // this await is cancelled
+///     permit.send("reserved");
+///     assert_eq!(rx.recv().await, Some("reserved"));
+/// });
+/// ```
 pub struct Permit<'a, T> {
     chan: &'a Chan<T>,
     sent: bool,
@@ -210,6 +235,19 @@ impl<T> fmt::Debug for Permit<'_, T> {
 }
 
 /// Receives the values of a bounded channel. Implements `futures_core::Stream`.
+///
+/// ```
+/// use corio::sync::mpsc;
+///
+/// corio::block_on(async {
+///     let (tx, mut rx) = mpsc::channel(4);
+///     tx.send(1).await.unwrap();
+///     rx.close(); // no new sends, but what is queued is still received
+///     assert!(tx.send(2).await.is_err());
+///     assert_eq!(rx.recv().await, Some(1));
+///     assert_eq!(rx.recv().await, None);
+/// });
+/// ```
 pub struct Receiver<T> {
     chan: Arc<Chan<T>>,
 }

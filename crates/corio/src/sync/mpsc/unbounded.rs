@@ -40,6 +40,15 @@ pub fn unbounded_channel<T>() -> (UnboundedSender<T>, UnboundedReceiver<T>) {
 }
 
 /// Sends values to an [`UnboundedReceiver`]. Cloning it adds a sender.
+///
+/// ```
+/// use corio::sync::mpsc;
+///
+/// let (tx, rx) = mpsc::unbounded_channel();
+/// tx.send(1).unwrap();
+/// drop(rx);
+/// assert_eq!(tx.send(2).unwrap_err().0, 2);
+/// ```
 pub struct UnboundedSender<T> {
     chan: Arc<Chan<T>>,
 }
@@ -94,6 +103,15 @@ impl<T> fmt::Debug for UnboundedSender<T> {
 }
 
 /// Receives the values of an unbounded channel. Implements `futures_core::Stream`.
+///
+/// ```
+/// use corio::sync::mpsc::{self, error::TryRecvError};
+///
+/// let (tx, mut rx) = mpsc::unbounded_channel::<u8>();
+/// assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
+/// drop(tx);
+/// assert_eq!(rx.try_recv(), Err(TryRecvError::Disconnected));
+/// ```
 pub struct UnboundedReceiver<T> {
     chan: Arc<Chan<T>>,
 }
