@@ -15,8 +15,8 @@
 //!
 //! # Across loops and threads
 //!
-//! Everything here is `Send + Sync` (for `Send` values) and made of `std::sync::Mutex` and
-//! wakers only: a value sent on one loop of a [`Runtime`](crate::Runtime) wakes a task on
+//! Everything here is `Send + Sync` for `Send` values (`watch` also needs them `Sync`, since
+//! receivers share a borrow), and made of `std::sync::Mutex` and wakers only: a value sent on one loop of a [`Runtime`](crate::Runtime) wakes a task on
 //! another, and plain threads can take part: the non-waiting methods (`try_send`,
 //! `UnboundedSender::send`, `notify_one`, `cancel`, ...) never block, and the `blocking_*`
 //! methods (`blocking_send`, `blocking_recv`, `blocking_lock`) park a plain thread until done.
@@ -64,3 +64,53 @@ pub use semaphore::{
     Acquire, AcquireError, AcquireOwned, OwnedSemaphorePermit, Semaphore, SemaphorePermit,
     TryAcquireError,
 };
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::future::Future;
+
+    fn send_sync<T: Send + Sync>(_: &T) {}
+    fn send<T: Send>(_: &T) {}
+
+    /// Compile-time: the building blocks and their futures can move between threads, so
+    /// `corio::spawn` (which requires `Send`) accepts tasks that hold or await them.
+    #[test]
+    fn building_blocks_and_their_futures_cross_threads() {
+        let (tx, mut rx) = mpsc::channel::<String>(1);
+        let (utx, mut urx) = mpsc::unbounded_channel::<String>();
+        let (otx, orx) = oneshot::channel::<String>();
+        let (wtx, mut wrx) = watch::channel(String::new());
+        let (notify, semaphore, mutex) =
+            (Notify::new(), Semaphore::new(1), Mutex::new(String::new()));
+        let token = CancellationToken::new();
+        let mut set = JoinSet::<String>::new();
+        send_sync(&tx);
+        send_sync(&utx);
+        send_sync(&otx);
+        send_sync(&wtx);
+        send_sync(&notify);
+        send_sync(&semaphore);
+        send_sync(&mutex);
+        send_sync(&token);
+        send_sync(&set);
+        fn future<F: Future + Send>(_: F) {}
+        future(tx.send(String::new()));
+        future(tx.reserve());
+        future(tx.closed());
+        future(utx.closed());
+        future(notify.notified());
+        future(semaphore.acquire());
+        future(mutex.lock());
+        future(token.cancelled());
+        future(token.run_until_cancelled(async {}));
+        future(wtx.closed());
+        future(set.join_next());
+        future(set.shutdown());
+        future(rx.recv());
+        future(urx.recv());
+        future(wrx.changed());
+        send(&mutex.try_lock().unwrap());
+        send(&orx);
+    }
+}
