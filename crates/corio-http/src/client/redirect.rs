@@ -3,7 +3,8 @@
 //! Invariants (RFC 9110 §15.4):
 //! - 301, 302 and 303 turn the request into a `GET` without a body (`HEAD` stays `HEAD`);
 //!   307 and 308 keep the method and the body;
-//! - `Location` is resolved against the current URL; its fragment is dropped;
+//! - `Location` is resolved against the current URL; its fragment is dropped; it may switch
+//!   between `http` and `https` (both ways, as browsers and curl allow);
 //! - credentials (`Authorization`, `Proxy-Authorization`, `Cookie`) and an explicit `Host`
 //!   are never sent to another origin (scheme, host or port differs).
 
@@ -43,7 +44,7 @@ pub(crate) fn redirect(
             .with_source(format!("redirect from {current}: {e}"))
     })?;
     url.set_fragment(None);
-    if url.scheme() != "http" {
+    if !matches!(url.scheme(), "http" | "https") {
         return Err(Error::new(ErrorKind::UnsupportedScheme, url.as_str())
             .with_source(format!("redirect from {current}")));
     }
@@ -91,7 +92,9 @@ mod tests {
         assert!(!r.to_get && r.cross_origin);
         let r = redirect(s(308), &cur, b"//a.test:8081/").unwrap();
         assert!(r.cross_origin);
-        let e = redirect(s(301), &cur, b"https://a.test/").unwrap_err();
+        let r = redirect(s(301), &cur, b"https://a.test:8080/").unwrap();
+        assert!(r.cross_origin, "another scheme is another origin");
+        let e = redirect(s(301), &cur, b"ftp://a.test/").unwrap_err();
         assert_eq!(e.kind(), ErrorKind::UnsupportedScheme);
         let e = redirect(s(301), &cur, b"http://[bad/").unwrap_err();
         assert_eq!(e.kind(), ErrorKind::InvalidUrl);

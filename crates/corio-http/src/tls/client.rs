@@ -7,11 +7,13 @@
 //! - `insecure`: [`AcceptAnyServerCert`] instead of verification (`-k`).
 //! - ALPN `http/1.1` (the list is a setting, for `h2` later); SNI is always sent for names.
 //! - Resumption: one [`ClientSessionStore`] per configuration, shared by every connection
-//!   of the clients built from it; pass the same store to several configurations (several
-//!   loops) to share sessions between them too.
+//!   of the clients built from it and from its clones. rustls resumes a session only with
+//!   the very verifier that checked it (a session verified by `-k` must not resume under
+//!   strict verification), so [`ClientTlsConfig::build`] builds the rustls configuration
+//!   once and every clone returns that same one; a setter starts a new configuration.
 //! - TLS 1.2 and 1.3, rustls' default suites, the ring provider.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use rustls::client::{ClientSessionMemoryCache, ClientSessionStore, Resumption};
 use rustls::{ClientConfig, RootCertStore};
@@ -30,6 +32,9 @@ pub struct ClientTlsConfig {
     insecure: bool,
     alpn: Vec<Vec<u8>>,
     sessions: Arc<dyn ClientSessionStore>,
+    /// The rustls configuration, built at the first [`ClientTlsConfig::build`] and shared
+    /// by clones; every setter replaces it with an empty cell.
+    built: Arc<OnceLock<Arc<ClientConfig>>>,
 }
 
 impl Default for ClientTlsConfig {
@@ -39,6 +44,7 @@ impl Default for ClientTlsConfig {
             insecure: false,
             alpn: vec![ALPN_HTTP11.to_vec()],
             sessions: Arc::new(ClientSessionMemoryCache::new(CLIENT_SESSION_CACHE_SIZE)),
+            built: Arc::default(),
         }
     }
 }
@@ -52,18 +58,21 @@ impl ClientTlsConfig {
     /// Trusts `roots` in addition to the bundled ones.
     pub fn add_roots(mut self, roots: impl IntoIterator<Item = CertificateDer<'static>>) -> Self {
         self.extra_roots.extend(roots);
+        self.built = Arc::default();
         self
     }
 
     /// Skips certificate verification (see [`AcceptAnyServerCert`]).
     pub fn insecure(mut self, on: bool) -> Self {
         self.insecure = on;
+        self.built = Arc::default();
         self
     }
 
     /// The ALPN protocols offered, most preferred first.
     pub fn alpn(mut self, protocols: &[&[u8]]) -> Self {
         self.alpn = protocols.iter().map(|p| p.to_vec()).collect();
+        self.built = Arc::default();
         self
     }
 
@@ -71,6 +80,7 @@ impl ClientTlsConfig {
     /// resume across them).
     pub fn session_store(mut self, store: Arc<dyn ClientSessionStore>) -> Self {
         self.sessions = store;
+        self.built = Arc::default();
         self
     }
 
@@ -79,11 +89,15 @@ impl ClientTlsConfig {
         &self.sessions
     }
 
-    /// The rustls configuration.
+    /// The rustls configuration (the same `Arc` for this value and its clones).
     ///
     /// An extra root that webpki cannot parse is skipped (it could never anchor a chain);
     /// load roots with [`super::certs_from_file`], which rejects malformed PEM.
     pub fn build(&self) -> Arc<ClientConfig> {
+        self.built.get_or_init(|| self.make()).clone()
+    }
+
+    fn make(&self) -> Arc<ClientConfig> {
         let builder = ClientConfig::builder_with_provider(provider())
             .with_protocol_versions(PROTOCOL_VERSIONS)
             .expect("the ring provider supports TLS 1.2 and 1.3");
