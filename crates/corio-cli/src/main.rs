@@ -9,6 +9,7 @@ mod bench;
 mod crawl;
 mod get;
 mod serve;
+mod tls_args;
 
 use std::process::ExitCode;
 
