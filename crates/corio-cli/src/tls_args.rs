@@ -3,9 +3,9 @@
 use std::path::PathBuf;
 
 use corio_http::client::ClientBuilder;
-use corio_http::tls::certs_from_file;
+use corio_http::tls::{certs_from_file, ClientTlsConfig};
 
-/// TLS options of `get` and `crawl`.
+/// TLS options of `get`, `crawl` and `bench`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct TlsArgs {
     /// Trust the certificates in FILE (PEM) besides the bundled Mozilla roots.
@@ -18,17 +18,23 @@ pub struct TlsArgs {
 }
 
 impl TlsArgs {
-    /// Applies the options to `builder`: a `--cacert` that cannot be read or holds no
-    /// certificate is an error naming the file; `--insecure` warns on stderr.
-    pub fn apply(&self, mut builder: ClientBuilder) -> Result<ClientBuilder, String> {
+    /// The client TLS settings: a `--cacert` that cannot be read or holds no certificate is
+    /// an error naming the file; `--insecure` warns on stderr.
+    pub fn tls_config(&self) -> Result<ClientTlsConfig, String> {
+        let mut tls = ClientTlsConfig::new();
         if let Some(path) = &self.cacert {
             let roots = certs_from_file(path).map_err(|e| format!("--cacert: {e}"))?;
-            builder = builder.add_root_certificates(roots);
+            tls = tls.add_roots(roots);
         }
         if self.insecure {
             eprintln!("warning: --insecure: server certificates are not verified");
-            builder = builder.danger_accept_invalid_certs(true);
+            tls = tls.insecure(true);
         }
-        Ok(builder)
+        Ok(tls)
+    }
+
+    /// Applies the options to `builder` (see [`TlsArgs::tls_config`]).
+    pub fn apply(&self, builder: ClientBuilder) -> Result<ClientBuilder, String> {
+        Ok(builder.tls(self.tls_config()?))
     }
 }

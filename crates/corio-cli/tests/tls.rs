@@ -92,3 +92,60 @@ fn crawl_over_https_follows_links() {
     assert!(lines[1].contains(&format!("{base}/a")), "{out}");
     std::fs::remove_file(cacert).unwrap();
 }
+
+/// Runs `corio bench ARGS... --json`; returns the exit code, the report and stderr.
+fn bench(args: &[&str]) -> (i32, serde_json::Value, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_corio"))
+        .arg("bench")
+        .args(args)
+        .arg("--json")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let report = serde_json::from_str(&stdout)
+        .unwrap_or_else(|e| panic!("no JSON report ({e}): {stdout}\nstderr: {stderr}"));
+    (out.status.code().unwrap_or(-1), report, stderr)
+}
+
+#[test]
+fn bench_over_https_pipelined_and_its_handshake_errors() {
+    let (base, cacert) = https_site("bench");
+    let url = format!("{base}/a");
+    let cacert_arg = cacert.to_str().unwrap();
+    let (code, r, err) = bench(&[
+        &url,
+        "--cacert",
+        cacert_arg,
+        "-n",
+        "400",
+        "-c",
+        "4",
+        "--pipeline",
+        "8",
+        "--workers",
+        "1",
+    ]);
+    assert_eq!(code, 0, "{r} {err}");
+    assert_eq!(r["responses"], 400, "{r}");
+    assert_eq!(r["statuses"]["200"], 400, "{r}");
+    assert_eq!(r["errors_total"], 0, "{r}");
+
+    // Untrusted: every connection fails its handshake, counted as connect errors with the
+    // reason; no response, exit status 1.
+    let (code, r, _) = bench(&[&url, "-n", "5", "-c", "1", "--workers", "1"]);
+    assert_eq!(code, 1, "{r}");
+    assert_eq!(r["responses"], 0, "{r}");
+    assert_eq!(r["errors"]["connect"], 5, "{r}");
+    let reason = r["connect_error"].as_str().unwrap_or_default();
+    assert!(
+        reason.contains("TLS handshake") && reason.contains("UnknownIssuer"),
+        "{r}"
+    );
+
+    let (code, r, err) = bench(&[&url, "-k", "-n", "20", "-c", "2", "--workers", "1"]);
+    assert_eq!(code, 0, "{r}");
+    assert_eq!(r["responses"], 20, "{r}");
+    assert!(err.contains("warning: --insecure"), "{err}");
+    std::fs::remove_file(cacert).unwrap();
+}

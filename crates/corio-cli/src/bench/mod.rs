@@ -7,6 +7,7 @@
 //! | `request.rs` | the request, encoded once ([`request::Batch`]) |
 //! | `worker.rs` | one event loop's share of the connections and the budget |
 //! | `connection.rs` | the per-connection request loop: pipelining, framing, errors, timeouts |
+//! | `link.rs` | a connection's stream, cleartext or TLS (rustls driven without a futures adapter) |
 //! | `schedule.rs` | open-loop pacing and the per-connection lazy alarm |
 //! | `stats.rs` | the latency histogram, counts per status and per error kind, merging |
 //! | `report.rs` | the live line, the text and JSON reports |
@@ -17,6 +18,7 @@
 //! got a response at all (so that a script notices a dead server), 0 otherwise.
 
 pub mod connection;
+pub mod link;
 pub mod report;
 pub mod request;
 pub mod schedule;
@@ -31,6 +33,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use corio_http::tls::rustls::pki_types::ServerName;
+use corio_http::tls::rustls::ClientConfig;
 use http::header::{HeaderName, HeaderValue};
 use http::Method;
 use url::{Host, Url};
@@ -97,6 +101,8 @@ pub struct Args {
     /// Print the report as one JSON object.
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub tls: crate::tls_args::TlsArgs,
 }
 
 /// What a run does, shared (read-only) by every worker.
@@ -124,6 +130,8 @@ pub struct Config {
     pub start: Instant,
     /// When it ends (`None` with `-n`).
     pub end: Option<Instant>,
+    /// For `https`: the TLS configuration and the server name to verify (and send as SNI).
+    pub tls: Option<(Arc<ClientConfig>, ServerName<'static>)>,
 }
 
 /// Runs `corio bench`.
@@ -137,6 +145,16 @@ pub fn run(args: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
             }
         },
         None => Vec::new(),
+    };
+    let tls = match args.url.scheme() {
+        "https" => match args.tls.tls_config() {
+            Ok(tls) => Some((tls.build(), server_name(&args.url)?)),
+            Err(e) => {
+                eprintln!("corio: {e}");
+                return Ok(ExitCode::from(2));
+            }
+        },
+        _ => None,
     };
     let addrs = resolve(&args.url)?;
     let connections = args.connections as usize;
@@ -170,6 +188,7 @@ pub fn run(args: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
         batch,
         start,
         end,
+        tls,
     });
     let progress: Vec<Arc<Progress>> = shares.iter().map(|_| Arc::default()).collect();
     let handles = runtime.run_on_each({
@@ -204,6 +223,17 @@ pub fn run(args: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// The name an `https` URL's certificate must be valid for.
+fn server_name(url: &Url) -> Result<ServerName<'static>, String> {
+    match url.host() {
+        Some(Host::Domain(name)) => ServerName::try_from(name.to_owned())
+            .map_err(|e| format!("invalid TLS server name {name}: {e}")),
+        Some(Host::Ipv4(ip)) => Ok(ServerName::IpAddress(IpAddr::V4(ip).into())),
+        Some(Host::Ipv6(ip)) => Ok(ServerName::IpAddress(IpAddr::V6(ip).into())),
+        None => Err(format!("no host in URL {url}")),
+    }
 }
 
 /// The URL's addresses (blocking is fine: nothing runs yet).
@@ -249,12 +279,12 @@ fn ensure_fd_limit(needed: u64) -> Result<(), String> {
     Ok(())
 }
 
-/// An `http://` URL with a host.
+/// An `http://` or `https://` URL with a host.
 fn parse_url(s: &str) -> Result<Url, String> {
     let url = Url::parse(s).map_err(|e| format!("invalid URL {s}: {e}"))?;
-    if url.scheme() != "http" {
+    if !matches!(url.scheme(), "http" | "https") {
         return Err(format!(
-            "unsupported URL scheme in {s} (only http:// is supported)"
+            "unsupported URL scheme in {s} (only http:// and https:// are supported)"
         ));
     }
     if url.host().is_none() {
@@ -348,7 +378,8 @@ mod tests {
         assert!(parse_header("bad name: x").is_err());
         assert_eq!(parse_method("PURGE").unwrap().as_str(), "PURGE");
         assert!(parse_method("GE T").is_err());
-        assert!(parse_url("https://a.test/").is_err());
+        assert!(parse_url("https://a.test/").is_ok());
+        assert!(parse_url("ftp://a.test/").is_err());
         assert!(parse_url("nonsense").is_err());
         assert!(parse_url("http://127.0.0.1:1/x").is_ok());
         assert!(parse_rate("0").is_err());
