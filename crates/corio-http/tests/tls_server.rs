@@ -134,3 +134,38 @@ fn bad_pem_files_are_clear_errors() {
     assert!(TlsConfig::from_pem_files(&cert, &key).is_ok());
     assert!(TlsConfig::from_sources(Vec::new()).is_err());
 }
+
+#[test]
+fn sighup_reloads_the_store() {
+    corio::block_on(async {
+        let dir = TempDir::new("tls-sighup");
+        let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+        let (old_ca, new_ca) = (Ca::new("old CA"), Ca::new("new CA"));
+        let leaf = old_ca.leaf(&["localhost"]);
+        std::fs::write(&cert, &leaf.cert_pem).unwrap();
+        std::fs::write(&key, &leaf.key_pem).unwrap();
+        let tls = TlsConfig::from_sources(vec![CertSource::files(&cert, &key)]).unwrap();
+        let store = tls.cert_store().unwrap().clone();
+        let before = store.current();
+        let server = serve(tls, |_| ok("r"));
+        corio::spawn_local(store.clone().reload_on_sighup().unwrap());
+
+        let leaf = new_ca.leaf(&["localhost"]);
+        std::fs::write(&cert, &leaf.cert_pem).unwrap();
+        std::fs::write(&key, &leaf.key_pem).unwrap();
+        let me = rustix::process::getpid();
+        rustix::process::kill_process(me, rustix::process::Signal::Hup).unwrap();
+        // The watcher runs on this loop: yield until it has swapped the set in.
+        let swapped = corio::time::timeout(std::time::Duration::from_secs(30), async {
+            while Arc::ptr_eq(&before, &store.current()) {
+                corio::yield_now().await;
+            }
+        })
+        .await;
+        assert!(swapped.is_ok(), "no reload after SIGHUP");
+        let client = Client::builder()
+            .add_root_certificates([new_ca.der()])
+            .build();
+        client.get(&server.url("/")).await.unwrap();
+    });
+}

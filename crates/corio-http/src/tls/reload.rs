@@ -52,20 +52,28 @@ impl CertStore {
         Ok(n)
     }
 
-    /// Reloads on every `SIGHUP` until the signal stream fails; each outcome is logged on
-    /// stderr (a failed reload keeps the old certificates and says why). Run it as a task on
-    /// one loop of the server: the store is shared by all workers.
-    pub async fn reload_on_sighup(self: Arc<Self>) -> io::Result<()> {
+    /// Starts watching `SIGHUP` on the loop of the calling thread (the handler is installed
+    /// when this returns) and gives the task to spawn there: it reloads on every `SIGHUP`,
+    /// logging each outcome on stderr (a failed reload keeps the old certificates and says
+    /// why), until the signal stream fails. One task for the whole server: the store is
+    /// shared by all workers.
+    pub fn reload_on_sighup(
+        self: Arc<Self>,
+    ) -> io::Result<impl std::future::Future<Output = io::Error>> {
         let mut signals = corio::signal::Signals::new(&[corio::signal::SIGHUP])?;
-        loop {
-            signals.recv().await?;
-            match self.reload() {
-                Ok(n) => eprintln!("corio: SIGHUP: reloaded {n} TLS certificate(s)"),
-                Err(e) => {
-                    eprintln!("corio: SIGHUP: TLS reload failed, keeping the old certificates: {e}")
+        Ok(async move {
+            loop {
+                if let Err(e) = signals.recv().await {
+                    return e;
+                }
+                match self.reload() {
+                    Ok(n) => eprintln!("corio: SIGHUP: reloaded {n} TLS certificate(s)"),
+                    Err(e) => eprintln!(
+                        "corio: SIGHUP: TLS reload failed, keeping the old certificates: {e}"
+                    ),
                 }
             }
-        }
+        })
     }
 }
 
