@@ -51,8 +51,9 @@ pub(crate) struct Config {
     pub tls: Arc<rustls::ClientConfig>,
 }
 
-impl Default for Config {
-    fn default() -> Config {
+impl Config {
+    /// The defaults, with `tls` for `https` connections.
+    fn with_tls(tls: Arc<rustls::ClientConfig>) -> Config {
         Config {
             connect_timeout: Some(DEFAULT_CONNECT_TIMEOUT),
             handshake_timeout: Some(DEFAULT_HANDSHAKE_TIMEOUT),
@@ -71,7 +72,7 @@ impl Default for Config {
                 "corio/",
                 env!("CARGO_PKG_VERSION")
             ))),
-            tls: ClientTlsConfig::new().build(),
+            tls,
         }
     }
 }
@@ -87,12 +88,25 @@ impl Default for Config {
 ///     .build();
 /// # drop(client);
 /// ```
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct ClientBuilder {
     config: Config,
     tls: ClientTlsConfig,
     /// A rustls configuration given whole, used instead of `tls`.
     rustls: Option<Arc<rustls::ClientConfig>>,
+}
+
+impl Default for ClientBuilder {
+    fn default() -> ClientBuilder {
+        let tls = ClientTlsConfig::new();
+        ClientBuilder {
+            // Built once: `build` gets the same configuration back from `tls` unless a TLS
+            // setting changed it.
+            config: Config::with_tls(tls.build()),
+            tls,
+            rustls: None,
+        }
+    }
 }
 
 impl ClientBuilder {
