@@ -208,3 +208,22 @@ fn an_https_and_an_http_connection_to_one_port_are_not_shared() {
         assert_eq!(server.seen.borrow().connections, 2);
     });
 }
+
+#[test]
+fn the_client_sends_close_notify_when_it_closes_a_connection() {
+    corio::block_on(async {
+        let ca = Ca::new("test CA");
+        let server = serve(config(&ca.leaf(&["localhost"])), |_| ok("bye"));
+        // No idle connections kept: the connection is closed once the body is read.
+        let client = trusting(&ca).max_idle_per_host(0).build();
+        client.get(&server.url("/")).await.unwrap();
+        let closed = corio::time::timeout(Duration::from_secs(30), async {
+            while server.seen.borrow().client_closes.is_empty() {
+                corio::yield_now().await;
+            }
+        })
+        .await;
+        assert!(closed.is_ok(), "the server never saw the close");
+        assert_eq!(server.seen.borrow().client_closes, [true]);
+    });
+}

@@ -118,6 +118,9 @@ pub struct Seen {
     pub connections: usize,
     /// Accepts that failed, with the reason.
     pub refused: Vec<String>,
+    /// How each TLS connection ended when the client closed it: `true` for a clean close
+    /// (`close_notify` received), `false` for an end without it or an error.
+    pub client_closes: Vec<bool>,
 }
 
 /// The running test server.
@@ -182,7 +185,8 @@ async fn serve_conn(
             }
             let mut chunk = [0u8; 4096];
             match poll_fn(|cx| Pin::new(&mut tls).poll_read(cx, &mut chunk)).await {
-                Ok(0) | Err(_) => return,
+                Ok(0) => return seen.borrow_mut().client_closes.push(true),
+                Err(_) => return seen.borrow_mut().client_closes.push(false),
                 Ok(n) => buf.extend_from_slice(&chunk[..n]),
             }
         };
