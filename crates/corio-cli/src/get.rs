@@ -26,7 +26,7 @@ pub const DEFAULT_CONCURRENCY: u32 = 10;
 /// Arguments of `corio get`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The URLs to fetch (http:// only).
+    /// The URLs to fetch (http:// or https://).
     #[arg(required = true)]
     pub urls: Vec<String>,
     /// Maximum number of requests in flight.
@@ -51,6 +51,8 @@ pub struct Args {
     /// No progress bars and no summary line (failures are still reported).
     #[arg(short = 's', long)]
     pub silent: bool,
+    #[command(flatten)]
+    pub tls: crate::tls_args::TlsArgs,
 }
 
 /// One finished fetch, waiting for its turn to be printed.
@@ -92,7 +94,9 @@ pub fn run(args: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
         _ => vec![None; args.urls.len()],
     };
     let concurrency = args.concurrency as usize;
-    let client = Client::builder()
+    let client = args
+        .tls
+        .apply(Client::builder())?
         .max_connections_per_host(concurrency)
         .max_idle_per_host(concurrency)
         .max_connections(concurrency.max(corio_http::client::DEFAULT_MAX_CONNECTIONS))

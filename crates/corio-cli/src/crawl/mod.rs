@@ -24,7 +24,7 @@ use engine::{Config, Crawler};
 /// Arguments of `corio crawl`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The root URL (http:// only); only its host is crawled.
+    /// The root URL (http:// or https://); only its host and port are crawled.
     pub url: String,
     /// Concurrent fetches.
     #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..))]
@@ -50,14 +50,16 @@ pub struct Args {
     /// One JSON object per URL instead of `STATUS URL` lines.
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub tls: crate::tls_args::TlsArgs,
 }
 
 /// Runs `corio crawl`.
 pub fn run(args: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
     let root = url::Url::parse(&args.url).map_err(|e| format!("invalid URL {}: {e}", args.url))?;
-    if root.scheme() != "http" {
+    if !matches!(root.scheme(), "http" | "https") {
         return Err(format!(
-            "unsupported URL scheme in {} (only http:// is supported)",
+            "unsupported URL scheme in {} (only http:// and https:// are supported)",
             args.url
         )
         .into());
@@ -92,7 +94,9 @@ pub fn run(args: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
         lenient: args.lenient,
     };
     let tasks = config.max_tasks;
-    let client = Client::builder()
+    let client = args
+        .tls
+        .apply(Client::builder())?
         .max_redirects(0)
         .max_connections_per_host(tasks)
         .max_idle_per_host(tasks)
