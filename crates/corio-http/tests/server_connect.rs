@@ -12,8 +12,8 @@ use util::{start, stop, Client};
 const CONNECT: &str = "CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n";
 const NEXT: &str = "GET /hello HTTP/1.1\r\nHost: t\r\n\r\n";
 
-fn hello(_req: Request) -> impl std::future::Future<Output = Response> {
-    async { Response::text("hello") }
+async fn hello(_req: Request) -> Response {
+    Response::text("hello")
 }
 
 #[test]
