@@ -238,3 +238,125 @@ impl ConnState {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::proto::parse_request_head;
+
+    fn head(raw: &str) -> RequestHead {
+        parse_request_head(raw.as_bytes(), &Limits::default())
+            .unwrap()
+            .unwrap()
+            .0
+    }
+
+    /// Feeds `input` to the state machine until it needs more; returns the body bytes.
+    fn feed(state: &mut ConnState, mut input: &[u8]) -> Result<Vec<u8>, BodyError> {
+        let mut body = Vec::new();
+        loop {
+            let (step, consumed) = state.decode(input)?;
+            if let Step::Data(range) = &step {
+                body.extend_from_slice(&input[range.clone()]);
+            }
+            input = &input[consumed..];
+            match step {
+                Step::End => return Ok(body),
+                Step::NeedInput if consumed == 0 => return Ok(body),
+                _ => {}
+            }
+        }
+    }
+
+    #[test]
+    fn a_length_body_runs_head_body_done_head() {
+        let mut state = ConnState::new();
+        let limits = Limits::default();
+        let n = state.start(
+            &head("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\n"),
+            &limits,
+            false,
+        );
+        assert_eq!(n, 1);
+        assert!(!state.body_done());
+        assert_eq!(feed(&mut state, b"hel").unwrap(), b"hel");
+        assert!(!state.body_done());
+        assert_eq!(feed(&mut state, b"loGET").unwrap(), b"lo");
+        assert!(state.body_done());
+        state.finish();
+        assert!(state.keep_alive());
+        assert!(matches!(state.reading, Reading::Head));
+        assert_eq!(
+            state.start(&head("GET / HTTP/1.1\r\nHost: a\r\n\r\n"), &limits, false),
+            2
+        );
+        assert!(state.body_done());
+    }
+
+    #[test]
+    fn continue_is_owed_until_a_body_byte_arrives_and_never_carried_over() {
+        let mut state = ConnState::new();
+        let limits = Limits::default();
+        let expecting =
+            "POST / HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n";
+        state.start(&head(expecting), &limits, false);
+        assert!(state.continue_owed());
+        feed(&mut state, b"h").unwrap();
+        assert!(!state.continue_owed(), "the client did not wait");
+        feed(&mut state, b"i").unwrap();
+        state.finish();
+        state.start(
+            &head("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\n"),
+            &limits,
+            false,
+        );
+        assert!(!state.continue_owed());
+        // Owed and never sent: the exchange's end settles it.
+        let mut state = ConnState::new();
+        state.start(&head(expecting), &limits, false);
+        state.finish();
+        assert!(!state.continue_owed());
+        assert!(!state.keep_alive(), "the body never came: close");
+    }
+
+    #[test]
+    fn a_framing_error_fails_the_connection_and_is_kept() {
+        let mut state = ConnState::new();
+        let limits = Limits::default();
+        state.start(
+            &head("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"),
+            &limits,
+            false,
+        );
+        assert!(matches!(
+            feed(&mut state, b"zz\r\n"),
+            Err(BodyError::Protocol(_))
+        ));
+        assert!(state.failed());
+        assert!(state.framing_error().is_some());
+        assert!(!state.keep_alive());
+        assert!(matches!(
+            state.decode(b"0\r\n\r\n"),
+            Err(BodyError::Incomplete)
+        ));
+    }
+
+    #[test]
+    fn connect_http10_close_and_shutdown_do_not_keep_alive() {
+        let limits = Limits::default();
+        for (raw, shutting_down) in [
+            ("CONNECT a:443 HTTP/1.1\r\nHost: a:443\r\n\r\n", false),
+            ("GET / HTTP/1.0\r\n\r\n", false),
+            (
+                "GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
+                false,
+            ),
+            ("GET / HTTP/1.1\r\nHost: a\r\n\r\n", true),
+        ] {
+            let mut state = ConnState::new();
+            state.start(&head(raw), &limits, shutting_down);
+            state.finish();
+            assert!(!state.keep_alive(), "{raw:?}");
+        }
+    }
+}
