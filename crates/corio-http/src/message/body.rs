@@ -9,7 +9,9 @@
 //! error, and the connection is closed after the response.
 //!
 //! Reading is the connection's business: the body only names its source (the server's
-//! connection, behind `BodySource`) and the exchange it belongs to.
+//! connection, behind `BodySource`) and the exchange it belongs to. A body kept after its
+//! exchange ended (the connection moved on to the next request) yields
+//! [`BodyError::Incomplete`] rather than bytes of another request.
 
 use std::fmt;
 use std::future::poll_fn;

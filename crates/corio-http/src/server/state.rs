@@ -7,12 +7,13 @@
 //! (through `conn_io.rs`) move it only through the methods below; nothing else holds this state.
 //!
 //! ```text
-//!            start(head)                   body ends
-//!   Head ───────────────▶ Body(progress) ─────────────▶ Done
-//!    ▲  └───── no body ──────────────────────────────────▲ │
-//!    │                                                     │ finish() (keep-alive)
-//!    └─────────────────────────────────────────────────────┘
-//!   any framing error, EOF mid-body, timeout ──▶ Failed (the connection must close)
+//!         start(head), with a body          body ends
+//!   Head ──────────────────────────▶ Body ─────────────▶ Done
+//!    ▲ └───────── start(head), no body ─────────────────▶ │
+//!    └─────────────── finish(), keep-alive ───────────────┘
+//!
+//!   Body ── framing error, EOF, timeout ──▶ Failed(error)      (closes after the response)
+//!   finish() without keep-alive or before the body's end       (closes after the response)
 //! ```
 //!
 //! `Expect: 100-continue` is a separate flag: owed from the head until either the server sends
