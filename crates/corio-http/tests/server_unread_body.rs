@@ -106,3 +106,36 @@ fn a_body_still_arriving_is_drained_before_the_answer() {
     assert!(client.is_closed());
     stop(server);
 }
+
+thread_local! {
+    /// A body a handler kept after its exchange (the server has one worker: one thread).
+    static STASH: std::cell::RefCell<Option<corio_http::Body>> = const { std::cell::RefCell::new(None) };
+}
+
+#[test]
+fn a_body_kept_past_its_exchange_reads_nothing_of_the_next_request() {
+    let server = start(|mut req: Request| async move {
+        if req.path() == "/stash" {
+            let body = req.take_body();
+            STASH.with(|stash| *stash.borrow_mut() = Some(body));
+            return Response::text("stashed");
+        }
+        // Reads the previous request's body: it must not yield this request's bytes.
+        let mut old = STASH.with(|stash| stash.borrow_mut().take()).unwrap();
+        let stolen = match old.chunk().await {
+            Some(Ok(bytes)) => String::from_utf8_lossy(&bytes).into_owned(),
+            Some(Err(_)) => "error".to_owned(),
+            None => "end".to_owned(),
+        };
+        let own = req.body_mut().to_bytes(64).await.unwrap();
+        Response::text(format!("{stolen}/{}", String::from_utf8_lossy(&own)))
+    });
+    let mut client = Client::connect(server.local_addr());
+    client.send(
+        "POST /stash HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\nhello\
+         POST /read HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\nworld",
+    );
+    assert_eq!(client.read_response().text(), "stashed");
+    assert_eq!(client.read_response().text(), "error/world");
+    stop(server);
+}
