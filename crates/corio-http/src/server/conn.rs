@@ -255,7 +255,7 @@ impl<H: Handler, T: Transport> Driver<H, T> {
                 .access_log
                 .then(|| access_log::RequestLine::new(&head)),
         };
-        let number = self.io.borrow_mut().state.start(
+        let number = self.io.borrow_mut().start(
             &head,
             &self.context.config.limits,
             self.guard.shutting_down(),

@@ -26,6 +26,7 @@ use super::buffers::{self, ReadBuf};
 use super::state::{ConnState, Step};
 use super::transport::Transport;
 use crate::message::{BodyError, BodySource};
+use crate::proto::{Limits, RequestHead};
 
 /// The interim response sent before the first body read when the client expects it.
 const CONTINUE: &[u8] = b"HTTP/1.1 100 Continue\r\n\r\n";
@@ -63,6 +64,18 @@ impl<T: Transport> ConnIo<T> {
             body_timeout,
             body_deadline: None,
         }
+    }
+
+    /// A request head arrived: the exchange begins in the state machine (and no body timeout
+    /// of an earlier exchange carries over). Returns the exchange's number.
+    pub(super) fn start(
+        &mut self,
+        head: &RequestHead,
+        limits: &Limits,
+        shutting_down: bool,
+    ) -> u64 {
+        self.body_deadline = None;
+        self.state.start(head, limits, shutting_down)
     }
 
     /// Reads more bytes into the read buffer, which may grow up to `max` bytes. `Ok(0)` is the

@@ -222,6 +222,7 @@ impl<H: Handler, T: Transport> Driver<H, T> {
         if self.io.borrow().out.is_none() {
             return Ok(());
         }
+        self.restart_stall();
         let (conn, timeout) = (&self.io, self.context.config.write_timeout);
         let stall = &mut self.write_deadline;
         poll_fn(|cx| {
@@ -239,6 +240,7 @@ impl<H: Handler, T: Transport> Driver<H, T> {
 
     /// Writes the buffered output, then `data`: one `writev` while both are pending.
     async fn write_after_out(&mut self, data: &[u8]) -> io::Result<()> {
+        self.restart_stall();
         let (conn, timeout) = (&self.io, self.context.config.write_timeout);
         let stall = &mut self.write_deadline;
         let mut written = 0;
@@ -279,6 +281,13 @@ impl<H: Handler, T: Transport> Driver<H, T> {
         .await
     }
 
+    /// A new write starts the stalled-write timeout over, if an earlier write made one.
+    fn restart_stall(&mut self) {
+        if let Some(deadline) = self.write_deadline.as_mut() {
+            deadline.set(Some(Instant::now() + self.context.config.write_timeout));
+        }
+    }
+
     /// Sends a byte range of a file with `sendfile(2)` (the transport is plain TCP).
     async fn send_file(
         &mut self,
@@ -287,6 +296,7 @@ impl<H: Handler, T: Transport> Driver<H, T> {
         len: u64,
     ) -> io::Result<()> {
         let end = offset + len;
+        self.restart_stall();
         let (conn, timeout) = (&self.io, self.context.config.write_timeout);
         let stall = &mut self.write_deadline;
         poll_fn(|cx| {
