@@ -14,6 +14,13 @@
 //! A request that breaks the protocol gets its 4xx/5xx answer with `Connection: close`, and
 //! nothing pipelined after it is read or answered. A handler that panics gets a 500 and the
 //! connection closes; the worker goes on.
+//!
+//! The driver is generic over the byte stream ([`Transport`]), monomorphised per transport.
+//! Where an exchange stands (body progress, `100 Continue`, keep-alive) is the state machine's
+//! (`state.rs`), kept with the buffers in [`ConnIo`], which the request body shares; the
+//! driver moves it at the exchange's start ([`ConnIo::start`]) and end (`finish`). A body
+//! the handler left unread is taken in, as far as it arrived, before the answer is written
+//! (see [`Driver::respond`]).
 
 use std::cell::RefCell;
 use std::future::{poll_fn, Future};
