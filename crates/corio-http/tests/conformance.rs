@@ -18,9 +18,16 @@ use http::StatusCode;
 use util::{start, stop, Client};
 
 /// Echoes the request body (read with `Body::chunk`); a body error becomes its status.
+/// `/ignore` never reads the body, `/swallow` reads it and answers 200 whatever happened.
 async fn echo(mut req: Request) -> Response {
-    if req.path() == "/next" {
-        return Response::text("next");
+    match req.path() {
+        "/next" => return Response::text("next"),
+        "/ignore" => return Response::text("ignored"),
+        "/swallow" => {
+            while let Some(Ok(_)) = req.body_mut().chunk().await {}
+            return Response::text("swallowed");
+        }
+        _ => {}
     }
     let mut body = Vec::new();
     while let Some(piece) = req.body_mut().chunk().await {
@@ -207,10 +214,36 @@ fn cases() -> Vec<(&'static str, String, Expect)> {
 
 #[test]
 fn conformance_table() {
+    run_table(cases());
+}
+
+/// RFC 9112 §7.1: every malformed chunked body (size, extension, data CRLF, trailer, overflow)
+/// gets its 4xx and a close even when the handler never reads the body, or reads it and
+/// ignores the error: the server finds the error in what already arrived before it writes the
+/// handler's answer, and answers the error instead.
+#[test]
+fn malformed_chunked_bodies_are_rejected_on_every_route() {
+    let chunk_cases: Vec<_> = cases()
+        .into_iter()
+        .filter(|(name, _, expect)| {
+            (name.starts_with("chunk ") || name.starts_with("trailer ")) && expect.is_err()
+        })
+        .collect();
+    assert!(chunk_cases.len() >= 13, "the table lost its chunk cases");
+    for route in ["/ignore", "/swallow"] {
+        let routed = chunk_cases
+            .iter()
+            .map(|(name, raw, expect)| (*name, raw.replacen("/echo", route, 1), *expect))
+            .collect();
+        run_table(routed);
+    }
+}
+
+/// Sends every case with [`NEXT`] pipelined behind it and checks the replies.
+fn run_table(cases: Vec<(&'static str, String, Expect)>) {
     let server = start(echo);
     let addr = server.local_addr();
     let mut failures = Vec::new();
-    let cases = cases();
     for (name, raw, expect) in &cases {
         let mut client = Client::connect(addr);
         let mut bytes = raw.clone().into_bytes();
@@ -231,7 +264,10 @@ fn conformance_table() {
             }
         };
         if !ok {
-            failures.push(format!("{name}: expected {expect:?}, got {got:?}"));
+            let target = raw.split(' ').nth(1).unwrap_or("?");
+            failures.push(format!(
+                "{name} ({target}): expected {expect:?}, got {got:?}"
+            ));
         }
     }
     stop(server);

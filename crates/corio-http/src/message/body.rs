@@ -3,31 +3,28 @@
 //! A request body is not read until the handler asks: [`Body::chunk`] takes bytes already
 //! buffered by the connection first, then reads the socket. Nothing is read ahead, so a slow
 //! handler slows its client down (backpressure) instead of buffering the body in memory. If the
-//! client sent `Expect: 100-continue`, the interim `100 Continue` goes out on the first read.
-//! The framing rules (`Content-Length`, chunked) are proto's; a body that ends early, is
-//! malformed, exceeds the size limit or stalls past the body timeout is an error, and the
-//! connection is closed after the response.
+//! client sent `Expect: 100-continue` and is still waiting, the interim `100 Continue` goes
+//! out on the first read. The framing rules (`Content-Length`, chunked) are proto's; a body
+//! that ends early, is malformed, exceeds the size limit or stalls past the body timeout is an
+//! error, and the connection is closed after the response.
+//!
+//! Reading is the connection's business: the body only names its source (the server's
+//! connection, behind `BodySource`) and the exchange it belongs to. A body kept after its
+//! exchange ended (the connection moved on to the next request) yields
+//! [`BodyError::Incomplete`] rather than bytes of another request.
 
-use std::cell::{Cell, RefCell};
 use std::fmt;
-use std::future::{poll_fn, Future};
+use std::future::poll_fn;
 use std::io;
 use std::path::PathBuf;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
-use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
-use corio::net::TcpStream;
-use corio::time::{sleep_until, Sleep};
 use futures_core::Stream;
 
-use crate::proto::{ChunkedDecoder, ProtoError};
-use crate::server::buffers::ReadBuf;
-
-/// The interim response sent before the first body read when the client expects it.
-const CONTINUE: &[u8] = b"HTTP/1.1 100 Continue\r\n\r\n";
+use crate::proto::ProtoError;
 
 /// Why a request body could not be read.
 #[derive(Debug)]
@@ -66,130 +63,23 @@ impl fmt::Display for BodyError {
 
 impl std::error::Error for BodyError {}
 
-/// What is left of the body being read on a connection.
-#[derive(Debug)]
-pub(crate) enum BodyState {
-    /// Nothing (left) to read.
-    Done,
-    /// This many bytes of a `Content-Length` body.
-    Length(u64),
-    /// A chunked body.
-    Chunked(Box<ChunkedDecoder>),
-    /// Reading failed; the connection must close.
-    Failed,
-}
-
-/// The read side of a connection, shared by the connection driver and the request body.
-pub(crate) struct Incoming {
-    pub(crate) stream: TcpStream,
-    /// Bytes read but not consumed yet (`None`: no buffer held, the idle case).
-    pub(crate) read: RefCell<Option<ReadBuf>>,
-    pub(crate) state: RefCell<BodyState>,
-    /// `Some(n)`: a `100 Continue` is owed, `n` bytes of it already sent.
-    pub(crate) continue_sent: Cell<Option<usize>>,
-    pub(crate) body_timeout: Duration,
-}
-
-impl Incoming {
-    pub(crate) fn new(stream: TcpStream, body_timeout: Duration) -> Incoming {
-        Incoming {
-            stream,
-            read: RefCell::new(None),
-            state: RefCell::new(BodyState::Done),
-            continue_sent: Cell::new(None),
-            body_timeout,
-        }
-    }
-
-    /// Whether the current body was read to its end.
-    pub(crate) fn body_done(&self) -> bool {
-        matches!(*self.state.borrow(), BodyState::Done)
-    }
-
-    fn poll_continue(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        while let Some(sent) = self.continue_sent.get() {
-            match self.stream.poll_write_buf(cx, &CONTINUE[sent..]) {
-                Poll::Ready(Ok(0)) => return Poll::Ready(Err(io::ErrorKind::WriteZero.into())),
-                Poll::Ready(Ok(n)) if sent + n == CONTINUE.len() => self.continue_sent.set(None),
-                Poll::Ready(Ok(n)) => self.continue_sent.set(Some(sent + n)),
-                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
-                Poll::Pending => return Poll::Pending,
-            }
-        }
-        Poll::Ready(Ok(()))
-    }
-
-    /// Decodes the next piece of body from the buffer; `None` if more input is needed.
-    fn decode_buffered(&self) -> Option<Result<Option<Bytes>, BodyError>> {
-        let mut state = self.state.borrow_mut();
-        let mut read = self.read.borrow_mut();
-        let buf = read.as_mut().filter(|b| !b.is_empty());
-        match &mut *state {
-            BodyState::Done => Some(Ok(None)),
-            BodyState::Failed => Some(Err(BodyError::Incomplete)),
-            BodyState::Length(remaining) => {
-                let buf = buf?;
-                let n = (*remaining).min(buf.filled().len() as u64) as usize;
-                let data = Bytes::copy_from_slice(&buf.filled()[..n]);
-                buf.consume(n);
-                *remaining -= n as u64;
-                if *remaining == 0 {
-                    *state = BodyState::Done;
-                }
-                Some(Ok(Some(data)))
-            }
-            BodyState::Chunked(decoder) => {
-                let buf = buf?;
-                loop {
-                    let input = buf.filled();
-                    if input.is_empty() {
-                        return None;
-                    }
-                    match decoder.decode(input) {
-                        Ok(decoded) => {
-                            let data = (!decoded.data.is_empty())
-                                .then(|| Bytes::copy_from_slice(&input[decoded.data.clone()]));
-                            buf.consume(decoded.consumed);
-                            if decoded.done {
-                                *state = BodyState::Done;
-                                return Some(Ok(data));
-                            }
-                            if data.is_some() {
-                                return Some(Ok(data));
-                            }
-                            if decoded.consumed == 0 {
-                                return None;
-                            }
-                        }
-                        Err(e) => {
-                            *state = BodyState::Failed;
-                            return Some(Err(BodyError::Protocol(e)));
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    /// Reads more bytes from the socket into the buffer. `Ok(0)` is end of stream.
-    fn poll_fill(&self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
-        let mut read = self.read.borrow_mut();
-        let buf = read.get_or_insert_with(ReadBuf::take);
-        let spare = buf.spare(usize::MAX);
-        let result = self.stream.poll_read_buf(cx, spare);
-        if let Poll::Ready(Ok(n)) = result {
-            buf.advance_end(n);
-        }
-        result
-    }
+/// Where a request body comes from: the connection it arrives on (the server implements
+/// it; see `server/conn_io.rs`).
+pub(crate) trait BodySource {
+    /// Polls for the next piece of the body of exchange `exchange` (`None` at its end).
+    fn poll_chunk(
+        &self,
+        cx: &mut Context<'_>,
+        exchange: u64,
+    ) -> Poll<Option<Result<Bytes, BodyError>>>;
 }
 
 enum Inner {
     Empty,
     Full(Option<Bytes>),
     Incoming {
-        conn: Rc<Incoming>,
-        timer: Option<Sleep>,
+        source: Rc<dyn BodySource>,
+        exchange: u64,
     },
 }
 
@@ -213,9 +103,10 @@ impl Body {
         }
     }
 
-    pub(crate) fn incoming(conn: Rc<Incoming>) -> Body {
+    /// The body of exchange `exchange` on a connection.
+    pub(crate) fn incoming(source: Rc<dyn BodySource>, exchange: u64) -> Body {
         Body {
-            inner: Inner::Incoming { conn, timer: None },
+            inner: Inner::Incoming { source, exchange },
         }
     }
 
@@ -240,43 +131,12 @@ impl Body {
 
     /// Polls for the next piece of the body.
     pub fn poll_chunk(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Bytes, BodyError>>> {
-        let (conn, timer) = match &mut self.inner {
-            Inner::Empty => return Poll::Ready(None),
-            Inner::Full(bytes) => return Poll::Ready(bytes.take().map(Ok)),
-            Inner::Incoming { conn, timer } => (conn, timer),
-        };
-        loop {
-            if let Some(result) = conn.decode_buffered() {
-                *timer = None;
-                return Poll::Ready(result.transpose());
-            }
-            match conn.poll_continue(cx) {
-                Poll::Ready(Ok(())) => {}
-                Poll::Ready(Err(e)) => return Poll::Ready(Some(Err(fail(conn, BodyError::Io(e))))),
-                Poll::Pending => return Poll::Pending,
-            }
-            match conn.poll_fill(cx) {
-                Poll::Ready(Ok(0)) => {
-                    return Poll::Ready(Some(Err(fail(conn, BodyError::Incomplete))))
-                }
-                Poll::Ready(Ok(_)) => *timer = None,
-                Poll::Ready(Err(e)) => return Poll::Ready(Some(Err(fail(conn, BodyError::Io(e))))),
-                Poll::Pending => {
-                    let timer = timer
-                        .get_or_insert_with(|| sleep_until(Instant::now() + conn.body_timeout));
-                    if Pin::new(timer).poll(cx).is_ready() {
-                        return Poll::Ready(Some(Err(fail(conn, BodyError::TimedOut))));
-                    }
-                    return Poll::Pending;
-                }
-            }
+        match &mut self.inner {
+            Inner::Empty => Poll::Ready(None),
+            Inner::Full(bytes) => Poll::Ready(bytes.take().map(Ok)),
+            Inner::Incoming { source, exchange } => source.poll_chunk(cx, *exchange),
         }
     }
-}
-
-fn fail(conn: &Incoming, error: BodyError) -> BodyError {
-    *conn.state.borrow_mut() = BodyState::Failed;
-    error
 }
 
 impl Stream for Body {

@@ -9,7 +9,7 @@ mod body;
 mod request;
 mod response;
 
+pub(crate) use body::BodySource;
 pub use body::{Body, BodyError, BodyStream, ResponseBody};
-pub(crate) use body::{BodyState, Incoming};
 pub use request::Request;
 pub use response::Response;

@@ -9,6 +9,22 @@ use super::body::ResponseBody;
 /// An HTTP response: status, header fields and body. The server adds `Server`, `Date`,
 /// `Content-Length` or `Transfer-Encoding`, and `Connection` itself.
 ///
+/// **The framing fields belong to the server.** A `Content-Length` or `Transfer-Encoding`
+/// set in [`Response::headers_mut`] is never written as it is; the server derives the framing
+/// from the body and the exchange:
+///
+/// - a body in memory or a file: `Content-Length` of its actual length (a handler's differing
+///   value is dropped);
+/// - a [`ResponseBody::Stream`]: the handler's `Content-Length`, if set, announces its length
+///   (a stream that yields more or fewer bytes ends the connection mid-body, so the client sees
+///   the truncation); without one, `Transfer-Encoding: chunked` for HTTP/1.1, or no framing
+///   field and a close for HTTP/1.0;
+/// - `1xx`, `204`, `304` and a `2xx` to `CONNECT`: no framing field and no body;
+/// - a response to `HEAD`: the framing a `GET` would get, without the body.
+///
+/// A handler's `Connection` field is dropped too; `Connection: close` in it makes the server
+/// close the connection after this response.
+///
 /// The content type, present on nearly every response, has a field of its own
 /// ([`Response::content_type`]) instead of a `HeaderMap` entry: a map costs two allocations
 /// and a hash per response, which the plain-text and static-file paths would pay for one

@@ -14,7 +14,15 @@
 //! A request that breaks the protocol gets its 4xx/5xx answer with `Connection: close`, and
 //! nothing pipelined after it is read or answered. A handler that panics gets a 500 and the
 //! connection closes; the worker goes on.
+//!
+//! The driver is generic over the byte stream ([`Transport`]), monomorphised per transport.
+//! Where an exchange stands (body progress, `100 Continue`, keep-alive) is the state machine's
+//! (`state.rs`), kept with the buffers in [`ConnIo`], which the request body shares; the
+//! driver moves it at the exchange's start ([`ConnIo::start`]) and end (`finish`). A body
+//! the handler left unread is taken in, as far as it arrived, before the answer is written
+//! (see [`Driver::respond`]).
 
+use std::cell::RefCell;
 use std::future::{poll_fn, Future};
 use std::io;
 use std::net::SocketAddr;
@@ -24,20 +32,18 @@ use std::sync::Arc;
 use std::task::Poll;
 use std::time::Instant;
 
-use bytes::BytesMut;
-use corio::net::TcpStream;
 use corio::time::Deadline;
 use http::{Method, StatusCode};
 
 use super::access_log;
-use super::buffers::{self, ReadBuf};
+use super::buffers;
 use super::config::{ServerConfig, DRAIN_LIMIT, WRITE_HIGH_WATER};
+use super::conn_io::{Arrived, ConnIo};
 use super::handler::{CatchUnwind, Handler};
 use super::shutdown::{ConnectionGuard, Tracker};
-use crate::message::{Body, BodyState, Incoming, Request, Response};
-use crate::proto::{
-    parse_request_head, BodyFraming, ChunkedDecoder, ProtoError, RequestHead, Version,
-};
+use super::transport::Transport;
+use crate::message::{Body, Request, Response};
+use crate::proto::{parse_request_head, ProtoError, RequestHead, Version};
 
 /// What every connection of a worker shares.
 pub(crate) struct WorkerContext<H> {
@@ -48,35 +54,42 @@ pub(crate) struct WorkerContext<H> {
 
 /// Serves one connection until it closes. `guard` is its registration with the worker's
 /// tracker, made by the accept loop when it accepted the connection.
-pub(crate) async fn serve_connection<H: Handler>(
-    stream: TcpStream,
+pub(crate) async fn serve_connection<H: Handler, T: Transport>(
+    transport: T,
     peer: SocketAddr,
     context: Rc<WorkerContext<H>>,
     guard: ConnectionGuard,
 ) {
-    // Responses are written whole; Nagle would only delay the last segment.
-    let _ = stream.set_nodelay(true);
+    if let Some(tcp) = transport.as_tcp() {
+        // Responses are written whole; Nagle would only delay the last segment.
+        let _ = tcp.set_nodelay(true);
+    }
     let now = Instant::now();
     let mut driver = Driver {
-        conn: Rc::new(Incoming::new(stream, context.config.body_timeout)),
+        io: Rc::new(RefCell::new(ConnIo::new(
+            transport,
+            context.config.body_timeout,
+        ))),
         deadline: deadline_at(now + context.config.head_timeout),
         head_started: Some(now),
         context,
         peer,
         guard,
-        out: None,
         write_deadline: None,
     };
     // Errors end the connection; there is nobody left to tell.
-    let _ = driver.run().await;
-    driver.release_buffers();
+    if driver.run().await.is_ok() {
+        let io = &driver.io;
+        let _ = poll_fn(|cx| io.borrow_mut().transport.poll_close(cx)).await;
+    }
+    driver.io.borrow_mut().release_buffers();
 }
 
 /// What the driver remembers of a request while its handler runs.
 struct Exchange {
     version: Version,
     is_head: bool,
-    keep_alive: bool,
+    is_connect: bool,
     has_body: bool,
     log: Option<access_log::RequestLine>,
 }
@@ -92,8 +105,8 @@ pub(super) fn deadline_at(at: Instant) -> Deadline {
 enum Respond {
     /// Written (or fully buffered); whether the connection stays open.
     Done(bool),
-    /// The request body must be drained before the response goes out.
-    DrainFirst(Box<(Response, Exchange)>),
+    /// More of the request body must arrive (and be discarded) before the response goes out.
+    DrainFirst(Box<(Response, Exchange, u64)>),
     /// The head is buffered; a large body, a file or a stream remains.
     RestOfBody(Box<PendingBody>),
 }
@@ -108,27 +121,27 @@ struct PendingBody {
 
 /// Why the wait for more bytes ended.
 enum Wake {
-    Readable,
+    Read(usize),
+    Failed(io::Error),
     Shutdown,
     TimedOut,
 }
 
-/// The state of one connection.
-pub(crate) struct Driver<H> {
-    pub(super) conn: Rc<Incoming>,
+/// The state of one connection: the driver side. The exchange's state machine and buffers
+/// are in [`ConnIo`], shared with the request body.
+pub(crate) struct Driver<H, T> {
+    pub(super) io: Rc<RefCell<ConnIo<T>>>,
     pub(super) context: Rc<WorkerContext<H>>,
     pub(super) peer: SocketAddr,
     guard: ConnectionGuard,
     /// When the head being received (or awaited, for the first request) started.
     head_started: Option<Instant>,
     deadline: Deadline,
-    /// Encoded responses not written yet (`None`: no buffer held).
-    pub(super) out: Option<BytesMut>,
     /// The stalled-write deadline, made on the first write that cannot complete at once.
     pub(super) write_deadline: Option<Deadline>,
 }
 
-impl<H: Handler> Driver<H> {
+impl<H: Handler, T: Transport> Driver<H, T> {
     async fn run(&mut self) -> io::Result<()> {
         loop {
             while let Some(parsed) = self.parse_next() {
@@ -144,6 +157,8 @@ impl<H: Handler> Driver<H> {
                             return self.flush().await;
                         }
                         if self
+                            .io
+                            .borrow()
                             .out
                             .as_ref()
                             .is_some_and(|out| out.len() >= WRITE_HIGH_WATER)
@@ -165,8 +180,8 @@ impl<H: Handler> Driver<H> {
 
     /// The next complete request head in the buffer, if any.
     fn parse_next(&mut self) -> Option<Result<Box<RequestHead>, ProtoError>> {
-        let mut read = self.conn.read.borrow_mut();
-        let buf = read.as_mut().filter(|buf| !buf.is_empty())?;
+        let mut io = self.io.borrow_mut();
+        let buf = io.read.as_mut().filter(|buf| !buf.is_empty())?;
         match parse_request_head(buf.filled(), &self.context.config.limits) {
             Ok(Some((head, consumed))) => {
                 buf.consume(consumed);
@@ -191,88 +206,55 @@ impl<H: Handler> Driver<H> {
             None => Instant::now() + config.keep_alive_timeout,
         };
         self.deadline.set(Some(deadline));
-        loop {
-            match self.try_read() {
-                Ok(0) => return Ok(false),
-                Ok(_) => return Ok(true),
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
-                Err(e) => return Err(e),
+        let max = (config.limits.max_start_line + config.limits.max_header_section + 4)
+            .max(buffers::READ_BUF_SIZE);
+        let (io, guard, timer) = (&self.io, &self.guard, &mut self.deadline);
+        let head_started = self.head_started.is_some();
+        let wake = poll_fn(|cx| {
+            let mut io = io.borrow_mut();
+            match io.poll_read_more(cx, max) {
+                Poll::Ready(Ok(n)) => return Poll::Ready(Wake::Read(n)),
+                Poll::Ready(Err(e)) => return Poll::Ready(Wake::Failed(e)),
+                Poll::Pending => {}
             }
-            self.release_read_if_empty();
-            let idle = self.head_started.is_none() || self.conn.read.borrow().is_none();
-            let wake = poll_fn(|cx| {
-                if self.conn.stream.poll_read_ready(cx).is_ready() {
-                    return Poll::Ready(Wake::Readable);
-                }
-                if idle && self.guard.poll_shutdown(cx).is_ready() {
-                    return Poll::Ready(Wake::Shutdown);
-                }
-                if self.deadline.poll(cx).is_ready() {
-                    return Poll::Ready(Wake::TimedOut);
-                }
-                Poll::Pending
-            })
-            .await;
-            match wake {
-                Wake::Readable => {}
-                Wake::Shutdown => return Ok(false),
-                Wake::TimedOut => {
-                    let partial = self
-                        .conn
-                        .read
-                        .borrow()
-                        .as_ref()
-                        .is_some_and(|b| !b.is_empty());
-                    if partial {
-                        self.encode_simple(Response::error(StatusCode::REQUEST_TIMEOUT, ""));
-                        self.flush().await?;
-                    }
-                    return Ok(false);
-                }
+            io.release_read_if_empty();
+            // Idle: no request under way, or only its first byte awaited.
+            let idle = !head_started || io.read.is_none();
+            if idle && guard.poll_shutdown(cx).is_ready() {
+                return Poll::Ready(Wake::Shutdown);
             }
-        }
-    }
-
-    fn try_read(&mut self) -> io::Result<usize> {
-        let max = self.context.config.limits.max_start_line
-            + self.context.config.limits.max_header_section
-            + 4;
-        let mut read = self.conn.read.borrow_mut();
-        let buf = read.get_or_insert_with(ReadBuf::take);
-        let spare = buf.spare(max.max(buffers::READ_BUF_SIZE));
-        if spare.is_empty() {
-            // Cannot happen: the parser rejects heads over the limits before the buffer fills.
-            return Err(io::Error::other("request head larger than the read buffer"));
-        }
-        let n = self.conn.stream.try_read(spare)?;
-        buf.advance_end(n);
-        Ok(n)
-    }
-
-    fn release_read_if_empty(&mut self) {
-        let mut read = self.conn.read.borrow_mut();
-        if read.as_ref().is_some_and(ReadBuf::is_empty) {
-            if let Some(buf) = read.take() {
-                buf.release();
+            if timer.poll(cx).is_ready() {
+                return Poll::Ready(Wake::TimedOut);
+            }
+            Poll::Pending
+        })
+        .await;
+        match wake {
+            Wake::Read(n) => Ok(n > 0),
+            Wake::Failed(e) => Err(e),
+            Wake::Shutdown => Ok(false),
+            Wake::TimedOut => {
+                let partial = self
+                    .io
+                    .borrow()
+                    .read
+                    .as_ref()
+                    .is_some_and(|b| !b.is_empty());
+                if partial {
+                    self.encode_simple(Response::error(StatusCode::REQUEST_TIMEOUT, ""));
+                    self.flush().await?;
+                }
+                Ok(false)
             }
         }
     }
 
-    pub(super) fn release_buffers(&mut self) {
-        if let Some(buf) = self.conn.read.borrow_mut().take() {
-            buf.release();
-        }
-        if let Some(out) = self.out.take() {
-            buffers::release_out(out);
-        }
-    }
-
-    /// Prepares the connection for a request's body and builds the handler's [`Request`].
+    /// Starts the exchange in the state machine and builds the handler's [`Request`].
     fn begin(&mut self, head: Box<RequestHead>) -> (Request, Exchange) {
         let exchange = Exchange {
             version: head.version,
             is_head: head.method == Method::HEAD,
-            keep_alive: head.keep_alive && !self.guard.shutting_down(),
+            is_connect: head.method == Method::CONNECT,
             has_body: !head.body.is_empty(),
             log: self
                 .context
@@ -280,18 +262,13 @@ impl<H: Handler> Driver<H> {
                 .access_log
                 .then(|| access_log::RequestLine::new(&head)),
         };
+        let number = self.io.borrow_mut().start(
+            &head,
+            &self.context.config.limits,
+            self.guard.shutting_down(),
+        );
         let body = if exchange.has_body {
-            *self.conn.state.borrow_mut() = match head.body {
-                BodyFraming::Length(n) => BodyState::Length(n),
-                BodyFraming::Chunked => {
-                    BodyState::Chunked(Box::new(ChunkedDecoder::new(&self.context.config.limits)))
-                }
-                BodyFraming::Empty | BodyFraming::CloseDelimited => BodyState::Done,
-            };
-            if head.expect_continue {
-                self.conn.continue_sent.set(Some(0));
-            }
-            Body::incoming(self.conn.clone())
+            Body::incoming(self.io.clone(), number)
         } else {
             Body::empty()
         };
@@ -311,13 +288,14 @@ impl<H: Handler> Driver<H> {
         exchange: Exchange,
     ) -> io::Result<bool> {
         let mut flushed = false;
+        let io = &self.io;
         let outcome = poll_fn(|cx| {
             let poll = future.as_mut().poll(cx);
             if poll.is_pending() && !flushed {
                 // A slow handler: send what earlier pipelined requests produced meanwhile,
                 // as far as the socket takes it without waiting.
                 flushed = true;
-                self.try_flush();
+                let _ = io.borrow_mut().poll_write_out(cx);
             }
             poll
         })
@@ -329,28 +307,57 @@ impl<H: Handler> Driver<H> {
     }
 
     /// Answers with the handler's outcome as far as possible without waiting.
-    fn respond(&mut self, outcome: Result<Response, ()>, mut exchange: Exchange) -> Respond {
-        let response = outcome.unwrap_or_else(|()| {
-            exchange.keep_alive = false;
+    ///
+    /// A body the handler did not read to its end is taken in first, as far as it already
+    /// arrived: a framing error found there is answered with its 4xx instead of the handler's
+    /// response, a complete body keeps the connection open, and a body still on its way is
+    /// drained before the response (see [`Driver::respond_later`]).
+    fn respond(&mut self, outcome: Result<Response, ()>, exchange: Exchange) -> Respond {
+        let mut response = outcome.unwrap_or_else(|()| {
+            self.io.borrow_mut().state.must_close();
             Response::error(StatusCode::INTERNAL_SERVER_ERROR, "")
         });
-        // Shutdown may have begun while the handler ran: the in-flight request still gets its
-        // response, with `Connection: close`, and nothing pipelined after it is served.
-        exchange.keep_alive = exchange.keep_alive && !self.guard.shutting_down();
-        if exchange.has_body && !self.conn.body_done() {
-            return Respond::DrainFirst(Box::new((response, exchange)));
+        if exchange.has_body {
+            let mut io = self.io.borrow_mut();
+            let mut drained = 0;
+            if let Arrived::Partial = io.take_arrived(&mut drained, DRAIN_LIMIT) {
+                if io.state.continue_owed() {
+                    // The client still waits for `100 Continue`: it sent no body byte and
+                    // will send none. Answer and close (RFC 9110 §10.1.1).
+                    io.state.must_close();
+                } else {
+                    drop(io);
+                    return Respond::DrainFirst(Box::new((response, exchange, drained)));
+                }
+            }
+            if let Some(error) = io.state.framing_error() {
+                response = framing_error_response(error);
+            }
         }
         self.respond_with(response, exchange)
     }
 
-    /// Buffers the response's head (and small body): done, or a body left to send.
+    /// Buffers the response's head (and small body): done, or a body left to send. Ends the
+    /// exchange in the state machine.
     fn respond_with(&mut self, response: Response, exchange: Exchange) -> Respond {
         let status = response.status();
+        let keep_alive = {
+            let mut io = self.io.borrow_mut();
+            // Shutdown may have begun while the handler ran: the in-flight request still
+            // gets its response, with `Connection: close`, and nothing pipelined after it is
+            // served.
+            if self.guard.shutting_down() {
+                io.state.must_close();
+            }
+            io.state.finish();
+            io.state.keep_alive()
+        };
         let (keep_alive, sent, rest) = self.write_head(
             response,
             exchange.version,
             exchange.is_head,
-            exchange.keep_alive,
+            exchange.is_connect,
+            keep_alive,
         );
         match rest {
             None => {
@@ -373,12 +380,15 @@ impl<H: Handler> Driver<H> {
             Respond::Done(keep_alive) => return Ok(keep_alive),
             Respond::RestOfBody(pending) => *pending,
             Respond::DrainFirst(parts) => {
-                let (response, mut exchange) = *parts;
-                exchange.keep_alive = exchange.keep_alive && self.drain_body().await;
+                let (mut response, exchange, drained) = *parts;
+                self.drain_body(drained).await;
+                if let Some(error) = self.io.borrow().state.framing_error() {
+                    response = framing_error_response(error);
+                }
                 match self.respond_with(response, exchange) {
                     Respond::RestOfBody(pending) => *pending,
                     Respond::Done(keep_alive) => return Ok(keep_alive),
-                    Respond::DrainFirst(_) => unreachable!("the body was drained just above"),
+                    Respond::DrainFirst(_) => unreachable!("respond_with never drains"),
                 }
             }
         };
@@ -393,37 +403,33 @@ impl<H: Handler> Driver<H> {
         }
     }
 
-    /// Reads and discards what the handler left of the body, if small enough. Returns whether
-    /// the connection can be reused.
-    async fn drain_body(&mut self) -> bool {
-        if self.conn.continue_sent.get().is_some() {
-            // The client still waits for `100 Continue`: it never sent the body. Close.
-            self.conn.continue_sent.set(None);
-            return false;
-        }
-        if matches!(*self.conn.state.borrow(), BodyState::Failed) {
-            return false;
-        }
-        let mut body = Body::incoming(self.conn.clone());
-        let mut drained = 0u64;
+    /// Reads and discards what the handler left of the body, up to [`DRAIN_LIMIT`] bytes in
+    /// all (`drained` were already); past it, or on any error, the state machine ends up
+    /// closing the connection.
+    async fn drain_body(&mut self, mut drained: u64) {
+        let mut body = Body::incoming(self.io.clone(), self.io.borrow().state.exchange());
         while let Some(chunk) = body.chunk().await {
             match chunk {
                 Ok(chunk) => {
                     drained += chunk.len() as u64;
                     if drained > DRAIN_LIMIT {
-                        return false;
+                        self.io.borrow_mut().state.must_close();
+                        return;
                     }
                 }
-                Err(_) => return false,
+                Err(_) => return,
             }
         }
-        true
     }
 
     /// Answers a protocol error; the caller closes the connection.
     fn write_error(&mut self, error: ProtoError) {
-        let status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::BAD_REQUEST);
-        let response = Response::error(status, error.as_str());
-        self.encode_simple(response);
+        self.encode_simple(framing_error_response(error));
     }
+}
+
+/// The response to a request that broke the framing rules (of its head or its body).
+fn framing_error_response(error: ProtoError) -> Response {
+    let status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::BAD_REQUEST);
+    Response::error(status, error.as_str())
 }

@@ -7,7 +7,10 @@
 //! | `mod.rs` | [`Server`] (binding, workers) and [`RunningServer`] (shutdown, wait) |
 //! | `config.rs` | [`ServerConfig`]: limits and timeouts, defaults as named constants |
 //! | `accept.rs` | the accept loop: connection limit, `EMFILE` back-off |
-//! | `conn.rs` | the connection driver: pipelining, keep-alive, timeouts, request bodies |
+//! | `conn.rs` | the connection driver: pipelining, timeouts, handler calls, unread bodies |
+//! | `state.rs` | the connection state machine (sans I/O): body progress, `100 Continue`, keep-alive |
+//! | `conn_io.rs` | the connection's I/O shared with the request body: buffers, body reads, interim responses |
+//! | `transport.rs` | [`Transport`]: the byte stream the driver is generic over (TCP; TLS later) |
 //! | `respond.rs` | response framing and writing: buffered, streamed, `sendfile` |
 //! | `buffers.rs` | per-worker pools of read and output buffers |
 //! | `shutdown.rs` | graceful shutdown and connection accounting |
@@ -50,11 +53,14 @@ pub(crate) mod buffers;
 mod clock;
 mod config;
 mod conn;
+mod conn_io;
 mod files;
 mod handler;
 mod respond;
 mod router;
 mod shutdown;
+mod state;
+mod transport;
 
 use std::io;
 use std::net::SocketAddr;
@@ -70,6 +76,7 @@ pub use files::StaticFiles;
 pub use handler::{BoxResponseFuture, Handler};
 pub use router::Router;
 pub use shutdown::ShutdownSignal;
+pub use transport::Transport;
 
 use conn::WorkerContext;
 use shutdown::Tracker;

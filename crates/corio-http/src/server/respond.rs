@@ -1,17 +1,26 @@
-//! The write side of a connection: response heads, bodies (in memory, streamed, `sendfile`),
+//! The write side of a connection: response heads, bodies (in memory, streamed, files),
 //! and flushing with a stalled-write timeout.
 //!
-//! Framing is decided here, once, from the body: a body in memory or a file gets
-//! `Content-Length`; a stream gets the handler's `Content-Length` if it set one, else chunked
-//! coding (HTTP/1.1) or close-delimiting (HTTP/1.0). `1xx`, `204` and `304` responses never
-//! carry a body, and a `HEAD` response carries the framing a `GET` would have, without body.
+//! Framing belongs to the server and is decided here, once, from the body: a body in memory
+//! or a file gets `Content-Length`; a stream gets the handler's `Content-Length` if it set one
+//! (checked against what the stream yields), else chunked coding (HTTP/1.1) or
+//! close-delimiting (HTTP/1.0). `1xx`, `204`, `304` and `2xx`-to-`CONNECT` responses carry no
+//! body and no framing fields, and a `HEAD` response carries the framing a `GET` would have,
+//! without body. A handler's own `Content-Length` and `Transfer-Encoding` never reach the
+//! wire: the server writes its own (see [`Response`]).
+//!
+//! A file goes out with `sendfile(2)` when the transport is plain TCP
+//! ([`Transport::as_tcp`]), else through the output buffer in [`FILE_CHUNK`] pieces.
 
 use std::future::poll_fn;
-use std::io;
-use std::task::Poll;
-use std::time::Instant;
+use std::io::{self, IoSlice};
+use std::os::unix::fs::FileExt;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
 
-use http::header::{HeaderValue, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE};
+use corio::time::Deadline;
+
+use http::header::{HeaderValue, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, TRANSFER_ENCODING};
 use http::StatusCode;
 
 use super::buffers;
@@ -20,6 +29,7 @@ use super::config::{DIRECT_WRITE_MIN, WRITE_HIGH_WATER};
 use super::conn::deadline_at;
 use super::conn::Driver;
 use super::handler::Handler;
+use super::transport::Transport;
 use crate::message::{Response, ResponseBody};
 use crate::proto::{
     encode_fields_and_end, encode_status_line, BodyFraming, ChunkedEncoder, Version,
@@ -30,17 +40,22 @@ use crate::proto::{
 /// to be larger than that buffer to keep the calls per file at the minimum.
 const SENDFILE_CHUNK: usize = 16 * 1024 * 1024;
 
+/// The piece a file is read in when it cannot be sent with `sendfile` (a transport that is
+/// not plain TCP): large enough that a read and a write move a lot, small enough to stay
+/// under [`WRITE_HIGH_WATER`] with the head.
+const FILE_CHUNK: usize = 32 * 1024;
+
 /// The part of a response body that cannot be written without waiting.
 pub(super) struct RestOfBody {
     body: ResponseBody,
     framing: BodyFraming,
 }
 
-impl<H: Handler> Driver<H> {
+impl<H: Handler, T: Transport> Driver<H, T> {
     /// Encodes a response whose body is in memory (or empty), with `Connection: close`.
     pub(super) fn encode_simple(&mut self, response: Response) {
         // Error pages are small: nothing is left to send after the head and body are buffered.
-        let _ = self.write_head(response, Version::Http11, false, false);
+        let _ = self.write_head(response, Version::Http11, false, false, false);
     }
 
     /// Encodes a response's head, and its body when that is in memory and small, into the
@@ -52,6 +67,7 @@ impl<H: Handler> Driver<H> {
         response: Response,
         version: Version,
         is_head: bool,
+        is_connect: bool,
         mut keep_alive: bool,
     ) -> (bool, u64, Option<RestOfBody>) {
         let Response {
@@ -61,19 +77,32 @@ impl<H: Handler> Driver<H> {
             body,
         } = response;
         // `Connection` is hop-by-hop: the server writes its own, honouring a handler's `close`.
-        if let Some(value) = headers.as_mut().and_then(|h| h.remove(CONNECTION)) {
-            if has_token(&value, "close") {
+        // The framing fields are the server's too: a handler's `Content-Length` only announces
+        // the length of a stream (checked as it is sent), and never reaches the wire itself.
+        let mut declared = None;
+        if let Some(headers) = headers.as_mut() {
+            if headers
+                .remove(CONNECTION)
+                .is_some_and(|v| has_token(&v, "close"))
+            {
                 keep_alive = false;
             }
+            declared = headers
+                .remove(CONTENT_LENGTH)
+                .and_then(|v| parse_length(&v));
+            headers.remove(TRANSFER_ENCODING);
         }
+        // RFC 9112 §6.3: these never have a body; a 2xx to CONNECT would start a tunnel
+        // (which this server does not provide: the connection closes after it).
         let bodiless = status.is_informational()
             || status == StatusCode::NO_CONTENT
-            || status == StatusCode::NOT_MODIFIED;
+            || status == StatusCode::NOT_MODIFIED
+            || (is_connect && status.is_success());
         let framing = if bodiless {
             BodyFraming::Empty
         } else {
             match &body {
-                ResponseBody::Stream(_) => match headers.as_deref().and_then(declared_length) {
+                ResponseBody::Stream(_) => match declared {
                     Some(len) => BodyFraming::Length(len),
                     None if version == Version::Http11 => BodyFraming::Chunked,
                     None => {
@@ -87,7 +116,8 @@ impl<H: Handler> Driver<H> {
         // The head is written piece by piece: status line, the cached `Server` and `Date`
         // lines, the content type and connection lines, then the handler's fields (most
         // responses have none, and then no `HeaderMap` is touched).
-        let out = self.out.get_or_insert_with(buffers::take_out);
+        let mut io = self.io.borrow_mut();
+        let out = io.out.get_or_insert_with(buffers::take_out);
         encode_status_line(out, Version::Http11, status);
         clock::with_fixed_fields(|fixed| out.extend_from_slice(fixed));
         let headers = headers.as_deref();
@@ -121,15 +151,19 @@ impl<H: Handler> Driver<H> {
         match rest.body {
             ResponseBody::Empty => Ok(0),
             ResponseBody::Bytes(bytes) => {
-                self.flush().await?;
-                self.write_all(&bytes).await?;
+                self.write_after_out(&bytes).await?;
                 Ok(bytes.len() as u64)
             }
             ResponseBody::File {
                 file, offset, len, ..
             } => {
                 self.flush().await?;
-                self.send_file(&file, offset, len).await?;
+                let sendfile = self.io.borrow().transport.as_tcp().is_some();
+                if sendfile {
+                    self.send_file(&file, offset, len).await?;
+                } else {
+                    self.copy_file(&file, offset, len).await?;
+                }
                 Ok(len)
             }
             ResponseBody::Stream(stream) => self.write_stream(stream, rest.framing).await,
@@ -157,13 +191,17 @@ impl<H: Handler> Driver<H> {
                 ));
             }
             sent += chunk.len() as u64;
-            let out = self.out.get_or_insert_with(buffers::take_out);
-            if framing == BodyFraming::Chunked {
-                ChunkedEncoder::chunk(out, &chunk);
-            } else {
-                out.extend_from_slice(&chunk);
-            }
-            if out.len() >= WRITE_HIGH_WATER {
+            let full = {
+                let mut io = self.io.borrow_mut();
+                let out = io.out.get_or_insert_with(buffers::take_out);
+                if framing == BodyFraming::Chunked {
+                    ChunkedEncoder::chunk(out, &chunk);
+                } else {
+                    out.extend_from_slice(&chunk);
+                }
+                out.len() >= WRITE_HIGH_WATER
+            };
+            if full {
                 self.flush().await?;
             }
         }
@@ -173,51 +211,84 @@ impl<H: Handler> Driver<H> {
             ));
         }
         if framing == BodyFraming::Chunked {
-            ChunkedEncoder::finish(self.out.get_or_insert_with(buffers::take_out), None);
+            let mut io = self.io.borrow_mut();
+            ChunkedEncoder::finish(io.out.get_or_insert_with(buffers::take_out), None);
         }
         Ok(sent)
     }
 
-    /// Writes as much of the buffered output as the socket takes without waiting.
-    pub(super) fn try_flush(&mut self) {
-        let Some(out) = self.out.as_mut() else { return };
-        while !out.is_empty() {
-            match self.conn.stream.try_write(out) {
-                Ok(n) if n > 0 => bytes::Buf::advance(out, n),
-                _ => return,
-            }
-        }
-        if let Some(out) = self.out.take() {
-            buffers::release_out(out);
-        }
-    }
-
     /// Writes every buffered byte, then returns the buffer to the pool.
     pub(super) async fn flush(&mut self) -> io::Result<()> {
-        let Some(out) = self.out.take() else {
+        if self.io.borrow().out.is_none() {
             return Ok(());
-        };
-        let result = self.write_all(&out).await;
-        buffers::release_out(out);
-        result
-    }
-
-    async fn write_all(&mut self, mut data: &[u8]) -> io::Result<()> {
-        self.progress();
-        while !data.is_empty() {
-            match self.conn.stream.try_write(data) {
-                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
-                Ok(n) => {
-                    data = &data[n..];
-                    self.progress();
-                }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.wait_writable().await?,
-                Err(e) => return Err(e),
-            }
         }
-        Ok(())
+        self.restart_stall();
+        let (conn, timeout) = (&self.io, self.context.config.write_timeout);
+        let stall = &mut self.write_deadline;
+        poll_fn(|cx| {
+            let mut conn = conn.borrow_mut();
+            let before = conn.out.as_ref().map_or(0, |out| out.len());
+            let poll = conn.poll_write_out(cx);
+            if poll.is_pending() {
+                let after = conn.out.as_ref().map_or(0, |out| out.len());
+                poll_stall(stall, cx, timeout, after != before)?;
+            }
+            poll
+        })
+        .await
     }
 
+    /// Writes the buffered output, then `data`: one `writev` while both are pending.
+    async fn write_after_out(&mut self, data: &[u8]) -> io::Result<()> {
+        self.restart_stall();
+        let (conn, timeout) = (&self.io, self.context.config.write_timeout);
+        let stall = &mut self.write_deadline;
+        let mut written = 0;
+        poll_fn(|cx| loop {
+            let mut conn = conn.borrow_mut();
+            let conn = &mut *conn;
+            let rest = &data[written..];
+            let pending = conn.out.as_ref().map_or(0, |out| out.len());
+            if pending == 0 && rest.is_empty() {
+                if let Some(out) = conn.out.take() {
+                    buffers::release_out(out);
+                }
+                return conn.transport.poll_flush(cx);
+            }
+            let poll = match conn.out.as_ref().filter(|out| !out.is_empty()) {
+                Some(out) => conn
+                    .transport
+                    .poll_write_vectored(cx, &[IoSlice::new(out), IoSlice::new(rest)]),
+                None => conn.transport.poll_write(cx, rest),
+            };
+            match poll {
+                Poll::Ready(Ok(0)) => return Poll::Ready(Err(io::ErrorKind::WriteZero.into())),
+                Poll::Ready(Ok(n)) => {
+                    let from_out = n.min(pending);
+                    if let Some(out) = conn.out.as_mut() {
+                        bytes::Buf::advance(out, from_out);
+                    }
+                    written += n - from_out;
+                    poll_stall(stall, cx, timeout, true)?;
+                }
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                Poll::Pending => {
+                    poll_stall(stall, cx, timeout, false)?;
+                    return Poll::Pending;
+                }
+            }
+        })
+        .await
+    }
+
+    /// A new write starts the stalled-write timeout over, if an earlier write made one.
+    fn restart_stall(&mut self) {
+        if let Some(deadline) = self.write_deadline.as_mut() {
+            deadline.set(Some(Instant::now() + self.context.config.write_timeout));
+        }
+    }
+
+    /// Sends a byte range of a file with `sendfile(2)` (the transport is plain TCP).
     async fn send_file(
         &mut self,
         file: &std::fs::File,
@@ -225,52 +296,93 @@ impl<H: Handler> Driver<H> {
         len: u64,
     ) -> io::Result<()> {
         let end = offset + len;
-        self.progress();
-        while offset < end {
-            let count = usize::try_from(end - offset)
-                .unwrap_or(usize::MAX)
-                .min(SENDFILE_CHUNK);
-            let result = self.conn.stream.try_io(true, |socket| {
-                rustix::fs::sendfile(socket, file, Some(&mut offset), count)
-                    .map_err(io::Error::from)
-            });
-            match result {
-                Ok(0) => return Err(io::Error::other("file shrank while being sent")),
-                Ok(_) => self.progress(),
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.wait_writable().await?,
-                Err(e) => return Err(e),
-            }
-        }
-        Ok(())
-    }
-
-    /// Records write progress: the stalled-write deadline starts over.
-    fn progress(&mut self) {
-        if let Some(deadline) = self.write_deadline.as_mut() {
-            deadline.set(Some(Instant::now() + self.context.config.write_timeout));
-        }
-    }
-
-    async fn wait_writable(&mut self) -> io::Result<()> {
-        let timeout = self.context.config.write_timeout;
-        let deadline = self
-            .write_deadline
-            .get_or_insert_with(|| deadline_at(Instant::now() + timeout));
-        let conn = &self.conn;
+        self.restart_stall();
+        let (conn, timeout) = (&self.io, self.context.config.write_timeout);
+        let stall = &mut self.write_deadline;
         poll_fn(|cx| {
-            if conn.stream.poll_write_ready(cx).is_ready() {
-                return Poll::Ready(Ok(()));
+            let conn = conn.borrow();
+            let Some(tcp) = conn.transport.as_tcp() else {
+                return Poll::Ready(Err(io::Error::other("sendfile needs a TCP transport")));
+            };
+            while offset < end {
+                let count = usize::try_from(end - offset)
+                    .unwrap_or(usize::MAX)
+                    .min(SENDFILE_CHUNK);
+                let result = tcp.poll_io(cx, true, |socket| {
+                    rustix::fs::sendfile(socket, file, Some(&mut offset), count)
+                        .map_err(io::Error::from)
+                });
+                match result {
+                    Poll::Ready(Ok(0)) => {
+                        return Poll::Ready(Err(io::Error::other("file shrank while being sent")))
+                    }
+                    Poll::Ready(Ok(_)) => poll_stall(stall, cx, timeout, true)?,
+                    Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                    Poll::Pending => {
+                        poll_stall(stall, cx, timeout, false)?;
+                        return Poll::Pending;
+                    }
+                }
             }
-            if deadline.poll(cx).is_ready() {
-                return Poll::Ready(Err(io::Error::new(
-                    io::ErrorKind::TimedOut,
-                    "write stalled",
-                )));
-            }
-            Poll::Pending
+            Poll::Ready(Ok(()))
         })
         .await
     }
+
+    /// Sends a byte range of a file through the output buffer, for a transport that is not
+    /// plain TCP (TLS encrypts what it writes: no `sendfile`).
+    async fn copy_file(
+        &mut self,
+        file: &std::fs::File,
+        mut offset: u64,
+        len: u64,
+    ) -> io::Result<()> {
+        let end = offset + len;
+        while offset < end {
+            let read = {
+                let mut conn = self.io.borrow_mut();
+                let out = conn.out.get_or_insert_with(buffers::take_out);
+                let want = usize::try_from(end - offset)
+                    .unwrap_or(usize::MAX)
+                    .min(FILE_CHUNK);
+                let start = out.len();
+                out.resize(start + want, 0);
+                let read = file.read_at(&mut out[start..], offset);
+                out.truncate(start + *read.as_ref().unwrap_or(&0));
+                read
+            };
+            match read? {
+                0 => return Err(io::Error::other("file shrank while being sent")),
+                n => offset += n as u64,
+            }
+            self.flush().await?;
+        }
+        Ok(())
+    }
+}
+
+/// The stalled-write timeout, in a write's poll: `progress` (bytes moved) starts it over; a
+/// write that waits starts it if it is not running, and fails with `TimedOut` once it passed.
+fn poll_stall(
+    stall: &mut Option<Deadline>,
+    cx: &mut Context<'_>,
+    timeout: Duration,
+    progress: bool,
+) -> io::Result<()> {
+    match stall {
+        None if progress => return Ok(()),
+        None => *stall = Some(deadline_at(Instant::now() + timeout)),
+        Some(deadline) if progress => deadline.set(Some(Instant::now() + timeout)),
+        Some(_) => {}
+    }
+    // Polled every time, so that a waiting write also wakes up when the timeout passes.
+    if stall
+        .as_mut()
+        .is_some_and(|deadline| deadline.poll(cx).is_ready())
+    {
+        return Err(io::Error::new(io::ErrorKind::TimedOut, "write stalled"));
+    }
+    Ok(())
 }
 
 fn has_token(value: &HeaderValue, token: &str) -> bool {
@@ -279,12 +391,6 @@ fn has_token(value: &HeaderValue, token: &str) -> bool {
         .is_ok_and(|v| v.split(',').any(|t| t.trim().eq_ignore_ascii_case(token)))
 }
 
-fn declared_length(headers: &http::HeaderMap) -> Option<u64> {
-    headers
-        .get(CONTENT_LENGTH)?
-        .to_str()
-        .ok()?
-        .trim()
-        .parse()
-        .ok()
+fn parse_length(value: &HeaderValue) -> Option<u64> {
+    value.to_str().ok()?.trim().parse().ok()
 }

@@ -4,6 +4,11 @@
 //! method gets `405` with `Allow`, a path that matches nothing gets `404`. A mount hands every
 //! request under a prefix (at a segment boundary) to a handler that sees the prefix through
 //! [`Request::mount_prefix_len`], as [`StaticFiles`](super::StaticFiles) does.
+//!
+//! `CONNECT` asks for a tunnel, which only a handler made for it can give: it goes to a route
+//! added for `Method::CONNECT` (its target has no path, so the pattern `/` takes every
+//! authority), never to a mount or another method's route; without such a route it gets
+//! `501 Not Implemented`.
 
 use std::sync::Arc;
 
@@ -126,11 +131,25 @@ impl Router {
                 StatusCode::NOT_FOUND,
                 "",
             ))),
+            Choice::NotImplemented => Box::pin(std::future::ready(Response::error(
+                StatusCode::NOT_IMPLEMENTED,
+                "",
+            ))),
         }
     }
 
     /// Decides where a request goes, from its method and path (borrowed, not copied).
     fn choose(&self, method: &Method, path: &str) -> Choice<'_> {
+        if method == Method::CONNECT {
+            return self
+                .routes
+                .iter()
+                .filter(|route| route.method == Method::CONNECT)
+                .find_map(|route| {
+                    match_segments(&route.segments, path).map(|params| Choice::Route(route, params))
+                })
+                .unwrap_or(Choice::NotImplemented);
+        }
         let mut allowed: Vec<&str> = Vec::new();
         for route in &self.routes {
             let Some(params) = match_segments(&route.segments, path) else {
@@ -160,6 +179,8 @@ enum Choice<'r> {
     Mount(&'r Mount),
     NotAllowed(String),
     NotFound,
+    /// A method no route takes and the router cannot serve itself (`CONNECT`).
+    NotImplemented,
 }
 
 impl Handler for Router {
