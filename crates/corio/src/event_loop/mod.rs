@@ -92,11 +92,70 @@ pub(crate) struct Inner {
     fds: RefCell<HashMap<RawFd, usize>>,
     stopping: Cell<bool>,
     running: Cell<bool>,
+    /// Set by [`EventLoop::close`] (or the drop of the last handle): final.
+    closed: Cell<bool>,
     /// Callbacks run since the selector was last polled.
     since_poll: Cell<usize>,
     /// Scratch buffers reused by every iteration, so a steady loop allocates nothing.
     scratch_remote: RefCell<Vec<Remote>>,
     scratch_timers: RefCell<ExpiredTimers>,
+}
+
+impl Inner {
+    /// See [`EventLoop::close`]. Nothing user-defined (futures, callbacks, wakers) is dropped
+    /// or called while one of the loop's `RefCell`s is borrowed: their drops may use the loop.
+    fn shut_down(&self) {
+        if self.closed.replace(true) {
+            return;
+        }
+        for item in self.shared.close() {
+            item.cancel();
+        }
+        let tasks = self.tasks.borrow_mut().drain();
+        for (future, header, join) in tasks {
+            // Drop the future first, then tell the handle: awaiting it must not hang.
+            drop(future);
+            header.complete();
+            join.fail(crate::JoinError::cancelled());
+        }
+        let ready = std::mem::take(&mut *self.ready.borrow_mut());
+        drop(ready);
+        let timers = self.timers.borrow_mut().take();
+        drop(timers);
+        let mut io = Vec::new();
+        let mut watchers = Vec::new();
+        {
+            let fds = std::mem::take(&mut *self.fds.borrow_mut());
+            let mut reactor = self.reactor.borrow_mut();
+            for (fd, token) in fds {
+                // The descriptor belongs to the caller and may be closed already: ignore.
+                let _ = reactor.registry().deregister(&mut SourceFd(&fd));
+                if let Some(Source::Callbacks { reader, writer }) =
+                    reactor.sources.try_remove(token)
+                {
+                    watchers.extend(reader.into_iter().chain(writer));
+                }
+            }
+            for (_, source) in reactor.sources.iter() {
+                if let Source::Io(state) = source {
+                    io.push(state.clone());
+                }
+            }
+        }
+        for watcher in &watchers {
+            watcher.deactivate();
+        }
+        drop(watchers);
+        for state in io {
+            state.shut_down();
+        }
+    }
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        self.shut_down();
+    }
 }
 
 /// An event loop: a selector, a ready queue of callbacks, and timers. See the module docs.
@@ -121,6 +180,7 @@ impl EventLoop {
                 fds: RefCell::new(HashMap::new()),
                 stopping: Cell::new(false),
                 running: Cell::new(false),
+                closed: Cell::new(false),
                 since_poll: Cell::new(0),
                 scratch_remote: RefCell::new(Vec::new()),
                 scratch_timers: RefCell::new((Vec::new(), Vec::new())),
@@ -149,6 +209,10 @@ impl EventLoop {
     /// scheduled.
     pub fn call_soon(&self, f: impl FnOnce() + 'static) -> Handle {
         let runnable = handle::runnable(f);
+        if self.is_closed() {
+            runnable.cancel();
+            return Handle { runnable };
+        }
         self.inner
             .ready
             .borrow_mut()
@@ -165,14 +229,16 @@ impl EventLoop {
     /// instant run in the order they were set. Precision: see the `time` module docs (never early, within about a millisecond).
     pub fn call_at(&self, when: Instant, f: impl FnOnce() + 'static) -> TimerHandle {
         let runnable = handle::runnable(f);
-        self.inner
-            .timers
-            .borrow_mut()
-            .insert(when, TimerAction::Callback(runnable.clone()));
+        let mut timers = self.inner.timers.borrow_mut();
+        if self.is_closed() {
+            runnable.cancel();
+        } else {
+            timers.insert(when, TimerAction::Callback(runnable.clone()));
+        }
         TimerHandle {
             handle: Handle { runnable },
             when,
-            owner: Rc::downgrade(&self.inner),
+            cancel_count: timers.cancel_count().clone(),
         }
     }
 
@@ -233,6 +299,9 @@ impl EventLoop {
     }
 
     fn set_watcher(&self, fd: RawFd, read: bool, watcher: Option<IoCallback>) -> io::Result<()> {
+        if self.is_closed() && watcher.is_some() {
+            return Err(io::Error::other("corio: the event loop is closed"));
+        }
         let mut fds = self.inner.fds.borrow_mut();
         let mut reactor = self.inner.reactor.borrow_mut();
         let token = match fds.get(&fd) {
@@ -283,12 +352,15 @@ impl EventLoop {
     }
 
     /// Runs the loop until [`EventLoop::stop`] is called (from a callback, a task, or another
-    /// thread through [`LoopHandle::stop`]).
+    /// thread through [`LoopHandle::stop`]). Fails at once if the loop is closed.
     ///
     /// # Panics
     ///
     /// If another loop is already running on this thread (loops do not nest).
     pub fn run_forever(&self) -> io::Result<()> {
+        if self.is_closed() {
+            return Err(io::Error::other("corio: the event loop is closed"));
+        }
         let _running = self.enter();
         self.inner.stopping.set(false);
         while !self.inner.stopping.get() {
@@ -310,8 +382,10 @@ impl EventLoop {
     ///
     /// # Panics
     ///
-    /// If another loop is already running on this thread, or if the selector fails.
+    /// If the loop is closed, if another loop is already running on this thread, or if the
+    /// selector fails.
     pub fn run_until_complete<F: Future>(&self, future: F) -> F::Output {
+        assert!(!self.is_closed(), "corio: the event loop is closed");
         let _running = self.enter();
         let main = Arc::new(task::MainWaker::new(self.inner.shared.clone()));
         let waker = Waker::from(main.clone());
@@ -358,21 +432,34 @@ impl EventLoop {
         task::spawn_on(self, future)
     }
 
-    /// Drops every task, timer, callback and watcher of the loop. Futures are dropped at the
-    /// await point they were suspended at, and their [`JoinHandle`]s then return a cancelled
-    /// [`JoinError`](crate::JoinError). Called when a runtime worker or `block_on` ends.
+    /// Shuts the loop down for good; dropping the last handle to a loop does the same.
+    ///
+    /// - Every task is dropped at the await point it was suspended at, and its [`JoinHandle`]
+    ///   returns a cancelled [`JoinError`](crate::JoinError); so do tasks spawned later, from
+    ///   this thread or through a [`LoopHandle`].
+    /// - Every queued callback and timer is dropped unrun; `call_soon_threadsafe` callbacks,
+    ///   queued or sent later, too. `call_soon` and `call_later` on a closed loop return
+    ///   handles that are already cancelled.
+    /// - Every `add_reader`/`add_writer` watcher is removed (its descriptor deregistered).
+    /// - Sockets created on the loop stay open (their owners close them), but any I/O on them,
+    ///   including I/O already waiting on another thread, fails with an error of kind `Other`:
+    ///   nothing would report their readiness any more. New sockets cannot be created on it.
+    ///
+    /// The loop cannot run again: [`EventLoop::run_forever`] returns an error and
+    /// [`EventLoop::run_until_complete`] panics. Called when a runtime worker or `block_on`
+    /// ends. Closing a closed loop does nothing. Called from inside the loop (a callback or a
+    /// task), it also stops `run_forever` after the current iteration.
+    ///
+    /// A `time::Sleep` first polled on this loop and awaited elsewhere after the close never
+    /// completes: its timer lived on this loop.
     pub fn close(&self) {
-        let tasks = self.inner.tasks.borrow_mut().drain();
-        for (future, header, join) in tasks {
-            // Drop the future first (no borrow held: its drop may touch the loop), then tell
-            // the handle: awaiting it must not hang.
-            drop(future);
-            header.complete();
-            join.fail(crate::JoinError::cancelled());
-        }
-        let ready = std::mem::take(&mut *self.inner.ready.borrow_mut());
-        drop(ready);
-        self.inner.timers.borrow_mut().clear();
+        self.stop();
+        self.inner.shut_down();
+    }
+
+    /// Whether [`EventLoop::close`] was called.
+    pub fn is_closed(&self) -> bool {
+        self.inner.closed.get()
     }
 
     /// Marks this loop as the thread's current loop until the guard drops.
@@ -469,6 +556,7 @@ impl EventLoop {
                         .borrow_mut()
                         .push_back(Ready::Callback(handle::runnable(f)));
                 }
+                Remote::Spawn(task) => task.start(self),
                 Remote::Task(header) => inner.ready.borrow_mut().push_back(Ready::Task(header)),
                 Remote::Release(token) => self.release(token),
             }
