@@ -4,12 +4,14 @@
 
 mod util;
 
-use std::future::pending;
+use std::future::{pending, poll_fn, Future};
 use std::io;
-use std::time::Duration;
+use std::pin::Pin;
+use std::task::Poll;
+use std::time::{Duration, Instant};
 
 use corio::net::TcpStream;
-use corio::time::timeout;
+use corio::time::{sleep, timeout};
 use corio::{EventLoop, Runtime};
 
 /// Turns a hang into a failure; never reached when the code is right.
@@ -124,4 +126,31 @@ fn a_closed_loop_does_not_run_again() {
     assert!(!lp.call_soon(|| {}).is_pending());
     assert!(!lp.call_later(Duration::from_secs(1), || {}).is_pending());
     assert!(lp.add_reader(0, || {}).is_err());
+}
+
+#[test]
+fn a_sleep_whose_loop_shut_down_completes_on_the_loop_awaiting_it() {
+    // Long enough for the worker to shut down first, short enough to wait for.
+    const DELAY: Duration = Duration::from_millis(500);
+    let runtime = Runtime::builder().workers(1).build().unwrap();
+    // The timer is set on the worker's loop by a first poll there.
+    let start = Instant::now();
+    let armed = corio::block_on(runtime.spawn_on(0, async {
+        let mut armed = sleep(DELAY);
+        poll_fn(|cx| {
+            assert!(Pin::new(&mut armed).poll(cx).is_pending());
+            Poll::Ready(())
+        })
+        .await;
+        armed
+    }))
+    .unwrap();
+    corio::block_on(async move {
+        let waiter = corio::spawn(armed);
+        corio::yield_now().await;
+        runtime.shutdown();
+        let slept = timeout(WATCHDOG, waiter).await;
+        slept.expect("the sleep never completed").unwrap();
+    });
+    assert!(start.elapsed() >= DELAY);
 }

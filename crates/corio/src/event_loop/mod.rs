@@ -120,8 +120,11 @@ impl Inner {
         }
         let ready = std::mem::take(&mut *self.ready.borrow_mut());
         drop(ready);
-        let timers = self.timers.borrow_mut().take();
+        let (timers, sleepers) = self.timers.borrow_mut().shut_down();
         drop(timers);
+        for waker in sleepers {
+            waker.wake();
+        }
         let mut io = Vec::new();
         let mut watchers = Vec::new();
         {
@@ -449,9 +452,8 @@ impl EventLoop {
     /// [`EventLoop::run_until_complete`] panics. Called when a runtime worker or `block_on`
     /// ends. Closing a closed loop does nothing. Called from inside the loop (a callback or a
     /// task), it also stops `run_forever` after the current iteration.
-    ///
-    /// A `time::Sleep` first polled on this loop and awaited elsewhere after the close never
-    /// completes: its timer lived on this loop.
+    /// - A `time::Sleep` whose timer was on this loop sets a new timer on the loop that polls
+    ///   it next (its task is woken for that); its deadline does not change.
     pub fn close(&self) {
         self.stop();
         self.inner.shut_down();

@@ -18,9 +18,9 @@
 use std::cmp::Ordering as CmpOrdering;
 use std::collections::BinaryHeap;
 use std::rc::Rc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll, Waker};
+use std::task::{Context, Waker};
 use std::time::Instant;
 
 use super::handle::Runnable;
@@ -32,27 +32,43 @@ const COMPACT_MIN_LEN: usize = 64;
 /// its timers so that a cancellation from any thread counts against the owning loop.
 pub(crate) type CancelCount = Arc<AtomicUsize>;
 
+/// [`TimerState`] bit: the loop fired the timer (its deadline passed).
+const FIRED: u8 = 0b001;
+/// [`TimerState`] bit: the future was dropped or reset before the timer fired.
+const CANCELLED: u8 = 0b010;
+/// [`TimerState`] bit: the timer's loop shut down before it fired; nothing will fire it.
+const ORPHANED: u8 = 0b100;
+
 /// The state of a futures-layer timer (`Sleep`), shared between the future and its heap entry.
 /// `Send + Sync`, so that a `Sleep` can live in a `Send` future.
 #[derive(Debug)]
 pub(crate) struct TimerState {
-    /// Set by the loop when the deadline has passed.
-    fired: AtomicBool,
-    /// Set by the future when it is dropped or reset before firing.
-    cancelled: AtomicBool,
+    /// `FIRED`, `CANCELLED`, `ORPHANED` bits.
+    state: AtomicU8,
     /// The task to wake when the timer fires.
     waker: Mutex<Option<Waker>>,
     /// The owning heap's count of cancelled entries.
     cancel_count: CancelCount,
 }
 
+/// What a poll of a [`TimerState`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TimerPoll {
+    /// The timer fired.
+    Fired,
+    /// Not yet: the task's waker is stored.
+    Waiting,
+    /// Its loop shut down: the future must set a new timer on the loop polling it.
+    Orphaned,
+}
+
 impl TimerState {
-    /// Ready once fired; otherwise stores the task's waker. Checks again after storing it: the
-    /// loop (maybe on another thread) may have fired the timer and taken the previous waker
-    /// between the first check and the store.
-    pub(crate) fn poll(&self, cx: &mut Context<'_>) -> Poll<()> {
-        if self.fired.load(Ordering::Acquire) {
-            return Poll::Ready(());
+    /// Whether it fired (or was orphaned); otherwise stores the task's waker. Checks again
+    /// after storing it: the loop (maybe on another thread) may have fired the timer and
+    /// taken the previous waker between the first check and the store.
+    pub(crate) fn poll(&self, cx: &mut Context<'_>) -> TimerPoll {
+        if let Some(done) = self.done() {
+            return done;
         }
         {
             let mut waker = self.waker.lock().unwrap_or_else(|e| e.into_inner());
@@ -60,21 +76,35 @@ impl TimerState {
                 *waker = Some(cx.waker().clone());
             }
         }
-        if self.fired.load(Ordering::Acquire) {
-            return Poll::Ready(());
+        self.done().unwrap_or(TimerPoll::Waiting)
+    }
+
+    fn done(&self) -> Option<TimerPoll> {
+        let state = self.state.load(Ordering::Acquire);
+        if state & FIRED != 0 {
+            Some(TimerPoll::Fired)
+        } else if state & ORPHANED != 0 {
+            Some(TimerPoll::Orphaned)
+        } else {
+            None
         }
-        Poll::Pending
     }
 
     /// Cancels the timer unless it fired, counting it against its loop.
     pub(crate) fn cancel(&self) {
-        if !self.fired.load(Ordering::Acquire) && !self.cancelled.swap(true, Ordering::AcqRel) {
+        let previous = self.state.fetch_or(CANCELLED, Ordering::AcqRel);
+        if previous & (FIRED | CANCELLED | ORPHANED) == 0 {
             self.cancel_count.fetch_add(1, Ordering::Relaxed);
         }
     }
 
-    fn fire(&self) -> Option<Waker> {
-        self.fired.store(true, Ordering::Release);
+    fn is_cancelled(&self) -> bool {
+        self.state.load(Ordering::Relaxed) & CANCELLED != 0
+    }
+
+    /// Sets `bit` (`FIRED` or `ORPHANED`) and takes the waker to wake.
+    fn finish(&self, bit: u8) -> Option<Waker> {
+        self.state.fetch_or(bit, Ordering::Release);
         self.waker.lock().unwrap_or_else(|e| e.into_inner()).take()
     }
 }
@@ -91,7 +121,7 @@ impl TimerAction {
     fn is_dead(&self) -> bool {
         match self {
             TimerAction::Callback(runnable) => !runnable.is_pending(),
-            TimerAction::Wake(state) => state.cancelled.load(Ordering::Relaxed),
+            TimerAction::Wake(state) => state.is_cancelled(),
         }
     }
 }
@@ -146,8 +176,7 @@ impl Timers {
     /// Adds a `Sleep`'s timer, which wakes `waker` when it fires.
     pub(crate) fn insert_wake(&mut self, deadline: Instant, waker: Waker) -> Arc<TimerState> {
         let state = Arc::new(TimerState {
-            fired: AtomicBool::new(false),
-            cancelled: AtomicBool::new(false),
+            state: AtomicU8::new(0),
             waker: Mutex::new(Some(waker)),
             cancel_count: self.cancelled.clone(),
         });
@@ -204,7 +233,7 @@ impl Timers {
             }
             match entry.action {
                 TimerAction::Callback(runnable) => ready.push(runnable),
-                TimerAction::Wake(state) => wakers.extend(state.fire()),
+                TimerAction::Wake(state) => wakers.extend(state.finish(FIRED)),
             }
         }
     }
@@ -218,11 +247,20 @@ impl Timers {
             });
     }
 
-    /// Takes every timer out (when the loop closes), for the caller to drop once the heap is
-    /// no longer borrowed.
-    pub(crate) fn take(&mut self) -> BinaryHeap<Entry> {
+    /// Empties the heap when the loop shuts down: callbacks are dropped unrun; sleeps are
+    /// orphaned, and their wakers returned, for the caller to wake once the heap is no longer
+    /// borrowed (each `Sleep` then sets a new timer on the loop that polls it).
+    pub(crate) fn shut_down(&mut self) -> (BinaryHeap<Entry>, Vec<Waker>) {
         self.cancelled.store(0, Ordering::Relaxed);
-        std::mem::take(&mut self.heap)
+        let heap = std::mem::take(&mut self.heap);
+        let wakers = heap
+            .iter()
+            .filter_map(|entry| match &entry.action {
+                TimerAction::Wake(state) if !state.is_cancelled() => state.finish(ORPHANED),
+                TimerAction::Wake(_) | TimerAction::Callback(_) => None,
+            })
+            .collect();
+        (heap, wakers)
     }
 }
 
@@ -239,7 +277,7 @@ mod tests {
         timers.expire(Instant::now(), &mut ready, &mut wakers);
         assert_eq!(wakers.len(), 1);
         let mut cx = Context::from_waker(Waker::noop());
-        assert!(state.poll(&mut cx).is_ready());
+        assert_eq!(state.poll(&mut cx), TimerPoll::Fired);
     }
 
     /// Cancelling counts once against the heap the timer is in, whoever cancels.

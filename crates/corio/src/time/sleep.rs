@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use crate::event_loop::timers::TimerState;
+use crate::event_loop::timers::{TimerPoll, TimerState};
 use crate::event_loop::EventLoop;
 
 /// Waits until `duration` has passed.
@@ -35,6 +35,7 @@ pub fn sleep_until(deadline: Instant) -> Sleep {
 ///
 /// The timer is set on the loop the first time the future is polled, and stays on that loop
 /// (the future may then be polled, or dropped, on any thread); dropping the future cancels it.
+/// If that loop shuts down first, the next poll sets the timer on the loop polling it.
 #[derive(Debug)]
 #[must_use = "futures do nothing unless awaited"]
 pub struct Sleep {
@@ -71,7 +72,12 @@ impl Future for Sleep {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         if let Some(timer) = &self.timer {
-            return timer.poll(cx);
+            match timer.poll(cx) {
+                TimerPoll::Fired => return Poll::Ready(()),
+                TimerPoll::Waiting => return Poll::Pending,
+                // Its loop shut down: set the timer again, on the loop polling it now.
+                TimerPoll::Orphaned => self.timer = None,
+            }
         }
         if Instant::now() >= self.deadline {
             return Poll::Ready(());
