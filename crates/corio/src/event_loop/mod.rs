@@ -32,6 +32,7 @@
 //! assert_eq!(*log.borrow(), ["soon", "later"]);
 //! ```
 
+mod close;
 mod handle;
 mod remote;
 pub(crate) mod timers;
@@ -99,66 +100,6 @@ pub(crate) struct Inner {
     /// Scratch buffers reused by every iteration, so a steady loop allocates nothing.
     scratch_remote: RefCell<Vec<Remote>>,
     scratch_timers: RefCell<ExpiredTimers>,
-}
-
-impl Inner {
-    /// See [`EventLoop::close`]. Nothing user-defined (futures, callbacks, wakers) is dropped
-    /// or called while one of the loop's `RefCell`s is borrowed: their drops may use the loop.
-    fn shut_down(&self) {
-        if self.closed.replace(true) {
-            return;
-        }
-        for item in self.shared.close() {
-            item.cancel();
-        }
-        let tasks = self.tasks.borrow_mut().drain();
-        for (future, header, join) in tasks {
-            // Drop the future first, then tell the handle: awaiting it must not hang.
-            drop(future);
-            header.complete();
-            join.fail(crate::JoinError::cancelled());
-        }
-        let ready = std::mem::take(&mut *self.ready.borrow_mut());
-        drop(ready);
-        let (timers, sleepers) = self.timers.borrow_mut().shut_down();
-        drop(timers);
-        for waker in sleepers {
-            waker.wake();
-        }
-        let mut io = Vec::new();
-        let mut watchers = Vec::new();
-        {
-            let fds = std::mem::take(&mut *self.fds.borrow_mut());
-            let mut reactor = self.reactor.borrow_mut();
-            for (fd, token) in fds {
-                // The descriptor belongs to the caller and may be closed already: ignore.
-                let _ = reactor.registry().deregister(&mut SourceFd(&fd));
-                if let Some(Source::Callbacks { reader, writer }) =
-                    reactor.sources.try_remove(token)
-                {
-                    watchers.extend(reader.into_iter().chain(writer));
-                }
-            }
-            for (_, source) in reactor.sources.iter() {
-                if let Source::Io(state) = source {
-                    io.push(state.clone());
-                }
-            }
-        }
-        for watcher in &watchers {
-            watcher.deactivate();
-        }
-        drop(watchers);
-        for state in io {
-            state.shut_down();
-        }
-    }
-}
-
-impl Drop for Inner {
-    fn drop(&mut self) {
-        self.shut_down();
-    }
 }
 
 /// An event loop: a selector, a ready queue of callbacks, and timers. See the module docs.
