@@ -388,13 +388,13 @@ impl EventLoop {
     /// - Sockets created on the loop stay open (their owners close them), but any I/O on them,
     ///   including I/O already waiting on another thread, fails with an error of kind `Other`:
     ///   nothing would report their readiness any more. New sockets cannot be created on it.
+    /// - A `time::Sleep` whose timer was on this loop sets a new timer on the loop that polls
+    ///   it next (its task is woken for that); its deadline does not change.
     ///
     /// The loop cannot run again: [`EventLoop::run_forever`] returns an error and
     /// [`EventLoop::run_until_complete`] panics. Called when a runtime worker or `block_on`
     /// ends. Closing a closed loop does nothing. Called from inside the loop (a callback or a
     /// task), it also stops `run_forever` after the current iteration.
-    /// - A `time::Sleep` whose timer was on this loop sets a new timer on the loop that polls
-    ///   it next (its task is woken for that); its deadline does not change.
     pub fn close(&self) {
         self.stop();
         self.inner.shut_down();

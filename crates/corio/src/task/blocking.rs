@@ -133,8 +133,11 @@ fn worker(pool: &Pool) {
             }
             if timeout.timed_out() {
                 state.idle -= 1;
-                state.threads -= 1;
-                return;
+                if state.jobs.is_empty() {
+                    state.threads -= 1;
+                    return;
+                }
+                break;
             }
             // A spurious wake-up: still idle.
         }
