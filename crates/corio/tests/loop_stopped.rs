@@ -2,8 +2,6 @@
 //! instead of waiting forever. Spawns give a cancelled `JoinError`; I/O fails with an error of
 //! kind `Other`.
 
-mod util;
-
 use std::future::{pending, poll_fn, Future};
 use std::io;
 use std::pin::Pin;
