@@ -2,8 +2,7 @@
 //!
 //! corio builds, in Rust, the system of the tutorial it started from: non-blocking sockets on a
 //! selector, an event loop that runs callbacks, futures, and tasks that drive coroutines. Each
-//! stage of that tutorial is a layer here, and each layer uses the public API of the one
-//! below it:
+//! stage of that tutorial is a layer here, built on the one below it:
 //!
 //! | layer | module | the seed's stage |
 //! |---|---|---|
@@ -45,7 +44,22 @@
 //! });
 //! ```
 //!
-//! See `ARCHITECTURE.md` at the repository root for which file owns what.
+//! The callback layer's public API is complete on its own, but the layers above it do not go
+//! through that API alone: for speed, they share three parts of the loop inside the crate.
+//!
+//! - **Tasks** are queued on the loop's ready queue as themselves (the `Arc` of their waker),
+//!   not as a boxed `call_soon` closure per wake-up, and their futures live in the loop's task
+//!   slab, so that a future need not be `Send` while its waker is.
+//! - **Timers** (`sleep`, `timeout`, `interval`) put an entry on the loop's timer heap, the
+//!   heap behind `call_later`, holding shared state (fired, cancelled, waker) rather than a
+//!   callback, so that a `Sleep` can be polled, moved and dropped from any thread.
+//! - **I/O** sources register in the reactor's slab with shared readiness (`IoState`) rather
+//!   than as `add_reader`/`add_writer` callbacks: waiting costs a stored waker, not a closure
+//!   per operation and a re-registration.
+//!
+//! What crosses threads (remote spawns and wake-ups, sockets dropped elsewhere, the shutdown
+//! of a loop) goes through the loop's remote queue, as `LoopHandle::call_soon_threadsafe`
+//! does. See `ARCHITECTURE.md` at the repository root for which file owns what.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]

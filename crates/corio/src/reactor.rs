@@ -9,8 +9,10 @@
 //! - **Callbacks** ([`Source::Callbacks`]): a raw file descriptor with a reader and/or a writer
 //!   callback, registered by the callback layer's `add_reader` / `add_writer`.
 //! - **Futures I/O** ([`Source::Io`]): a socket owned by a layer-4 type (`TcpStream`, ...). Its
-//!   [`IoState`] holds the readiness bits and the wakers of the tasks waiting on it; it is shared
-//!   (`Arc`) so that the socket may be used from any thread.
+//!   [`IoState`] holds the readiness bits and the wakers of the tasks waiting on it (any number
+//!   per direction, one of them inline); it is shared (`Arc`) so that the socket may be used
+//!   from any thread. When the loop shuts down, every `IoState` it holds is marked so, and its
+//!   waiters are woken to an error.
 //!
 //! Invariants:
 //!
@@ -46,6 +48,8 @@ pub(crate) const WRITABLE: usize = 0b0010;
 pub(crate) const READ_CLOSED: usize = 0b0100;
 /// Readiness bit: our write side is closed (the peer reset or shut down its read side).
 pub(crate) const WRITE_CLOSED: usize = 0b1000;
+/// State bit: the source's loop has shut down; every poll fails with [`loop_closed`].
+const SHUTDOWN: usize = 0b1_0000;
 /// The readiness bits live below this shift; the event counter ("tick") above it.
 const TICK_SHIFT: u32 = 8;
 const READINESS_MASK: usize = (1 << TICK_SHIFT) - 1;
@@ -75,13 +79,54 @@ pub(crate) struct ReadyEvent {
     tick: usize,
 }
 
+/// The error of I/O on a source whose loop has shut down (closed or dropped): no event will
+/// ever be reported for it again, so waiting would hang. Kind `Other`, as tokio's error for
+/// I/O on a runtime that is shutting down.
+pub(crate) fn loop_closed() -> io::Error {
+    io::Error::other("corio: the event loop that owns this socket has shut down")
+}
+
+/// The tasks waiting on one direction of a source.
+///
+/// The common case is one waiter (a connection task reading its socket), kept inline: storing
+/// it again on every poll is a `will_wake` comparison, no allocation. Further waiters (two
+/// accept loops on one listener, `readable()` awaited in two places) go to `more`. An event
+/// wakes them all; a waiter that finds nothing to do waits again. A waker is stored once
+/// however often it polls (`will_wake`); a waiter that gave up (its future was dropped) stays
+/// until the next event of the direction and is then woken for nothing, as tokio's poll-based
+/// waiters are.
+#[derive(Debug, Default)]
+struct Waiters {
+    first: Option<Waker>,
+    more: Vec<Waker>,
+}
+
+impl Waiters {
+    fn register(&mut self, waker: &Waker) {
+        match &self.first {
+            None => self.first = Some(waker.clone()),
+            Some(first) if first.will_wake(waker) => {}
+            Some(_) => {
+                if !self.more.iter().any(|w| w.will_wake(waker)) {
+                    self.more.push(waker.clone());
+                }
+            }
+        }
+    }
+
+    /// Takes every waiter, to be woken once the lock is released.
+    fn take(&mut self) -> (Option<Waker>, Vec<Waker>) {
+        (self.first.take(), std::mem::take(&mut self.more))
+    }
+}
+
 /// The shared state of one futures-I/O source: readiness bits plus an event counter in one
-/// atomic word, and one waker slot per direction.
+/// atomic word, and the waiters of each direction.
 #[derive(Debug)]
 pub(crate) struct IoState {
     readiness: AtomicUsize,
-    reader: Mutex<Option<Waker>>,
-    writer: Mutex<Option<Waker>>,
+    readers: Mutex<Waiters>,
+    writers: Mutex<Waiters>,
 }
 
 impl IoState {
@@ -91,68 +136,52 @@ impl IoState {
     pub(crate) fn new() -> IoState {
         IoState {
             readiness: AtomicUsize::new(READABLE | WRITABLE),
-            reader: Mutex::new(None),
-            writer: Mutex::new(None),
+            readers: Mutex::new(Waiters::default()),
+            writers: Mutex::new(Waiters::default()),
         }
     }
 
-    fn slot(&self, direction: Direction) -> &Mutex<Option<Waker>> {
+    fn waiters(&self, direction: Direction) -> &Mutex<Waiters> {
         match direction {
-            Direction::Read => &self.reader,
-            Direction::Write => &self.writer,
+            Direction::Read => &self.readers,
+            Direction::Write => &self.writers,
         }
     }
 
-    /// Ready if `direction` is ready; otherwise stores the task's waker and returns `Pending`.
+    /// Ready if `direction` is ready, an error if the source's loop has shut down; otherwise
+    /// stores the task's waker and returns `Pending`.
     pub(crate) fn poll_ready(
         &self,
         cx: &mut Context<'_>,
         direction: Direction,
-    ) -> Poll<ReadyEvent> {
-        let mask = direction.mask();
+    ) -> Poll<io::Result<ReadyEvent>> {
+        let mask = direction.mask() | SHUTDOWN;
         let word = self.readiness.load(Ordering::Acquire);
         if word & mask != 0 {
-            return Poll::Ready(ReadyEvent {
-                tick: word >> TICK_SHIFT,
-            });
+            return Poll::Ready(ready_event(word));
         }
-        {
-            let mut slot = self
-                .slot(direction)
-                .lock()
-                .unwrap_or_else(|e| e.into_inner());
-            match slot.as_ref() {
-                Some(waker) if waker.will_wake(cx.waker()) => {}
-                _ => *slot = Some(cx.waker().clone()),
-            }
-        }
-        // An event may have arrived between the first load and storing the waker.
+        self.waiters(direction)
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .register(cx.waker());
+        // An event (or the shutdown) may have arrived between the first load and storing the
+        // waker.
         let word = self.readiness.load(Ordering::Acquire);
         if word & mask != 0 {
-            return Poll::Ready(ReadyEvent {
-                tick: word >> TICK_SHIFT,
-            });
+            return Poll::Ready(ready_event(word));
         }
         Poll::Pending
     }
 
     /// Like [`IoState::poll_ready`] but never stores a waker.
-    pub(crate) fn peek_ready(
-        &self,
-        _cx: &mut Context<'_>,
-        direction: Direction,
-    ) -> Poll<ReadyEvent> {
+    pub(crate) fn peek_ready(&self, direction: Direction) -> Poll<io::Result<ReadyEvent>> {
         let word = self.readiness.load(Ordering::Acquire);
-        let mask = direction.mask();
-        if word & mask != 0 {
-            Poll::Ready(ReadyEvent {
-                tick: word >> TICK_SHIFT,
-            })
+        if word & (direction.mask() | SHUTDOWN) != 0 {
+            Poll::Ready(ready_event(word))
         } else {
             Poll::Pending
         }
     }
-
     /// Clears the ready bits of `direction` observed in `event` (after the operation returned
     /// `WouldBlock`), unless a newer event arrived since.
     pub(crate) fn clear_ready(&self, direction: Direction, event: ReadyEvent) {
@@ -203,15 +232,37 @@ impl IoState {
         }
     }
 
+    /// Marks the source's loop shut down and wakes every waiter: their next poll fails with
+    /// [`loop_closed`] instead of waiting for an event that will never come.
+    pub(crate) fn shut_down(&self) {
+        self.readiness.fetch_or(SHUTDOWN, Ordering::AcqRel);
+        self.wake(Direction::Read);
+        self.wake(Direction::Write);
+    }
+
     fn wake(&self, direction: Direction) {
-        let waker = self
-            .slot(direction)
+        let (first, more) = self
+            .waiters(direction)
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .take();
-        if let Some(waker) = waker {
+        if let Some(waker) = first {
             waker.wake();
         }
+        for waker in more {
+            waker.wake();
+        }
+    }
+}
+
+/// What a poll that found the word ready returns: the event, or the shutdown error.
+fn ready_event(word: usize) -> io::Result<ReadyEvent> {
+    if word & SHUTDOWN != 0 {
+        Err(loop_closed())
+    } else {
+        Ok(ReadyEvent {
+            tick: word >> TICK_SHIFT,
+        })
     }
 }
 

@@ -302,3 +302,33 @@ fn loop_handle_spawn_from_another_thread() {
     thread.join().unwrap();
     assert_eq!(name, std::thread::current().name().map(str::to_owned));
 }
+
+/// Sends on its channel when dropped.
+#[derive(Debug)]
+struct SendOnDrop(mpsc::Sender<()>);
+
+impl Drop for SendOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.send(());
+    }
+}
+
+#[test]
+fn abort_of_a_running_blocking_job_cancels_its_handle_and_drops_its_result() {
+    corio::block_on(async {
+        let (started_tx, started_rx) = mpsc::channel();
+        let (go_tx, go_rx) = mpsc::channel::<()>();
+        let (dropped_tx, dropped_rx) = mpsc::channel();
+        let handle = corio::task::spawn_blocking(move || {
+            started_tx.send(()).unwrap();
+            go_rx.recv().unwrap();
+            SendOnDrop(dropped_tx)
+        });
+        started_rx.recv().unwrap();
+        handle.abort();
+        assert!(handle.is_finished());
+        go_tx.send(()).unwrap();
+        assert!(handle.await.unwrap_err().is_cancelled());
+        dropped_rx.recv().unwrap();
+    });
+}

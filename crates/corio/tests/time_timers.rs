@@ -1,11 +1,13 @@
 //! Timers as futures: `sleep`, `timeout`, `interval`. Lower bounds only: a timer never fires
 //! early; how late it fires depends on the machine.
 
-use std::future::pending;
-use std::task::Poll;
+use std::future::{pending, Future};
+use std::sync::{mpsc, Arc};
+use std::task::{Context, Poll, Wake, Waker};
 use std::time::{Duration, Instant};
 
 use corio::time::{interval, sleep, sleep_until, timeout, MissedTickBehavior};
+use corio::EventLoop;
 
 #[test]
 fn sleep_lasts_at_least_its_duration() {
@@ -151,4 +153,47 @@ fn dropping_a_pending_sleep_cancels_it() {
         sleep(Duration::from_millis(1)).await;
         assert!(start.elapsed() >= Duration::from_millis(1));
     });
+}
+
+/// A waker that does nothing: what counts is who holds it.
+struct Idle;
+
+impl Wake for Idle {
+    fn wake(self: Arc<Self>) {}
+}
+
+#[test]
+fn sleeps_cancelled_on_another_thread_are_reclaimed_by_their_loop() {
+    const SLEEPS: usize = 100;
+    let (handle_tx, handle_rx) = mpsc::channel();
+    let owner = std::thread::spawn(move || {
+        let lp = EventLoop::new().unwrap();
+        handle_tx.send(lp.handle()).unwrap();
+        lp.run_forever().unwrap();
+    });
+    let handle = handle_rx.recv().unwrap();
+    let idle = Arc::new(Idle);
+    let waker = Waker::from(idle.clone());
+    // Set the timers on the owner loop; each holds a clone of `waker` until it leaves the heap.
+    let sleeps = corio::block_on(handle.spawn(async move {
+        let mut cx = Context::from_waker(&waker);
+        (0..SLEEPS)
+            .map(|_| {
+                let mut sleep = sleep(Duration::from_secs(3600));
+                assert!(std::pin::Pin::new(&mut sleep).poll(&mut cx).is_pending());
+                sleep
+            })
+            .collect::<Vec<_>>()
+    }))
+    .unwrap();
+    assert_eq!(Arc::strong_count(&idle), 1 + SLEEPS);
+    // Cancelled here, on a thread without a loop: they count against the owner loop, whose
+    // next pass over its timers drops them from its heap.
+    drop(sleeps);
+    let (ran_tx, ran_rx) = mpsc::channel();
+    handle.call_soon_threadsafe(move || ran_tx.send(()).unwrap());
+    ran_rx.recv().unwrap();
+    assert_eq!(Arc::strong_count(&idle), 1);
+    handle.stop();
+    owner.join().unwrap();
 }

@@ -5,10 +5,11 @@
 //! captured); the queue entry left behind is skipped when its turn comes.
 
 use std::cell::Cell;
-use std::rc::{Rc, Weak};
+use std::rc::Rc;
+use std::sync::atomic::Ordering;
 use std::time::Instant;
 
-use super::Inner;
+use super::timers::CancelCount;
 
 /// A callback that runs at most once.
 pub(crate) trait Runnable {
@@ -97,7 +98,8 @@ impl std::fmt::Debug for Handle {
 pub struct TimerHandle {
     pub(crate) handle: Handle,
     pub(crate) when: Instant,
-    pub(crate) owner: Weak<Inner>,
+    /// The owning loop's count of cancelled timers.
+    pub(crate) cancel_count: CancelCount,
 }
 
 impl TimerHandle {
@@ -105,9 +107,7 @@ impl TimerHandle {
     pub fn cancel(&self) -> bool {
         let was_pending = self.handle.cancel();
         if was_pending {
-            if let Some(inner) = self.owner.upgrade() {
-                inner.timers.borrow_mut().note_cancelled();
-            }
+            self.cancel_count.fetch_add(1, Ordering::Relaxed);
         }
         was_pending
     }

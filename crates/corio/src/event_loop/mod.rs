@@ -32,6 +32,7 @@
 //! assert_eq!(*log.borrow(), ["soon", "later"]);
 //! ```
 
+mod close;
 mod handle;
 mod remote;
 pub(crate) mod timers;
@@ -92,6 +93,8 @@ pub(crate) struct Inner {
     fds: RefCell<HashMap<RawFd, usize>>,
     stopping: Cell<bool>,
     running: Cell<bool>,
+    /// Set by [`EventLoop::close`] (or the drop of the last handle): final.
+    closed: Cell<bool>,
     /// Callbacks run since the selector was last polled.
     since_poll: Cell<usize>,
     /// Scratch buffers reused by every iteration, so a steady loop allocates nothing.
@@ -121,6 +124,7 @@ impl EventLoop {
                 fds: RefCell::new(HashMap::new()),
                 stopping: Cell::new(false),
                 running: Cell::new(false),
+                closed: Cell::new(false),
                 since_poll: Cell::new(0),
                 scratch_remote: RefCell::new(Vec::new()),
                 scratch_timers: RefCell::new((Vec::new(), Vec::new())),
@@ -149,6 +153,10 @@ impl EventLoop {
     /// scheduled.
     pub fn call_soon(&self, f: impl FnOnce() + 'static) -> Handle {
         let runnable = handle::runnable(f);
+        if self.is_closed() {
+            runnable.cancel();
+            return Handle { runnable };
+        }
         self.inner
             .ready
             .borrow_mut()
@@ -165,14 +173,16 @@ impl EventLoop {
     /// instant run in the order they were set. Precision: see the `time` module docs (never early, within about a millisecond).
     pub fn call_at(&self, when: Instant, f: impl FnOnce() + 'static) -> TimerHandle {
         let runnable = handle::runnable(f);
-        self.inner
-            .timers
-            .borrow_mut()
-            .insert(when, TimerAction::Callback(runnable.clone()));
+        let mut timers = self.inner.timers.borrow_mut();
+        if self.is_closed() {
+            runnable.cancel();
+        } else {
+            timers.insert(when, TimerAction::Callback(runnable.clone()));
+        }
         TimerHandle {
             handle: Handle { runnable },
             when,
-            owner: Rc::downgrade(&self.inner),
+            cancel_count: timers.cancel_count().clone(),
         }
     }
 
@@ -233,6 +243,9 @@ impl EventLoop {
     }
 
     fn set_watcher(&self, fd: RawFd, read: bool, watcher: Option<IoCallback>) -> io::Result<()> {
+        if self.is_closed() && watcher.is_some() {
+            return Err(io::Error::other("corio: the event loop is closed"));
+        }
         let mut fds = self.inner.fds.borrow_mut();
         let mut reactor = self.inner.reactor.borrow_mut();
         let token = match fds.get(&fd) {
@@ -283,12 +296,15 @@ impl EventLoop {
     }
 
     /// Runs the loop until [`EventLoop::stop`] is called (from a callback, a task, or another
-    /// thread through [`LoopHandle::stop`]).
+    /// thread through [`LoopHandle::stop`]). Fails at once if the loop is closed.
     ///
     /// # Panics
     ///
     /// If another loop is already running on this thread (loops do not nest).
     pub fn run_forever(&self) -> io::Result<()> {
+        if self.is_closed() {
+            return Err(io::Error::other("corio: the event loop is closed"));
+        }
         let _running = self.enter();
         self.inner.stopping.set(false);
         while !self.inner.stopping.get() {
@@ -310,8 +326,10 @@ impl EventLoop {
     ///
     /// # Panics
     ///
-    /// If another loop is already running on this thread, or if the selector fails.
+    /// If the loop is closed, if another loop is already running on this thread, or if the
+    /// selector fails.
     pub fn run_until_complete<F: Future>(&self, future: F) -> F::Output {
+        assert!(!self.is_closed(), "corio: the event loop is closed");
         let _running = self.enter();
         let main = Arc::new(task::MainWaker::new(self.inner.shared.clone()));
         let waker = Waker::from(main.clone());
@@ -358,21 +376,33 @@ impl EventLoop {
         task::spawn_on(self, future)
     }
 
-    /// Drops every task, timer, callback and watcher of the loop. Futures are dropped at the
-    /// await point they were suspended at, and their [`JoinHandle`]s then return a cancelled
-    /// [`JoinError`](crate::JoinError). Called when a runtime worker or `block_on` ends.
+    /// Shuts the loop down for good; dropping the last handle to a loop does the same.
+    ///
+    /// - Every task is dropped at the await point it was suspended at, and its [`JoinHandle`]
+    ///   returns a cancelled [`JoinError`](crate::JoinError); so do tasks spawned later, from
+    ///   this thread or through a [`LoopHandle`].
+    /// - Every queued callback and timer is dropped unrun; `call_soon_threadsafe` callbacks,
+    ///   queued or sent later, too. `call_soon` and `call_later` on a closed loop return
+    ///   handles that are already cancelled.
+    /// - Every `add_reader`/`add_writer` watcher is removed (its descriptor deregistered).
+    /// - Sockets created on the loop stay open (their owners close them), but any I/O on them,
+    ///   including I/O already waiting on another thread, fails with an error of kind `Other`:
+    ///   nothing would report their readiness any more. New sockets cannot be created on it.
+    /// - A `time::Sleep` whose timer was on this loop sets a new timer on the loop that polls
+    ///   it next (its task is woken for that); its deadline does not change.
+    ///
+    /// The loop cannot run again: [`EventLoop::run_forever`] returns an error and
+    /// [`EventLoop::run_until_complete`] panics. Called when a runtime worker or `block_on`
+    /// ends. Closing a closed loop does nothing. Called from inside the loop (a callback or a
+    /// task), it also stops `run_forever` after the current iteration.
     pub fn close(&self) {
-        let tasks = self.inner.tasks.borrow_mut().drain();
-        for (future, header, join) in tasks {
-            // Drop the future first (no borrow held: its drop may touch the loop), then tell
-            // the handle: awaiting it must not hang.
-            drop(future);
-            header.complete();
-            join.fail(crate::JoinError::cancelled());
-        }
-        let ready = std::mem::take(&mut *self.inner.ready.borrow_mut());
-        drop(ready);
-        self.inner.timers.borrow_mut().clear();
+        self.stop();
+        self.inner.shut_down();
+    }
+
+    /// Whether [`EventLoop::close`] was called.
+    pub fn is_closed(&self) -> bool {
+        self.inner.closed.get()
     }
 
     /// Marks this loop as the thread's current loop until the guard drops.
@@ -469,6 +499,7 @@ impl EventLoop {
                         .borrow_mut()
                         .push_back(Ready::Callback(handle::runnable(f)));
                 }
+                Remote::Spawn(task) => task.start(self),
                 Remote::Task(header) => inner.ready.borrow_mut().push_back(Ready::Task(header)),
                 Remote::Release(token) => self.release(token),
             }

@@ -6,6 +6,11 @@
 //! more than half of a large heap is dead, the heap is rebuilt without them (as asyncio does),
 //! so memory stays bounded by live timers even when every timer is cancelled.
 //!
+//! Cancellations are counted against the loop that owns the timer, whatever thread cancels it
+//! (a `Sleep` is `Send` and may be dropped anywhere): the count is an atomic shared by the heap
+//! and its timers, and the loop checks it for compaction when it expires timers, each
+//! iteration that has any.
+//!
 //! Precision: a timer fires on the first loop iteration that starts at or after its deadline;
 //! the selector's timeout is rounded up to whole milliseconds, so a sleeping loop wakes within
 //! about a millisecond after the deadline, never before.
@@ -13,9 +18,9 @@
 use std::cmp::Ordering as CmpOrdering;
 use std::collections::BinaryHeap;
 use std::rc::Rc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::task::Waker;
+use std::task::{Context, Waker};
 use std::time::Instant;
 
 use super::handle::Runnable;
@@ -23,21 +28,83 @@ use super::handle::Runnable;
 /// Below this many entries the heap is never compacted: dead entries are cheap to skip.
 const COMPACT_MIN_LEN: usize = 64;
 
+/// How many entries of a heap are cancelled (dead but still in the heap), shared by the heap and
+/// its timers so that a cancellation from any thread counts against the owning loop.
+pub(crate) type CancelCount = Arc<AtomicUsize>;
+
+/// [`TimerState`] bit: the loop fired the timer (its deadline passed).
+const FIRED: u8 = 0b001;
+/// [`TimerState`] bit: the future was dropped or reset before the timer fired.
+const CANCELLED: u8 = 0b010;
+/// [`TimerState`] bit: the timer's loop shut down before it fired; nothing will fire it.
+const ORPHANED: u8 = 0b100;
+
 /// The state of a futures-layer timer (`Sleep`), shared between the future and its heap entry.
 /// `Send + Sync`, so that a `Sleep` can live in a `Send` future.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct TimerState {
-    /// Set by the loop when the deadline has passed.
-    pub(crate) fired: AtomicBool,
-    /// Set by the future when it is dropped or reset before firing.
-    pub(crate) cancelled: AtomicBool,
+    /// `FIRED`, `CANCELLED`, `ORPHANED` bits.
+    state: AtomicU8,
     /// The task to wake when the timer fires.
-    pub(crate) waker: Mutex<Option<Waker>>,
+    waker: Mutex<Option<Waker>>,
+    /// The owning heap's count of cancelled entries.
+    cancel_count: CancelCount,
+}
+
+/// What a poll of a [`TimerState`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TimerPoll {
+    /// The timer fired.
+    Fired,
+    /// Not yet: the task's waker is stored.
+    Waiting,
+    /// Its loop shut down: the future must set a new timer on the loop polling it.
+    Orphaned,
 }
 
 impl TimerState {
-    fn fire(&self) -> Option<Waker> {
-        self.fired.store(true, Ordering::Release);
+    /// Whether it fired (or was orphaned); otherwise stores the task's waker. Checks again
+    /// after storing it: the loop (maybe on another thread) may have fired the timer and
+    /// taken the previous waker between the first check and the store.
+    pub(crate) fn poll(&self, cx: &mut Context<'_>) -> TimerPoll {
+        if let Some(done) = self.done() {
+            return done;
+        }
+        {
+            let mut waker = self.waker.lock().unwrap_or_else(|e| e.into_inner());
+            if !waker.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+                *waker = Some(cx.waker().clone());
+            }
+        }
+        self.done().unwrap_or(TimerPoll::Waiting)
+    }
+
+    fn done(&self) -> Option<TimerPoll> {
+        let state = self.state.load(Ordering::Acquire);
+        if state & FIRED != 0 {
+            Some(TimerPoll::Fired)
+        } else if state & ORPHANED != 0 {
+            Some(TimerPoll::Orphaned)
+        } else {
+            None
+        }
+    }
+
+    /// Cancels the timer unless it fired, counting it against its loop.
+    pub(crate) fn cancel(&self) {
+        let previous = self.state.fetch_or(CANCELLED, Ordering::AcqRel);
+        if previous & (FIRED | CANCELLED | ORPHANED) == 0 {
+            self.cancel_count.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    fn is_cancelled(&self) -> bool {
+        self.state.load(Ordering::Relaxed) & CANCELLED != 0
+    }
+
+    /// Sets `bit` (`FIRED` or `ORPHANED`) and takes the waker to wake.
+    fn finish(&self, bit: u8) -> Option<Waker> {
+        self.state.fetch_or(bit, Ordering::Release);
         self.waker.lock().unwrap_or_else(|e| e.into_inner()).take()
     }
 }
@@ -54,12 +121,13 @@ impl TimerAction {
     fn is_dead(&self) -> bool {
         match self {
             TimerAction::Callback(runnable) => !runnable.is_pending(),
-            TimerAction::Wake(state) => state.cancelled.load(Ordering::Relaxed),
+            TimerAction::Wake(state) => state.is_cancelled(),
         }
     }
 }
 
-struct Entry {
+/// One timer in the heap.
+pub(crate) struct Entry {
     deadline: Instant,
     sequence: u64,
     action: TimerAction,
@@ -91,7 +159,7 @@ impl Ord for Entry {
 pub(crate) struct Timers {
     heap: BinaryHeap<Entry>,
     sequence: u64,
-    cancelled: usize,
+    cancelled: CancelCount,
 }
 
 impl Timers {
@@ -105,13 +173,20 @@ impl Timers {
         });
     }
 
-    /// Counts a cancellation, and rebuilds the heap when dead entries are the majority.
-    pub(crate) fn note_cancelled(&mut self) {
-        self.cancelled += 1;
-        if self.heap.len() >= COMPACT_MIN_LEN && self.cancelled * 2 > self.heap.len() {
-            self.heap.retain(|entry| !entry.action.is_dead());
-            self.cancelled = 0;
-        }
+    /// Adds a `Sleep`'s timer, which wakes `waker` when it fires.
+    pub(crate) fn insert_wake(&mut self, deadline: Instant, waker: Waker) -> Arc<TimerState> {
+        let state = Arc::new(TimerState {
+            state: AtomicU8::new(0),
+            waker: Mutex::new(Some(waker)),
+            cancel_count: self.cancelled.clone(),
+        });
+        self.insert(deadline, TimerAction::Wake(state.clone()));
+        state
+    }
+
+    /// The count that cancellations of this heap's timers go to.
+    pub(crate) fn cancel_count(&self) -> &CancelCount {
+        &self.cancelled
     }
 
     /// Whether no timer is set.
@@ -124,7 +199,7 @@ impl Timers {
         while let Some(top) = self.heap.peek() {
             if top.action.is_dead() {
                 self.heap.pop();
-                self.cancelled = self.cancelled.saturating_sub(1);
+                self.uncount();
             } else {
                 return Some(top.deadline);
             }
@@ -133,32 +208,91 @@ impl Timers {
     }
 
     /// Moves every timer due at `now` out: callbacks into `ready`, wakers of fired sleeps into
-    /// `wakers` (woken by the caller once no borrow is held).
+    /// `wakers` (woken by the caller once no borrow is held). First rebuilds the heap if dead
+    /// entries are the majority of a large heap.
     pub(crate) fn expire(
         &mut self,
         now: Instant,
         ready: &mut Vec<Rc<dyn Runnable>>,
         wakers: &mut Vec<Waker>,
     ) {
+        if self.heap.len() >= COMPACT_MIN_LEN
+            && self.cancelled.load(Ordering::Relaxed) * 2 > self.heap.len()
+        {
+            self.heap.retain(|entry| !entry.action.is_dead());
+            self.cancelled.store(0, Ordering::Relaxed);
+        }
         while let Some(top) = self.heap.peek() {
             if top.deadline > now {
                 break;
             }
             let Some(entry) = self.heap.pop() else { break };
             if entry.action.is_dead() {
-                self.cancelled = self.cancelled.saturating_sub(1);
+                self.uncount();
                 continue;
             }
             match entry.action {
                 TimerAction::Callback(runnable) => ready.push(runnable),
-                TimerAction::Wake(state) => wakers.extend(state.fire()),
+                TimerAction::Wake(state) => wakers.extend(state.finish(FIRED)),
             }
         }
     }
 
-    /// Drops every timer (when the loop closes).
-    pub(crate) fn clear(&mut self) {
-        self.heap.clear();
-        self.cancelled = 0;
+    /// A dead entry left the heap.
+    fn uncount(&self) {
+        let _ = self
+            .cancelled
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| {
+                Some(n.saturating_sub(1))
+            });
+    }
+
+    /// Empties the heap when the loop shuts down: callbacks are dropped unrun; sleeps are
+    /// orphaned, and their wakers returned, for the caller to wake once the heap is no longer
+    /// borrowed (each `Sleep` then sets a new timer on the loop that polls it).
+    pub(crate) fn shut_down(&mut self) -> (BinaryHeap<Entry>, Vec<Waker>) {
+        self.cancelled.store(0, Ordering::Relaxed);
+        let heap = std::mem::take(&mut self.heap);
+        let wakers = heap
+            .iter()
+            .filter_map(|entry| match &entry.action {
+                TimerAction::Wake(state) if !state.is_cancelled() => state.finish(ORPHANED),
+                TimerAction::Wake(_) | TimerAction::Callback(_) => None,
+            })
+            .collect();
+        (heap, wakers)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A `Sleep` polled again after its timer fired is ready, whichever waker it polls with.
+    #[test]
+    fn a_poll_after_the_timer_fired_is_ready() {
+        let mut timers = Timers::default();
+        let state = timers.insert_wake(Instant::now(), Waker::noop().clone());
+        let (mut ready, mut wakers) = (Vec::new(), Vec::new());
+        timers.expire(Instant::now(), &mut ready, &mut wakers);
+        assert_eq!(wakers.len(), 1);
+        let mut cx = Context::from_waker(Waker::noop());
+        assert_eq!(state.poll(&mut cx), TimerPoll::Fired);
+    }
+
+    /// Cancelling counts once against the heap the timer is in, whoever cancels.
+    #[test]
+    fn a_cancellation_counts_once_against_the_owning_heap() {
+        let mut owner = Timers::default();
+        let state = owner.insert_wake(Instant::now(), Waker::noop().clone());
+        std::thread::spawn(move || {
+            state.cancel();
+            state.cancel();
+        })
+        .join()
+        .unwrap();
+        assert_eq!(owner.cancel_count().load(Ordering::Relaxed), 1);
+        assert_eq!(owner.next_deadline(), None);
+        assert_eq!(owner.cancel_count().load(Ordering::Relaxed), 0);
     }
 }

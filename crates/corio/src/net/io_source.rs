@@ -9,6 +9,10 @@
 //! The source is `Send`: it may be used, and dropped, on another thread. Its events are still
 //! dispatched by its own loop, which then wakes the task wherever it runs; dropping it off its
 //! loop deregisters it at once and frees its slab slot through the loop's remote queue.
+//!
+//! Once its loop has shut down (closed, or dropped) nothing will report its events any more:
+//! every poll then fails at once with an error of kind `Other` (see `reactor::loop_closed`),
+//! and tasks already waiting are woken to that error.
 
 use std::io;
 use std::sync::Arc;
@@ -17,7 +21,7 @@ use std::task::{Context, Poll};
 use mio::{Interest, Token};
 
 use crate::event_loop::{EventLoop, Remote, Shared};
-use crate::reactor::{Direction, IoState, Source};
+use crate::reactor::{loop_closed, Direction, IoState, Source};
 
 /// A registered mio source.
 pub(crate) struct IoSource<T: mio::event::Source> {
@@ -34,6 +38,9 @@ impl<T: mio::event::Source> IoSource<T> {
             let lp = lp.ok_or_else(|| {
                 io::Error::other("corio: I/O objects must be created inside a corio event loop")
             })?;
+            if lp.is_closed() {
+                return Err(loop_closed());
+            }
             let state = Arc::new(IoState::new());
             let token = lp
                 .inner
@@ -120,7 +127,8 @@ impl<T: mio::event::Source> IoSource<T> {
     ) -> Poll<io::Result<R>> {
         loop {
             let event = match self.state.poll_ready(cx, direction) {
-                Poll::Ready(event) => event,
+                Poll::Ready(Ok(event)) => event,
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
                 Poll::Pending => return Poll::Pending,
             };
             match op(self.get_ref()) {
@@ -145,10 +153,10 @@ impl<T: mio::event::Source> IoSource<T> {
         op: impl FnOnce(&T) -> io::Result<R>,
         drained: impl Fn(&R) -> bool,
     ) -> io::Result<R> {
-        let mut cx = Context::from_waker(std::task::Waker::noop());
-        let Poll::Ready(event) = self.state.peek_ready(&mut cx, direction) else {
+        let Poll::Ready(event) = self.state.peek_ready(direction) else {
             return Err(io::ErrorKind::WouldBlock.into());
         };
+        let event = event?;
         let result = op(self.get_ref());
         let clear = match &result {
             Err(e) => e.kind() == io::ErrorKind::WouldBlock,
@@ -169,7 +177,8 @@ impl<T: mio::event::Source> IoSource<T> {
     ) -> Poll<io::Result<R>> {
         loop {
             let event = match self.state.poll_ready(cx, direction) {
-                Poll::Ready(event) => event,
+                Poll::Ready(Ok(event)) => event,
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
                 Poll::Pending => return Poll::Pending,
             };
             match op(self.io.as_mut().expect("source present until drop")) {
@@ -182,8 +191,12 @@ impl<T: mio::event::Source> IoSource<T> {
     }
 
     /// Waits until `direction` is ready (without doing any I/O).
-    pub(crate) fn poll_ready(&self, cx: &mut Context<'_>, direction: Direction) -> Poll<()> {
-        self.state.poll_ready(cx, direction).map(|_| ())
+    pub(crate) fn poll_ready(
+        &self,
+        cx: &mut Context<'_>,
+        direction: Direction,
+    ) -> Poll<io::Result<()>> {
+        self.state.poll_ready(cx, direction).map_ok(|_| ())
     }
 }
 

@@ -4,6 +4,12 @@
 //! the thread that created it. Besides inherent `async fn`s, the stream types implement the
 //! runtime-neutral `futures_io::AsyncRead` / `AsyncWrite` traits. Each type's docs say which
 //! of its methods are cancel-safe.
+//!
+//! Several tasks may wait on one socket in the same direction (two accept loops on one
+//! listener, `readable()` awaited in two places): a readiness event wakes them all, and those
+//! that find nothing to do wait again. If the loop that created a socket shuts down (closed,
+//! dropped, its runtime shut down), every operation on the socket fails with an error of kind
+//! `Other`, including operations already waiting on another thread.
 
 mod io_source;
 pub(crate) use io_source::IoSource;

@@ -254,24 +254,22 @@ impl TcpStream {
 
     /// Polls read readiness (without reading).
     pub fn poll_read_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.source.poll_ready(cx, Direction::Read).map(Ok)
+        self.source.poll_ready(cx, Direction::Read)
     }
 
     /// Polls write readiness (without writing).
     pub fn poll_write_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.source.poll_ready(cx, Direction::Write).map(Ok)
+        self.source.poll_ready(cx, Direction::Write)
     }
 
     /// Waits until the stream is readable (or at EOF, or in error). Cancel-safe.
     pub async fn readable(&self) -> io::Result<()> {
-        poll_fn(|cx| self.source.poll_ready(cx, Direction::Read)).await;
-        Ok(())
+        poll_fn(|cx| self.source.poll_ready(cx, Direction::Read)).await
     }
 
     /// Waits until the stream is writable. Cancel-safe.
     pub async fn writable(&self) -> io::Result<()> {
-        poll_fn(|cx| self.source.poll_ready(cx, Direction::Write)).await;
-        Ok(())
+        poll_fn(|cx| self.source.poll_ready(cx, Direction::Write)).await
     }
 
     /// Tries a read without waiting: `WouldBlock` if no data is buffered.

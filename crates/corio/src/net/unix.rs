@@ -69,7 +69,7 @@ impl UnixStream {
     /// Connects to the socket at `path`.
     pub async fn connect(path: impl AsRef<Path>) -> io::Result<UnixStream> {
         let stream = UnixStream::from_mio(mio::net::UnixStream::connect(path)?)?;
-        poll_fn(|cx| stream.source.poll_ready(cx, Direction::Write)).await;
+        poll_fn(|cx| stream.source.poll_ready(cx, Direction::Write)).await?;
         match stream.source.get_ref().take_error()? {
             Some(e) => Err(e),
             None => Ok(stream),

@@ -2,6 +2,13 @@
 //!
 //! A process-wide pool of threads, started on demand up to [`MAX_THREADS`]; a thread that
 //! has been idle for [`IDLE_TIMEOUT`] exits. Jobs queue in FIFO order when every thread is busy.
+//!
+//! Each job gets a thread of its own while there are fewer than [`MAX_THREADS`]: a job claims
+//! an idle thread (`idle` counts the idle threads nobody has claimed yet, and the claim is
+//! handed over as a `notified` token, as tokio's blocking pool does) or starts a new one. So
+//! a burst of N jobs runs on N threads at once, however many of them were idle before; an
+//! idle count decremented only when a woken thread gets to run would let a burst notify the
+//! same idle thread N times and run serially.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Condvar, Mutex, OnceLock};
@@ -28,8 +35,12 @@ struct Pool {
 #[derive(Default)]
 struct PoolState {
     jobs: VecDeque<Job>,
+    /// Threads alive.
     threads: usize,
+    /// Threads waiting for a job that no job has claimed yet.
     idle: usize,
+    /// Claims handed to waiting threads and not yet taken by one.
+    notified: usize,
 }
 
 fn pool() -> &'static Arc<Pool> {
@@ -39,7 +50,9 @@ fn pool() -> &'static Arc<Pool> {
 
 /// Runs `f` on the blocking pool and returns a handle to await its result from a task.
 ///
-/// `abort` on the handle cannot stop `f` once it started; the result is then discarded.
+/// [`JoinHandle::abort`] cancels the job: awaiting the handle gives a cancelled
+/// [`JoinError`] at once. A job not started yet never runs; one already running cannot be
+/// stopped, it runs to its end on its pool thread and its result is dropped there.
 ///
 /// ```
 /// corio::block_on(async {
@@ -63,9 +76,12 @@ where
             .clone()
     });
     let state = Arc::new(JoinState::new());
-    let header = Arc::new(TaskHeader::new(owner));
+    let header = Arc::new(TaskHeader::new_blocking(owner));
     let (job_state, job_header) = (state.clone(), header.clone());
     submit(Box::new(move || {
+        if !job_header.start_blocking() {
+            return;
+        }
         let output =
             std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(JoinError::panic);
         job_header.complete();
@@ -79,6 +95,8 @@ fn submit(job: Job) {
     let mut state = pool.queue.lock().unwrap_or_else(|e| e.into_inner());
     state.jobs.push_back(job);
     if state.idle > 0 {
+        state.idle -= 1;
+        state.notified += 1;
         pool.available.notify_one();
     } else if state.threads < MAX_THREADS {
         state.threads += 1;
@@ -102,15 +120,26 @@ fn worker(pool: &Pool) {
             continue;
         }
         state.idle += 1;
-        let (next, timeout) = pool
-            .available
-            .wait_timeout(state, IDLE_TIMEOUT)
-            .unwrap_or_else(|e| e.into_inner());
-        state = next;
-        state.idle -= 1;
-        if timeout.timed_out() && state.jobs.is_empty() {
-            state.threads -= 1;
-            return;
+        loop {
+            let (next, timeout) = pool
+                .available
+                .wait_timeout(state, IDLE_TIMEOUT)
+                .unwrap_or_else(|e| e.into_inner());
+            state = next;
+            if state.notified > 0 {
+                // Claimed by a job (`submit` already took this thread off `idle`).
+                state.notified -= 1;
+                break;
+            }
+            if timeout.timed_out() {
+                state.idle -= 1;
+                if state.jobs.is_empty() {
+                    state.threads -= 1;
+                    return;
+                }
+                break;
+            }
+            // A spurious wake-up: still idle.
         }
     }
 }

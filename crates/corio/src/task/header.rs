@@ -21,6 +21,8 @@ pub(crate) const SCHEDULED: usize = 0b001;
 pub(crate) const COMPLETE: usize = 0b010;
 /// `JoinHandle::abort` was called: drop the future on the next step.
 pub(crate) const ABORTED: usize = 0b100;
+/// The header of a `spawn_blocking` job: it is never queued on a loop.
+const BLOCKING: usize = 0b1000;
 
 /// The `Send + Sync` handle of a task: its waker.
 pub(crate) struct TaskHeader {
@@ -39,6 +41,20 @@ impl TaskHeader {
             state: AtomicUsize::new(SCHEDULED),
             owner,
         }
+    }
+
+    /// A header for a `spawn_blocking` job.
+    pub(crate) fn new_blocking(owner: Arc<Shared>) -> TaskHeader {
+        TaskHeader {
+            id: AtomicUsize::new(usize::MAX),
+            state: AtomicUsize::new(BLOCKING),
+            owner,
+        }
+    }
+
+    /// Called by a blocking job before it runs: whether it may (it was not aborted).
+    pub(crate) fn start_blocking(&self) -> bool {
+        self.state.load(Ordering::Acquire) & ABORTED == 0
     }
 
     pub(crate) fn id(&self) -> usize {
@@ -65,11 +81,19 @@ impl TaskHeader {
     }
 
     /// Requests the task's cancellation and schedules it so that its loop drops the future.
-    pub(crate) fn abort(self: &Arc<Self>) {
+    /// A blocking job is not scheduled (it has no loop step); it is marked finished, and the
+    /// caller then completes its handle as cancelled. Returns whether the caller must do so.
+    pub(crate) fn abort(self: &Arc<Self>) -> bool {
+        let previous = self.state.load(Ordering::Acquire);
+        if previous & BLOCKING != 0 {
+            let previous = self.state.fetch_or(ABORTED | COMPLETE, Ordering::AcqRel);
+            return previous & COMPLETE == 0;
+        }
         let previous = self.state.fetch_or(ABORTED, Ordering::AcqRel);
         if previous & COMPLETE == 0 {
             self.schedule();
         }
+        false
     }
 
     /// Queues the task on its loop unless it is already queued or finished.

@@ -151,7 +151,10 @@ pub struct JoinHandle<T> {
 impl<T> JoinHandle<T> {
     /// Cancels the task: its future is dropped at its current await point (on its loop, before
     /// its next step) and awaiting the handle gives a cancelled [`JoinError`]. Does nothing if
-    /// the task already finished. Works from any thread.
+    /// the task already finished. Works from any thread. For a
+    /// [`spawn_blocking`](crate::task::spawn_blocking) job: the handle gives the cancelled
+    /// error at once; a job not started yet never runs, a running one cannot be stopped and its
+    /// result is dropped.
     ///
     /// ```
     /// corio::block_on(async {
@@ -161,7 +164,9 @@ impl<T> JoinHandle<T> {
     /// });
     /// ```
     pub fn abort(&self) {
-        self.header.abort();
+        if self.header.abort() {
+            self.state.complete(Err(JoinError::cancelled()));
+        }
     }
 
     /// Whether the task has finished (with output, a panic, or cancelled).

@@ -146,7 +146,8 @@ pub async fn yield_now() {
     .await
 }
 
-/// Spawns on `lp` (the caller is on `lp`'s thread).
+/// Spawns on `lp` (the caller is on `lp`'s thread). On a closed loop the task is cancelled at
+/// once.
 pub(crate) fn spawn_on<F>(lp: &EventLoop, future: F) -> JoinHandle<F::Output>
 where
     F: Future + 'static,
@@ -154,6 +155,12 @@ where
 {
     let state = Arc::new(JoinState::new());
     let header = Arc::new(TaskHeader::new(lp.inner.shared.clone()));
+    if lp.is_closed() {
+        drop(future);
+        header.complete();
+        state.fail(JoinError::cancelled());
+        return JoinHandle { header, state };
+    }
     insert(
         lp,
         header.clone(),
@@ -167,6 +174,31 @@ where
     JoinHandle { header, state }
 }
 
+/// A task spawned from another thread, on its way to its loop through the remote queue.
+pub(crate) struct RemoteTask {
+    future: Pin<Box<dyn Future<Output = ()> + Send>>,
+    header: Arc<TaskHeader>,
+    join: Arc<dyn Fail + Send + Sync>,
+}
+
+impl RemoteTask {
+    /// Inserts the task in `lp`'s slab and queues its first step (on `lp`'s thread).
+    pub(crate) fn start(self, lp: &EventLoop) {
+        insert(lp, self.header.clone(), self.future, self.join);
+        lp.inner
+            .ready
+            .borrow_mut()
+            .push_back(Ready::Task(self.header));
+    }
+
+    /// Drops the task unrun (its loop shut down): its handle gives a cancelled `JoinError`.
+    pub(crate) fn cancel(self) {
+        drop(self.future);
+        self.header.complete();
+        self.join.fail(JoinError::cancelled());
+    }
+}
+
 /// Spawns a `Send` future on the loop behind `shared`, from any thread.
 pub(crate) fn spawn_remote<F>(shared: &Arc<Shared>, future: F) -> JoinHandle<F::Output>
 where
@@ -175,20 +207,14 @@ where
 {
     let state = Arc::new(JoinState::new());
     let header = Arc::new(TaskHeader::new(shared.clone()));
-    let (task_header, task_state) = (header.clone(), state.clone());
-    shared.push(Remote::Callback(Box::new(move || {
-        EventLoop::with_current(|current| {
-            let lp = current.expect("remote spawn runs on its loop");
-            insert(
-                lp,
-                task_header.clone(),
-                wrap(future, task_state.clone()),
-                task_state,
-            );
-            task_header.begin_step();
-            task_header.schedule();
-        })
-    })));
+    shared.push(Remote::Spawn(RemoteTask {
+        future: Box::pin(Completing {
+            future,
+            state: state.clone(),
+        }),
+        header: header.clone(),
+        join: state.clone(),
+    }));
     JoinHandle { header, state }
 }
 
@@ -268,9 +294,18 @@ pub(crate) fn run(lp: &EventLoop, header: Arc<TaskHeader>) {
     let mut cx = Context::from_waker(&waker);
     let result = catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(&mut cx)));
     let mut tasks = lp.inner.tasks.borrow_mut();
+    // The loop may have been closed during the poll (by this very task): its slot is gone.
+    let Some(slot) = tasks
+        .slots
+        .get_mut(id)
+        .filter(|slot| Arc::ptr_eq(&slot.header, &header))
+    else {
+        drop(tasks);
+        drop(future);
+        return;
+    };
     match result {
         Ok(Poll::Pending) => {
-            let slot = &mut tasks.slots[id];
             slot.future = Some(future);
             slot.waker = waker;
         }

@@ -2,12 +2,11 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use crate::event_loop::timers::{TimerAction, TimerState};
+use crate::event_loop::timers::{TimerPoll, TimerState};
 use crate::event_loop::EventLoop;
 
 /// Waits until `duration` has passed.
@@ -34,8 +33,9 @@ pub fn sleep_until(deadline: Instant) -> Sleep {
 
 /// The future returned by [`sleep`] and [`sleep_until`].
 ///
-/// The timer is set on the loop the first time the future is polled; dropping the future
-/// cancels it.
+/// The timer is set on the loop the first time the future is polled, and stays on that loop
+/// (the future may then be polled, or dropped, on any thread); dropping the future cancels it.
+/// If that loop shuts down first, the next poll sets the timer on the loop polling it.
 #[derive(Debug)]
 #[must_use = "futures do nothing unless awaited"]
 pub struct Sleep {
@@ -62,16 +62,7 @@ impl Sleep {
 
     fn cancel(&mut self) {
         if let Some(timer) = self.timer.take() {
-            if !timer.fired.load(Ordering::Acquire) {
-                timer.cancelled.store(true, Ordering::Release);
-                EventLoop::with_current(|lp| {
-                    if let Some(lp) = lp {
-                        if let Ok(mut timers) = lp.inner.timers.try_borrow_mut() {
-                            timers.note_cancelled();
-                        }
-                    }
-                });
-            }
+            timer.cancel();
         }
     }
 }
@@ -81,26 +72,22 @@ impl Future for Sleep {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         if let Some(timer) = &self.timer {
-            if timer.fired.load(Ordering::Acquire) {
-                return Poll::Ready(());
+            match timer.poll(cx) {
+                TimerPoll::Fired => return Poll::Ready(()),
+                TimerPoll::Waiting => return Poll::Pending,
+                // Its loop shut down: set the timer again, on the loop polling it now.
+                TimerPoll::Orphaned => self.timer = None,
             }
-            let mut waker = timer.waker.lock().unwrap_or_else(|e| e.into_inner());
-            if !waker.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
-                *waker = Some(cx.waker().clone());
-            }
-            return Poll::Pending;
         }
         if Instant::now() >= self.deadline {
             return Poll::Ready(());
         }
-        let timer = Arc::new(TimerState::default());
-        *timer.waker.lock().unwrap_or_else(|e| e.into_inner()) = Some(cx.waker().clone());
-        EventLoop::with_current(|lp| {
+        let timer = EventLoop::with_current(|lp| {
             let lp = lp.expect("corio::time::Sleep polled outside a corio event loop");
             lp.inner
                 .timers
                 .borrow_mut()
-                .insert(self.deadline, TimerAction::Wake(timer.clone()));
+                .insert_wake(self.deadline, cx.waker().clone())
         });
         self.timer = Some(timer);
         Poll::Pending
