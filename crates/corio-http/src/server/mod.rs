@@ -16,6 +16,7 @@
 //! | `handler.rs` | the [`Handler`] trait |
 //! | `router.rs` | [`Router`]: method + path with `:params`, mounts |
 //! | `files.rs` | [`StaticFiles`]: the static-file handler over [`crate::static_files`] |
+//! | `http2/` | [`http2::serve_h2`]: one HTTP/2 connection on the `h2` crate, same handlers |
 //!
 //! Every worker binds its own `SO_REUSEPORT` listener on the same address, accepts on it and
 //! serves its connections itself: nothing is shared between workers but the handler.
@@ -41,6 +42,7 @@ mod config;
 mod conn;
 mod files;
 mod handler;
+pub mod http2;
 mod respond;
 mod router;
 mod shutdown;
