@@ -15,6 +15,7 @@
 //! `max_concurrent_streams` handler tasks run. All deadlines share one timer.
 
 use std::future::Future;
+use std::io::ErrorKind;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
@@ -159,7 +160,7 @@ where
                     self.streams
                         .spawn(serve_stream(request, respond, self.context.clone()));
                 }
-                Poll::Ready(Some(Err(e))) => return Poll::Ready(Err(H2Error::Connection(e))),
+                Poll::Ready(Some(Err(e))) => return Poll::Ready(client_left(e)),
                 Poll::Ready(None) => return Poll::Ready(Ok(())),
                 Poll::Pending => return Poll::Pending,
             }
@@ -200,6 +201,22 @@ where
 impl<T, H, S> Drop for Driver<T, H, S> {
     fn drop(&mut self) {
         self.streams.abort_all();
+    }
+}
+
+/// A client that closed or reset its TCP connection ended it as it may; any other error is
+/// the connection's failure.
+fn client_left(error: h2::Error) -> Result<(), H2Error> {
+    let gone = error.get_io().is_some_and(|e| {
+        matches!(
+            e.kind(),
+            ErrorKind::NotConnected | ErrorKind::ConnectionReset | ErrorKind::BrokenPipe
+        )
+    });
+    if gone {
+        Ok(())
+    } else {
+        Err(H2Error::Connection(error))
     }
 }
 
