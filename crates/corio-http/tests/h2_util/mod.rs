@@ -94,6 +94,9 @@ async fn accept_loop<H: Handler>(
         let Some(Ok((stream, peer))) = accepted else {
             break;
         };
+        // As the accept path does: h2 writes small frames (WINDOW_UPDATE, SETTINGS ACK)
+        // that Nagle's algorithm would hold back for a delayed ACK.
+        stream.set_nodelay(true).unwrap();
         let handler = handler.clone();
         let signal = shutdown.clone();
         let outcomes = outcomes.clone();
@@ -129,6 +132,7 @@ pub async fn connect_with(
     builder: h2::client::Builder,
 ) -> h2::client::SendRequest<Bytes> {
     let tcp = corio::net::TcpStream::connect(addr).await.unwrap();
+    tcp.set_nodelay(true).unwrap();
     let (send, connection) = builder.handshake(TokioIo::new(tcp)).await.unwrap();
     drop(corio::spawn_local(async move {
         let _ = connection.await;
@@ -247,6 +251,7 @@ impl RawClient {
     /// Connects and sends the preface and an empty SETTINGS frame.
     pub fn connect(addr: SocketAddr) -> RawClient {
         let stream = TcpStream::connect(addr).unwrap();
+        stream.set_nodelay(true).unwrap();
         RawClient::handshake(stream)
     }
 
