@@ -184,10 +184,15 @@ fn head_responses_carry_the_length_and_no_body() {
         let (response, _) = ready.send_request(request("HEAD", "/big"), true).unwrap();
         let response = response.await.unwrap();
         assert_eq!(response.status(), StatusCode::OK);
-        assert_eq!(response.headers()["content-length"], BIG.to_string().as_str());
+        assert_eq!(
+            response.headers()["content-length"],
+            BIG.to_string().as_str()
+        );
         // The HEADERS frame itself ended the stream: no DATA frame follows.
         assert!(response.body().is_end_stream());
-        let (_, body) = send(&mut client, request("HEAD", "/hello"), None).await.unwrap();
+        let (_, body) = send(&mut client, request("HEAD", "/hello"), None)
+            .await
+            .unwrap();
         assert!(body.is_empty());
     });
     server.stop();
@@ -205,9 +210,10 @@ fn fifty_streams_run_at_once_on_one_connection() {
             .map(|i| {
                 let mut client = client.clone();
                 corio::spawn_local(async move {
-                    let (head, body) = send(&mut client, request("GET", &format!("/together?{i}")), None)
-                        .await
-                        .unwrap();
+                    let (head, body) =
+                        send(&mut client, request("GET", &format!("/together?{i}")), None)
+                            .await
+                            .unwrap();
                     assert_eq!(head.status, StatusCode::OK);
                     assert_eq!(body, i.to_string());
                 })
@@ -226,22 +232,36 @@ fn large_bodies_from_memory_streams_and_files_follow_flow_control() {
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("file.bin");
     let content: Vec<u8> = (0..3_000_001u32).map(|i| (i % 253) as u8).collect();
-    std::fs::File::create(&path).unwrap().write_all(&content).unwrap();
+    std::fs::File::create(&path)
+        .unwrap()
+        .write_all(&content)
+        .unwrap();
     let server = start(Arc::default());
     let addr = server.addr;
     let file_path = path.to_str().unwrap().to_owned();
     corio::block_on(async move {
         // The client's default window is 64 KiB: the server must wait for WINDOW_UPDATEs.
         let mut client = connect(addr).await;
-        let (head, body) = send(&mut client, request("GET", "/big"), None).await.unwrap();
-        assert_eq!(head.status, StatusCode::OK);
-        assert_eq!(body, big_body());
-        let (_, body) = send(&mut client, request("GET", "/stream"), None).await.unwrap();
-        assert_eq!(body.len(), 64 * 100_000);
-        assert!(body.chunks(100_000).enumerate().all(|(i, c)| c.iter().all(|&b| b == i as u8)));
-        let (head, body) = send(&mut client, request("GET", &format!("/file?{file_path}")), None)
+        let (head, body) = send(&mut client, request("GET", "/big"), None)
             .await
             .unwrap();
+        assert_eq!(head.status, StatusCode::OK);
+        assert_eq!(body, big_body());
+        let (_, body) = send(&mut client, request("GET", "/stream"), None)
+            .await
+            .unwrap();
+        assert_eq!(body.len(), 64 * 100_000);
+        assert!(body
+            .chunks(100_000)
+            .enumerate()
+            .all(|(i, c)| c.iter().all(|&b| b == i as u8)));
+        let (head, body) = send(
+            &mut client,
+            request("GET", &format!("/file?{file_path}")),
+            None,
+        )
+        .await
+        .unwrap();
         assert_eq!(head.headers["content-length"], "3000000");
         assert_eq!(&body[..], &content[1..]);
     });
@@ -254,8 +274,13 @@ fn shutdown_sends_goaway_and_the_stream_in_flight_finishes() {
     let gate = Arc::new(Gate::default());
     let server = start(gate.clone());
     let mut raw = RawClient::connect(server.addr);
-    raw.write(&frame(HEADERS, END_HEADERS | END_STREAM, 1, &get_block("/slow")))
-        .unwrap();
+    raw.write(&frame(
+        HEADERS,
+        END_HEADERS | END_STREAM,
+        1,
+        &get_block("/slow"),
+    ))
+    .unwrap();
     // The request is in: the server answers this PING only after reading the HEADERS.
     raw.write(&frame(PING, 0, 0, b"12345678")).unwrap();
     while let Some(read) = raw.read_frame() {
@@ -277,11 +302,16 @@ fn shutdown_sends_goaway_and_the_stream_in_flight_finishes() {
                     break;
                 }
             }
-            PING if read.flags & ACK == 0 => raw.write(&frame(PING, ACK, 0, &read.payload)).unwrap(),
+            PING if read.flags & ACK == 0 => {
+                raw.write(&frame(PING, ACK, 0, &read.payload)).unwrap()
+            }
             _ => {}
         }
     }
-    assert!(status_seen, "the in-flight stream got its 200 after the GOAWAY");
+    assert!(
+        status_seen,
+        "the in-flight stream got its 200 after the GOAWAY"
+    );
     assert_eq!(body, b"done");
     // Then the server closes the connection.
     while raw.read_frame().is_some() {}
