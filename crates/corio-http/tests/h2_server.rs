@@ -317,3 +317,26 @@ fn shutdown_sends_goaway_and_the_stream_in_flight_finishes() {
     while raw.read_frame().is_some() {}
     assert_eq!(server.stop(), vec![Ok(())]);
 }
+
+#[test]
+fn a_sniffed_preface_is_given_back_and_http1_is_told_apart() {
+    let server = H2Server::start_sniffing(H2Config::default(), move |req| app(req, Arc::default()));
+    let addr = server.addr;
+    corio::block_on(async move {
+        let mut client = connect(addr).await;
+        let (head, body) = send(&mut client, request("GET", "/hello"), None)
+            .await
+            .unwrap();
+        assert_eq!(head.status, StatusCode::OK);
+        assert!(body.starts_with(b"HTTP/2 GET"));
+    });
+    let mut http1 = std::net::TcpStream::connect(addr).unwrap();
+    http1
+        .write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    let mut rest = Vec::new();
+    std::io::Read::read_to_end(&mut http1, &mut rest).unwrap();
+    let mut outcomes = server.stop();
+    outcomes.sort();
+    assert_eq!(outcomes, vec![Ok(()), Err("HTTP/1".to_owned())]);
+}

@@ -18,7 +18,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use corio::net::TcpListener;
 use corio_http::compat::TokioIo;
-use corio_http::server::http2::{serve_h2, H2Config, H2Error};
+use corio_http::server::http2::{serve_h2, sniff, H2Config, H2Error, Preface, Rewind};
 use corio_http::server::{Handler, ShutdownSignal};
 
 /// How long a blocking socket call may take before the test fails (a hang guard).
@@ -36,15 +36,26 @@ pub struct H2Server {
 }
 
 impl H2Server {
-    /// Starts `handler` on 127.0.0.1:0 with `config`.
+    /// Starts `handler` on 127.0.0.1:0 with `config`; connections go to `serve_h2` at once.
     pub fn start<H: Handler>(config: H2Config, handler: H) -> H2Server {
+        H2Server::start_with(config, handler, false)
+    }
+
+    /// Like [`H2Server::start`], but each connection's first bytes are read and sniffed
+    /// first, as on a cleartext port serving both protocols: the HTTP/2 preface goes to
+    /// `serve_h2` behind a `Rewind`; anything else is closed (outcome `"HTTP/1"`).
+    pub fn start_sniffing<H: Handler>(config: H2Config, handler: H) -> H2Server {
+        H2Server::start_with(config, handler, true)
+    }
+
+    fn start_with<H: Handler>(config: H2Config, handler: H, sniffing: bool) -> H2Server {
         let shutdown = ShutdownSignal::new();
         let outcomes: Outcomes = Arc::default();
         let (tx, rx) = mpsc::channel();
         let signal = shutdown.clone();
         let seen = outcomes.clone();
         let thread = std::thread::spawn(move || {
-            corio::block_on(accept_loop(config, handler, signal, seen, tx));
+            corio::block_on(accept_loop(config, handler, signal, seen, tx, sniffing));
         });
         let addr = rx.recv().expect("the server thread reports its address");
         H2Server {
@@ -77,6 +88,7 @@ async fn accept_loop<H: Handler>(
     shutdown: ShutdownSignal,
     outcomes: Outcomes,
     addr_tx: mpsc::Sender<SocketAddr>,
+    sniffing: bool,
 ) {
     let listener = TcpListener::bind("127.0.0.1:0".parse().unwrap()).unwrap();
     addr_tx.send(listener.local_addr().unwrap()).unwrap();
@@ -102,7 +114,29 @@ async fn accept_loop<H: Handler>(
         let outcomes = outcomes.clone();
         connections.push(corio::spawn_local(async move {
             let stop = async move { signal.wait().await };
-            let end = serve_h2(stream, Some(peer), handler, config, stop).await;
+            let end = if sniffing {
+                let mut stream = stream;
+                let mut first = Vec::new();
+                let mut buf = [0u8; 64];
+                let verdict = loop {
+                    match sniff(&first) {
+                        Preface::Undecided => {}
+                        decided => break decided,
+                    }
+                    match stream.read(&mut buf).await {
+                        Ok(n) if n > 0 => first.extend_from_slice(&buf[..n]),
+                        _ => break Preface::Http1,
+                    }
+                };
+                if verdict == Preface::Http1 {
+                    outcomes.lock().unwrap().push(Err("HTTP/1".into()));
+                    return;
+                }
+                let stream = Rewind::new(Bytes::from(first), stream);
+                serve_h2(stream, Some(peer), handler, config, stop).await
+            } else {
+                serve_h2(stream, Some(peer), handler, config, stop).await
+            };
             outcomes.lock().unwrap().push(end.map_err(describe));
         }));
     }

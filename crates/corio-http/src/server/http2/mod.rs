@@ -17,6 +17,8 @@
 //! | `response.rs` | [`Response`](crate::Response) → h2 response head |
 //! | `send_body.rs` | response bodies under flow control, the send timeout |
 //! | `activity.rs` | the socket wrapper telling the driver about reads and blocked writes |
+//! | `preface.rs` | [`sniff`]: HTTP/2 or HTTP/1.1 on a cleartext port, from the first bytes |
+//! | `rewind.rs` | [`Rewind`]: the sniffed bytes put back in front of the socket |
 //!
 //! The attacks HTTP/2 adds, and what stops each (tests in `tests/h2_attacks.rs`):
 //!
@@ -36,8 +38,10 @@
 mod activity;
 mod config;
 mod connection;
+mod preface;
 mod request;
 mod response;
+mod rewind;
 mod send_body;
 mod stream;
 mod streams;
@@ -51,6 +55,8 @@ use bytes::Bytes;
 use futures_io::{AsyncRead, AsyncWrite};
 
 pub use config::*;
+pub use preface::{sniff, Preface, PREFACE};
+pub use rewind::Rewind;
 
 use crate::compat::TokioIo;
 use crate::server::handler::Handler;
