@@ -340,3 +340,30 @@ fn a_sniffed_preface_is_given_back_and_http1_is_told_apart() {
     outcomes.sort();
     assert_eq!(outcomes, vec![Ok(()), Err("HTTP/1".to_owned())]);
 }
+
+#[test]
+fn a_stream_still_open_after_the_grace_period_is_dropped_with_its_connection() {
+    let config = H2Config {
+        shutdown_grace: std::time::Duration::from_millis(200),
+        ..H2Config::default()
+    };
+    // The gate never opens: the handler never answers.
+    let server = H2Server::start(config, move |req| app(req, Arc::default()));
+    let mut raw = RawClient::connect(server.addr);
+    raw.write(&frame(
+        HEADERS,
+        END_HEADERS | END_STREAM,
+        1,
+        &get_block("/slow"),
+    ))
+    .unwrap();
+    raw.write(&frame(PING, 0, 0, b"12345678")).unwrap();
+    while let Some(read) = raw.read_frame() {
+        if read.kind == PING && read.flags & ACK != 0 {
+            break;
+        }
+    }
+    assert_eq!(server.stop(), vec![Err("DrainTimedOut".to_owned())]);
+    assert_eq!(raw.read_until_goaway(), Some(0), "the GOAWAY came first");
+    while raw.read_frame().is_some() {}
+}
