@@ -10,7 +10,6 @@
 use std::future::{poll_fn, Future};
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::rc::Rc;
 use std::sync::{mpsc, Arc, Mutex};
 use std::task::Poll;
 use std::time::Duration;
@@ -92,7 +91,7 @@ async fn accept_loop<H: Handler>(
 ) {
     let listener = TcpListener::bind("127.0.0.1:0".parse().unwrap()).unwrap();
     addr_tx.send(listener.local_addr().unwrap()).unwrap();
-    let handler = Rc::new(handler);
+    let handler = Arc::new(handler);
     let mut connections = Vec::new();
     loop {
         let accepted = {

@@ -50,6 +50,7 @@ use std::fmt;
 use std::future::{poll_fn, Future};
 use std::net::SocketAddr;
 use std::rc::Rc;
+use std::sync::Arc;
 
 use bytes::Bytes;
 use futures_io::{AsyncRead, AsyncWrite};
@@ -104,6 +105,7 @@ impl std::error::Error for H2Error {
 /// Serves one HTTP/2 connection on `io` (a cleartext socket after the client's preface was
 /// recognised, or a TLS stream that negotiated `h2`), answering each stream with `handler`.
 ///
+/// `handler` is shared as the worker shares it (an `Arc`, as in the HTTP/1.1 accept path).
 /// `peer` becomes [`Request::remote_addr`](crate::Request::remote_addr). When `shutdown`
 /// completes, a GOAWAY tells the client to open no more streams; streams already open
 /// finish (for up to `config.shutdown_grace`), then the connection closes. Returns when the
@@ -112,13 +114,13 @@ impl std::error::Error for H2Error {
 /// Must run on a corio loop: each stream's handler runs as a task on it.
 ///
 /// ```no_run
-/// use std::rc::Rc;
+/// use std::sync::Arc;
 /// use corio_http::server::http2::{serve_h2, H2Config};
 /// use corio_http::{Request, Response};
 ///
 /// corio::block_on(async {
 ///     let listener = corio::net::TcpListener::bind("127.0.0.1:8080".parse().unwrap()).unwrap();
-///     let handler = Rc::new(|_req: Request| async { Response::text("hello over h2") });
+///     let handler = Arc::new(|_req: Request| async { Response::text("hello over h2") });
 ///     loop {
 ///         let (stream, peer) = listener.accept().await.unwrap();
 ///         let handler = handler.clone();
@@ -132,7 +134,7 @@ impl std::error::Error for H2Error {
 pub async fn serve_h2<T, H, S>(
     io: T,
     peer: Option<SocketAddr>,
-    handler: Rc<H>,
+    handler: Arc<H>,
     config: H2Config,
     shutdown: S,
 ) -> Result<(), H2Error>

@@ -14,6 +14,7 @@ use std::future::{poll_fn, Future};
 use std::net::SocketAddr;
 use std::pin::pin;
 use std::rc::Rc;
+use std::sync::Arc;
 use std::task::Poll;
 use std::time::Instant;
 
@@ -33,7 +34,7 @@ use crate::server::handler::{CatchUnwind, Handler};
 
 /// What every stream of a connection shares.
 pub(super) struct StreamContext<H> {
-    pub(super) handler: Rc<H>,
+    pub(super) handler: Arc<H>,
     pub(super) peer: Option<SocketAddr>,
     pub(super) config: H2Config,
 }
