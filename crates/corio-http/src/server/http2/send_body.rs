@@ -8,6 +8,10 @@
 //!
 //! A stream that gets no capacity for `send_timeout` (a client that never opens its window)
 //! is reset with `CANCEL`; a stream the client resets ends at once.
+//!
+//! A file is read with positioned reads on the loop's thread, one piece at a time, as the
+//! HTTP/1.1 path's `sendfile` also runs there: h2 frames the bytes itself, so there is no
+//! `sendfile` over HTTP/2.
 
 use std::future::poll_fn;
 use std::io;
