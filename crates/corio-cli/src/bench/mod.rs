@@ -181,13 +181,10 @@ pub struct Config {
 pub fn run(args: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
     let url = args.url.ok_or("a URL to load is required")?;
     let body = match &args.body {
-        Some(path) => match std::fs::read(path) {
-            Ok(body) => body,
-            Err(e) => {
-                eprintln!("corio: cannot read --body {}: {e}", path.display());
-                return Ok(ExitCode::from(2));
-            }
-        },
+        // An unreadable file is a failure (status 1), not a usage error: the command line
+        // was well formed.
+        Some(path) => std::fs::read(path)
+            .map_err(|e| format!("cannot read --body {}: {e}", path.display()))?,
         None => Vec::new(),
     };
     let addrs = resolve(&url)?;
@@ -278,10 +275,15 @@ pub fn run(args: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
     } else {
         print!("{}", report::text(&info, &stats));
     }
+    if let Some(warning) = report::rate_shortfall(&info, &stats) {
+        eprintln!("corio bench: {warning}");
+    }
     if let Some(path) = &args.plot {
         plot::write(path, &[(&info, stats.histogram())])?;
     }
     Ok(if stats.responses() == 0 {
+        // A failure says so on stderr in every command (the report tells why).
+        eprintln!("corio bench: no response from {}", info.url);
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS
