@@ -304,7 +304,7 @@ fn the_open_loop_counts_from_the_intended_time() {
 #[test]
 fn bad_arguments_exit_2() {
     let bad: &[&[&str]] = &[
-        &["https://127.0.0.1/"],
+        &["ftp://127.0.0.1/"],
         &["not a url"],
         &["http://127.0.0.1:1/", "-c", "0"],
         &["http://127.0.0.1:1/", "-d", "10x"],

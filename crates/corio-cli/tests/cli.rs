@@ -69,6 +69,24 @@ fn failures_exit_with_one_in_every_command() {
         &["bench", &refused, "--body", "/nonexistent/file"],
         &[
             "bench",
+            "https://127.0.0.1:1/",
+            "--cacert",
+            "/nonexistent/ca.pem",
+        ],
+        &[
+            "get",
+            "--cacert",
+            "/nonexistent/ca.pem",
+            "https://127.0.0.1:1/",
+        ],
+        &[
+            "crawl",
+            "--cacert",
+            "/nonexistent/ca.pem",
+            "https://127.0.0.1:1/",
+        ],
+        &[
+            "bench",
             "plot",
             "--output",
             "/nonexistent/x.svg",

@@ -178,7 +178,7 @@ fn failing_root_and_bad_arguments() {
     for bad in [
         vec!["crawl", "http://127.0.0.1/", "--exclude", "("],
         vec!["crawl", "not a url"],
-        vec!["crawl", "https://127.0.0.1/"],
+        vec!["crawl", "ftp://127.0.0.1/"],
         vec!["crawl", "http://127.0.0.1/", "--max-tasks", "0"],
     ] {
         // A usage error: clap's whole message and status 2.

@@ -38,6 +38,7 @@ pub mod message;
 pub mod proto;
 pub mod server;
 pub mod static_files;
+pub mod tls;
 
 pub use message::{Body, Request, Response, ResponseBody};
 pub use server::{Handler, Router, RunningServer, Server, ServerConfig};

@@ -33,7 +33,7 @@ fn bad_urls_and_schemes() {
         let err = client.get("not a url").await.unwrap_err();
         assert_eq!(err.kind(), ErrorKind::InvalidUrl);
         assert!(err.to_string().contains("not a url"));
-        let err = client.get("https://127.0.0.1/").await.unwrap_err();
+        let err = client.get("ftp://127.0.0.1/").await.unwrap_err();
         assert_eq!(err.kind(), ErrorKind::UnsupportedScheme);
     });
 }

@@ -55,6 +55,7 @@ pub mod net;
 mod reactor;
 mod runtime;
 pub mod signal;
+pub mod sync;
 pub mod task;
 pub mod time;
 

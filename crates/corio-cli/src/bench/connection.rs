@@ -10,7 +10,10 @@
 //! - `in_flight` holds, oldest first, one entry per request written (or being written) whose
 //!   response has not been read; responses are matched to requests in order (HTTP/1.1);
 //! - the bytes still to write are always a suffix of the pre-encoded `Batch`, so sending is
-//!   a slice of it and a write, with no copy or encoding;
+//!   a slice of it and a write, with no copy or encoding (over TLS, rustls seals that slice
+//!   into records: see [`Link`]);
+//! - an `https` connection's TLS handshake is part of connecting: bounded by the timeout,
+//!   and its failure is a connect error whose reason the report shows;
 //! - responses are framed with `proto` (head by [`parse_response_status`], bodies by length,
 //!   by [`ChunkedDecoder`] or until close) and bodies are skipped in the read buffer, never
 //!   copied; the buffer grows only for a head that does not fit in it;
@@ -33,6 +36,7 @@ use std::time::{Duration, Instant};
 use corio::net::TcpStream;
 use corio_http::proto::{parse_response_status, BodyFraming, ChunkedDecoder, Limits};
 
+use super::link::{handshake, Link};
 use super::schedule::Pacer;
 use super::stats::ErrorKind;
 use super::worker::Worker;
@@ -133,8 +137,8 @@ impl Connection {
             if self.over(Instant::now()) || self.worker.exhausted() {
                 return;
             }
-            let stream = match self.connect().await {
-                Ok(stream) => stream,
+            let mut link = match self.connect().await {
+                Ok(link) => link,
                 Err(e) => {
                     let counted = self.worker.take(1);
                     self.worker.fail(ErrorKind::Connect, counted as u64);
@@ -145,7 +149,7 @@ impl Connection {
                     continue;
                 }
             };
-            if self.exchange(&stream).await == Ended::Finished {
+            if self.exchange(&mut link).await == Ended::Finished {
                 return;
             }
         }
@@ -156,9 +160,27 @@ impl Connection {
         self.worker.config.end.is_some_and(|end| now >= end)
     }
 
-    /// Opens a connection, trying the worker's preferred address first; the error of the last
-    /// attempt if none accepts.
-    async fn connect(&self) -> Result<TcpStream, io::Error> {
+    /// Opens a connection (and runs its TLS handshake for `https`, within the timeout).
+    async fn connect(&self) -> Result<Link, io::Error> {
+        let tcp = self.connect_tcp().await?;
+        let config = &self.worker.config;
+        let Some((tls, name)) = &config.tls else {
+            return Ok(Link::Plain(tcp));
+        };
+        match corio::time::timeout(config.timeout, handshake(tcp, tls.clone(), name.clone())).await
+        {
+            Ok(Ok(link)) => Ok(link),
+            Ok(Err(e)) => Err(io::Error::new(e.kind(), format!("TLS handshake: {e}"))),
+            Err(_) => Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "TLS handshake not done within the timeout",
+            )),
+        }
+    }
+
+    /// Opens a TCP connection, trying the worker's preferred address first; the error of the
+    /// last attempt if none accepts.
+    async fn connect_tcp(&self) -> Result<TcpStream, io::Error> {
         let config = &self.worker.config;
         let addrs: &[SocketAddr] = &config.addrs;
         let first = self.worker.preferred_addr();
@@ -185,8 +207,8 @@ impl Connection {
         Err(last)
     }
 
-    /// Sends and reads on `stream` until it must be given up or the run is over.
-    async fn exchange(&mut self, stream: &TcpStream) -> Ended {
+    /// Sends and reads on `link` until it must be given up or the run is over.
+    async fn exchange(&mut self, link: &mut Link) -> Ended {
         let mut reads_in_a_row = 0;
         loop {
             let now = Instant::now();
@@ -203,13 +225,15 @@ impl Connection {
                 return Ended::Finished;
             }
             if self.unwritten > 0 {
-                match stream.try_write(self.worker.config.batch.suffix(self.unwritten)) {
+                match link.try_write(self.worker.config.batch.suffix(self.unwritten)) {
                     Ok(n) => self.unwritten -= n,
                     Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
                     Err(_) => return self.give_up(ErrorKind::Write),
                 }
+            } else if link.flush().is_err() {
+                return self.give_up(ErrorKind::Write);
             }
-            match self.read(stream) {
+            match self.read(link) {
                 Ok(true) => {
                     reads_in_a_row += 1;
                     if reads_in_a_row >= MAX_READS_PER_TURN {
@@ -222,7 +246,8 @@ impl Connection {
                 Err(ended) => return ended,
             }
             self.alarm.set(self.wake_at());
-            let wants_write = self.unwritten > 0;
+            let wants_write = self.unwritten > 0 || link.wants_write();
+            let stream = link.socket();
             poll_fn(|cx| {
                 if wants_write && stream.poll_write_ready(cx).is_ready() {
                     return Poll::Ready(());
@@ -294,11 +319,11 @@ impl Connection {
     /// Reads once if the socket is readable (a short read clears its readiness, so the next
     /// call costs no syscall until an event comes) and counts the responses completed. `Ok(true)`
     /// if bytes came in (look again for requests to send), `Ok(false)` if there was nothing.
-    fn read(&mut self, stream: &TcpStream) -> Result<bool, Ended> {
+    fn read(&mut self, link: &mut Link) -> Result<bool, Ended> {
         if self.end == self.buf.len() {
             self.make_room();
         }
-        match stream.try_read(&mut self.buf[self.end..]) {
+        match link.try_read(&mut self.buf[self.end..]) {
             Ok(0) => Err(self.closed_by_server()),
             Ok(n) => {
                 self.end += n;

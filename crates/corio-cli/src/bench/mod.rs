@@ -7,6 +7,7 @@
 //! | `request.rs` | the request, encoded once ([`request::Batch`]) |
 //! | `worker.rs` | one event loop's share of the connections and the budget |
 //! | `connection.rs` | the per-connection request loop: pipelining, framing, errors, timeouts |
+//! | `link.rs` | a connection's stream, cleartext or TLS (rustls driven without a futures adapter) |
 //! | `schedule.rs` | open-loop pacing and the per-connection lazy alarm |
 //! | `stats.rs` | the latency histogram, counts per status and per error kind, merging |
 //! | `live.rs` | the live view on stderr: a histogram on a terminal, a plain line elsewhere |
@@ -26,6 +27,7 @@
 pub mod clock;
 pub mod connection;
 pub mod encoding;
+pub mod link;
 pub mod live;
 pub mod merge;
 pub mod plot;
@@ -43,6 +45,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
+use corio_http::tls::rustls::pki_types::ServerName;
+use corio_http::tls::rustls::ClientConfig;
 use http::header::{HeaderName, HeaderValue};
 use http::Method;
 use url::{Host, Url};
@@ -148,6 +152,8 @@ pub struct Args {
     /// that generators on several machines load the server together.
     #[arg(long, value_name = "TIME", value_parser = clock::parse_start_at)]
     pub start_at: Option<SystemTime>,
+    #[command(flatten)]
+    pub tls: crate::tls_args::TlsArgs,
 }
 
 /// What a run does, shared (read-only) by every worker.
@@ -175,6 +181,8 @@ pub struct Config {
     pub start: Instant,
     /// When it ends (`None` with `-n`).
     pub end: Option<Instant>,
+    /// For `https`: the TLS configuration and the server name to verify (and send as SNI).
+    pub tls: Option<(Arc<ClientConfig>, ServerName<'static>)>,
 }
 
 /// Runs `corio bench`.
@@ -186,6 +194,11 @@ pub fn run(args: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
         Some(path) => std::fs::read(path)
             .map_err(|e| format!("cannot read --body {}: {e}", path.display()))?,
         None => Vec::new(),
+    };
+    // A --cacert that cannot be read is a failure (status 1), as in get and crawl.
+    let tls = match url.scheme() {
+        "https" => Some((args.tls.tls_config()?.build(), server_name(&url)?)),
+        _ => None,
     };
     let addrs = resolve(&url)?;
     let connections = args.connections as usize;
@@ -229,6 +242,7 @@ pub fn run(args: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
         batch,
         start,
         end,
+        tls,
     });
     let progress: Vec<Arc<Progress>> = shares.iter().map(|_| Arc::default()).collect();
     let handles = runtime.run_on_each({
@@ -290,6 +304,17 @@ pub fn run(args: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
     })
 }
 
+/// The name an `https` URL's certificate must be valid for.
+fn server_name(url: &Url) -> Result<ServerName<'static>, String> {
+    match url.host() {
+        Some(Host::Domain(name)) => ServerName::try_from(name.to_owned())
+            .map_err(|e| format!("invalid TLS server name {name}: {e}")),
+        Some(Host::Ipv4(ip)) => Ok(ServerName::IpAddress(IpAddr::V4(ip).into())),
+        Some(Host::Ipv6(ip)) => Ok(ServerName::IpAddress(IpAddr::V6(ip).into())),
+        None => Err(format!("no host in URL {url}")),
+    }
+}
+
 /// The URL's addresses (blocking is fine: nothing runs yet).
 fn resolve(url: &Url) -> Result<Vec<SocketAddr>, String> {
     let port = url.port_or_known_default().unwrap_or(80);
@@ -333,12 +358,12 @@ fn ensure_fd_limit(needed: u64) -> Result<(), String> {
     Ok(())
 }
 
-/// An `http://` URL with a host.
+/// An `http://` or `https://` URL with a host.
 fn parse_url(s: &str) -> Result<Url, String> {
     let url = Url::parse(s).map_err(|e| format!("invalid URL {s}: {e}"))?;
-    if url.scheme() != "http" {
+    if !matches!(url.scheme(), "http" | "https") {
         return Err(format!(
-            "unsupported URL scheme in {s} (only http:// is supported)"
+            "unsupported URL scheme in {s} (only http:// and https:// are supported)"
         ));
     }
     if url.host().is_none() {
@@ -432,7 +457,8 @@ mod tests {
         assert!(parse_header("bad name: x").is_err());
         assert_eq!(parse_method("PURGE").unwrap().as_str(), "PURGE");
         assert!(parse_method("GE T").is_err());
-        assert!(parse_url("https://a.test/").is_err());
+        assert!(parse_url("https://a.test/").is_ok());
+        assert!(parse_url("ftp://a.test/").is_err());
         assert!(parse_url("nonsense").is_err());
         assert!(parse_url("http://127.0.0.1:1/x").is_ok());
         assert!(parse_rate("0").is_err());

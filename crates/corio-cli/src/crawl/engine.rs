@@ -9,7 +9,7 @@
 //! - transient failures (connection errors, timeouts, 5xx) are retried up to `max_tries`
 //!   fetches in total, with a short growing pause between tries;
 //! - links are taken only from `text/html` bodies of 200 responses, and only same-host,
-//!   `http://` and not excluded links are queued;
+//!   `http://` or `https://` and not excluded links are queued;
 //! - the crawl ends when the queue is empty and no worker is fetching; every URL taken from
 //!   the queue produces exactly one [`Stat`].
 
@@ -134,9 +134,9 @@ impl Crawler {
         std::mem::take(&mut *self.done.borrow_mut())
     }
 
-    /// Whether `url` may be crawled: http, same host, not excluded.
+    /// Whether `url` may be crawled: http or https, same host and port, not excluded.
     pub fn allowed(&self, url: &Url) -> bool {
-        url.scheme() == "http"
+        matches!(url.scheme(), "http" | "https")
             && same_host(url, &self.config.root, self.config.lenient)
             && !self
                 .config

@@ -24,7 +24,7 @@ use engine::{Config, Crawler};
 /// Arguments of `corio crawl`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The root URL (http:// only); only its host is crawled.
+    /// The root URL (http:// or https://); only its host and port are crawled.
     #[arg(value_parser = parse_root)]
     pub url: url::Url,
     /// Concurrent fetches.
@@ -51,14 +51,16 @@ pub struct Args {
     /// One JSON object per URL instead of `STATUS URL` lines.
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub tls: crate::tls_args::TlsArgs,
 }
 
-/// The root URL: an absolute `http://` URL, or a usage error.
+/// The root URL: an absolute `http://` or `https://` URL, or a usage error.
 fn parse_root(s: &str) -> Result<url::Url, String> {
     let root = url::Url::parse(s).map_err(|e| format!("invalid URL {s}: {e}"))?;
-    if root.scheme() != "http" {
+    if !matches!(root.scheme(), "http" | "https") {
         return Err(format!(
-            "unsupported URL scheme in {s} (only http:// is supported)"
+            "unsupported URL scheme in {s} (only http:// and https:// are supported)"
         ));
     }
     Ok(root)
@@ -92,7 +94,9 @@ pub fn run(args: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
         lenient: args.lenient,
     };
     let tasks = config.max_tasks;
-    let client = Client::builder()
+    let client = args
+        .tls
+        .apply(Client::builder())?
         .max_redirects(0)
         .max_connections_per_host(tasks)
         .max_idle_per_host(tasks)

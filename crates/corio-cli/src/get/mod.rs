@@ -50,7 +50,7 @@ const FORM: &str = "application/x-www-form-urlencoded";
 #[command(group(clap::ArgGroup::new("files")
     .args(["output", "remote_name", "output_dir"]).multiple(true)))]
 pub struct Args {
-    /// The URLs to fetch (http:// when no scheme is given).
+    /// The URLs to fetch (http:// or https://; http:// when no scheme is given).
     #[arg(required = true, value_parser = parse::url)]
     pub urls: Vec<String>,
     /// Maximum number of requests in flight.
@@ -130,6 +130,8 @@ pub struct Args {
     /// Show the request and response heads (`> ` and `< `) and the summary on stderr.
     #[arg(short = 'v', long)]
     pub verbose: bool,
+    #[command(flatten)]
+    pub tls: crate::tls_args::TlsArgs,
 }
 
 /// Where one URL's output goes.
@@ -195,7 +197,9 @@ pub fn run(args: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
         silent: args.silent,
     };
     let concurrency = args.concurrency as usize;
-    let mut client = Client::builder()
+    let mut client = args
+        .tls
+        .apply(Client::builder())?
         .max_connections_per_host(concurrency)
         .max_idle_per_host(concurrency)
         .max_connections(concurrency.max(corio_http::client::DEFAULT_MAX_CONNECTIONS))

@@ -1,17 +1,23 @@
 //! [`ClientBuilder`]: the client's settings, with defaults chosen for a general-purpose
 //! client (every limit a named constant below, with the reason for its value).
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use http::HeaderValue;
+use rustls_pki_types::CertificateDer;
 
 use super::pool::PoolConfig;
 use super::Client;
 use crate::proto::Limits;
+use crate::tls::ClientTlsConfig;
 
 /// Default connect timeout: long enough for a slow network, short enough that a dead host
 /// does not stall a crawl.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default TLS handshake timeout: a handshake is two round trips and some signing; a server
+/// that takes longer is overloaded or not speaking TLS.
+pub const DEFAULT_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 /// Default read timeout (per read): a server silent this long is considered gone.
 pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(30);
 /// Default redirect limit: browsers allow about 20; 10 ends loops sooner.
@@ -33,6 +39,7 @@ pub const DEFAULT_MAX_BODY: u64 = 64 * 1024 * 1024;
 #[derive(Debug, Clone)]
 pub(crate) struct Config {
     pub connect_timeout: Option<Duration>,
+    pub handshake_timeout: Option<Duration>,
     pub read_timeout: Option<Duration>,
     pub request_timeout: Option<Duration>,
     pub max_redirects: usize,
@@ -40,12 +47,16 @@ pub(crate) struct Config {
     pub limits: Limits,
     pub max_body: u64,
     pub user_agent: Option<HeaderValue>,
+    /// The rustls configuration of `https` connections (built once, shared by all).
+    pub tls: Arc<rustls::ClientConfig>,
 }
 
-impl Default for Config {
-    fn default() -> Config {
+impl Config {
+    /// The defaults, with `tls` for `https` connections.
+    fn with_tls(tls: Arc<rustls::ClientConfig>) -> Config {
         Config {
             connect_timeout: Some(DEFAULT_CONNECT_TIMEOUT),
+            handshake_timeout: Some(DEFAULT_HANDSHAKE_TIMEOUT),
             read_timeout: Some(DEFAULT_READ_TIMEOUT),
             request_timeout: None,
             max_redirects: DEFAULT_MAX_REDIRECTS,
@@ -61,6 +72,7 @@ impl Default for Config {
                 "corio/",
                 env!("CARGO_PKG_VERSION")
             ))),
+            tls,
         }
     }
 }
@@ -76,9 +88,25 @@ impl Default for Config {
 ///     .build();
 /// # drop(client);
 /// ```
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct ClientBuilder {
     config: Config,
+    tls: ClientTlsConfig,
+    /// A rustls configuration given whole, used instead of `tls`.
+    rustls: Option<Arc<rustls::ClientConfig>>,
+}
+
+impl Default for ClientBuilder {
+    fn default() -> ClientBuilder {
+        let tls = ClientTlsConfig::new();
+        ClientBuilder {
+            // Built once: `build` gets the same configuration back from `tls` unless a TLS
+            // setting changed it.
+            config: Config::with_tls(tls.build()),
+            tls,
+            rustls: None,
+        }
+    }
 }
 
 impl ClientBuilder {
@@ -90,6 +118,43 @@ impl ClientBuilder {
     /// Time allowed for each TCP connect attempt (`None`: no limit).
     pub fn connect_timeout(mut self, t: Option<Duration>) -> ClientBuilder {
         self.config.connect_timeout = t;
+        self
+    }
+
+    /// Time allowed for the TLS handshake of each `https` connection (`None`: no limit).
+    pub fn handshake_timeout(mut self, t: Option<Duration>) -> ClientBuilder {
+        self.config.handshake_timeout = t;
+        self
+    }
+
+    /// Trusts `roots` (for example a private CA, from
+    /// [`crate::tls::certs_from_file`]) in addition to the bundled Mozilla roots.
+    pub fn add_root_certificates(
+        mut self,
+        roots: impl IntoIterator<Item = CertificateDer<'static>>,
+    ) -> ClientBuilder {
+        self.tls = self.tls.add_roots(roots);
+        self
+    }
+
+    /// Accepts any server certificate, like curl's `-k`: the connection is encrypted but the
+    /// server is not authenticated. For testing only.
+    pub fn danger_accept_invalid_certs(mut self, on: bool) -> ClientBuilder {
+        self.tls = self.tls.insecure(on);
+        self
+    }
+
+    /// The TLS settings as a whole (roots, verification, ALPN, session store): share one
+    /// [`ClientTlsConfig`]'s session store between clients to resume sessions across them.
+    pub fn tls(mut self, tls: ClientTlsConfig) -> ClientBuilder {
+        self.tls = tls;
+        self
+    }
+
+    /// A rustls configuration used as it is, for full control (it replaces every other TLS
+    /// setting).
+    pub fn rustls_config(mut self, config: Arc<rustls::ClientConfig>) -> ClientBuilder {
+        self.rustls = Some(config);
         self
     }
 
@@ -159,7 +224,11 @@ impl ClientBuilder {
     }
 
     /// The client.
-    pub fn build(self) -> Client {
+    pub fn build(mut self) -> Client {
+        self.config.tls = match self.rustls {
+            Some(config) => config,
+            None => self.tls.build(),
+        };
         Client::with_config(self.config)
     }
 }

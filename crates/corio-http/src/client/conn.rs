@@ -8,14 +8,15 @@
 //! - a request is written with one `write` call when it fits in the socket buffer: head and
 //!   small bodies are copied together into the reused write buffer, larger bodies go out with
 //!   one vectored write of head and body;
-//! - every read is bounded by the read timeout, if one is set.
+//! - every read is bounded by the read timeout, if one is set;
+//! - the stream is cleartext or TLS ([`Stream`]); over TLS, an end of stream without
+//!   `close_notify` is an error, never a clean end of a close-delimited body.
 
-use std::io::{self, IoSlice};
+use std::io;
 use std::time::Duration;
 
-use corio::net::TcpStream;
-
 use super::error::{Error, ErrorKind, TimeoutKind};
+use super::stream::Stream;
 
 /// Initial read buffer: holds a typical response head plus a small body, so a small
 /// keep-alive response takes one read.
@@ -37,7 +38,7 @@ pub(crate) enum Fill {
 /// A client connection.
 #[derive(Debug)]
 pub(crate) struct Conn {
-    stream: TcpStream,
+    stream: Stream,
     buf: Vec<u8>,
     start: usize,
     end: usize,
@@ -47,7 +48,7 @@ pub(crate) struct Conn {
 }
 
 impl Conn {
-    pub(crate) fn new(stream: TcpStream) -> Conn {
+    pub(crate) fn new(stream: Stream) -> Conn {
         Conn {
             stream,
             buf: vec![0; READ_BUFFER],
@@ -98,20 +99,7 @@ impl Conn {
             self.wbuf.extend_from_slice(body);
             return self.stream.write_all(&self.wbuf).await;
         }
-        let (mut head, mut body) = (&self.wbuf[..], body);
-        while !head.is_empty() {
-            let n = self
-                .stream
-                .write_vectored(&[IoSlice::new(head), IoSlice::new(body)])
-                .await?;
-            if n == 0 {
-                return Err(io::ErrorKind::WriteZero.into());
-            }
-            let from_head = n.min(head.len());
-            head = &head[from_head..];
-            body = &body[n - from_head..];
-        }
-        self.stream.write_all(body).await
+        self.stream.write_all_pair(&self.wbuf, body).await
     }
 
     /// Reads more bytes from the socket, making room first (compacting, or growing up to
@@ -152,6 +140,11 @@ impl Conn {
                 self.end += n;
                 Ok(Fill::Data)
             }
+            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof && self.stream.is_tls() => Err(
+                Error::new(ErrorKind::Io(io::ErrorKind::UnexpectedEof), url).with_source(
+                    "connection closed without TLS close_notify (the response may be truncated)",
+                ),
+            ),
             Err(e) => Err(Error::io(url, e)),
         }
     }

@@ -7,16 +7,24 @@
 //! - every resolved address is tried in order, each with the connect timeout; the error
 //!   reported is the last one, so "connection refused" stays "connection refused";
 //! - connected sockets have `TCP_NODELAY` set (a request is one write; waiting for more
-//!   data to coalesce only adds latency).
+//!   data to coalesce only adds latency);
+//! - an `https` connection's TLS handshake sends the URL's host as SNI (names only: IP
+//!   addresses are verified against the certificate's IP entries but not sent), is bounded by
+//!   the handshake timeout, and its failure is a [`ErrorKind::Tls`] naming the reason.
 
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, ToSocketAddrs};
+use std::sync::Arc;
 use std::time::Duration;
 
 use corio::net::TcpStream;
+use futures_rustls::TlsConnector;
+use rustls_pki_types::ServerName;
 use url::{Host, Url};
 
 use super::error::{Error, ErrorKind, TimeoutKind};
+use super::stream::Stream;
+use crate::tls::classify_io;
 
 /// Resolves the host of `url` (which must have one) to socket addresses.
 pub(crate) async fn resolve(url: &Url, port: u16) -> Result<Vec<SocketAddr>, Error> {
@@ -78,6 +86,43 @@ pub(crate) async fn connect(
         }
     }
     Err(last)
+}
+
+/// Runs the TLS handshake on `tcp` for `url`'s host.
+pub(crate) async fn handshake(
+    url: &Url,
+    tcp: TcpStream,
+    config: &Arc<rustls::ClientConfig>,
+    timeout: Option<Duration>,
+) -> Result<Stream, Error> {
+    let name = match url.host() {
+        Some(Host::Domain(name)) => ServerName::try_from(name.to_owned()).map_err(|e| {
+            Error::new(ErrorKind::InvalidUrl, url.as_str()).with_source(e.to_string())
+        })?,
+        Some(Host::Ipv4(ip)) => ServerName::IpAddress(IpAddr::V4(ip).into()),
+        Some(Host::Ipv6(ip)) => ServerName::IpAddress(IpAddr::V6(ip).into()),
+        None => return Err(Error::new(ErrorKind::InvalidUrl, url.as_str())),
+    };
+    let connect = TlsConnector::from(config.clone()).connect(name, tcp);
+    let done = match timeout {
+        Some(t) => match corio::time::timeout(t, connect).await {
+            Ok(done) => done,
+            Err(_) => {
+                return Err(Error::new(
+                    ErrorKind::Timeout(TimeoutKind::Handshake),
+                    url.as_str(),
+                ))
+            }
+        },
+        None => connect.await,
+    };
+    match done {
+        Ok(tls) => Ok(Stream::Tls(Box::new(tls))),
+        Err(e) => Err(match classify_io(&e) {
+            Some(kind) => Error::new(ErrorKind::Tls(kind), url.as_str()).with_source(e),
+            None => Error::io(url.as_str(), e),
+        }),
+    }
 }
 
 #[cfg(test)]

@@ -9,12 +9,15 @@ use std::fmt;
 use std::io;
 
 use crate::proto::ProtoError;
+use crate::tls::TlsErrorKind;
 
 /// Which deadline expired.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TimeoutKind {
     /// Establishing the TCP connection (per address tried).
     Connect,
+    /// The TLS handshake of an `https` connection.
+    Handshake,
     /// Waiting for bytes from the server (per read).
     Read,
     /// The whole request, redirects and (for buffered responses) body included.
@@ -27,7 +30,7 @@ pub enum TimeoutKind {
 pub enum ErrorKind {
     /// The URL does not parse, or has no host.
     InvalidUrl,
-    /// A scheme other than `http` (e.g. `https`, which this client does not speak).
+    /// A scheme other than `http` and `https`.
     UnsupportedScheme,
     /// The host name did not resolve to any address.
     Resolve,
@@ -36,6 +39,8 @@ pub enum ErrorKind {
     Connect(io::ErrorKind),
     /// A deadline expired.
     Timeout(TimeoutKind),
+    /// The TLS handshake failed: the certificate was not trusted, or the protocol failed.
+    Tls(TlsErrorKind),
     /// The server's bytes are not a valid HTTP/1.x response.
     InvalidResponse(ProtoError),
     /// More redirects than the configured maximum.
@@ -51,13 +56,17 @@ impl ErrorKind {
     pub fn as_str(&self) -> &'static str {
         match self {
             ErrorKind::InvalidUrl => "invalid URL",
-            ErrorKind::UnsupportedScheme => "unsupported URL scheme (only http:// is supported)",
+            ErrorKind::UnsupportedScheme => {
+                "unsupported URL scheme (only http:// and https:// are supported)"
+            }
             ErrorKind::Resolve => "could not resolve host",
             ErrorKind::Connect(io::ErrorKind::ConnectionRefused) => "connection refused",
             ErrorKind::Connect(_) => "could not connect",
             ErrorKind::Timeout(TimeoutKind::Connect) => "connect timed out",
+            ErrorKind::Timeout(TimeoutKind::Handshake) => "TLS handshake timed out",
             ErrorKind::Timeout(TimeoutKind::Read) => "read timed out",
             ErrorKind::Timeout(TimeoutKind::Request) => "request timed out",
+            ErrorKind::Tls(kind) => kind.as_str(),
             ErrorKind::InvalidResponse(_) => "invalid response",
             ErrorKind::TooManyRedirects => "too many redirects",
             ErrorKind::BodyTooLarge => "response body too large",
@@ -76,9 +85,9 @@ type Source = Box<dyn std::error::Error + Send + Sync + 'static>;
 /// ```
 /// use corio_http::client::{Client, ErrorKind};
 /// corio::block_on(async {
-///     let err = Client::new().get("https://example.com/").await.unwrap_err();
+///     let err = Client::new().get("ftp://example.com/").await.unwrap_err();
 ///     assert_eq!(err.kind(), ErrorKind::UnsupportedScheme);
-///     assert!(err.to_string().contains("https://example.com/"));
+///     assert!(err.to_string().contains("ftp://example.com/"));
 /// });
 /// ```
 #[derive(Debug)]
@@ -135,7 +144,7 @@ impl Error {
     }
 
     /// Whether trying again later may succeed: connection, resolution, timeout and I/O
-    /// errors. (Statuses such as 503 are responses, not errors; the caller decides.)
+    /// errors; not TLS verification failures, which fail the same way every time. (Statuses such as 503 are responses, not errors; the caller decides.)
     pub fn is_transient(&self) -> bool {
         matches!(
             self.kind,

@@ -16,7 +16,14 @@
 //! - buffered responses ([`Client::request`], [`Response`]) and streamed ones
 //!   ([`Client::send_streaming`], [`Body::chunk`]).
 //!
-//! Only `http://` URLs are supported; `https://` is an [`ErrorKind::UnsupportedScheme`].
+//! - `https://` over TLS (rustls, see [`crate::tls`]): SNI, ALPN `http/1.1`, certificates
+//!   verified against the bundled Mozilla roots plus any added
+//!   ([`ClientBuilder::add_root_certificates`]), sessions resumed across connections, a
+//!   handshake timeout; failures are [`ErrorKind::Tls`] with a [`crate::tls::TlsErrorKind`]
+//!   (unknown issuer, name mismatch, expired, bad certificate, protocol). A close without
+//!   `close_notify` that ends a close-delimited body is an error, not the end of the body.
+//!
+//! Other schemes are an [`ErrorKind::UnsupportedScheme`].
 //!
 //! # Invariants
 //!
@@ -64,12 +71,13 @@ mod redirect;
 mod request;
 mod response;
 mod send;
+mod stream;
 
 pub use body::Body;
 pub use builder::{
-    ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_BODY,
-    DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_CONNECTIONS_PER_HOST, DEFAULT_MAX_IDLE_PER_HOST,
-    DEFAULT_MAX_REDIRECTS, DEFAULT_READ_TIMEOUT,
+    ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_IDLE_TIMEOUT,
+    DEFAULT_MAX_BODY, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_CONNECTIONS_PER_HOST,
+    DEFAULT_MAX_IDLE_PER_HOST, DEFAULT_MAX_REDIRECTS, DEFAULT_READ_TIMEOUT,
 };
 pub use error::{Error, ErrorKind, TimeoutKind};
 pub use pool::PoolStats;

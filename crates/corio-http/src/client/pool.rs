@@ -29,7 +29,7 @@ use super::conn::Conn;
 /// The identity of an origin: connections are shared only between equal keys.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) struct Key {
-    /// Always `http` for now.
+    /// `http` or `https`: a TLS and a cleartext connection to one host are never mixed.
     pub scheme: &'static str,
     pub host: String,
     pub port: u16,

@@ -5,7 +5,8 @@
 //! - 301 and 302 turn only a `POST` into a bodiless `GET`: every other method keeps its
 //!   method and body, as Fetch and curl do (RFC 9110 allows the rewrite for `POST` only, for
 //!   historical reasons); 307 and 308 keep the method and the body;
-//! - `Location` is resolved against the current URL; its fragment is dropped;
+//! - `Location` is resolved against the current URL; its fragment is dropped; it may switch
+//!   between `http` and `https` (both ways, as browsers and curl allow);
 //! - credentials (`Authorization`, `Proxy-Authorization`, `Cookie`) and an explicit `Host`
 //!   are never sent to another origin (scheme, host or port differs).
 
@@ -56,7 +57,7 @@ pub(crate) fn redirect(
             .with_source(format!("redirect from {current}: {e}"))
     })?;
     url.set_fragment(None);
-    if url.scheme() != "http" {
+    if !matches!(url.scheme(), "http" | "https") {
         return Err(Error::new(ErrorKind::UnsupportedScheme, url.as_str())
             .with_source(format!("redirect from {current}")));
     }
@@ -105,7 +106,9 @@ mod tests {
         assert!(r.cross_origin);
         let r = redirect(s(308), &get, &cur, b"//a.test:8081/").unwrap();
         assert!(r.cross_origin);
-        let e = redirect(s(301), &get, &cur, b"https://a.test/").unwrap_err();
+        let r = redirect(s(301), &get, &cur, b"https://a.test:8080/").unwrap();
+        assert!(r.cross_origin, "another scheme is another origin");
+        let e = redirect(s(301), &get, &cur, b"ftp://a.test/").unwrap_err();
         assert_eq!(e.kind(), ErrorKind::UnsupportedScheme);
         let e = redirect(s(301), &get, &cur, b"http://[bad/").unwrap_err();
         assert_eq!(e.kind(), ErrorKind::InvalidUrl);

@@ -19,12 +19,13 @@ use url::Url;
 use super::body::{too_large, Body, BodyState};
 use super::builder::{ClientBuilder, Config};
 use super::conn::{Conn, Fill};
-use super::connect::{connect, resolve};
+use super::connect::{connect, handshake, resolve};
 use super::error::{Error, ErrorKind, TimeoutKind};
 use super::pool::{Pool, PoolStats};
 use super::redirect::{apply, is_redirect, redirect};
 use super::request::{encode_head, is_idempotent, Parts, Request};
 use super::response::{Response, StreamingResponse};
+use super::stream::Stream;
 use crate::proto::{self, parse_response_head, BodyFraming, ChunkedDecoder, Limits, ResponseHead};
 
 /// Redirect bodies up to this size are read and dropped to keep the connection; larger
@@ -187,6 +188,7 @@ impl Client {
     ) -> Result<StreamingResponse, Error> {
         let config = &self.inner.config;
         let host = url.host_str().unwrap_or_default();
+        let scheme = scheme(url).unwrap_or("http");
         let port = url.port_or_known_default().unwrap_or(80);
         let parts = Parts {
             method,
@@ -198,12 +200,18 @@ impl Client {
         };
         let mut fresh = false;
         loop {
-            let mut lease = self.inner.pool.acquire("http", host, port, fresh).await;
+            let mut lease = self.inner.pool.acquire(scheme, host, port, fresh).await;
             let conn = match &mut lease.conn {
                 Some(conn) => conn,
                 None => {
                     let addrs = resolve(url, port).await?;
-                    let stream = connect(url, &addrs, config.connect_timeout).await?;
+                    let tcp = connect(url, &addrs, config.connect_timeout).await?;
+                    let stream = match scheme {
+                        "https" => {
+                            handshake(url, tcp, &config.tls, config.handshake_timeout).await?
+                        }
+                        _ => Stream::Plain(tcp),
+                    };
                     lease.conn.insert(Conn::new(stream))
                 }
             };
@@ -272,15 +280,24 @@ impl Client {
     }
 }
 
-/// Parses and checks an absolute `http://` URL.
+/// Parses and checks an absolute `http://` or `https://` URL.
 pub(crate) fn parse_url(s: &str) -> Result<Url, Error> {
     let url = Url::parse(s).map_err(|e| Error::new(ErrorKind::InvalidUrl, s).with_source(e))?;
-    if url.scheme() != "http" {
+    if scheme(&url).is_none() {
         return Err(Error::new(ErrorKind::UnsupportedScheme, s));
     }
     match url.host_str() {
         Some(h) if !h.is_empty() => Ok(url),
         _ => Err(Error::new(ErrorKind::InvalidUrl, s).with_source("no host")),
+    }
+}
+
+/// The pool's name for `url`'s scheme, `None` if the client does not speak it.
+fn scheme(url: &Url) -> Option<&'static str> {
+    match url.scheme() {
+        "http" => Some("http"),
+        "https" => Some("https"),
+        _ => None,
     }
 }
 
@@ -325,11 +342,15 @@ async fn read_head(
     }
 }
 
+/// Whether `kind` says the server closed the connection: a reset, a broken pipe, or (over
+/// TLS) a close without `close_notify`.
 fn is_reset(kind: ErrorKind) -> bool {
     use std::io::ErrorKind as Io;
     matches!(
         kind,
-        ErrorKind::Io(Io::ConnectionReset | Io::BrokenPipe | Io::ConnectionAborted)
+        ErrorKind::Io(
+            Io::ConnectionReset | Io::BrokenPipe | Io::ConnectionAborted | Io::UnexpectedEof
+        )
     )
 }
 
@@ -340,8 +361,9 @@ mod tests {
     #[test]
     fn urls() {
         assert!(parse_url("http://a.test/x").is_ok());
+        assert!(parse_url("https://a.test/x").is_ok());
         assert_eq!(
-            parse_url("https://a.test/").unwrap_err().kind(),
+            parse_url("ftp://a.test/").unwrap_err().kind(),
             ErrorKind::UnsupportedScheme
         );
         assert_eq!(parse_url("nope").unwrap_err().kind(), ErrorKind::InvalidUrl);

@@ -13,22 +13,18 @@
 use std::cell::{Cell, RefCell};
 use std::future::poll_fn;
 use std::rc::Rc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 
+use corio::sync::CancellationToken;
 use slab::Slab;
 
-/// A one-shot, cross-thread "shut down now".
+/// A one-shot, cross-thread "shut down now": a [`CancellationToken`] under the server's name.
+///
+/// Waiting on it holds one waiter however often the wait is polled, and a dropped wait
+/// removes its waiter, so `wait()` in a `select!` loop does not grow.
 #[derive(Clone, Debug, Default)]
 pub struct ShutdownSignal {
-    inner: Arc<SignalInner>,
-}
-
-#[derive(Debug, Default)]
-struct SignalInner {
-    triggered: AtomicBool,
-    wakers: Mutex<Vec<Waker>>,
+    token: CancellationToken,
 }
 
 impl ShutdownSignal {
@@ -39,37 +35,26 @@ impl ShutdownSignal {
 
     /// Triggers it (idempotent), waking every waiter on any thread.
     pub fn trigger(&self) {
-        self.inner.triggered.store(true, Ordering::Release);
-        let wakers =
-            std::mem::take(&mut *self.inner.wakers.lock().unwrap_or_else(|e| e.into_inner()));
-        for waker in wakers {
-            waker.wake();
-        }
+        self.token.cancel();
     }
 
     /// Whether it was triggered.
     pub fn is_triggered(&self) -> bool {
-        self.inner.triggered.load(Ordering::Acquire)
+        self.token.is_cancelled()
     }
 
     /// Completes once triggered.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe: dropping the future removes its waiter.
     pub async fn wait(&self) {
-        poll_fn(|cx| {
-            if self.is_triggered() {
-                return Poll::Ready(());
-            }
-            self.inner
-                .wakers
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .push(cx.waker().clone());
-            if self.is_triggered() {
-                Poll::Ready(())
-            } else {
-                Poll::Pending
-            }
-        })
-        .await
+        self.token.cancelled().await
+    }
+
+    /// The token behind the signal: cancelling it triggers the signal.
+    pub fn token(&self) -> &CancellationToken {
+        &self.token
     }
 }
 
