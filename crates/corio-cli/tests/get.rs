@@ -463,6 +463,24 @@ fn connect_timeout_bounds_a_connect_nobody_answers() {
     assert!(err.contains("connect timed out"), "{err}");
 }
 
+#[test]
+fn connect_timeout_bounds_a_tls_handshake_too() {
+    // A server that accepts and reads but never answers the ClientHello. (--max-time is a
+    // backstop far above the limit under test: without it, the client's own 10 s default
+    // would end the handshake with the same message.)
+    let addr = start(|| |_: &Seen| Reply::Hang);
+    let (ok, _, err) = corio(&[
+        "get",
+        "--connect-timeout",
+        "0.3",
+        "-m",
+        "5",
+        &format!("https://{addr}/"),
+    ]);
+    assert!(!ok);
+    assert!(err.contains("TLS handshake timed out"), "{err}");
+}
+
 /// A site where `/flaky` fails with 503 and `Retry-After: 0` for its first two requests,
 /// `/once` with 500 (no Retry-After) for its first, `/cut` breaks its body on the first
 /// request, and `/count` reports how many other requests the site saw.

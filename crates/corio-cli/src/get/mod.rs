@@ -111,7 +111,8 @@ pub struct Args {
     /// Time limit for each try of each URL, body included (seconds, fractions allowed).
     #[arg(short = 'm', long = "max-time", value_name = "SECS", value_parser = parse::seconds)]
     pub max_time: Option<Duration>,
-    /// Time limit for each TCP connect (seconds, fractions allowed; default 10).
+    /// Time limit for each TCP connect, and for each TLS handshake (seconds, fractions
+    /// allowed; default 10).
     #[arg(long = "connect-timeout", value_name = "SECS", value_parser = parse::seconds)]
     pub connect_timeout: Option<Duration>,
     /// Try again up to N times on a transient error or a 408, 429 or 5xx status, waiting
@@ -208,7 +209,8 @@ pub fn run(args: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
         client = client.max_redirects(0);
     }
     if let Some(t) = args.connect_timeout {
-        client = client.connect_timeout(Some(t));
+        // As curl's: the TLS handshake is part of connecting.
+        client = client.connect_timeout(Some(t)).handshake_timeout(Some(t));
     }
     let total = args.urls.len() * args.repeat as usize;
     let shared = Rc::new(Shared {
