@@ -92,7 +92,7 @@ fn main() -> ExitCode {
     }
     corio::block_on(async move {
         let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
-        let listener = match TcpListener::bind(addr) {
+        let listener = match TcpListener::bind(addr).await {
             Ok(listener) => listener,
             Err(e) => {
                 eprintln!("axum_on_corio: cannot listen on {addr}: {e}");

@@ -11,7 +11,7 @@ use corio_http::proto::ProtoError;
 #[test]
 fn connection_refused_names_the_url() {
     corio::block_on(async {
-        let listener = corio::net::TcpListener::bind("127.0.0.1:0".parse().unwrap()).unwrap();
+        let listener = corio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         drop(listener);
         let url = format!("http://{addr}/x");

@@ -24,7 +24,7 @@ fn start() -> (SocketAddr, ShutdownSignal, std::thread::JoinHandle<()>) {
     let (tx, rx) = mpsc::channel();
     let thread = std::thread::spawn(move || {
         corio::block_on(async move {
-            let listener = TcpListener::bind("127.0.0.1:0".parse().unwrap()).unwrap();
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
             tx.send(listener.local_addr().unwrap()).unwrap();
             example::serve(listener, example::app(), async move { stop.wait().await }).await;
         });

@@ -77,7 +77,7 @@ fn insecure_accepts_an_untrusted_wrong_name_expired_certificate() {
 #[test]
 fn a_server_that_never_answers_the_hello_is_a_handshake_timeout() {
     corio::block_on(async {
-        let listener = TcpListener::bind("127.0.0.1:0".parse().unwrap()).unwrap();
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!(
             "https://localhost:{}/",
             listener.local_addr().unwrap().port()
@@ -103,7 +103,7 @@ fn a_server_that_never_answers_the_hello_is_a_handshake_timeout() {
 #[test]
 fn a_cleartext_answer_to_the_hello_is_a_protocol_error() {
     corio::block_on(async {
-        let listener = TcpListener::bind("127.0.0.1:0".parse().unwrap()).unwrap();
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!(
             "https://localhost:{}/",
             listener.local_addr().unwrap().port()

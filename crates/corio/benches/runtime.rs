@@ -270,7 +270,7 @@ fn tcp_echo(c: &mut Criterion) {
     {
         let lp = corio::EventLoop::new().unwrap();
         let mut streams = lp.run_until_complete(async {
-            let listener = corio::net::TcpListener::bind("127.0.0.1:0".parse().unwrap()).unwrap();
+            let listener = corio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
             let addr = listener.local_addr().unwrap();
             drop(corio::spawn(echo_tasks::serve(listener)));
             corio_connect(addr).await
@@ -327,8 +327,7 @@ fn echo_layers(c: &mut Criterion) {
                 echo_callbacks::serve(&corio::EventLoop::current().unwrap(), listener).unwrap();
                 addr
             } else {
-                let listener =
-                    corio::net::TcpListener::bind("127.0.0.1:0".parse().unwrap()).unwrap();
+                let listener = corio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
                 let addr = listener.local_addr().unwrap();
                 drop(corio::spawn(echo_tasks::serve(listener)));
                 addr

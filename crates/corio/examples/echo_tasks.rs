@@ -57,7 +57,7 @@ fn parse_port() -> u16 {
 fn main() -> io::Result<()> {
     let port = parse_port();
     corio::block_on(async move {
-        let listener = TcpListener::bind(([127, 0, 0, 1], port).into())?;
+        let listener = TcpListener::bind(("127.0.0.1", port)).await?;
         println!("echo (tasks) on {}", listener.local_addr()?);
         serve(listener).await
     })

@@ -27,7 +27,7 @@
 //! use corio::net::{TcpListener, TcpStream};
 //!
 //! corio::block_on(async {
-//!     let listener = TcpListener::bind("127.0.0.1:0".parse().unwrap()).unwrap();
+//!     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
 //!     let addr = listener.local_addr().unwrap();
 //!     let server = corio::spawn(async move {
 //!         let (mut conn, _) = listener.accept().await.unwrap();

@@ -30,7 +30,7 @@ fn echo_with_1000_concurrent_connections() {
     const CONNECTIONS: usize = 1000;
     const LEN: usize = 2000;
     corio::block_on(async {
-        let listener = TcpListener::bind(util::any_port()).unwrap();
+        let listener = TcpListener::bind(util::any_port()).await.unwrap();
         let addr = listener.local_addr().unwrap();
         let server = corio::spawn(async move {
             let mut conns = Vec::new();
@@ -123,7 +123,7 @@ fn partial_writes_deliver_everything_in_order() {
 #[test]
 fn read_returns_zero_after_peer_shutdown_write() {
     corio::block_on(async {
-        let listener = TcpListener::bind(util::any_port()).unwrap();
+        let listener = TcpListener::bind(util::any_port()).await.unwrap();
         let addr = listener.local_addr().unwrap();
         let client = corio::spawn(async move {
             let mut stream = TcpStream::connect(addr).await.unwrap();
@@ -150,7 +150,7 @@ fn read_returns_zero_after_peer_shutdown_write() {
 #[test]
 fn peer_reset_fails_reads_and_writes() {
     corio::block_on(async {
-        let listener = TcpListener::bind(util::any_port()).unwrap();
+        let listener = TcpListener::bind(util::any_port()).await.unwrap();
         let addr = listener.local_addr().unwrap();
         let mut client = TcpStream::connect(addr).await.unwrap();
         let (server, _) = listener.accept().await.unwrap();
@@ -201,7 +201,7 @@ fn connect_to_a_closed_port_is_refused() {
 #[test]
 fn try_read_and_try_write_do_not_wait() {
     corio::block_on(async {
-        let listener = TcpListener::bind(util::any_port()).unwrap();
+        let listener = TcpListener::bind(util::any_port()).await.unwrap();
         let addr = listener.local_addr().unwrap();
         let client = TcpStream::connect(addr).await.unwrap();
         let (server, _) = listener.accept().await.unwrap();
@@ -235,7 +235,7 @@ fn listen_options_reuse_port_allows_two_listeners() {
 #[test]
 fn streams_can_move_to_another_loop_thread() {
     corio::block_on(async {
-        let listener = TcpListener::bind(util::any_port()).unwrap();
+        let listener = TcpListener::bind(util::any_port()).await.unwrap();
         let addr = listener.local_addr().unwrap();
         let client = TcpStream::connect(addr).await.unwrap();
         let (server, _) = listener.accept().await.unwrap();

@@ -12,8 +12,8 @@ use futures_io::{AsyncRead, AsyncWrite};
 #[test]
 fn udp_send_to_and_recv_from() {
     corio::block_on(async {
-        let a = UdpSocket::bind(util::any_port()).unwrap();
-        let b = UdpSocket::bind(util::any_port()).unwrap();
+        let a = UdpSocket::bind(util::any_port()).await.unwrap();
+        let b = UdpSocket::bind(util::any_port()).await.unwrap();
         let (a_addr, b_addr) = (a.local_addr().unwrap(), b.local_addr().unwrap());
         // The receiver waits first: a task parked in recv_from is woken by the datagram.
         let receiver = corio::spawn(async move {
@@ -28,8 +28,8 @@ fn udp_send_to_and_recv_from() {
         assert_eq!(from, a_addr);
 
         // Connected sockets: send / recv.
-        a.connect(b_addr).unwrap();
-        b.connect(a_addr).unwrap();
+        a.connect(b_addr).await.unwrap();
+        b.connect(a_addr).await.unwrap();
         assert_eq!(a.peer_addr().unwrap(), b_addr);
         b.send(b"reply").await.unwrap();
         let mut buf = [0u8; 64];
@@ -41,8 +41,8 @@ fn udp_send_to_and_recv_from() {
 #[test]
 fn udp_many_datagrams_keep_their_boundaries() {
     corio::block_on(async {
-        let a = UdpSocket::bind(util::any_port()).unwrap();
-        let b = UdpSocket::bind(util::any_port()).unwrap();
+        let a = UdpSocket::bind(util::any_port()).await.unwrap();
+        let b = UdpSocket::bind(util::any_port()).await.unwrap();
         let b_addr = b.local_addr().unwrap();
         for i in 0..50u8 {
             a.send_to(&vec![i; usize::from(i) + 1], b_addr)
@@ -132,7 +132,7 @@ fn futures_io_traits_work_generically_over_tcp_and_unix() {
         assert_eq!(read_to_end_generic(&mut b).await.unwrap(), data);
         writer.await.unwrap().unwrap();
 
-        let listener = TcpListener::bind(util::any_port()).unwrap();
+        let listener = TcpListener::bind(util::any_port()).await.unwrap();
         let addr = listener.local_addr().unwrap();
         let d = data.clone();
         let writer = corio::spawn(async move {

@@ -17,7 +17,7 @@ const WATCHDOG: Duration = Duration::from_secs(20);
 #[test]
 fn two_accept_tasks_on_one_listener_both_accept() {
     corio::block_on(async {
-        let listener = Arc::new(TcpListener::bind(any_port()).unwrap());
+        let listener = Arc::new(TcpListener::bind(any_port()).await.unwrap());
         let addr = listener.local_addr().unwrap();
         let accepts: Vec<_> = (0..2)
             .map(|_| {
@@ -46,7 +46,7 @@ fn two_accept_tasks_on_one_listener_both_accept() {
 fn every_task_awaiting_readable_on_one_stream_is_woken() {
     const WAITERS: usize = 4;
     corio::block_on(async {
-        let listener = TcpListener::bind(any_port()).unwrap();
+        let listener = TcpListener::bind(any_port()).await.unwrap();
         let mut client = TcpStream::connect(listener.local_addr().unwrap())
             .await
             .unwrap();

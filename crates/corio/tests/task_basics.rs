@@ -65,7 +65,7 @@ fn a_task_is_woken_from_another_thread() {
 #[test]
 fn a_spawned_task_is_woken_by_io() {
     corio::block_on(async {
-        let listener = TcpListener::bind(util::any_port()).unwrap();
+        let listener = TcpListener::bind(util::any_port()).await.unwrap();
         let addr = listener.local_addr().unwrap();
         let server = corio::spawn(async move {
             // Waits in accept: the client below has not connected yet.

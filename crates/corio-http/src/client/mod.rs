@@ -45,7 +45,7 @@
 //! use corio_http::client::Client;
 //!
 //! corio::block_on(async {
-//!     let listener = TcpListener::bind("127.0.0.1:0".parse().unwrap()).unwrap();
+//!     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
 //!     let url = format!("http://{}/hello", listener.local_addr().unwrap());
 //!     corio::spawn(async move {
 //!         let (mut conn, _) = listener.accept().await.unwrap();

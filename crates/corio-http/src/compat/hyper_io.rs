@@ -28,7 +28,7 @@ thread_local! {
 /// use corio_http::compat::HyperIo;
 /// fn assert_hyper_io<T: hyper::rt::Read + hyper::rt::Write + Unpin>(_: &T) {}
 /// corio::block_on(async {
-///     let listener = corio::net::TcpListener::bind("127.0.0.1:0".parse().unwrap()).unwrap();
+///     let listener = corio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
 ///     let stream = corio::net::TcpStream::connect(listener.local_addr().unwrap()).await.unwrap();
 ///     assert_hyper_io(&HyperIo::new(stream));
 /// });

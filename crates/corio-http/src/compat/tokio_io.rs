@@ -18,7 +18,7 @@ use futures_io::{AsyncRead, AsyncWrite};
 /// use corio_http::compat::TokioIo;
 /// fn assert_tokio_io<T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(_: &T) {}
 /// corio::block_on(async {
-///     let listener = corio::net::TcpListener::bind("127.0.0.1:0".parse().unwrap()).unwrap();
+///     let listener = corio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
 ///     let stream = corio::net::TcpStream::connect(listener.local_addr().unwrap()).await.unwrap();
 ///     assert_tokio_io(&TokioIo::new(stream));
 /// });

@@ -7,7 +7,7 @@ use std::cell::{Cell, RefCell};
 use std::net::SocketAddr;
 use std::rc::Rc;
 
-use corio::net::{TcpListener, TcpStream};
+use corio::net::{ListenOptions, TcpStream};
 use corio_http::proto::{parse_request_head, BodyFraming, Limits};
 
 /// A request as the server saw it.
@@ -75,7 +75,9 @@ impl TestServer {
 
 /// Starts a server on the current loop (call inside `corio::block_on`).
 pub fn serve(handler: impl Fn(&Seen) -> Reply + 'static) -> TestServer {
-    let listener = TcpListener::bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let listener = ListenOptions::new()
+        .bind("127.0.0.1:0".parse().unwrap())
+        .unwrap();
     let addr = listener.local_addr().unwrap();
     let accepted = Rc::new(Cell::new(0));
     let seen = Rc::new(RefCell::new(Vec::new()));

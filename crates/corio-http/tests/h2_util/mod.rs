@@ -89,7 +89,7 @@ async fn accept_loop<H: Handler>(
     addr_tx: mpsc::Sender<SocketAddr>,
     sniffing: bool,
 ) {
-    let listener = TcpListener::bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     addr_tx.send(listener.local_addr().unwrap()).unwrap();
     let handler = Arc::new(handler);
     let mut connections = Vec::new();

@@ -11,7 +11,7 @@ use std::net::SocketAddr;
 use std::pin::Pin;
 use std::rc::Rc;
 
-use corio::net::{TcpListener, TcpStream};
+use corio::net::{ListenOptions, TcpStream};
 use corio_http::tls::futures_rustls::server::TlsStream;
 use corio_http::tls::rustls::HandshakeKind;
 use corio_http::tls::{CertSource, TlsConfig};
@@ -143,7 +143,9 @@ impl Server {
 
 /// Starts the server on the current loop: every request gets `reply(head)`.
 pub fn serve(config: TlsConfig, reply: impl Fn(&str) -> Reply + 'static) -> Server {
-    let listener = TcpListener::bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let listener = ListenOptions::new()
+        .bind("127.0.0.1:0".parse().unwrap())
+        .unwrap();
     let addr = listener.local_addr().unwrap();
     let seen = Rc::new(RefCell::new(Seen::default()));
     let reply = Rc::new(reply);

@@ -14,6 +14,7 @@ use std::task::{Context, Poll};
 
 use socket2::{Domain, Protocol, Socket, Type};
 
+use super::addr::{first_success, ToSocketAddrs};
 use super::io_source::IoSource;
 use super::stream_io;
 use crate::reactor::Direction;
@@ -76,8 +77,14 @@ impl ListenOptions {
         self
     }
 
-    /// Binds a listener on the loop running on this thread.
+    /// Binds a listener on the loop running on this thread. Synchronous: it takes a
+    /// [`SocketAddr`], nothing to resolve (see [`TcpListener::bind`] for host names).
     pub fn bind(&self, addr: SocketAddr) -> io::Result<TcpListener> {
+        TcpListener::from_std(self.bind_std(addr)?)
+    }
+
+    /// The bound, listening, non-blocking socket, not registered with any loop.
+    pub(super) fn bind_std(&self, addr: SocketAddr) -> io::Result<std::net::TcpListener> {
         let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
         socket.set_reuse_address(self.reuse_address)?;
         if self.reuse_port {
@@ -86,7 +93,7 @@ impl ListenOptions {
         socket.set_nonblocking(true)?;
         socket.bind(&addr.into())?;
         socket.listen(self.backlog)?;
-        TcpListener::from_std(socket.into())
+        Ok(socket.into())
     }
 }
 
@@ -95,7 +102,7 @@ impl ListenOptions {
 /// ```
 /// use corio::net::{TcpListener, TcpStream};
 /// corio::block_on(async {
-///     let listener = TcpListener::bind("127.0.0.1:0".parse().unwrap()).unwrap();
+///     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
 ///     let addr = listener.local_addr().unwrap();
 ///     let client = corio::spawn(async move {
 ///         let mut stream = TcpStream::connect(addr).await.unwrap();
@@ -114,9 +121,17 @@ pub struct TcpListener {
 }
 
 impl TcpListener {
-    /// Binds with the default [`ListenOptions`].
-    pub fn bind(addr: SocketAddr) -> io::Result<TcpListener> {
-        ListenOptions::new().bind(addr)
+    /// Binds with the default [`ListenOptions`], on the loop running on this thread, to the
+    /// first address `addr` resolves to that can be bound (see [`ToSocketAddrs`]: host names
+    /// are resolved on the blocking pool, numeric addresses in place).
+    ///
+    /// `async`, as tokio's is, because of name resolution; the synchronous way, for a
+    /// [`SocketAddr`] and on any thread with a loop, is [`ListenOptions::bind`]. To accept on
+    /// one port from every worker of a [`Runtime`](crate::Runtime), port 0 included, see
+    /// [`SharedListener`](super::SharedListener).
+    pub async fn bind(addr: impl ToSocketAddrs) -> io::Result<TcpListener> {
+        let options = ListenOptions::new();
+        first_success(&addr, |addr| std::future::ready(options.bind(addr))).await
     }
 
     /// Wraps a std listener (made non-blocking here).
@@ -162,12 +177,18 @@ impl AsRawFd for TcpListener {
 /// inherent async methods.
 #[derive(Debug)]
 pub struct TcpStream {
-    source: IoSource<mio::net::TcpStream>,
+    pub(super) source: IoSource<mio::net::TcpStream>,
 }
 
 impl TcpStream {
-    /// Connects to `addr` (no name resolution: see the HTTP client for that).
-    pub async fn connect(addr: SocketAddr) -> io::Result<TcpStream> {
+    /// Connects to `addr`, trying each address it resolves to in turn (see [`ToSocketAddrs`]:
+    /// host names are resolved on the blocking pool, numeric addresses in place). Fails with
+    /// the last address's error if none accepts.
+    pub async fn connect(addr: impl ToSocketAddrs) -> io::Result<TcpStream> {
+        first_success(&addr, TcpStream::connect_addr).await
+    }
+
+    async fn connect_addr(addr: SocketAddr) -> io::Result<TcpStream> {
         let stream = TcpStream::from_mio(mio::net::TcpStream::connect(addr)?)?;
         // A new source starts optimistic ("writable"), and readiness can be spurious: so
         // "writable" proves nothing by itself. A failed connect leaves its error in SO_ERROR;

@@ -5,6 +5,7 @@ use std::io;
 use std::net::SocketAddr;
 use std::os::fd::{AsRawFd, RawFd};
 
+use super::addr::{first_success, ToSocketAddrs};
 use super::io_source::IoSource;
 use crate::reactor::Direction;
 
@@ -13,8 +14,8 @@ use crate::reactor::Direction;
 /// ```
 /// use corio::net::UdpSocket;
 /// corio::block_on(async {
-///     let a = UdpSocket::bind("127.0.0.1:0".parse().unwrap()).unwrap();
-///     let b = UdpSocket::bind("127.0.0.1:0".parse().unwrap()).unwrap();
+///     let a = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+///     let b = UdpSocket::bind("127.0.0.1:0").await.unwrap();
 ///     a.send_to(b"hi", b.local_addr().unwrap()).await.unwrap();
 ///     let mut buf = [0; 8];
 ///     let (n, from) = b.recv_from(&mut buf).await.unwrap();
@@ -27,11 +28,19 @@ pub struct UdpSocket {
 }
 
 impl UdpSocket {
-    /// Binds a socket on the loop running on this thread.
-    pub fn bind(addr: SocketAddr) -> io::Result<UdpSocket> {
-        Ok(UdpSocket {
-            source: IoSource::new(mio::net::UdpSocket::bind(addr)?)?,
+    /// Binds a socket on the loop running on this thread, to the first address `addr`
+    /// resolves to that can be bound (see [`ToSocketAddrs`]). `async` because of name
+    /// resolution, as tokio's is; the synchronous way for a [`SocketAddr`] is
+    /// [`UdpSocket::from_std`] over `std::net::UdpSocket::bind`.
+    pub async fn bind(addr: impl ToSocketAddrs) -> io::Result<UdpSocket> {
+        first_success(&addr, |addr| {
+            std::future::ready(mio::net::UdpSocket::bind(addr).and_then(|socket| {
+                Ok(UdpSocket {
+                    source: IoSource::new(socket)?,
+                })
+            }))
         })
+        .await
     }
 
     /// Wraps a std socket (made non-blocking here).
@@ -42,9 +51,13 @@ impl UdpSocket {
         })
     }
 
-    /// Sets the default peer for [`UdpSocket::send`] and [`UdpSocket::recv`].
-    pub fn connect(&self, addr: SocketAddr) -> io::Result<()> {
-        self.source.get_ref().connect(addr)
+    /// Sets the default peer for [`UdpSocket::send`] and [`UdpSocket::recv`]: the first
+    /// address `addr` resolves to that the socket can connect to (see [`ToSocketAddrs`]).
+    pub async fn connect(&self, addr: impl ToSocketAddrs) -> io::Result<()> {
+        first_success(&addr, |addr| {
+            std::future::ready(self.source.get_ref().connect(addr))
+        })
+        .await
     }
 
     /// Sends a datagram to `target`.

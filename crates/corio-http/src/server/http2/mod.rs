@@ -119,7 +119,7 @@ impl std::error::Error for H2Error {
 /// use corio_http::{Request, Response};
 ///
 /// corio::block_on(async {
-///     let listener = corio::net::TcpListener::bind("127.0.0.1:8080".parse().unwrap()).unwrap();
+///     let listener = corio::net::TcpListener::bind("127.0.0.1:8080").await.unwrap();
 ///     let handler = Arc::new(|_req: Request| async { Response::text("hello over h2") });
 ///     loop {
 ///         let (stream, peer) = listener.accept().await.unwrap();
