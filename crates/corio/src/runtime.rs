@@ -3,9 +3,10 @@
 //! A runtime runs `n` independent [`EventLoop`]s on `n` threads. Nothing is shared between
 //! them: no work stealing, no global queue. A task stays on the loop it was spawned on, and a
 //! server scales by running one accept loop per worker, each on its own `SO_REUSEPORT`
-//! listener, so that the kernel spreads connections among them. Workers can be pinned to
-//! CPUs. Shutting down stops every loop after its current iteration, drops the tasks left
-//! (at their await points) and joins the threads.
+//! listener, so that the kernel spreads connections among them, or on one socket shared by all
+//! ([`SharedListener`](crate::net::SharedListener): bound once, so port 0 gives every worker
+//! the same port). Workers can be pinned to CPUs. Shutting down stops every loop after its
+//! current iteration, drops the tasks left (at their await points) and joins the threads.
 //!
 //! ```
 //! use std::sync::atomic::{AtomicUsize, Ordering};
