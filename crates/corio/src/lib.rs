@@ -12,6 +12,14 @@
 //! | 4. I/O | [`net`], [`signal`] | the non-blocking `get()` |
 //! | one loop per core | [`Runtime`] | |
 //!
+//! **Coming from tokio, axum and reqwest?** `docs/from-tokio.md` (at the repository root) maps
+//! their idioms to corio's, and says what panics where and why. tokio's building blocks are in
+//! [`sync`] under tokio's names; `bind` and `connect` take host names ([`net::ToSocketAddrs`]).
+//! Runnable examples, each run by the tests: `crates/corio/examples/sync_tour.rs` (every
+//! building block, across workers), `crates/corio/examples/graceful_shutdown.rs` (a server
+//! stopped by a [`sync::CancellationToken`]), `crates/corio-http/examples/fan_out.rs` (a client
+//! fan-out with bounded concurrency).
+//!
 //! The callback layer is public and usable on its own, as asyncio's is:
 //!
 //! ```
