@@ -19,6 +19,7 @@ fuzz_target!(|data: &[u8]| {
     let minor = match head.version {
         Version::Http10 => 0,
         Version::Http11 => 1,
+        Version::Http2 => panic!("an HTTP/1 parser returned HTTP/2"),
     };
     assert_eq!(Some(minor), req.version, "version");
     let map = head.headers.map();

@@ -36,8 +36,9 @@ impl Downloads {
         }
     }
 
-    /// A bar for a download of `len` bytes (if known) into a file called `name`.
-    pub fn start(&self, name: &str, len: Option<u64>) -> Download {
+    /// A bar for a download of `len` bytes (if known) into a file called `name`, of which
+    /// the first `done` are already there (a resumed download).
+    pub fn start(&self, name: &str, len: Option<u64>, done: u64) -> Download {
         let Some(multi) = &self.multi else {
             return Download { bar: None };
         };
@@ -45,6 +46,7 @@ impl Downloads {
             Some(len) => (ProgressBar::new(len), SIZED),
             None => (ProgressBar::no_length(), UNSIZED),
         };
+        let bar = bar.with_position(done);
         let style = ProgressStyle::with_template(template)
             .expect("valid progress template")
             .progress_chars("=> ");

@@ -1,5 +1,5 @@
-//! The command line as a whole: help, version, and usage errors (clap's whole message and
-//! status 2, the same in every command).
+//! The command line as a whole: help, version, usage errors (clap's whole message and
+//! status 2) and failures (one line, status 1), the same in every command.
 
 use std::process::{Command, Output};
 
@@ -51,5 +51,62 @@ fn usage_errors_are_printed_whole_with_status_two() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(stderr.starts_with("error: "), "{args:?}: {stderr}");
         assert!(stderr.contains("--help"), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn failures_exit_with_one_in_every_command() {
+    let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let refused = format!("http://{}/", free.local_addr().unwrap());
+    drop(free);
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let busy_addr = busy.local_addr().unwrap().to_string();
+    for args in [
+        &["get", &refused][..],
+        &["get", "--data-binary", "@/nonexistent/file", &refused],
+        &["crawl", &refused],
+        &["bench", &refused, "-n", "1"],
+        &["bench", &refused, "--body", "/nonexistent/file"],
+        &[
+            "bench",
+            "https://127.0.0.1:1/",
+            "--cacert",
+            "/nonexistent/ca.pem",
+        ],
+        &[
+            "get",
+            "--cacert",
+            "/nonexistent/ca.pem",
+            "https://127.0.0.1:1/",
+        ],
+        &[
+            "crawl",
+            "--cacert",
+            "/nonexistent/ca.pem",
+            "https://127.0.0.1:1/",
+        ],
+        &[
+            "bench",
+            "plot",
+            "--output",
+            "/nonexistent/x.svg",
+            "/nonexistent.json",
+        ],
+        &[
+            "bench",
+            "merge",
+            "/nonexistent/a.json",
+            "/nonexistent/b.json",
+        ],
+        &["serve", "/nonexistent/dir"],
+        &["serve", "--addr", &busy_addr],
+    ] {
+        let out = corio(args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
+        assert!(
+            !stderr.is_empty() && !stderr.contains("Usage:"),
+            "{args:?}: {stderr}"
+        );
     }
 }

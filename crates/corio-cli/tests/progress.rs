@@ -42,7 +42,7 @@ fn get_draws_a_bar_per_file_on_a_terminal() {
     let base = download_server(gate.clone());
     let dir = temp_dir("get-bar");
     let url = format!("{base}/big.bin");
-    let t = Terminal::spawn(&["get", "-o", dir.to_str().unwrap(), &url]);
+    let t = Terminal::spawn(&["get", "--output-dir", dir.to_str().unwrap(), &url]);
     // Mid-download: the bar names the file and its size.
     assert!(t.wait_for("big.bin"), "{:?}", t.screen_tail());
     assert!(t.wait_for("/ 2.00 MiB"), "{:?}", t.screen_tail());
@@ -56,7 +56,8 @@ fn get_draws_a_bar_per_file_on_a_terminal() {
         f.stderr.contains("B/s") && f.stderr.contains("ETA"),
         "{f:?}"
     );
-    assert!(f.stderr.contains("1 ok, 0 failed"), "{f:?}");
+    // One URL: no summary line.
+    assert!(!f.stderr.contains("ok,"), "{f:?}");
     assert_eq!(
         std::fs::metadata(dir.join("big.bin")).unwrap().len(),
         BIG as u64
@@ -73,28 +74,36 @@ fn get_draws_nothing_off_a_terminal_or_when_silent() {
     let url = format!("{base}/big.bin");
     let dir_arg = dir.to_str().unwrap();
 
-    let f = piped(&["get", "-o", dir_arg, &url]);
-    assert_eq!(f.code, Some(0), "{f:?}");
-    assert_eq!(f.stderr.lines().count(), 1, "{f:?}");
-    assert!(f.stderr.starts_with("get: 1 ok, 0 failed"), "{f:?}");
-
-    let f = Terminal::spawn(&["get", "-s", "-o", dir_arg, &url]).finish();
+    // Piped, even with several URLs: nothing at all.
+    let f = piped(&[
+        "get",
+        "--output-dir",
+        dir_arg,
+        &url,
+        &format!("{base}/small"),
+    ]);
     assert_eq!(f.code, Some(0), "{f:?}");
     assert_eq!(f.stderr, "", "{f:?}");
 
-    // To stdout, not to a file: no bar either, only the summary.
-    let f = Terminal::spawn(&["get", &format!("{base}/small")]).finish();
-    assert_eq!(f.stdout, "small", "{f:?}");
+    let f = Terminal::spawn(&["get", "-s", "--output-dir", dir_arg, &url, &url]).finish();
+    assert_eq!(f.code, Some(0), "{f:?}");
+    assert_eq!(f.stderr, "", "{f:?}");
+
+    // To stdout, not to a file: no bar either; with several URLs on a terminal, the summary.
+    let small = format!("{base}/small");
+    let f = Terminal::spawn(&["get", &small, &small]).finish();
+    assert_eq!(f.stdout, "smallsmall", "{f:?}");
     assert!(
         !f.stderr.contains("MiB") && !f.stderr.contains("\x1b"),
         "{f:?}"
     );
+    assert!(f.stderr.starts_with("get: 2 ok, 0 failed"), "{f:?}");
 
     // Silent, a failure is still reported.
     let refused = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let dead = format!("http://{}/x", refused.local_addr().unwrap());
     drop(refused);
-    let f = piped(&["get", "-s", "-o", dir_arg, &dead]);
+    let f = piped(&["get", "-s", "--output-dir", dir_arg, &dead]);
     assert_ne!(f.code, Some(0), "{f:?}");
     assert!(f.stderr.contains(&dead), "{f:?}");
     assert!(!f.stderr.contains("ok,"), "{f:?}");

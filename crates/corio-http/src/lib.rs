@@ -9,6 +9,8 @@
 //! - [`message`]: [`Request`] and [`Response`], interoperable with the `http` crate.
 //! - [`server`]: the connection driver on corio tasks, one loop per core: keep-alive,
 //!   pipelining, timeouts, limits, graceful shutdown; [`Router`] and [`server::StaticFiles`].
+//! - [`compat`]: adapters from corio's streams, tasks and timers to the tokio I/O traits
+//!   (for the `h2` crate) and to hyper 1.x's `rt` traits (to run hyper and axum on corio).
 //! - [`client`]: the HTTP/1.1 client (connection pool, timeouts, redirects, streaming bodies),
 //!   parsing responses with the same [`proto`] rules.
 //!
@@ -34,6 +36,7 @@
 #![warn(missing_docs)]
 
 pub mod client;
+pub mod compat;
 pub mod message;
 pub mod proto;
 pub mod server;

@@ -380,6 +380,7 @@ fn accepted_request_heads_agree_with_httparse() {
         let minor = match head.version {
             Version::Http10 => 0,
             Version::Http11 => 1,
+            Version::Http2 => panic!("{name}: an HTTP/1 parser returned HTTP/2"),
         };
         assert_eq!(Some(minor), req.version, "{name}: version");
         let map = head.headers.map();

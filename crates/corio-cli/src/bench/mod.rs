@@ -189,23 +189,15 @@ pub struct Config {
 pub fn run(args: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
     let url = args.url.ok_or("a URL to load is required")?;
     let body = match &args.body {
-        Some(path) => match std::fs::read(path) {
-            Ok(body) => body,
-            Err(e) => {
-                eprintln!("corio: cannot read --body {}: {e}", path.display());
-                return Ok(ExitCode::from(2));
-            }
-        },
+        // An unreadable file is a failure (status 1), not a usage error: the command line
+        // was well formed.
+        Some(path) => std::fs::read(path)
+            .map_err(|e| format!("cannot read --body {}: {e}", path.display()))?,
         None => Vec::new(),
     };
+    // A --cacert that cannot be read is a failure (status 1), as in get and crawl.
     let tls = match url.scheme() {
-        "https" => match args.tls.tls_config() {
-            Ok(tls) => Some((tls.build(), server_name(&url)?)),
-            Err(e) => {
-                eprintln!("corio: {e}");
-                return Ok(ExitCode::from(2));
-            }
-        },
+        "https" => Some((args.tls.tls_config()?.build(), server_name(&url)?)),
         _ => None,
     };
     let addrs = resolve(&url)?;
@@ -297,10 +289,15 @@ pub fn run(args: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
     } else {
         print!("{}", report::text(&info, &stats));
     }
+    if let Some(warning) = report::rate_shortfall(&info, &stats) {
+        eprintln!("corio bench: {warning}");
+    }
     if let Some(path) = &args.plot {
         plot::write(path, &[(&info, stats.histogram())])?;
     }
     Ok(if stats.responses() == 0 {
+        // A failure says so on stderr in every command (the report tells why).
+        eprintln!("corio bench: no response from {}", info.url);
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS

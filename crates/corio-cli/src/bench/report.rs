@@ -15,6 +15,9 @@ use super::stats::{ErrorKind, Stats};
 
 /// The protocol every run speaks (named in reports and plots).
 pub const PROTOCOL: &str = "HTTP/1.1";
+/// Below this fraction of `--rate`, the run did not send what was asked and says so: a
+/// little slack for the schedule's first and last ticks, none for a real shortfall.
+pub const RATE_SHORTFALL: f64 = 0.95;
 /// The quantiles shown, with their names in text and JSON.
 const QUANTILES: [(f64, &str); 4] = [(0.5, "p50"), (0.9, "p90"), (0.99, "p99"), (0.999, "p99.9")];
 
@@ -231,9 +234,47 @@ fn bytes(n: f64) -> String {
     format!("{n:.2} {}", UNITS[unit])
 }
 
+/// A warning (for stderr) when an open-loop run sent fewer requests per second than its
+/// `--rate` asked: its latencies then describe a lighter load than the one intended.
+pub fn rate_shortfall(info: &Info, stats: &Stats) -> Option<String> {
+    let target = info.rate?;
+    let achieved = stats.sent as f64 / info.secs();
+    (achieved < target * RATE_SHORTFALL).then(|| {
+        format!(
+            "warning: sent {achieved:.0} requests/s, {:.0}% of the --rate {target} asked for \
+             (too few connections for the server's latency, or the generator is saturated)",
+            100.0 * achieved / target
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shortfall_of_the_rate() {
+        let info = |rate| Info {
+            url: "http://a/".into(),
+            protocol: PROTOCOL.into(),
+            connections: 1,
+            workers: 1,
+            pipeline: 1,
+            rate,
+            start_unix_s: 0.0,
+            duration_s: 2.0,
+            runs: 1,
+        };
+        let mut stats = Stats::new();
+        stats.sent = 190;
+        assert_eq!(rate_shortfall(&info(None), &stats), None);
+        assert_eq!(rate_shortfall(&info(Some(100.0)), &stats), None);
+        let warning = rate_shortfall(&info(Some(200.0)), &stats).unwrap();
+        assert!(
+            warning.contains("sent 95 requests/s, 48% of the --rate 200"),
+            "{warning}"
+        );
+    }
 
     #[test]
     fn formats() {

@@ -25,7 +25,8 @@ use engine::{Config, Crawler};
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The root URL (http:// or https://); only its host and port are crawled.
-    pub url: String,
+    #[arg(value_parser = parse_root)]
+    pub url: url::Url,
     /// Concurrent fetches.
     #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_tasks: u32,
@@ -39,8 +40,8 @@ pub struct Args {
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
     pub max_pages: Option<u64>,
     /// Do not crawl URLs matching this regular expression.
-    #[arg(long, value_name = "REGEX")]
-    pub exclude: Option<String>,
+    #[arg(long, value_name = "REGEX", value_parser = parse_exclude)]
+    pub exclude: Option<Regex>,
     /// Treat `www.HOST` and `HOST` as the same host.
     #[arg(long)]
     pub lenient: bool,
@@ -54,27 +55,26 @@ pub struct Args {
     pub tls: crate::tls_args::TlsArgs,
 }
 
-/// Runs `corio crawl`.
-pub fn run(args: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
-    let root = url::Url::parse(&args.url).map_err(|e| format!("invalid URL {}: {e}", args.url))?;
+/// The root URL: an absolute `http://` or `https://` URL, or a usage error.
+fn parse_root(s: &str) -> Result<url::Url, String> {
+    let root = url::Url::parse(s).map_err(|e| format!("invalid URL {s}: {e}"))?;
     if !matches!(root.scheme(), "http" | "https") {
         return Err(format!(
-            "unsupported URL scheme in {} (only http:// and https:// are supported)",
-            args.url
-        )
-        .into());
+            "unsupported URL scheme in {s} (only http:// and https:// are supported)"
+        ));
     }
-    let exclude = args
-        .exclude
-        .as_deref()
-        .map(Regex::new)
-        .transpose()
-        .map_err(|e| {
-            format!(
-                "invalid --exclude: {}",
-                e.to_string().lines().last().unwrap_or("")
-            )
-        })?;
+    Ok(root)
+}
+
+/// An `--exclude` pattern, or a usage error naming what is wrong with it.
+fn parse_exclude(s: &str) -> Result<Regex, String> {
+    Regex::new(s).map_err(|e| e.to_string().lines().last().unwrap_or("").to_owned())
+}
+
+/// Runs `corio crawl`.
+pub fn run(args: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
+    let root = args.url;
+    let exclude = args.exclude;
     let out: Box<dyn Write> = match &args.output {
         Some(path) => Box::new(std::io::BufWriter::new(
             std::fs::File::create(path).map_err(|e| format!("{}: {e}", path.display()))?,

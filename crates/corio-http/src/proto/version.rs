@@ -1,15 +1,18 @@
 //! The HTTP versions this layer speaks.
 //!
-//! Invariant: only HTTP/1.0 and HTTP/1.1 can be represented; any other
-//! syntactically valid version is rejected at parse time with 505.
+//! Invariant: the HTTP/1.x parser produces only HTTP/1.0 and HTTP/1.1; any other
+//! syntactically valid version in a request line is rejected with 505. `Http2` marks requests
+//! that arrived over HTTP/2 (`server::http2`), never a parsed request line.
 
-/// An HTTP/1.x protocol version.
+/// An HTTP protocol version.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Version {
     /// HTTP/1.0: connections close by default, no chunked coding.
     Http10,
     /// HTTP/1.1: persistent connections by default.
     Http11,
+    /// HTTP/2 (RFC 9113): a request that arrived on a stream of an HTTP/2 connection.
+    Http2,
 }
 
 impl Version {
@@ -18,6 +21,7 @@ impl Version {
         match self {
             Version::Http10 => "HTTP/1.0",
             Version::Http11 => "HTTP/1.1",
+            Version::Http2 => "HTTP/2",
         }
     }
 
@@ -36,6 +40,7 @@ impl From<Version> for http::Version {
         match v {
             Version::Http10 => http::Version::HTTP_10,
             Version::Http11 => http::Version::HTTP_11,
+            Version::Http2 => http::Version::HTTP_2,
         }
     }
 }

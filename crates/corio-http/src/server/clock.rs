@@ -53,6 +53,11 @@ pub(crate) fn with_fixed_fields<R>(f: impl FnOnce(&[u8]) -> R) -> R {
     CLOCK.with(|clock| f(&clock.borrow().fixed_fields))
 }
 
+/// Calls `f` with the cached `Date` value (IMF-fixdate), for HTTP/2 responses.
+pub(crate) fn with_date<R>(f: impl FnOnce(&[u8]) -> R) -> R {
+    CLOCK.with(|clock| f(clock.borrow().date.as_bytes()))
+}
+
 /// Calls `f` with the Common Log Format timestamp.
 pub(crate) fn with_log_time<R>(f: impl FnOnce(&str) -> R) -> R {
     CLOCK.with(|clock| f(&clock.borrow().log_time))

@@ -19,6 +19,7 @@
 //! | `handler.rs` | the [`Handler`] trait |
 //! | `router.rs` | [`Router`]: method + path with `:params`, mounts |
 //! | `files.rs` | [`StaticFiles`]: the static-file handler over [`crate::static_files`] |
+//! | `http2/` | [`http2::serve_h2`]: one HTTP/2 connection on the `h2` crate, same handlers |
 //!
 //! One listening socket is bound, without `SO_REUSEPORT`, so binding an address already in use
 //! fails with `AddrInUse` (an "address in use" error naming the address), and no other socket
@@ -56,6 +57,7 @@ mod conn;
 mod conn_io;
 mod files;
 mod handler;
+pub mod http2;
 mod respond;
 mod router;
 mod shutdown;

@@ -1,0 +1,113 @@
+//! [`Watched`]: the connection's socket, noting when bytes last arrived and since when a
+//! write has been blocked, for the keep-alive ping and the send timeout.
+//!
+//! h2 owns the socket once the handshake starts and says nothing about its progress; the
+//! connection driver learns it from this wrapper, at the cost of a clock read per socket
+//! read and per blocked write.
+
+use std::cell::Cell;
+use std::io::{self, IoSlice};
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll};
+use std::time::Instant;
+
+use futures_io::{AsyncRead, AsyncWrite};
+
+/// What the driver reads: shared between the wrapper (inside h2) and the driver.
+#[derive(Debug)]
+pub(super) struct Activity {
+    last_read: Cell<Instant>,
+    write_blocked_since: Cell<Option<Instant>>,
+}
+
+impl Activity {
+    pub(super) fn new() -> Rc<Activity> {
+        Rc::new(Activity {
+            last_read: Cell::new(Instant::now()),
+            write_blocked_since: Cell::new(None),
+        })
+    }
+
+    /// When the last bytes arrived from the client.
+    pub(super) fn last_read(&self) -> Instant {
+        self.last_read.get()
+    }
+
+    /// Since when the socket has refused to take bytes (`None`: it is taking them).
+    pub(super) fn write_blocked_since(&self) -> Option<Instant> {
+        self.write_blocked_since.get()
+    }
+
+    fn note_write<T>(&self, result: &Poll<io::Result<T>>) {
+        match result {
+            Poll::Pending => {
+                if self.write_blocked_since.get().is_none() {
+                    self.write_blocked_since.set(Some(Instant::now()));
+                }
+            }
+            Poll::Ready(_) => self.write_blocked_since.set(None),
+        }
+    }
+}
+
+/// A socket reporting to an [`Activity`].
+#[derive(Debug)]
+pub(super) struct Watched<T> {
+    inner: T,
+    activity: Rc<Activity>,
+}
+
+impl<T> Watched<T> {
+    pub(super) fn new(inner: T, activity: Rc<Activity>) -> Watched<T> {
+        Watched { inner, activity }
+    }
+}
+
+impl<T: AsyncRead + Unpin> AsyncRead for Watched<T> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        let result = Pin::new(&mut self.inner).poll_read(cx, buf);
+        if let Poll::Ready(Ok(n)) = result {
+            if n > 0 {
+                self.activity.last_read.set(Instant::now());
+            }
+        }
+        result
+    }
+}
+
+impl<T: AsyncWrite + Unpin> AsyncWrite for Watched<T> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let result = Pin::new(&mut self.inner).poll_write(cx, buf);
+        self.activity.note_write(&result);
+        result
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let result = Pin::new(&mut self.inner).poll_write_vectored(cx, bufs);
+        self.activity.note_write(&result);
+        result
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let result = Pin::new(&mut self.inner).poll_flush(cx);
+        self.activity.note_write(&result);
+        result
+    }
+
+    fn poll_close(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_close(cx)
+    }
+}

@@ -1,0 +1,225 @@
+//! The connection driver: accepts streams, keeps the connection alive, ends it.
+//!
+//! One future per connection polls h2's `Connection` (which reads and writes the socket for
+//! every stream) and decides, from explicit state, what happens next:
+//!
+//! | phase | left when |
+//! |---|---|
+//! | `Serving` | the shutdown future completes, or no stream was open for `idle_timeout`: a GOAWAY is sent (`graceful_shutdown`) |
+//! | `Draining` | h2 closes the connection once the open streams finish; after `shutdown_grace` it is dropped |
+//!
+//! Alongside, in every phase: a PING after `ping_interval` without a byte from the client,
+//! the connection dropped if its acknowledgement takes `ping_timeout`; the connection
+//! dropped if the socket refused bytes for `send_timeout` (a client that never reads,
+//! PING/SETTINGS floods from one); new streams accepted only while fewer than
+//! `max_concurrent_streams` handler tasks run. All deadlines share one timer.
+
+use std::future::Future;
+use std::io::ErrorKind;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll};
+use std::time::Instant;
+
+use bytes::Bytes;
+use corio::time::Deadline;
+use h2::server::Connection;
+use h2::{Ping, PingPong};
+
+use super::activity::Activity;
+use super::stream::{serve_stream, StreamContext};
+use super::streams::Streams;
+use super::H2Error;
+use crate::server::handler::Handler;
+
+/// Where the connection is in its life.
+#[derive(Debug, Clone, Copy)]
+enum Phase {
+    /// Accepting streams; `idle_since` is set while none is open.
+    Serving { idle_since: Option<Instant> },
+    /// GOAWAY sent; open streams finish until `until`.
+    Draining { until: Instant },
+}
+
+/// The keep-alive PING.
+#[derive(Debug, Clone, Copy)]
+enum Keepalive {
+    /// No PING outstanding.
+    Quiet,
+    /// A PING was sent; its acknowledgement is due by `due`.
+    AwaitingPong { due: Instant },
+}
+
+/// The state of one connection after the handshake.
+pub(super) struct Driver<T, H, S> {
+    connection: Connection<T, Bytes>,
+    ping: PingPong,
+    activity: Rc<Activity>,
+    streams: Rc<Streams>,
+    context: Rc<StreamContext<H>>,
+    shutdown: Pin<Box<S>>,
+    phase: Phase,
+    keepalive: Keepalive,
+    timer: Deadline,
+}
+
+impl<T, H, S> Driver<T, H, S>
+where
+    T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+    H: Handler,
+    S: Future<Output = ()>,
+{
+    pub(super) fn new(
+        mut connection: Connection<T, Bytes>,
+        activity: Rc<Activity>,
+        context: Rc<StreamContext<H>>,
+        shutdown: S,
+    ) -> Driver<T, H, S> {
+        let ping = connection
+            .ping_pong()
+            .expect("the PingPong of a new connection is there to take");
+        Driver {
+            connection,
+            ping,
+            activity,
+            streams: Streams::new(),
+            context,
+            shutdown: Box::pin(shutdown),
+            phase: Phase::Serving { idle_since: None },
+            keepalive: Keepalive::Quiet,
+            timer: Deadline::new(),
+        }
+    }
+
+    /// Drives the connection until it closes (`Ok`) or is given up (`Err`).
+    pub(super) fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), H2Error>> {
+        loop {
+            let now = Instant::now();
+            if matches!(self.phase, Phase::Serving { .. })
+                && self.shutdown.as_mut().poll(cx).is_ready()
+            {
+                self.drain(now);
+            }
+            if let Poll::Ready(end) = self.poll_connection(cx) {
+                return Poll::Ready(end);
+            }
+            let mut next = self.poll_keepalive(cx, now)?;
+            match self.phase {
+                Phase::Serving { idle_since } => {
+                    let idle = self.streams.live() == 0 && !self.connection.has_streams();
+                    let idle_since = idle.then(|| idle_since.unwrap_or(now));
+                    self.phase = Phase::Serving { idle_since };
+                    if let Some(since) = idle_since {
+                        let at = since + self.context.config.idle_timeout;
+                        if now >= at {
+                            self.drain(now);
+                            continue;
+                        }
+                        next = earliest(next, at);
+                    }
+                }
+                Phase::Draining { until } => {
+                    if now >= until {
+                        return Poll::Ready(Err(H2Error::DrainTimedOut));
+                    }
+                    next = earliest(next, until);
+                }
+            }
+            if let Some(since) = self.activity.write_blocked_since() {
+                let at = since + self.context.config.send_timeout;
+                if now >= at {
+                    return Poll::Ready(Err(H2Error::SendStalled));
+                }
+                next = earliest(next, at);
+            }
+            self.timer.set(Some(next));
+            if self.timer.poll(cx).is_pending() {
+                return Poll::Pending;
+            }
+        }
+    }
+
+    /// Sends the GOAWAY and starts the grace period.
+    fn drain(&mut self, now: Instant) {
+        self.connection.graceful_shutdown();
+        self.phase = Phase::Draining {
+            until: now + self.context.config.shutdown_grace,
+        };
+    }
+
+    /// Accepts streams while under the limit, and drives h2's reads and writes.
+    fn poll_connection(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), H2Error>> {
+        let limit = self.context.config.max_concurrent_streams as usize;
+        loop {
+            if self.streams.live() >= limit {
+                self.streams.wake_on_end(cx.waker());
+                return self.connection.poll_closed(cx).map_err(H2Error::Connection);
+            }
+            match self.connection.poll_accept(cx) {
+                Poll::Ready(Some(Ok((request, respond)))) => {
+                    self.streams
+                        .spawn(serve_stream(request, respond, self.context.clone()));
+                }
+                Poll::Ready(Some(Err(e))) => return Poll::Ready(client_left(e)),
+                Poll::Ready(None) => return Poll::Ready(Ok(())),
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+    }
+
+    /// Sends a PING when the client has been silent, and checks that it is answered. Returns
+    /// when to look again.
+    fn poll_keepalive(&mut self, cx: &mut Context<'_>, now: Instant) -> Result<Instant, H2Error> {
+        let config = &self.context.config;
+        if let Keepalive::AwaitingPong { due } = self.keepalive {
+            match self.ping.poll_pong(cx) {
+                Poll::Ready(Ok(_)) => self.keepalive = Keepalive::Quiet,
+                Poll::Ready(Err(e)) => return Err(H2Error::Connection(e)),
+                Poll::Pending if now >= due => return Err(H2Error::PingTimedOut),
+                Poll::Pending => return Ok(due),
+            }
+        }
+        let at = self.activity.last_read() + config.ping_interval;
+        if now < at {
+            return Ok(at);
+        }
+        self.ping
+            .send_ping(Ping::opaque())
+            .map_err(H2Error::Connection)?;
+        let due = now + config.ping_timeout;
+        self.keepalive = Keepalive::AwaitingPong { due };
+        // Registers the waker for the acknowledgement.
+        match self.ping.poll_pong(cx) {
+            Poll::Ready(Ok(_)) => self.keepalive = Keepalive::Quiet,
+            Poll::Ready(Err(e)) => return Err(H2Error::Connection(e)),
+            Poll::Pending => {}
+        }
+        Ok(due)
+    }
+}
+
+impl<T, H, S> Drop for Driver<T, H, S> {
+    fn drop(&mut self) {
+        self.streams.abort_all();
+    }
+}
+
+/// A client that closed or reset its TCP connection ended it as it may; any other error is
+/// the connection's failure.
+fn client_left(error: h2::Error) -> Result<(), H2Error> {
+    let gone = error.get_io().is_some_and(|e| {
+        matches!(
+            e.kind(),
+            ErrorKind::NotConnected | ErrorKind::ConnectionReset | ErrorKind::BrokenPipe
+        )
+    });
+    if gone {
+        Ok(())
+    } else {
+        Err(H2Error::Connection(error))
+    }
+}
+
+fn earliest(a: Instant, b: Instant) -> Instant {
+    a.min(b)
+}

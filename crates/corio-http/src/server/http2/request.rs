@@ -1,0 +1,77 @@
+//! An h2 request head (and its buffered body) as corio's [`Request`].
+//!
+//! The handler sees the same type as over HTTP/1.1; [`Request::version`] says `HTTP/2`.
+//! h2 has already checked the pseudo-header fields (RFC 9113 §8.3) and refused
+//! connection-specific fields (§8.2.2). What corio adds: the `:authority` becomes a `Host`
+//! field when the client sent none (§8.3.1), so handlers that route on `Host` work on both
+//! protocols, and the target is checked with the HTTP/1.1 parser's rules.
+
+use std::net::SocketAddr;
+
+use bytes::Bytes;
+use http::header::HOST;
+use http::{HeaderValue, StatusCode};
+
+use crate::message::{Body, Request};
+use crate::proto::Version;
+
+/// Builds the handler's request; `Err` carries the status to answer with.
+pub(super) fn to_request(
+    mut head: http::request::Parts,
+    body: Bytes,
+    peer: Option<SocketAddr>,
+) -> Result<Request, StatusCode> {
+    if !head.headers.contains_key(HOST) {
+        if let Some(authority) = head.uri.authority() {
+            let host =
+                HeaderValue::from_str(authority.as_str()).map_err(|_| StatusCode::BAD_REQUEST)?;
+            head.headers.insert(HOST, host);
+        }
+    }
+    let mut request =
+        Request::from_http(http::Request::from_parts(head, Body::from_bytes(body)))
+            .map_err(|e| StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_REQUEST))?;
+    request.head.version = Version::Http2;
+    request.remote_addr = peer;
+    Ok(request)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parts(uri: &str) -> http::request::Parts {
+        let (parts, ()) = http::Request::builder()
+            .uri(uri)
+            .version(http::Version::HTTP_2)
+            .body(())
+            .unwrap()
+            .into_parts();
+        parts
+    }
+
+    #[test]
+    fn authority_becomes_host_and_version_is_2() {
+        let peer = "127.0.0.1:9".parse().unwrap();
+        let request = to_request(
+            parts("http://example.com:8080/a?b=1"),
+            Bytes::new(),
+            Some(peer),
+        )
+        .unwrap();
+        assert_eq!(request.path(), "/a");
+        assert_eq!(request.query(), Some("b=1"));
+        assert_eq!(request.headers()[HOST], "example.com:8080");
+        assert_eq!(request.version(), Version::Http2);
+        assert_eq!(request.remote_addr(), Some(peer));
+    }
+
+    #[test]
+    fn a_host_field_is_kept() {
+        let mut head = parts("http://a.example/");
+        head.headers
+            .insert(HOST, HeaderValue::from_static("b.example"));
+        let request = to_request(head, Bytes::new(), None).unwrap();
+        assert_eq!(request.headers()[HOST], "b.example");
+    }
+}

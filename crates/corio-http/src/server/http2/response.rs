@@ -1,0 +1,115 @@
+//! corio's [`Response`] as an h2 response head plus the body to send.
+//!
+//! The rules the HTTP/1.1 writer applies, in HTTP/2's terms: `server` and `date` are added;
+//! `content-length` is set when the body's length is known; connection-specific fields
+//! (`connection`, `keep-alive`, `proxy-connection`, `transfer-encoding`, `upgrade`), which
+//! RFC 9113 §8.2.2 forbids, are dropped; a HEAD response, a 1xx, 204 or 304 carries no body
+//! (HEAD keeps the length the body would have had).
+
+use http::header::{
+    HeaderName, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, DATE, SERVER, TRANSFER_ENCODING, UPGRADE,
+};
+use http::{HeaderMap, HeaderValue, StatusCode};
+
+use crate::message::{Response, ResponseBody};
+use crate::server::clock;
+
+/// The value of the `server` field.
+const SERVER_NAME: HeaderValue = HeaderValue::from_static("corio");
+
+/// Fields that belong to one HTTP/1.1 connection and are malformed in HTTP/2.
+const CONNECTION_SPECIFIC: [HeaderName; 5] = [
+    CONNECTION,
+    HeaderName::from_static("keep-alive"),
+    HeaderName::from_static("proxy-connection"),
+    TRANSFER_ENCODING,
+    UPGRADE,
+];
+
+/// Splits `response` into its h2 head and the body to send (`None`: the head ends the
+/// stream).
+pub(super) fn to_h2(
+    response: Response,
+    is_head: bool,
+) -> (http::Response<()>, Option<ResponseBody>) {
+    let status = response.status;
+    let mut headers = response.headers.map(|h| *h).unwrap_or_default();
+    for name in &CONNECTION_SPECIFIC {
+        headers.remove(name);
+    }
+    if let Some(content_type) = response.content_type {
+        headers.entry(CONTENT_TYPE).or_insert(content_type);
+    }
+    let bodiless = status.is_informational()
+        || status == StatusCode::NO_CONTENT
+        || status == StatusCode::NOT_MODIFIED;
+    if status == StatusCode::NO_CONTENT || status.is_informational() {
+        headers.remove(CONTENT_LENGTH);
+    } else if let Some(len) = response.body.len() {
+        if !bodiless {
+            headers
+                .entry(CONTENT_LENGTH)
+                .or_insert(HeaderValue::from(len));
+        }
+    }
+    add_fixed_fields(&mut headers);
+    let mut head = http::Response::new(());
+    *head.status_mut() = status;
+    *head.headers_mut() = headers;
+    let body = (!is_head && !bodiless && !response.body.is_empty()).then_some(response.body);
+    (head, body)
+}
+
+/// A bodiless response with `status`, for errors found before the handler runs.
+pub(super) fn status_only(status: StatusCode) -> http::Response<()> {
+    let mut head = http::Response::new(());
+    *head.status_mut() = status;
+    head.headers_mut()
+        .insert(CONTENT_LENGTH, HeaderValue::from(0));
+    add_fixed_fields(head.headers_mut());
+    head
+}
+
+fn add_fixed_fields(headers: &mut HeaderMap) {
+    headers.entry(SERVER).or_insert(SERVER_NAME);
+    if !headers.contains_key(DATE) {
+        if let Some(date) = clock::with_date(|d| HeaderValue::from_bytes(d).ok()) {
+            headers.insert(DATE, date);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn head_keeps_the_length_and_drops_the_body() {
+        let (head, body) = to_h2(Response::text("hello"), true);
+        assert!(body.is_none());
+        assert_eq!(head.headers()[CONTENT_LENGTH], "5");
+        assert_eq!(head.headers()[CONTENT_TYPE], "text/plain");
+        assert_eq!(head.headers()[SERVER], "corio");
+        assert!(head.headers().contains_key(DATE));
+    }
+
+    #[test]
+    fn connection_fields_are_dropped() {
+        let response = Response::text("x")
+            .with_header(CONNECTION, HeaderValue::from_static("close"))
+            .with_header(TRANSFER_ENCODING, HeaderValue::from_static("chunked"));
+        let (head, body) = to_h2(response, false);
+        assert!(!head.headers().contains_key(CONNECTION));
+        assert!(!head.headers().contains_key(TRANSFER_ENCODING));
+        assert!(body.is_some());
+    }
+
+    #[test]
+    fn no_content_and_not_modified_have_no_body() {
+        let (head, body) = to_h2(Response::new(StatusCode::NO_CONTENT, "x"), false);
+        assert!(body.is_none());
+        assert!(!head.headers().contains_key(CONTENT_LENGTH));
+        let (_, body) = to_h2(Response::new(StatusCode::NOT_MODIFIED, "x"), false);
+        assert!(body.is_none());
+    }
+}
