@@ -75,23 +75,31 @@
 //! std::fs::remove_dir_all(&dir).unwrap();
 //! ```
 
+pub mod auth;
 pub mod conditional;
+pub mod cors;
+pub mod encoding;
 pub mod listing;
+pub mod listing_html;
+pub mod listing_json;
 pub mod mime;
 pub mod path;
+pub mod precompressed;
 pub mod range;
 pub mod resolve;
 
 use std::path::PathBuf;
 
 use http::header::{
-    HeaderMap, HeaderValue, ACCEPT_RANGES, ALLOW, CACHE_CONTROL, CONTENT_LENGTH, CONTENT_RANGE,
-    CONTENT_TYPE, LOCATION, X_CONTENT_TYPE_OPTIONS,
+    HeaderMap, HeaderValue, ACCEPT_RANGES, ALLOW, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_LENGTH,
+    CONTENT_RANGE, CONTENT_TYPE, ETAG, LAST_MODIFIED, LOCATION, VARY, X_CONTENT_TYPE_OPTIONS,
 };
 use http::{Method, StatusCode};
 
 use conditional::{Precondition, Validators};
+use listing::{ListingFormat, ListingView};
 use path::{PathError, SafePath};
+use precompressed::Sibling;
 use range::{ByteRange, RangeOutcome};
 use resolve::{FileMeta, OpenFile, ResolveError, ResolveOptions, Resolved, Root, Target};
 
@@ -133,14 +141,33 @@ impl<'a> Request<'a> {
     }
 }
 
+/// The page served, with status 404, for a path that is not found, when it exists in the
+/// root (as GitHub Pages and Netlify do).
+pub const NOT_FOUND_PAGE: &str = "/404.html";
+
+/// The page an unknown path falls back to in single-page-application mode.
+pub const SPA_INDEX: &str = "/index.html";
+
 /// Service configuration.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Options {
     /// Symlink and dotfile policy.
     pub resolve: ResolveOptions,
     /// Generate listings for directories without `index.html` (default
     /// `true`, like `python -m http.server`); when off they get 403.
     pub listing: bool,
+    /// Serve `FILE.br`, `FILE.zst`, `FILE.gz` for `FILE` when the client accepts the
+    /// coding (default `true`; see [`precompressed`]).
+    pub precompressed: bool,
+    /// Answer a path that is not found with [`SPA_INDEX`] (status 200), for single-page
+    /// applications that route on the client (default `false`).
+    pub spa: bool,
+    /// Serve the root's [`NOT_FOUND_PAGE`], when it exists, as the body of a 404
+    /// (default `true`).
+    pub not_found_page: bool,
+    /// `Cache-Control` of file responses (200, 206, 304); `None` sends none for files.
+    /// Listings always say `no-cache`.
+    pub cache_control: Option<HeaderValue>,
 }
 
 impl Default for Options {
@@ -148,6 +175,10 @@ impl Default for Options {
         Options {
             resolve: ResolveOptions::default(),
             listing: true,
+            precompressed: true,
+            spa: false,
+            not_found_page: true,
+            cache_control: None,
         }
     }
 }
@@ -168,8 +199,8 @@ pub enum Lookup {
     BadPath(PathError),
     /// The filesystem step refused or failed.
     Failed(ResolveError),
-    /// The path resolved.
-    Found(SafePath, Resolved),
+    /// The path resolved; with the precompressed sibling chosen for it, if any.
+    Found(SafePath, Resolved, Option<Sibling>),
 }
 
 /// The response to send, fully decided.
@@ -189,7 +220,7 @@ pub enum Plan {
     },
     /// 200 or 206 with a file body.
     File {
-        /// Canonical path (content type, error messages).
+        /// Canonical path of the file sent (the sibling's when encoded; error messages).
         path: PathBuf,
         /// Metadata of `file`.
         meta: FileMeta,
@@ -213,10 +244,12 @@ pub enum Plan {
         /// The directory opened by [`resolve::resolve`]: read it with
         /// [`listing::read_entries`].
         open: OpenFile,
-        /// Decoded display path for [`listing::render`].
-        display_path: String,
-        /// Whether it is the root (no parent link).
-        is_root: bool,
+        /// Mount prefix as in URLs, for [`listing_html::Page`].
+        prefix: String,
+        /// Decoded segments of the directory below the mount.
+        segments: Vec<String>,
+        /// Sort and format asked for.
+        view: ListingView,
         /// Pass to [`listing::read_entries`] (dotfiles, symlinks).
         options: ResolveOptions,
         /// Headers without `Content-Length` (known after rendering).
@@ -267,24 +300,106 @@ impl Plan {
     }
 }
 
-/// Filesystem step: parses `req_path` and resolves it beneath `root`.
-pub fn lookup(root: &Root, req_path: &str, opts: ResolveOptions) -> Lookup {
-    let safe = match SafePath::parse(req_path, opts.allow_hidden) {
+/// Filesystem step: parses the request's path and resolves it beneath `root`; for a file
+/// (or a directory's index) also looks for the precompressed sibling the request's
+/// `Accept-Encoding` prefers, when `opts.precompressed` is on.
+pub fn lookup(root: &Root, req: &Request<'_>, opts: &Options) -> Lookup {
+    let safe = match SafePath::parse(req.path, opts.resolve.allow_hidden) {
         Ok(s) => s,
         Err(e) => return Lookup::BadPath(e),
     };
-    match resolve::resolve(root, &safe, opts) {
-        Ok(r) => Lookup::Found(safe, r),
-        Err(e) => Lookup::Failed(e),
-    }
+    let resolved = match resolve::resolve(root, &safe, opts.resolve) {
+        Ok(r) => r,
+        Err(e) => return Lookup::Failed(e),
+    };
+    let sibling = if opts.precompressed && !resolved.needs_slash_redirect {
+        let served = match &resolved.target {
+            Target::File { meta, .. } => Some((safe.clone(), meta)),
+            Target::Directory {
+                index: Some((_, meta, _)),
+                ..
+            } => Some((safe.join(resolve::INDEX_FILE), meta)),
+            Target::Directory { index: None, .. } => None,
+        };
+        served.and_then(|(served, meta)| {
+            let encodings = encoding::negotiate(req.headers);
+            precompressed::find(root, &served, meta, &encodings, opts.resolve)
+        })
+    } else {
+        None
+    };
+    Lookup::Found(safe, resolved, sibling)
 }
 
-/// [`plan_method`], else [`lookup`] then [`plan`]: the whole decision for one request.
+/// [`plan_method`], else [`lookup`] then [`plan`], then [`fallback`] for a 404: the whole
+/// decision for one request.
 pub fn serve(root: &Root, req: &Request<'_>, opts: &Options) -> Plan {
     match plan_method(req.method) {
         Some(plan) => plan,
-        None => plan(req, lookup(root, req.path, opts.resolve), opts),
+        None => {
+            let planned = plan(req, lookup(root, req, opts), opts);
+            fallback(root, req, planned, opts)
+        }
     }
+}
+
+/// What a 404 becomes: with `opts.spa`, the root's [`SPA_INDEX`] (planned for this request,
+/// so conditionals, ranges and encodings apply to it); else, with `opts.not_found_page`, the
+/// root's [`NOT_FOUND_PAGE`] with status 404 (whole, without validators, ranges or caching
+/// headers: it stands for an error, not for a representation of the URL). Any other plan,
+/// or a 404 when the page does not exist, is returned unchanged.
+pub fn fallback(root: &Root, req: &Request<'_>, planned: Plan, opts: &Options) -> Plan {
+    if planned.status() != StatusCode::NOT_FOUND {
+        return planned;
+    }
+    if opts.spa {
+        let index = Request {
+            path: SPA_INDEX,
+            ..*req
+        };
+        if let spa @ Plan::File { .. } = plan(&index, lookup(root, &index, opts), opts) {
+            return spa;
+        }
+    }
+    if opts.not_found_page {
+        let no_headers = HeaderMap::new();
+        let page = Request {
+            path: NOT_FOUND_PAGE,
+            query: None,
+            headers: &no_headers,
+            ..*req
+        };
+        let page_opts = Options {
+            cache_control: None,
+            ..opts.clone()
+        };
+        if let Plan::File {
+            path,
+            meta,
+            file,
+            range,
+            mut headers,
+            body,
+            send_body,
+            ..
+        } = plan(&page, lookup(root, &page, &page_opts), &page_opts)
+        {
+            for name in [ETAG, LAST_MODIFIED, ACCEPT_RANGES, VARY] {
+                headers.remove(name);
+            }
+            return Plan::File {
+                path,
+                meta,
+                file,
+                range,
+                status: StatusCode::NOT_FOUND,
+                headers,
+                body,
+                send_body,
+            };
+        }
+    }
+    planned
 }
 
 /// The answer the method alone decides, before any lookup: [`Plan::Options`] for `OPTIONS`,
@@ -308,7 +423,7 @@ pub fn plan(req: &Request<'_>, lookup: Lookup, opts: &Options) -> Plan {
     if let Some(plan) = plan_method(req.method) {
         return plan;
     }
-    let (safe, resolved) = match lookup {
+    let (safe, resolved, sibling) = match lookup {
         Lookup::BadPath(e) => return Plan::error(e.status(), e.reason()),
         Lookup::Failed(e) => {
             let reason = match e {
@@ -318,18 +433,17 @@ pub fn plan(req: &Request<'_>, lookup: Lookup, opts: &Options) -> Plan {
             };
             return Plan::error(e.status(), reason);
         }
-        Lookup::Found(s, r) => (s, r),
+        Lookup::Found(s, r, sibling) => (s, r, sibling),
     };
     let send_body = req.method == Method::GET;
     if resolved.needs_slash_redirect {
         return redirect(req, &safe);
     }
     match resolved.target {
-        Target::File { path, meta, file } => plan_file(req, path, meta, file),
+        Target::File { path, meta, file } => plan_file(req, (path, meta, file), sibling, opts),
         Target::Directory {
-            index: Some((path, meta, file)),
-            ..
-        } => plan_file(req, path, meta, file),
+            index: Some(index), ..
+        } => plan_file(req, index, sibling, opts),
         Target::Directory {
             path,
             dir,
@@ -338,15 +452,22 @@ pub fn plan(req: &Request<'_>, lookup: Lookup, opts: &Options) -> Plan {
             if !opts.listing {
                 return Plan::error(StatusCode::FORBIDDEN, "directory listing disabled");
             }
+            let view = ListingView::from_request(req.query, req.headers);
+            let content_type = match view.format {
+                ListingFormat::Html => mime::HTML_UTF8,
+                ListingFormat::Json => mime::JSON_UTF8,
+            };
             let mut headers = HeaderMap::new();
-            headers.insert(CONTENT_TYPE, HeaderValue::from_static(mime::HTML_UTF8));
+            headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
             headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+            headers.insert(VARY, HeaderValue::from_static("Accept"));
             headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
             Plan::Listing {
                 dir: path,
                 open: dir,
-                display_path: format!("{}{}", req.mount_prefix, safe.to_display_path()),
-                is_root: safe.is_root(),
+                prefix: req.mount_prefix.to_owned(),
+                segments: safe.segments().to_vec(),
+                view,
                 options: opts.resolve,
                 headers,
                 send_body,
@@ -372,11 +493,32 @@ fn redirect(req: &Request<'_>, safe: &SafePath) -> Plan {
     }
 }
 
-/// Conditional and range handling for one regular file.
-fn plan_file(req: &Request<'_>, path: PathBuf, meta: FileMeta, file: OpenFile) -> Plan {
-    let validators = Validators::from_meta(&meta);
+/// Conditional and range handling for one regular file, or for its precompressed
+/// `sibling` when there is one: then the sibling's bytes, length and validators (ETag with
+/// the coding) are served, ranges count in its bytes, and only the content type is the
+/// original's.
+fn plan_file(
+    req: &Request<'_>,
+    (original, meta, file): (PathBuf, FileMeta, OpenFile),
+    sibling: Option<Sibling>,
+    opts: &Options,
+) -> Plan {
+    let content_type = mime::content_type(&original);
+    let (path, meta, file, validators, coding) = match sibling {
+        Some(s) => {
+            let validators = Validators::for_encoding(&s.meta, s.encoding);
+            (s.path, s.meta, s.file, validators, Some(s.encoding))
+        }
+        None => (original, meta, file, Validators::from_meta(&meta), None),
+    };
     let mut headers = HeaderMap::new();
     validators.write_headers(&mut headers);
+    if opts.precompressed {
+        headers.insert(VARY, HeaderValue::from_static("Accept-Encoding"));
+    }
+    if let Some(value) = &opts.cache_control {
+        headers.insert(CACHE_CONTROL, value.clone());
+    }
     match conditional::evaluate(req.method, req.headers, &validators) {
         Precondition::Proceed => {}
         Precondition::NotModified => return Plan::NotModified { headers },
@@ -401,7 +543,10 @@ fn plan_file(req: &Request<'_>, path: PathBuf, meta: FileMeta, file: OpenFile) -
             }
         };
     let body_len = range.map_or(meta.len, |r| r.len());
-    headers.insert(CONTENT_TYPE, mime::content_type(&path));
+    headers.insert(CONTENT_TYPE, content_type);
+    if let Some(coding) = coding {
+        headers.insert(CONTENT_ENCODING, HeaderValue::from_static(coding.token()));
+    }
     headers.insert(CONTENT_LENGTH, HeaderValue::from(body_len));
     headers.insert(ACCEPT_RANGES, HeaderValue::from_static("bytes"));
     headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
@@ -457,6 +602,7 @@ mod tests {
                 },
                 needs_slash_redirect: false,
             },
+            None,
         )
     }
 
@@ -474,6 +620,7 @@ mod tests {
                 },
                 needs_slash_redirect: !safe.has_trailing_slash(),
             },
+            None,
         )
     }
 
@@ -569,6 +716,49 @@ mod tests {
         }
     }
 
+    /// A sibling is served with its own length, ranges and ETag (with the coding), the
+    /// original's content type, and `Content-Encoding`.
+    #[test]
+    fn plan_encoded_sibling() {
+        let Lookup::Found(safe, resolved, None) = file("/app.js", 1000) else {
+            panic!("a file lookup");
+        };
+        let sibling = |len| Sibling {
+            encoding: encoding::Encoding::Brotli,
+            path: PathBuf::from("/srv/app.js.br"),
+            meta: meta(len),
+            file: open_file(),
+        };
+        let etag = Validators::for_encoding(&meta(300), encoding::Encoding::Brotli).etag;
+        let keys = [
+            "content-length",
+            "content-range",
+            "content-type",
+            "content-encoding",
+            "etag",
+            "vary",
+        ];
+        let rows: [(Vec<(&str, &str)>, String); 4] = [
+            (vec![], format!("200 content-length=300 content-type=text/javascript; charset=utf-8 content-encoding=br etag={etag} vary=Accept-Encoding")),
+            (vec![("range", "bytes=0-9")], format!("206 content-length=10 content-range=bytes 0-9/300 content-type=text/javascript; charset=utf-8 content-encoding=br etag={etag} vary=Accept-Encoding")),
+            (vec![("if-none-match", &etag)], format!("304 etag={etag} vary=Accept-Encoding")),
+            (vec![("range", "bytes=0-9"), ("if-range", "\"3b9aca00-3e8\"")], format!("200 content-length=300 content-type=text/javascript; charset=utf-8 content-encoding=br etag={etag} vary=Accept-Encoding")),
+        ];
+        for (hs, want) in rows {
+            let mut headers = HeaderMap::new();
+            for (k, v) in &hs {
+                headers.insert(
+                    http::HeaderName::from_bytes(k.as_bytes()).unwrap(),
+                    HeaderValue::from_str(v).unwrap(),
+                );
+            }
+            let req = Request::new(&Method::GET, "/app.js", &headers);
+            let lookup = Lookup::Found(safe.clone(), resolved.clone(), Some(sibling(300)));
+            let got = plan(&req, lookup, &Options::default());
+            assert_eq!(summary(&got, &keys), want, "{hs:?}");
+        }
+    }
+
     #[test]
     fn plan_details() {
         let h = HeaderMap::new();
@@ -587,18 +777,31 @@ mod tests {
         assert_eq!(plan(&req, dir("/d/", false), &no_listing).status(), 403);
         match plan(&req, dir("/d/", false), &Options::default()) {
             Plan::Listing {
-                display_path,
-                is_root,
+                segments,
                 send_body,
+                headers,
                 ..
             } => {
-                assert_eq!(display_path, "/d/");
-                assert!(!is_root && send_body);
+                assert_eq!(segments, ["d"]);
+                assert!(send_body);
+                assert_eq!(headers["content-type"], "text/html; charset=utf-8");
+                assert_eq!(headers["vary"], "Accept");
             }
             other => panic!("{other:?}"),
         }
 
         let req = Request::new(&Method::GET, "/big.bin", &h);
+        let cached = Options {
+            cache_control: Some(HeaderValue::from_static("max-age=60")),
+            ..Options::default()
+        };
+        match plan(&req, file("/big.bin", 10), &cached) {
+            Plan::File { headers, .. } => {
+                assert_eq!(headers["cache-control"], "max-age=60");
+                assert_eq!(headers["vary"], "Accept-Encoding");
+            }
+            other => panic!("{other:?}"),
+        }
         let cases = [
             (SMALL_FILE_MAX, BodyStrategy::Memory),
             (SMALL_FILE_MAX + 1, BodyStrategy::Sendfile),
@@ -620,6 +823,17 @@ mod tests {
                 }
                 other => panic!("{other:?}"),
             }
+        }
+        let json_req = Request {
+            query: Some("format=json&sort=size"),
+            ..Request::new(&Method::GET, "/d/", &h)
+        };
+        match plan(&json_req, dir("/d/", false), &Options::default()) {
+            Plan::Listing { headers, view, .. } => {
+                assert_eq!(headers["content-type"], "application/json");
+                assert_eq!(view.sort, listing::SortKey::Size);
+            }
+            other => panic!("{other:?}"),
         }
         let mut bad_query = Request::new(&Method::GET, "/d", &h);
         bad_query.query = Some("a\nb");
