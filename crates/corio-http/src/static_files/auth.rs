@@ -102,8 +102,13 @@ impl BasicAuth {
             return Err(AuthError("--auth: the password is empty".into()));
         }
         let secret = if password.starts_with("$argon2") {
-            PasswordHash::new(password)
-                .map_err(|e| AuthError(format!("--auth: not a valid argon2 hash: {e}")))?;
+            let invalid =
+                |why: String| AuthError(format!("--auth: not a valid argon2 hash: {why}"));
+            let parsed = PasswordHash::new(password).map_err(|e| invalid(e.to_string()))?;
+            if parsed.hash.is_none() {
+                return Err(invalid("it has no hash part".into()));
+            }
+            argon2::Params::try_from(&parsed).map_err(|e| invalid(e.to_string()))?;
             Secret::Hash(password.to_owned())
         } else {
             Secret::Plain(password.as_bytes().to_vec())
