@@ -83,9 +83,9 @@ fn breadcrumbs_and_parent_link() {
     let html = serve.get("/a/b%20c/d/", "").text();
     assert!(html.contains("<title>Index of /a/b c/d/</title>"), "{html}");
     for crumb in [
-        "<a href=\"../../../\">/</a>",
-        "<a href=\"../../\">a</a>/",
-        "<a href=\"../\">b c</a>/d/",
+        "<a class=\"root\" href=\"../../../\">/</a>",
+        "<a href=\"../../\">a</a><span class=\"sep\">/</span>",
+        "<a href=\"../\">b c</a><span class=\"sep\">/</span>d<span class=\"sep\">/</span>",
     ] {
         assert!(html.contains(crumb), "{crumb} in {html}");
     }

@@ -14,7 +14,7 @@
 //! files: a CORS preflight is answered first ([`cors`], when on; browsers send no
 //! credentials with it), then HTTP Basic authentication ([`auth`], when on: 401 with
 //! `WWW-Authenticate`), then the file logic, then a 404 becomes the SPA index or the
-//! root's `404.html` ([`static_files::fallback`]); last, every response, errors included,
+//! root's `404.html` ([`static_files::not_found::fallback`]); last, every response, errors included,
 //! gets the CORS headers and the extra headers (`-H`), which replace any the server set under
 //! the same names.
 
@@ -178,7 +178,8 @@ impl StaticFiles {
             );
         }
         let planned = static_files::plan(&files_request, found, &self.options);
-        let planned = static_files::fallback(&self.root, &files_request, planned, &self.options);
+        let planned =
+            static_files::not_found::fallback(&self.root, &files_request, planned, &self.options);
         self.send(request, planned)
     }
 

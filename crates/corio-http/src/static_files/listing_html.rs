@@ -49,6 +49,7 @@ font:15px/1.5 system-ui,-apple-system,\"Segoe UI\",Roboto,\"Noto Sans\",sans-ser
 main{max-width:64rem;margin:0 auto;padding:1.5rem 1rem 3rem}\
 h1{font-size:1.35rem;font-weight:600;margin:0 0 1rem;overflow-wrap:anywhere}\
 h1 .lead{color:var(--muted);font-weight:400}\
+h1 .sep{color:var(--muted);font-weight:400;margin:0 .3em}h1 .root{margin-right:.3em}\
 a{color:var(--link);text-decoration:none}a:hover{text-decoration:underline}\
 table{width:100%;border-collapse:collapse;table-layout:auto}\
 th,td{padding:.45rem .75rem;border-bottom:1px solid var(--line);text-align:left}\
@@ -166,19 +167,28 @@ fn breadcrumbs(page: &Page<'_>) -> String {
             "../".repeat(levels)
         }
     };
+    let sep = "<span class=\"sep\">/</span>";
     let mut out = String::new();
-    let root_label = html_escape(&format!("{}/", page.prefix));
+    let root_label = if page.prefix.is_empty() {
+        String::from("/")
+    } else {
+        format!("{}{sep}", html_escape(page.prefix))
+    };
     if depth == 0 {
-        let _ = write!(out, "{root_label}");
+        out.push_str(&root_label);
         return out;
     }
-    let _ = write!(out, "<a href=\"{}\">{root_label}</a>", up(depth));
+    let _ = write!(
+        out,
+        "<a class=\"root\" href=\"{}\">{root_label}</a>",
+        up(depth)
+    );
     for (i, segment) in page.segments.iter().enumerate() {
         let name = html_escape(segment);
         if i + 1 == depth {
-            let _ = write!(out, "{name}/");
+            let _ = write!(out, "{name}{sep}");
         } else {
-            let _ = write!(out, "<a href=\"{}\">{name}</a>/", up(depth - 1 - i));
+            let _ = write!(out, "<a href=\"{}\">{name}</a>{sep}", up(depth - 1 - i));
         }
     }
     out
@@ -394,12 +404,20 @@ mod tests {
             segments: &segments,
             view: ListingView::default(),
         });
+        let sep = "<span class=\"sep\">/</span>";
         assert_eq!(
             crumbs,
-            "<a href=\"../../../\">/static/</a><a href=\"../../\">a</a>/\
-             <a href=\"../\">b c</a>/d/"
+            format!(
+                "<a class=\"root\" href=\"../../../\">/static{sep}</a><a href=\"../../\">a</a>{sep}\
+                 <a href=\"../\">b c</a>{sep}d{sep}"
+            )
         );
         assert_eq!(breadcrumbs(&page(&[], ListingView::default())), "/");
+        let nested = ["x".to_string()];
+        assert_eq!(
+            breadcrumbs(&page(&nested, ListingView::default())),
+            format!("<a class=\"root\" href=\"../\">/</a>x{sep}")
+        );
     }
 
     #[test]
