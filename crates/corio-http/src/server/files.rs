@@ -12,32 +12,35 @@
 //!
 //! Around that, in this order, the handler applies what `corio serve` offers on top of
 //! files: a CORS preflight is answered first ([`cors`], when on; browsers send no
-//! credentials with it), then HTTP Basic authentication ([`auth`], when on: 401 with
-//! `WWW-Authenticate`), then the file logic, then a 404 becomes the SPA index or the
+//! credentials with it), then HTTP Basic authentication
+//! ([`auth`](crate::static_files::auth), when on: 401 with `WWW-Authenticate`; an argon2
+//! check runs on the blocking pool, so a flood of wrong passwords never stalls the worker's
+//! loop, and 503 past the concurrency bound), then the file logic, then a 404 becomes the SPA index or the
 //! root's `404.html` ([`static_files::not_found::fallback`]); last, every response, errors included,
 //! gets the CORS headers and the extra headers (`-H`), which replace any the server set under
 //! the same names.
 
 use std::fs::File;
-use std::future::{ready, Ready};
+use std::future::{ready, Future, Ready};
 use std::io;
 use std::os::unix::fs::FileExt;
 use std::path::Path;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 
 use bytes::Bytes;
-use http::header::{HeaderName, HeaderValue, CONTENT_TYPE, WWW_AUTHENTICATE};
+use http::header::{HeaderName, HeaderValue, CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE};
 use http::{HeaderMap, StatusCode};
 
 use super::handler::Handler;
 use crate::message::{Request, Response, ResponseBody};
-use crate::static_files::auth::BasicAuth;
+use crate::static_files::auth::{BasicAuth, Decision};
 use crate::static_files::listing::ListingFormat;
 use crate::static_files::listing_html::Page;
 use crate::static_files::resolve::ResolveError;
 use crate::static_files::{
-    self, auth, cors, listing, listing_html, listing_json, resolve, BodyStrategy, Lookup, Options,
-    Plan,
+    self, cors, listing, listing_html, listing_json, resolve, BodyStrategy, Lookup, Options, Plan,
 };
 
 /// Serves the files under a directory. Mount it at `/` (`corio serve`) or under a prefix with
@@ -82,7 +85,8 @@ impl StaticFiles {
         self
     }
 
-    /// Requires HTTP Basic credentials on every request (see [`auth`]).
+    /// Requires HTTP Basic credentials on every request (see
+    /// [`auth`](crate::static_files::auth)).
     pub fn with_auth(mut self, auth: BasicAuth) -> StaticFiles {
         self.auth = Some(Arc::new(auth));
         self
@@ -108,9 +112,15 @@ impl StaticFiles {
         self.root.path()
     }
 
-    /// Answers one request (synchronously: see the module docs).
+    /// Answers one request (synchronously: see the module docs; an argon2 check of `--auth`
+    /// runs inline here, while the [`Handler`] runs it on the blocking pool).
     pub fn respond(&self, request: &Request) -> Response {
-        let mut response = self.answer(request);
+        let response = self.answer(request);
+        self.finish(response)
+    }
+
+    /// Adds the headers every response gets: CORS, then `-H`.
+    fn finish(&self, mut response: Response) -> Response {
         if self.cors {
             cors::add_response_headers(response.headers_mut());
         }
@@ -134,14 +144,14 @@ impl StaticFiles {
         }
         if let Some(auth) = &self.auth {
             if !auth.check(request.headers()) {
-                let mut response =
-                    Response::error(StatusCode::UNAUTHORIZED, "authentication required");
-                response
-                    .headers_mut()
-                    .insert(WWW_AUTHENTICATE, auth::BasicAuth::challenge());
-                return response;
+                return unauthorized();
             }
         }
+        self.serve_files(request)
+    }
+
+    /// The file logic proper, once the request may see the files.
+    fn serve_files(&self, request: &Request) -> Response {
         if let Some(plan) = static_files::plan_method(request.method()) {
             return self.send(request, plan);
         }
@@ -275,11 +285,80 @@ impl StaticFiles {
 }
 
 impl Handler for StaticFiles {
-    type Future = Ready<Response>;
+    type Future = FilesFuture;
 
-    fn call(&self, request: Request) -> Ready<Response> {
-        ready(self.respond(&request))
+    fn call(&self, request: Request) -> FilesFuture {
+        let preflight = self.cors && cors::is_preflight(request.method(), request.headers());
+        let Some(auth) = self.auth.as_ref().filter(|_| !preflight) else {
+            return FilesFuture::Ready(ready(self.respond(&request)));
+        };
+        let response = match auth.decide(request.headers()) {
+            Decision::Allowed => self.serve_files(&request),
+            Decision::Denied => unauthorized(),
+            Decision::Busy => busy(),
+            Decision::Verify(pending) => {
+                let files = self.clone();
+                let auth = auth.clone();
+                return FilesFuture::Verifying(Box::pin(async move {
+                    let ok = corio::task::spawn_blocking(move || auth.verify(pending)).await;
+                    let response = if ok.unwrap_or(false) {
+                        files.serve_files(&request)
+                    } else {
+                        unauthorized()
+                    };
+                    files.finish(response)
+                }));
+            }
+        };
+        FilesFuture::Ready(ready(self.finish(response)))
     }
+}
+
+/// The future of a [`StaticFiles`] response: ready at once, except while an argon2 check of
+/// `--auth` runs on the blocking pool (the event loop goes on meanwhile).
+pub enum FilesFuture {
+    /// The response, decided synchronously.
+    Ready(Ready<Response>),
+    /// Waiting for a password verification.
+    Verifying(Pin<Box<dyn Future<Output = Response>>>),
+}
+
+impl Future for FilesFuture {
+    type Output = Response;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Response> {
+        match self.get_mut() {
+            FilesFuture::Ready(ready) => Pin::new(ready).poll(cx),
+            FilesFuture::Verifying(future) => future.as_mut().poll(cx),
+        }
+    }
+}
+
+impl std::fmt::Debug for FilesFuture {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            FilesFuture::Ready(_) => "FilesFuture::Ready",
+            FilesFuture::Verifying(_) => "FilesFuture::Verifying",
+        })
+    }
+}
+
+/// 401 with the Basic challenge.
+fn unauthorized() -> Response {
+    let mut response = Response::error(StatusCode::UNAUTHORIZED, "authentication required");
+    response
+        .headers_mut()
+        .insert(WWW_AUTHENTICATE, BasicAuth::challenge());
+    response
+}
+
+/// 503 when too many password verifications are running: retry in a second.
+fn busy() -> Response {
+    let mut response = Response::error(StatusCode::SERVICE_UNAVAILABLE, "busy, retry");
+    response
+        .headers_mut()
+        .insert(RETRY_AFTER, HeaderValue::from_static("1"));
+    response
 }
 
 fn with_headers(status: StatusCode, headers: HeaderMap, body: ResponseBody) -> Response {

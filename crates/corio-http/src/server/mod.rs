@@ -66,7 +66,7 @@ use corio::{JoinHandle, Runtime};
 use socket2::{Domain, Protocol, Socket, Type};
 
 pub use config::*;
-pub use files::StaticFiles;
+pub use files::{FilesFuture, StaticFiles};
 pub use handler::{BoxResponseFuture, Handler};
 pub use router::Router;
 pub use shutdown::ShutdownSignal;

@@ -17,10 +17,16 @@
 //!   credentials with every request, so the last `Authorization` value that verified is
 //!   remembered ([`BasicAuth::check`] compares against it in constant time first): a page
 //!   with fifty images costs one argon2 run, not fifty. A wrong password always costs a run.
+//! * Argon2 runs are split from the check ([`BasicAuth::decide`] is cheap and
+//!   [`BasicAuth::verify`] is the slow part) so that the server runs them on the blocking
+//!   pool, never on an event loop; at most [`MAX_CONCURRENT_VERIFICATIONS`] run at once (each
+//!   takes 19 MiB), and a request past that is told to retry ([`Decision::Busy`]: 503), so a
+//!   flood of wrong passwords costs bounded memory and CPU and never stalls other requests.
 //! * Credentials are never logged or echoed.
 
 use std::fmt;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
@@ -34,6 +40,44 @@ pub const CHALLENGE: &str = "Basic realm=\"corio\", charset=\"UTF-8\"";
 
 /// Bytes of random salt in a hash made by [`hash_password`] (argon2's recommended 16).
 const SALT_LEN: usize = 16;
+
+/// Most argon2 verifications running at once: each holds 19 MiB (the default parameters)
+/// and a core for milliseconds; four bound a password flood to ~76 MiB and leave cores free.
+pub const MAX_CONCURRENT_VERIFICATIONS: usize = 4;
+
+/// What [`BasicAuth::decide`] found, without running argon2.
+#[derive(Debug)]
+pub enum Decision {
+    /// The credentials are right.
+    Allowed,
+    /// Missing or wrong credentials: 401.
+    Denied,
+    /// A password to check against the hash: call [`BasicAuth::verify`] (slow) off the loop.
+    Verify(PendingHash),
+    /// Too many verifications are running: 503, retry.
+    Busy,
+}
+
+/// Credentials waiting for an argon2 verification; holds one of the
+/// [`MAX_CONCURRENT_VERIFICATIONS`] slots until dropped.
+pub struct PendingHash {
+    user_ok: bool,
+    password: Vec<u8>,
+    header: Vec<u8>,
+    slot: Arc<AtomicUsize>,
+}
+
+impl fmt::Debug for PendingHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("PendingHash")
+    }
+}
+
+impl Drop for PendingHash {
+    fn drop(&mut self) {
+        self.slot.fetch_sub(1, Ordering::AcqRel);
+    }
+}
 
 /// What `--auth` was given that cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,6 +105,8 @@ pub struct BasicAuth {
     secret: Secret,
     /// The last `Authorization` value that passed a hash check (see the module docs).
     verified: Mutex<Option<Vec<u8>>>,
+    /// Verifications running now.
+    running: Arc<AtomicUsize>,
 }
 
 impl fmt::Debug for BasicAuth {
@@ -117,40 +163,78 @@ impl BasicAuth {
             user: user.as_bytes().to_vec(),
             secret,
             verified: Mutex::new(None),
+            running: Arc::new(AtomicUsize::new(0)),
         })
     }
 
-    /// Whether the request's `Authorization` field carries the expected credentials.
+    /// Whether the request's `Authorization` field carries the expected credentials, running
+    /// argon2 here when needed (for callers without an event loop; the server uses
+    /// [`decide`](BasicAuth::decide) and [`verify`](BasicAuth::verify)). `false` when busy.
     pub fn check(&self, headers: &HeaderMap) -> bool {
+        match self.decide(headers) {
+            Decision::Allowed => true,
+            Decision::Denied | Decision::Busy => false,
+            Decision::Verify(pending) => self.verify(pending),
+        }
+    }
+
+    /// The cheap part of a check: constant-time comparisons, and for a hash the remembered
+    /// credentials; argon2 itself is left to [`verify`](BasicAuth::verify).
+    pub fn decide(&self, headers: &HeaderMap) -> Decision {
         let Some(value) = headers.get(AUTHORIZATION) else {
-            return false;
+            return Decision::Denied;
         };
         let Some((user, password)) = credentials(value) else {
-            return false;
+            return Decision::Denied;
         };
         let user_ok = ct_eq(&self.user, &user);
         match &self.secret {
-            Secret::Plain(expected) => bool::from(user_ok & ct_eq(expected, &password)),
-            Secret::Hash(hash) => {
-                let mut verified = self.verified.lock().unwrap_or_else(|e| e.into_inner());
+            Secret::Plain(expected) => {
+                if bool::from(user_ok & ct_eq(expected, &password)) {
+                    Decision::Allowed
+                } else {
+                    Decision::Denied
+                }
+            }
+            Secret::Hash(_) => {
+                let verified = self.verified.lock().unwrap_or_else(|e| e.into_inner());
                 if let Some(known) = verified.as_deref() {
                     if bool::from(ct_eq(known, value.as_bytes())) {
-                        return true;
+                        return Decision::Allowed;
                     }
                 }
-                // The hash was checked by `parse`, so it parses here.
-                let password_ok = PasswordHash::new(hash).is_ok_and(|parsed| {
-                    Argon2::default()
-                        .verify_password(&password, &parsed)
-                        .is_ok()
-                });
-                let ok = bool::from(user_ok) && password_ok;
-                if ok {
-                    *verified = Some(value.as_bytes().to_vec());
+                drop(verified);
+                if self.running.fetch_add(1, Ordering::AcqRel) >= MAX_CONCURRENT_VERIFICATIONS {
+                    self.running.fetch_sub(1, Ordering::AcqRel);
+                    return Decision::Busy;
                 }
-                ok
+                Decision::Verify(PendingHash {
+                    user_ok: bool::from(user_ok),
+                    password,
+                    header: value.as_bytes().to_vec(),
+                    slot: self.running.clone(),
+                })
             }
         }
+    }
+
+    /// Runs argon2 on `pending` (milliseconds: call it off the event loop); remembers the
+    /// credentials when they are right.
+    pub fn verify(&self, pending: PendingHash) -> bool {
+        let Secret::Hash(hash) = &self.secret else {
+            return false;
+        };
+        // The hash was checked by `parse`, so it parses here.
+        let password_ok = PasswordHash::new(hash).is_ok_and(|parsed| {
+            Argon2::default()
+                .verify_password(&pending.password, &parsed)
+                .is_ok()
+        });
+        let ok = pending.user_ok && password_ok;
+        if ok {
+            *self.verified.lock().unwrap_or_else(|e| e.into_inner()) = Some(pending.header.clone());
+        }
+        ok
     }
 
     /// The `WWW-Authenticate` value of a 401.
@@ -265,6 +349,23 @@ mod tests {
         assert!(auth.check(&basic("bob:hunter2")));
         assert!(!auth.check(&basic("bob:hunter22")));
         assert!(format!("{auth:?}").contains("argon2 hash"));
+        // Past the concurrency bound, a check is Busy until a slot frees.
+        let held: Vec<PendingHash> = (0..MAX_CONCURRENT_VERIFICATIONS)
+            .map(|_| match auth.decide(&basic("bob:other")) {
+                Decision::Verify(p) => p,
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert!(matches!(auth.decide(&basic("bob:other")), Decision::Busy));
+        assert!(matches!(
+            auth.decide(&basic("bob:hunter2")),
+            Decision::Allowed
+        ));
+        drop(held);
+        assert!(matches!(
+            auth.decide(&basic("bob:other")),
+            Decision::Verify(_)
+        ));
         assert!(!format!("{auth:?}").contains(&hash));
     }
 
