@@ -117,7 +117,7 @@ pub fn preferences(accept_encoding: &str) -> Vec<Encoding> {
         })
         .collect();
     // Stable: equal q-values keep the server's order.
-    accepted.sort_by(|a, b| b.1.cmp(&a.1));
+    accepted.sort_by_key(|&(_, q)| std::cmp::Reverse(q));
     accepted.into_iter().map(|(e, _)| e).collect()
 }
 
