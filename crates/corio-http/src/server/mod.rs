@@ -15,7 +15,7 @@
 //! | `buffers.rs` | per-worker pools of read and output buffers |
 //! | `shutdown.rs` | graceful shutdown and connection accounting |
 //! | `clock.rs` | the cached `Date` header |
-//! | `access_log.rs` | Common Log Format on stderr |
+//! | `access_log.rs` | the access log on stderr: Common, Combined or JSON lines |
 //! | `handler.rs` | the [`Handler`] trait |
 //! | `router.rs` | [`Router`]: method + path with `:params`, mounts |
 //! | `files.rs` | [`StaticFiles`]: the static-file handler over [`crate::static_files`] |
@@ -74,7 +74,7 @@ use corio::{JoinHandle, Runtime};
 use socket2::{Domain, Protocol, Socket, Type};
 
 pub use config::*;
-pub use files::StaticFiles;
+pub use files::{FilesFuture, StaticFiles};
 pub use handler::{BoxResponseFuture, Handler};
 pub use router::Router;
 pub use shutdown::ShutdownSignal;
@@ -194,6 +194,7 @@ pub async fn serve_worker<H: Handler>(
 ) {
     let tracker = Tracker::new();
     let grace = config.shutdown_grace;
+    access_log::set_format(config.access_log_format);
     let context = Rc::new(WorkerContext {
         handler,
         config,
