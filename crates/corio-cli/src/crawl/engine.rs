@@ -99,7 +99,7 @@ pub struct Stat {
 impl Stat {
     /// Whether this URL is a broken link: no response, or a status of 400 or more.
     pub fn is_broken(&self) -> bool {
-        self.status.map_or(true, |s| s >= 400)
+        self.status.is_none_or(|s| s >= 400)
     }
 }
 
@@ -270,7 +270,7 @@ impl Crawler {
                 .config
                 .include
                 .as_ref()
-                .map_or(true, |re| re.is_match(url.as_str()))
+                .is_none_or(|re| re.is_match(url.as_str()))
             && !self
                 .config
                 .exclude
@@ -282,7 +282,7 @@ impl Crawler {
     fn referred(&self, to: &Url, from: &Url) {
         let mut map = self.referrers.borrow_mut();
         let list = map.entry(to.as_str().to_owned()).or_default();
-        if list.len() < MAX_REFERRERS && list.last().map_or(true, |l| l != from.as_str()) {
+        if list.len() < MAX_REFERRERS && list.last().is_none_or(|l| l != from.as_str()) {
             list.push(from.as_str().to_owned());
         }
     }

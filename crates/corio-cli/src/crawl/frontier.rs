@@ -59,9 +59,9 @@ impl Item {
 /// Where the frontier lives.
 pub enum Frontier {
     /// In this process, optionally logged to a state directory.
-    Local(Local),
+    Local(Box<Local>),
     /// In Redis, shared by every process pointed at it.
-    Redis(RedisFrontier),
+    Redis(Box<RedisFrontier>),
 }
 
 impl Frontier {
@@ -135,7 +135,7 @@ impl Local {
         };
         let resumed = !restored.seen.is_empty();
         Local {
-            queue: RefCell::new(restored.queue.into()),
+            queue: RefCell::new(restored.queue),
             seen: RefCell::new(restored.seen),
             max_pages,
             busy: Cell::new(0),

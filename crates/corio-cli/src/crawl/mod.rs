@@ -162,15 +162,16 @@ pub fn run(args: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
         .max_pages
         .map(|n| usize::try_from(n).unwrap_or(usize::MAX));
     let frontier = match (&args.frontier, &args.state) {
-        (Some(url), _) => Frontier::Redis(redis_frontier::RedisFrontier::connect(
+        (Some(url), _) => Frontier::Redis(Box::new(redis_frontier::RedisFrontier::connect(
             url,
             Duration::from_secs(args.lease),
             max_pages,
-        )?),
-        (None, Some(dir)) => {
-            Frontier::Local(Local::new(max_pages, Some(state::StateLog::open(dir)?)))
-        }
-        (None, None) => Frontier::Local(Local::new(max_pages, None)),
+        )?)),
+        (None, Some(dir)) => Frontier::Local(Box::new(Local::new(
+            max_pages,
+            Some(state::StateLog::open(dir)?),
+        ))),
+        (None, None) => Frontier::Local(Box::new(Local::new(max_pages, None))),
     };
     let warc = args
         .warc
