@@ -3,7 +3,8 @@
 # generated site of PAGES HTML pages (each ~1.5 KB, ten links down the tree, a stylesheet)
 # served by `corio serve` on 127.0.0.1, the server pinned to CPU 0 and the crawler to CPU 1.
 # corio runs twice: with its defaults (16 requests at once per host) and with one request at
-# a time, as wget makes them. Prints pages/s, CPU per page, and corio's ratios to wget.
+# a time, as wget makes them (wget GETs pages and, in spider mode, HEADs the stylesheet).
+# Prints pages/s, CPU per page, and corio's ratios to wget.
 #
 # Usage: scripts/bench-crawl.sh [PAGES]
 # Needs wget (apt-get install -y wget), taskset, GNU time and python3; builds
@@ -61,7 +62,7 @@ WGET=$(run wget wget --recursive --level=inf --spider --no-verbose -e robots=off
 COR=$(run corio "$BIN" crawl "$URL" --ignore-robots --output /dev/null)
 COR1=$(run corio1 "$BIN" crawl "$URL" --ignore-robots --max-tasks 1 --per-host 1 --output /dev/null)
 
-WGOT=$(grep -c ' 200 OK' "$DIR/wget.err" || true)
+WGOT=$(grep -c ' URL: \?http' "$DIR/wget.err" || true)
 CGOT=$(grep -o 'crawl: [0-9]* URLs' "$DIR/corio.err" | grep -o '[0-9]*')
 C1GOT=$(grep -o 'crawl: [0-9]* URLs' "$DIR/corio1.err" | grep -o '[0-9]*')
 echo "site: $URLS URLs; fetched: wget $WGOT, corio $CGOT, corio (1 at a time) $C1GOT"
