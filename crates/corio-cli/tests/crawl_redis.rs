@@ -13,7 +13,8 @@ use std::process::{Child, Command, Stdio};
 use site::{not_found, recorded, reply, Reply};
 
 /// Every test in this file, for the message when redis-server is missing.
-const TESTS: &str = "two_crawlers_share_one_frontier, dead_workers_lease_is_handed_out_again";
+const TESTS: &str = "two_crawlers_share_one_frontier, dead_workers_lease_is_handed_out_again, \
+                     leases_are_renewed_while_fetches_wait";
 
 /// A redis-server child, killed on drop.
 struct Redis {
@@ -176,4 +177,37 @@ fn dead_workers_lease_is_handed_out_again() {
         assert_eq!(hits.count(p), 1, "{p}");
     }
     assert_eq!(hits.count("/block"), 2);
+}
+
+#[test]
+fn leases_are_renewed_while_fetches_wait() {
+    // Each crawler claims up to four URLs at once, then waits a 1 s Crawl-delay between
+    // them: the last waits 3 s, longer than its 2 s lease. Without renewal the other crawler
+    // would take it over and it would be fetched twice.
+    let redis = redis_server();
+    let (base, hits) = recorded(|req, _, _| match req.path.as_str() {
+        "/robots.txt" => reply(200, "", "text/plain", "User-agent: *\nCrawl-delay: 1\n"),
+        "/" => html(
+            r#"<a href="/a">a</a> <a href="/b">b</a> <a href="/c">c</a>
+            <a href="/d">d</a> <a href="/e">e</a> <a href="/f">f</a>"#,
+        ),
+        _ => html("leaf"),
+    });
+    let root = format!("{base}/");
+    let run = || {
+        Command::new(env!("CARGO_BIN_EXE_corio"))
+            .args(["crawl", &root, "--frontier", &redis.url, "--lease", "2"])
+            .args(["--max-tasks", "4", "--per-host", "4"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let (a, b) = (run(), run());
+    let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
+    assert!(a.status.success(), "{}", String::from_utf8_lossy(&a.stderr));
+    assert!(b.status.success(), "{}", String::from_utf8_lossy(&b.stderr));
+    for p in ["/", "/a", "/b", "/c", "/d", "/e", "/f"] {
+        assert_eq!(hits.count(p), 1, "{p}: {:?}", hits.all());
+    }
 }

@@ -236,12 +236,19 @@ impl Crawler {
         let workers: Vec<_> = (0..self.config.max_tasks.max(1))
             .map(|_| corio::spawn_local(worker(self.clone())))
             .collect();
+        let me = self.clone();
+        let leases = corio::spawn_local(async move {
+            if let Err(e) = me.frontier.keep_leases().await {
+                me.fail(e);
+            }
+        });
         let mut stats = Vec::new();
         for w in workers {
             if let Ok(mut s) = w.await {
                 stats.append(&mut s);
             }
         }
+        leases.abort();
         if let Some(warc) = &self.warc {
             if let Err(e) = warc.finish() {
                 self.fail(format!("--warc: {e}"));

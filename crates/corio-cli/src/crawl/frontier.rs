@@ -89,6 +89,15 @@ impl Frontier {
         }
     }
 
+    /// Keeps the leases of a shared frontier alive while the crawl runs (never returns `Ok`
+    /// for Redis; returns at once for a local frontier).
+    pub async fn keep_leases(&self) -> Result<(), String> {
+        match self {
+            Frontier::Local(_) => Ok(()),
+            Frontier::Redis(r) => r.keep_leases().await,
+        }
+    }
+
     /// Ends the crawl early (after a fatal error): every `take` returns `None` from now on.
     pub fn stop(&self) {
         match self {

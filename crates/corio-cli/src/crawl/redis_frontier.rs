@@ -14,14 +14,17 @@
 //!
 //! A worker whose claim finds nothing waits [`POLL`] and asks again while any lease is held
 //! (the holders may add links); it stops when the queue and the leases are both empty.
-//! A fetch that outlives its lease (`--lease`) may be handed to another worker, so the lease
-//! must be longer than the slowest fetch (requests time out well within the default).
+//! While a process runs, [`RedisFrontier::keep_leases`] renews the leases it holds every
+//! [`RENEWALS`]th of `--lease` (`ZADD XX`), so a fetch waiting for a Crawl-delay or a slow
+//! server keeps its URL; only a process that stops renewing (it died, or hung longer than a
+//! lease) loses its URLs to others. Politeness (`--per-host`, delays) is per process.
 //!
 //! The client is the `redis` crate's synchronous connection, used from corio's blocking pool
 //! (one connection per process, behind a mutex): Redis round trips on loopback or a LAN are
 //! short next to page fetches, and this needs no second async runtime.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
+use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -29,6 +32,9 @@ use super::frontier::Item;
 
 /// How long a worker that found nothing to claim waits before asking again.
 pub const POLL: Duration = Duration::from_millis(100);
+/// Lease renewals per lease period: three leaves two renewals' worth of slack for a busy
+/// process before its leases run out.
+pub const RENEWALS: u32 = 3;
 /// How long connecting to Redis may take.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long one Redis command may take before the crawl fails.
@@ -63,6 +69,13 @@ end
 return {0, '', redis.call('ZCARD', KEYS[2])}
 ";
 
+const RENEW: &str = r"
+local t = redis.call('TIME')
+local deadline = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) + tonumber(ARGV[1])
+for i = 2, #ARGV do redis.call('ZADD', KEYS[1], 'XX', deadline, ARGV[i]) end
+return 0
+";
+
 /// The Redis-backed frontier of one process.
 pub struct RedisFrontier {
     conn: Arc<Mutex<redis::Connection>>,
@@ -70,6 +83,8 @@ pub struct RedisFrontier {
     max_pages: Option<usize>,
     queued: Cell<usize>,
     stopped: Cell<bool>,
+    /// The leased items (as stored) this process holds.
+    held: RefCell<HashSet<String>>,
 }
 
 fn redis_err(e: redis::RedisError) -> String {
@@ -93,6 +108,7 @@ impl RedisFrontier {
             max_pages,
             queued: Cell::new(0),
             stopped: Cell::new(false),
+            held: RefCell::new(HashSet::new()),
         })
     }
 
@@ -147,9 +163,10 @@ impl RedisFrontier {
                 .await?;
             if got == 1 {
                 self.queued.set(count);
-                return Item::from_json(&item)
-                    .map(Some)
-                    .ok_or_else(|| format!("redis: {QUEUE} holds something not an item: {item}"));
+                let parsed = Item::from_json(&item)
+                    .ok_or_else(|| format!("redis: {QUEUE} holds something not an item: {item}"))?;
+                self.held.borrow_mut().insert(item);
+                return Ok(Some(parsed));
             }
             self.queued.set(0);
             if count == 0 {
@@ -161,9 +178,32 @@ impl RedisFrontier {
 
     pub(super) async fn complete(&self, item: &Item) -> Result<(), String> {
         let member = item.to_json();
+        self.held.borrow_mut().remove(&member);
         self.with(move |c| redis::cmd("ZREM").arg(LEASES).arg(member).query::<i64>(c))
             .await
             .map(|_| ())
+    }
+
+    /// Renews the leases this process holds, forever (the caller aborts it at the end).
+    pub(super) async fn keep_leases(&self) -> Result<(), String> {
+        let lease_ms = u64::try_from(self.lease.as_millis()).unwrap_or(u64::MAX);
+        loop {
+            corio::time::sleep(self.lease / RENEWALS).await;
+            let held: Vec<String> = self.held.borrow().iter().cloned().collect();
+            if held.is_empty() {
+                continue;
+            }
+            self.with(move |c| {
+                let script = redis::Script::new(RENEW);
+                let mut call = script.key(LEASES);
+                call.arg(lease_ms);
+                for m in &held {
+                    call.arg(m);
+                }
+                call.invoke::<i64>(c)
+            })
+            .await?;
+        }
     }
 
     pub(super) fn stop(&self) {
