@@ -7,6 +7,8 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
+use futures_core::FusedFuture;
+
 use crate::event_loop::timers::{TimerAction, TimerState};
 use crate::event_loop::EventLoop;
 
@@ -29,6 +31,7 @@ pub fn sleep_until(deadline: Instant) -> Sleep {
     Sleep {
         deadline,
         timer: None,
+        done: false,
     }
 }
 
@@ -41,6 +44,8 @@ pub fn sleep_until(deadline: Instant) -> Sleep {
 pub struct Sleep {
     deadline: Instant,
     timer: Option<Arc<TimerState>>,
+    /// Whether `poll` returned `Ready` (for [`FusedFuture`]; `reset` clears it).
+    done: bool,
 }
 
 impl Sleep {
@@ -58,6 +63,7 @@ impl Sleep {
     pub fn reset(&mut self, deadline: Instant) {
         self.cancel();
         self.deadline = deadline;
+        self.done = false;
     }
 
     fn cancel(&mut self) {
@@ -82,6 +88,7 @@ impl Future for Sleep {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         if let Some(timer) = &self.timer {
             if timer.fired.load(Ordering::Acquire) {
+                self.done = true;
                 return Poll::Ready(());
             }
             let mut waker = timer.waker.lock().unwrap_or_else(|e| e.into_inner());
@@ -91,6 +98,7 @@ impl Future for Sleep {
             return Poll::Pending;
         }
         if Instant::now() >= self.deadline {
+            self.done = true;
             return Poll::Ready(());
         }
         let timer = Arc::new(TimerState::default());
@@ -104,6 +112,14 @@ impl Future for Sleep {
         });
         self.timer = Some(timer);
         Poll::Pending
+    }
+}
+
+/// Terminated once it returned `Ready` (until [`Sleep::reset`]), so `select!` needs no
+/// `.fuse()`.
+impl FusedFuture for Sleep {
+    fn is_terminated(&self) -> bool {
+        self.done
     }
 }
 
