@@ -50,6 +50,13 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+#[doc(hidden)]
+pub mod __private {
+    //! Used by the expansion of `#[corio::main]` and `#[corio::test]`; not a public API.
+    pub use crate::entry::run_on_runtime;
+}
+
+mod entry;
 mod event_loop;
 pub mod net;
 mod reactor;
@@ -60,5 +67,9 @@ pub mod task;
 pub mod time;
 
 pub use event_loop::{EventLoop, Handle, LoopHandle, TimerHandle, EVENT_INTERVAL};
-pub use runtime::{Builder, Runtime};
+pub use runtime::{Builder, Runtime, Spawner};
+
+pub use corio_macros::{main, test};
+
+pub use futures_util::{join, pin_mut, select, select_biased, try_join, FutureExt};
 pub use task::{block_on, spawn, spawn_local, yield_now, JoinError, JoinHandle};
