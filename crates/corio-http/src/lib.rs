@@ -39,5 +39,5 @@ pub mod proto;
 pub mod server;
 pub mod static_files;
 
-pub use message::{Body, Request, Response, ResponseBody};
-pub use server::{Handler, Router, RunningServer, Server, ServerConfig};
+pub use message::{Body, IntoResponse, Request, Response, ResponseBody};
+pub use server::{Handler, Json, Router, RunningServer, Server, ServerConfig};

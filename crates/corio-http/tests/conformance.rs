@@ -26,7 +26,7 @@ async fn echo(mut req: Request) -> Response {
     while let Some(piece) = req.body_mut().chunk().await {
         match piece {
             Ok(piece) => body.extend_from_slice(&piece),
-            Err(e) => return Response::error(StatusCode::from_u16(e.status()).unwrap(), ""),
+            Err(e) => return Response::error(e.status(), ""),
         }
     }
     Response::text(body)

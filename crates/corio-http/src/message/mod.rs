@@ -6,10 +6,12 @@
 //! the connection only when the handler asks for it (backpressure).
 
 mod body;
+mod into_response;
 mod request;
 mod response;
 
 pub use body::{Body, BodyError, BodyStream, ResponseBody};
 pub(crate) use body::{BodyState, Incoming};
+pub use into_response::IntoResponse;
 pub use request::Request;
 pub use response::Response;

@@ -14,7 +14,13 @@
 //! | `clock.rs` | the cached `Date` header |
 //! | `access_log.rs` | Common Log Format on stderr |
 //! | `handler.rs` | the [`Handler`] trait |
-//! | `router.rs` | [`Router`]: method + path with `:params`, mounts |
+//! | `handler_fn.rs` | [`IntoHandler`]: async functions of extractors as route handlers |
+//! | `extract.rs` | extractors: [`State`], [`Path`], [`Query`], bodies; [`Rejection`] |
+//! | `path_params.rs` | the serde deserializer behind [`Path`] |
+//! | `json.rs` | [`Json`]: JSON bodies in and out |
+//! | `middleware.rs` | `layer`, `map_request`, `map_response` and [`Next`] |
+//! | `tower.rs` | tower interop: [`HandlerService`], [`TowerHandler`] |
+//! | `router.rs` | [`Router`]: method + path with `:params`, mounts, state, fallbacks |
 //! | `files.rs` | [`StaticFiles`]: the static-file handler over [`crate::static_files`] |
 //!
 //! One listening socket is bound, without `SO_REUSEPORT`, so binding an address already in use
@@ -50,11 +56,17 @@ pub(crate) mod buffers;
 mod clock;
 mod config;
 mod conn;
+mod extract;
 mod files;
 mod handler;
+mod handler_fn;
+mod json;
+pub mod middleware;
+mod path_params;
 mod respond;
 mod router;
 mod shutdown;
+mod tower;
 
 use std::future::Future;
 use std::io;
@@ -67,10 +79,19 @@ use corio::{JoinHandle, Runtime};
 use socket2::{Domain, Protocol, Socket, Type};
 
 pub use config::*;
+pub use extract::{
+    ExtractFuture, FromRequest, FromRequestParts, Path, Query, Rejection, State, ViaBody, ViaParts,
+    ViaRequest, DEFAULT_BODY_LIMIT,
+};
 pub use files::StaticFiles;
 pub use handler::{BoxResponseFuture, Handler};
+pub use handler_fn::IntoHandler;
+pub use json::Json;
+pub use middleware::Next;
+pub use path_params::PathError;
 pub use router::Router;
 pub use shutdown::ShutdownSignal;
+pub use tower::{BufferedBody, HandlerService, TowerHandler};
 
 use conn::WorkerContext;
 use shutdown::Tracker;
