@@ -45,6 +45,29 @@
 //! });
 //! ```
 //!
+//! ## Entry points and combinators
+//!
+//! `#[corio::main]` and `#[corio::test]` run an `async fn` on a loop of the calling thread (as
+//! [`block_on`]); `#[corio::main(workers = 4)]` runs it on worker 0 of a four-worker
+//! [`Runtime`], whose workers [`Spawner::current`] reaches ([`Runtime::spawn`] is
+//! round-robin). [`select!`], [`join!`] and [`FutureExt`] are the futures crate's, re-exported;
+//! [`JoinHandle`], [`time::Sleep`] and the [`sync`] futures are `FusedFuture`s, so they go
+//! into `select!` without `.fuse()`:
+//!
+//! ```
+//! use std::time::Duration;
+//!
+//! #[corio::main]
+//! async fn main() {
+//!     let task = corio::spawn(async { 42 });
+//!     let timeout = corio::time::sleep(Duration::from_secs(60));
+//!     corio::select! {
+//!         answer = task => assert_eq!(answer.unwrap(), 42),
+//!         () = timeout => panic!("too slow"),
+//!     }
+//! }
+//! ```
+//!
 //! See `ARCHITECTURE.md` at the repository root for which file owns what.
 
 #![forbid(unsafe_code)]
