@@ -14,7 +14,6 @@
 mod util;
 
 use corio_http::{Request, Response};
-use http::StatusCode;
 use util::{start, stop, Client};
 
 /// Echoes the request body (read with `Body::chunk`); a body error becomes its status.
