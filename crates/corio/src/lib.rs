@@ -59,8 +59,8 @@
 //!
 //! #[corio::main]
 //! async fn main() {
-//!     let task = corio::spawn(async { 42 });
-//!     let timeout = corio::time::sleep(Duration::from_secs(60));
+//!     let mut task = corio::spawn(async { 42 });
+//!     let mut timeout = corio::time::sleep(Duration::from_secs(60));
 //!     corio::select! {
 //!         answer = task => assert_eq!(answer.unwrap(), 42),
 //!         () = timeout => panic!("too slow"),
