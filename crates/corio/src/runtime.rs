@@ -154,10 +154,8 @@ struct Shared {
     next: AtomicUsize,
 }
 
-/// A cloneable, `Send + Sync` handle that spawns on a [`Runtime`]'s workers, round-robin.
-///
-/// Spawning through it after the runtime shut down gives a task that never runs: awaiting
-/// its handle reports it cancelled.
+/// A cloneable, `Send + Sync` handle that spawns on a [`Runtime`]'s workers, round-robin
+/// (see the module docs), from any thread.
 #[derive(Clone)]
 pub struct Spawner {
     shared: Arc<Shared>,

@@ -98,3 +98,20 @@ async fn join_runs_both_branches() {
     let (a, b) = corio::join!(corio::spawn(async { 1 }), async { 2 });
     assert_eq!((a.unwrap(), b), (1, 2));
 }
+
+/// A `Timeout` over a fused future is fused too: once its output is taken, `select!` skips it
+/// and completes through `complete`.
+#[corio::test]
+async fn a_timeout_of_a_fused_future_goes_into_select_as_it_is() {
+    let (tx, rx) = oneshot::channel::<&str>();
+    let mut guarded = corio::time::timeout(Duration::from_secs(3600), rx);
+    tx.send("in time").unwrap();
+    let mut outputs = Vec::new();
+    loop {
+        corio::select! {
+            out = guarded => outputs.push(out.unwrap().unwrap()),
+            complete => break,
+        }
+    }
+    assert_eq!(outputs, ["in time"]);
+}
