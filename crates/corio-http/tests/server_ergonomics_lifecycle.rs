@@ -51,11 +51,14 @@ async fn graceful_shutdown_on_a_token_lets_the_request_in_flight_finish() {
     let client = corio::spawn(async move { fetch(addr, "/slow").await });
     entered_rx.await.unwrap();
     let token = CancellationToken::new();
+    let signal = server.shutdown_signal();
     let shutdown = corio::spawn({
         let token = token.clone();
         async move { server.with_graceful_shutdown(token.cancelled_owned()).await }
     });
     token.cancel();
+    // The token reached the server (its own signal fired) while the request is in flight.
+    signal.wait().await;
     release.cancel();
     let reply = client.await.unwrap();
     assert!(reply.starts_with("HTTP/1.1 200 OK\r\n"), "{reply}");
