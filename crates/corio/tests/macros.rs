@@ -115,3 +115,20 @@ async fn a_timeout_of_a_fused_future_goes_into_select_as_it_is() {
     }
     assert_eq!(outputs, ["in time"]);
 }
+
+/// What `#[corio::main(workers = N)]` expands to: the body's `Err` becomes a failing exit
+/// code (reported on the worker, so the error type need not be `Send`), `Ok` a success.
+#[test]
+fn a_workers_body_reports_its_result_as_the_exit_code() {
+    use std::process::ExitCode;
+    use std::rc::Rc;
+
+    #[derive(Debug)]
+    struct NotSend(#[allow(dead_code)] Rc<u8>);
+
+    let failed =
+        corio::__private::run_on_runtime(2, || async { Err::<(), _>(NotSend(Rc::new(1))) });
+    assert_eq!(failed, ExitCode::FAILURE);
+    let fine = corio::__private::run_on_runtime(2, || async { Ok::<(), NotSend>(()) });
+    assert_eq!(fine, ExitCode::SUCCESS);
+}
