@@ -335,3 +335,41 @@ fn middleware_wraps_routes_and_the_routers_own_answers() {
     );
     stop(server);
 }
+
+#[test]
+fn struct_handlers_method_and_raw_body_extractors() {
+    let inner = Router::new().get("/inner/:x", |Path(x): Path<String>| async move {
+        format!("inner {x}")
+    });
+    let router = Router::new()
+        .route_service(http::Method::GET, "/inner/:x", inner)
+        .route(
+            http::Method::OPTIONS,
+            "/any",
+            |method: http::Method| async move { method.to_string() },
+        )
+        .post("/raw", |body: bytes::Bytes| async move {
+            format!("{} bytes", body.len())
+        })
+        .post("/text", |body: String| async move {
+            body.chars().rev().collect::<String>()
+        });
+    let server = start(router);
+    let addr = server.local_addr();
+
+    assert_eq!(
+        get(addr, "/inner/a", "").text(),
+        "inner a",
+        "a nested router as a route"
+    );
+    assert_eq!(send(addr, "OPTIONS", "/any", None, "").text(), "OPTIONS");
+    assert_eq!(send(addr, "POST", "/raw", None, "12345").text(), "5 bytes");
+    assert_eq!(send(addr, "POST", "/text", None, "abc").text(), "cba");
+    let reply = exchange(
+        addr,
+        b"POST /text HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\nConnection: close\r\n\r\n\xff\xfe"
+            .to_vec(),
+    );
+    assert_eq!(reply.status, 400, "a String body that is not UTF-8");
+    stop(server);
+}
