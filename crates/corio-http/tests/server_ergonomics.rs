@@ -367,8 +367,7 @@ fn struct_handlers_method_and_raw_body_extractors() {
     assert_eq!(send(addr, "POST", "/text", None, "abc").text(), "cba");
     let reply = exchange(
         addr,
-        b"POST /text HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\nConnection: close\r\n\r\n\xff\xfe"
-            .to_vec(),
+        b"POST /text HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\nConnection: close\r\n\r\n\xff\xfe",
     );
     assert_eq!(reply.status, 400, "a String body that is not UTF-8");
     stop(server);
