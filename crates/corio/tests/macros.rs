@@ -10,7 +10,7 @@ use corio::sync::oneshot;
 /// The default flavour: one loop on the test's own thread, sockets and all.
 #[corio::test]
 async fn test_attribute_runs_the_body_on_a_loop() {
-    let listener = TcpListener::bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let server = corio::spawn(async move {
         let (mut conn, _) = listener.accept().await.unwrap();
@@ -26,7 +26,7 @@ async fn test_attribute_runs_the_body_on_a_loop() {
 /// A test may return a `Result`, as a plain `#[test]` may.
 #[corio::test]
 async fn test_attribute_keeps_the_return_type() -> Result<(), std::io::Error> {
-    let listener = TcpListener::bind("127.0.0.1:0".parse().unwrap())?;
+    let listener = TcpListener::bind("127.0.0.1:0").await?;
     listener.local_addr()?;
     Ok(())
 }
