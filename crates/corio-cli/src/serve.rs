@@ -10,6 +10,8 @@
 //! not read is 403 with the reason on stderr. An address already in use is an error at
 //! start-up ("cannot bind ADDR: address already in use"), also when the other process is
 //! another `corio serve`: its workers share one socket, no other process can join it.
+//!
+//! HTTPS: `--tls-cert`/`--tls-key` or `--tls-self-signed` (see `serve_tls.rs`).
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -38,6 +40,8 @@ pub struct Args {
     /// Seconds in-flight requests get to finish on shutdown.
     #[arg(long, default_value_t = 10)]
     pub grace: u64,
+    #[command(flatten)]
+    pub tls: crate::serve_tls::ServeTlsArgs,
 }
 
 /// Runs the server until SIGINT or SIGTERM.
@@ -53,11 +57,23 @@ pub fn run(args: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
         ..ServerConfig::default()
     };
     let root = files.root().display().to_string();
-    let server = Server::bind(args.addr)
-        .workers(workers)
-        .config(config)
-        .start(files)?;
+    let tls = match args.tls.load(args.addr) {
+        Ok(tls) => tls,
+        Err(e) => {
+            eprintln!("corio: {e}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let mut server = Server::bind(args.addr).workers(workers).config(config);
+    if let Some(tls) = &tls {
+        server = server.tls(tls.config.clone());
+    }
+    let server = server.start(files)?;
     let addr = server.local_addr();
+    let (scheme, (tls_note, cert_file)) = match &tls {
+        Some(tls) => ("https", tls.announce(addr)?),
+        None => ("http", (String::new(), None)),
+    };
     let signal = server.shutdown_signal();
     corio::block_on(async {
         // The handlers are installed before the start-up line: a supervisor may send SIGTERM
@@ -65,7 +81,7 @@ pub fn run(args: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
         // default action (death by signal).
         let mut signals = Signals::new(&[SIGINT, SIGTERM])?;
         eprintln!(
-            "corio: serving {root} at http://{addr}/ ({workers} worker{}; Ctrl-C to stop)",
+            "corio: serving {root} at {scheme}://{addr}/ ({workers} worker{}{tls_note}; Ctrl-C to stop)",
             if workers == 1 { "" } else { "s" }
         );
         signals.recv().await
@@ -79,5 +95,8 @@ pub fn run(args: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
         }
     });
     server.wait()?;
+    if let Some(file) = cert_file {
+        let _ = std::fs::remove_file(file);
+    }
     Ok(ExitCode::SUCCESS)
 }
