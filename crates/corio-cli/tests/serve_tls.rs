@@ -249,3 +249,52 @@ fn bad_tls_arguments_are_usage_errors() {
     assert!(err.contains("cannot be used with"), "{err}");
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// `corio bench` against an HTTPS `corio serve`: with keep-alive one handshake per connection,
+/// with `--new-conn` one connection (and handshake) per request; connect and handshake times
+/// are reported.
+#[test]
+fn bench_reports_handshakes_and_opens_a_connection_per_request_with_new_conn() {
+    let dir = site("serve-tls-bench");
+    let served = Served::start(&dir, None, &["--tls-self-signed", "--workers", "1", "-q"]);
+    let cert = served
+        .startup
+        .split("--cacert ")
+        .nth(1)
+        .and_then(|rest| rest.split(';').next())
+        .unwrap()
+        .to_owned();
+    let url = format!("https://localhost:{}/a.txt", served.addr.port());
+    let bench = |extra: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_corio"))
+            .args(["bench", &url, "--cacert", &cert, "-n", "20", "-c", "2"])
+            .args(["--workers", "1", "--json"])
+            .args(extra)
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let report: serde_json::Value = serde_json::from_str(&stdout)
+            .unwrap_or_else(|e| panic!("{e}: {stdout} {}", String::from_utf8_lossy(&out.stderr)));
+        assert!(out.status.success(), "{report}");
+        assert_eq!(report["responses"], 20, "{report}");
+        assert_eq!(report["statuses"]["200"], 20, "{report}");
+        assert_eq!(report["errors_total"], 0, "{report}");
+        assert_eq!(
+            report["connect_us"]["count"], report["handshake_us"]["count"],
+            "{report}"
+        );
+        report["handshake_us"]["count"].as_u64().unwrap()
+    };
+    assert_eq!(bench(&[]), 2);
+    // Every request on its own connection (a connection may also start just as the budget
+    // runs out, and close unused).
+    assert!(bench(&["--new-conn"]) >= 20);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_corio"))
+        .args(["bench", &url, "--new-conn", "--pipeline", "4", "-n", "1"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--new-conn"));
+    drop(served);
+    std::fs::remove_dir_all(dir).unwrap();
+}
