@@ -335,3 +335,35 @@ fn keep_alive_pipelining_and_a_64_mib_file_over_tls() {
     assert!(rest.is_empty());
     util::stop(server);
 }
+
+/// ALPN: a configuration offering `h2` and `http/1.1` serves HTTP/1.1 to a client that asks
+/// for it; until HTTP/2 lands, a client that negotiates `h2` gets a clean close
+/// (`close_notify`), never HTTP/1.1 bytes.
+#[test]
+fn alpn_selects_the_protocol() {
+    let (ca, tls) = certificates();
+    let server = start_tls(
+        tls.alpn(&[b"h2", b"http/1.1"]),
+        ServerConfig::default(),
+        hello,
+    );
+    let addr = server.local_addr();
+    let offering = |protocols: &[&[u8]]| {
+        let mut config =
+            ClientConfig::clone(&client_config(&ca, corio_http::tls::PROTOCOL_VERSIONS));
+        config.alpn_protocols = protocols.iter().map(|p| p.to_vec()).collect();
+        connect(addr, &Arc::new(config))
+    };
+    let mut h1 = offering(&[b"http/1.1"]);
+    assert_eq!(h1.conn.alpn_protocol(), Some(&b"http/1.1"[..]));
+    h1.write_all(b"GET /1 HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        .unwrap();
+    assert_eq!(read_response(&mut h1, &mut Vec::new()).1, b"hello /1");
+
+    let mut h2 = offering(&[b"h2"]);
+    assert_eq!(h2.conn.alpn_protocol(), Some(&b"h2"[..]));
+    let mut rest = Vec::new();
+    h2.read_to_end(&mut rest).expect("a clean close");
+    assert!(rest.is_empty(), "{rest:?}");
+    util::stop(server);
+}
