@@ -295,6 +295,10 @@ fn bench_reports_handshakes_and_opens_a_connection_per_request_with_new_conn() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--new-conn"));
-    drop(served);
+    // Stopped gracefully, so that it removes its certificate file.
+    let mut served = served;
+    served.signal("TERM");
+    assert!(served.wait(GUARD).success());
+    assert!(!Path::new(&cert).exists(), "{cert} left behind");
     std::fs::remove_dir_all(dir).unwrap();
 }
