@@ -11,6 +11,7 @@ mod crawl;
 mod get;
 mod progress;
 mod serve;
+mod serve_tls;
 mod tls_args;
 
 use std::process::ExitCode;

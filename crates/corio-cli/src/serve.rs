@@ -15,6 +15,7 @@
 //! On top of files: precompressed siblings (`FILE.br`, `.zst`, `.gz`), `-H` extra headers,
 //! `--cors`, `--cache-control`, `--spa`, a root `404.html`, `--hidden`, `--no-listing`,
 //! `--auth` (HTTP Basic, plain or argon2-hashed password; `--hash-password` makes a hash).
+//! HTTPS: `--tls-cert`/`--tls-key` or `--tls-self-signed` (see `serve_tls.rs`).
 //! Usage errors (a bad port, two directories, a bad header) exit with 2, failures with 1.
 
 mod address;
@@ -93,6 +94,8 @@ pub struct Args {
     /// exit.
     #[arg(long, exclusive = true)]
     pub hash_password: bool,
+    #[command(flatten)]
+    pub tls: crate::serve_tls::ServeTlsArgs,
 }
 
 /// `--log-format` values.
@@ -219,11 +222,23 @@ pub fn run(args: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
         ..ServerConfig::default()
     };
     let root = files.root().display().to_string();
-    let server = Server::bind(addr)
-        .workers(workers)
-        .config(config)
-        .start(files)?;
+    let tls = match args.tls.load(addr) {
+        Ok(tls) => tls,
+        Err(e) => {
+            eprintln!("corio: {e}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let mut server = Server::bind(addr).workers(workers).config(config);
+    if let Some(tls) = &tls {
+        server = server.tls(tls.config.clone());
+    }
+    let server = server.start(files)?;
     let addr = server.local_addr();
+    let (scheme, (tls_note, cert_file)) = match &tls {
+        Some(tls) => ("https", tls.announce(addr)?),
+        None => ("http", (String::new(), None)),
+    };
     let signal = server.shutdown_signal();
     corio::block_on(async {
         // The handlers are installed before the start-up line: a supervisor may send SIGTERM
@@ -231,12 +246,12 @@ pub fn run(args: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
         // default action (death by signal).
         let mut signals = Signals::new(&[SIGINT, SIGTERM])?;
         eprintln!(
-            "corio: serving {root} at {} ({workers} worker{}; Ctrl-C to stop)",
-            address::url(addr),
+            "corio: serving {root} at {} ({workers} worker{}{tls_note}; Ctrl-C to stop)",
+            address::url(scheme, addr),
             if workers == 1 { "" } else { "s" }
         );
         if addr.ip().is_unspecified() {
-            for url in address::urls(addr) {
+            for url in address::urls(scheme, addr) {
                 eprintln!("corio:   {url}");
             }
         }
@@ -265,6 +280,9 @@ pub fn run(args: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
         }
     });
     server.wait()?;
+    if let Some(file) = cert_file {
+        let _ = std::fs::remove_file(file);
+    }
     Ok(ExitCode::SUCCESS)
 }
 

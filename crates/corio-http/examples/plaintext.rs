@@ -7,12 +7,19 @@
 //! target/release/examples/plaintext --port 8080 --workers 1
 //! ```
 //!
+//! With `--tls-cert FILE --tls-key FILE` it serves HTTPS (`http-bench --tls`); `--no-resume`
+//! then refuses session resumption (no session cache, no tickets), so that every new
+//! connection costs a full handshake (`http-bench --new-conn --no-resume`).
+//!
 //! Responses carry `Server`, `Date`, `Content-Type: text/plain` and `Content-Length`; other
 //! paths get 404.
 
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use bytes::Bytes;
+use corio_http::tls::rustls::server::{NoServerSessionStorage, ServerConfig};
+use corio_http::tls::{provider, TlsConfig, PROTOCOL_VERSIONS};
 use corio_http::{Request, Response, Server};
 use http::StatusCode;
 
@@ -26,28 +33,66 @@ async fn plaintext(request: Request) -> Response {
     }
 }
 
+/// `tls`'s certificates and ALPN with session resumption refused (no session cache; the
+/// builder's default ticketer makes no tickets): every handshake is a full one.
+fn without_resumption(tls: &TlsConfig) -> TlsConfig {
+    let full = tls.rustls_config();
+    let mut config = ServerConfig::builder_with_provider(provider())
+        .with_protocol_versions(PROTOCOL_VERSIONS)
+        .expect("the ring provider supports TLS 1.2 and 1.3")
+        .with_no_client_auth()
+        .with_cert_resolver(full.cert_resolver.clone());
+    config.alpn_protocols = full.alpn_protocols.clone();
+    config.session_storage = Arc::new(NoServerSessionStorage {});
+    config.send_tls13_tickets = 0;
+    TlsConfig::from_rustls(Arc::new(config))
+}
+
 fn main() -> ExitCode {
     let mut port = 8080u16;
     let mut workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let (mut cert, mut key) = (None, None);
+    let mut resume = true;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
+        if arg == "--no-resume" {
+            resume = false;
+            continue;
+        }
         let value = args.next();
         let parsed = match (arg.as_str(), value.as_deref()) {
             ("--port", Some(v)) => v.parse().map(|v| port = v).is_ok(),
             ("--workers", Some(v)) => v.parse().map(|v| workers = v).is_ok(),
+            ("--tls-cert", Some(v)) => cert.replace(v.to_owned()).is_none(),
+            ("--tls-key", Some(v)) => key.replace(v.to_owned()).is_none(),
             _ => false,
         };
         if !parsed {
-            eprintln!("usage: plaintext [--port PORT] [--workers N]");
+            eprintln!(
+                "usage: plaintext [--port PORT] [--workers N] \
+                 [--tls-cert FILE --tls-key FILE [--no-resume]]"
+            );
             return ExitCode::from(2);
         }
     }
     let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
-    match Server::bind(addr)
-        .workers(workers)
-        .start(plaintext)
-        .and_then(|s| s.run_until_signal())
-    {
+    let mut server = Server::bind(addr).workers(workers);
+    match (cert, key) {
+        (None, None) => {}
+        (Some(cert), Some(key)) => match TlsConfig::from_pem_files(cert, key) {
+            Ok(tls) if resume => server = server.tls(tls),
+            Ok(tls) => server = server.tls(without_resumption(&tls)),
+            Err(e) => {
+                eprintln!("plaintext: {e}");
+                return ExitCode::from(2);
+            }
+        },
+        _ => {
+            eprintln!("plaintext: --tls-cert and --tls-key go together");
+            return ExitCode::from(2);
+        }
+    }
+    match server.start(plaintext).and_then(|s| s.run_until_signal()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("plaintext: {e}");

@@ -13,7 +13,11 @@
 //!   a slice of it and a write, with no copy or encoding (over TLS, rustls seals that slice
 //!   into records: see [`Link`]);
 //! - an `https` connection's TLS handshake is part of connecting: bounded by the timeout,
-//!   and its failure is a connect error whose reason the report shows;
+//!   and its failure is a connect error whose reason the report shows; the TCP connect and
+//!   the handshake are timed separately ([`super::setup`]);
+//! - with `--new-conn` every response ends its connection (the request says
+//!   `Connection: close`; the connection is dropped after the response even if the server
+//!   would keep it), so each request pays a connect and, for `https`, a handshake;
 //! - responses are framed with `proto` (head by [`parse_response_status`], bodies by length,
 //!   by [`ChunkedDecoder`] or until close) and bodies are skipped in the read buffer, never
 //!   copied; the buffer grows only for a head that does not fit in it;
@@ -162,14 +166,25 @@ impl Connection {
 
     /// Opens a connection (and runs its TLS handshake for `https`, within the timeout).
     async fn connect(&self) -> Result<Link, io::Error> {
+        let started = Instant::now();
         let tcp = self.connect_tcp().await?;
+        let connected = Instant::now();
+        self.worker
+            .stats
+            .borrow_mut()
+            .setup
+            .connect(connected - started);
         let config = &self.worker.config;
         let Some((tls, name)) = &config.tls else {
             return Ok(Link::Plain(tcp));
         };
         match corio::time::timeout(config.timeout, handshake(tcp, tls.clone(), name.clone())).await
         {
-            Ok(Ok(link)) => Ok(link),
+            Ok(Ok(link)) => {
+                let took = connected.elapsed();
+                self.worker.stats.borrow_mut().setup.handshake(took);
+                Ok(link)
+            }
             Ok(Err(e)) => Err(io::Error::new(e.kind(), format!("TLS handshake: {e}"))),
             Err(_) => Err(io::Error::new(
                 io::ErrorKind::TimedOut,
@@ -433,7 +448,7 @@ impl Connection {
             if let Some((status, keep_alive)) = completed {
                 self.reading = Reading::Head;
                 self.complete(status, now);
-                if !keep_alive {
+                if !keep_alive || self.worker.config.new_conn {
                     break Ok(false);
                 }
             }

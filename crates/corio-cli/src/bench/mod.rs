@@ -10,6 +10,7 @@
 //! | `link.rs` | a connection's stream, cleartext or TLS (rustls driven without a futures adapter) |
 //! | `schedule.rs` | open-loop pacing and the per-connection lazy alarm |
 //! | `stats.rs` | the latency histogram, counts per status and per error kind, merging |
+//! | `setup.rs` | connect and TLS handshake times |
 //! | `live.rs` | the live view on stderr: a histogram on a terminal, a plain line elsewhere |
 //! | `report.rs` | the text and JSON reports |
 //! | `encoding.rs` | the histogram in HdrHistogram's V2 compressed base64 encoding |
@@ -34,6 +35,7 @@ pub mod plot;
 pub mod report;
 pub mod request;
 pub mod schedule;
+pub mod setup;
 pub mod stats;
 pub mod worker;
 
@@ -148,6 +150,11 @@ pub struct Args {
     /// Also draw the latency percentile spectrum to FILE.svg.
     #[arg(long, value_name = "FILE.svg")]
     pub plot: Option<PathBuf>,
+    /// A new connection for every request (sent with `Connection: close`, as
+    /// `wrk -H 'Connection: close'`): measures connection set-up, and TLS handshakes for
+    /// https:// (sessions are resumed as a browser would).
+    #[arg(long)]
+    pub new_conn: bool,
     /// Start at this absolute time (Unix seconds, or RFC 3339 like 2026-01-01T00:00:00Z), so
     /// that generators on several machines load the server together.
     #[arg(long, value_name = "TIME", value_parser = clock::parse_start_at)]
@@ -183,6 +190,8 @@ pub struct Config {
     pub end: Option<Instant>,
     /// For `https`: the TLS configuration and the server name to verify (and send as SNI).
     pub tls: Option<(Arc<ClientConfig>, ServerName<'static>)>,
+    /// One connection per request (`--new-conn`).
+    pub new_conn: bool,
 }
 
 /// Runs `corio bench`.
@@ -209,7 +218,16 @@ pub fn run(args: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
     );
     let shares = worker::shares(connections, workers, args.requests);
     let depth = args.pipeline as usize;
-    let batch = Batch::new(&args.method, &url, &args.headers, &body, depth);
+    let mut headers = args.headers;
+    if args.new_conn {
+        if depth > 1 {
+            eprintln!("corio: --new-conn sends one request per connection: drop --pipeline");
+            return Ok(ExitCode::from(2));
+        }
+        headers.retain(|(name, _)| name != http::header::CONNECTION);
+        headers.push((http::header::CONNECTION, HeaderValue::from_static("close")));
+    }
+    let batch = Batch::new(&args.method, &url, &headers, &body, depth);
     let runtime = corio::Runtime::builder()
         .workers(shares.len())
         .thread_name("corio-bench")
@@ -243,6 +261,7 @@ pub fn run(args: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
         start,
         end,
         tls,
+        new_conn: args.new_conn,
     });
     let progress: Vec<Arc<Progress>> = shares.iter().map(|_| Arc::default()).collect();
     let handles = runtime.run_on_each({

@@ -118,6 +118,7 @@ pub fn text(info: &Info, stats: &Stats) -> String {
         micros(stats.max_us()),
         micros(stats.mean_us().round() as u64)
     );
+    out.push_str(&stats.setup.text());
     let statuses: Vec<String> = stats
         .statuses()
         .map(|(status, n)| format!("{status}: {}", group(n)))
@@ -169,7 +170,7 @@ pub fn json(info: &Info, stats: &Stats) -> Value {
         .iter()
         .map(|&k| (k.name().to_owned(), json!(stats.errors_of(k))))
         .collect();
-    json!({
+    let mut report = json!({
         "url": info.url,
         "protocol": info.protocol,
         "connections": info.connections,
@@ -190,7 +191,11 @@ pub fn json(info: &Info, stats: &Stats) -> Value {
         "errors_total": stats.errors(),
         "connect_error": stats.connect_error,
         "histogram": encoding::encode(stats.histogram()),
-    })
+    });
+    for (name, value) in stats.setup.json() {
+        report[name] = value;
+    }
+    report
 }
 
 fn plural(n: u64) -> &'static str {

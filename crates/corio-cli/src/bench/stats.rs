@@ -84,6 +84,8 @@ pub struct Stats {
     pub bytes: u64,
     /// Why the first failed connect failed (the rest are usually the same).
     pub connect_error: Option<String>,
+    /// Connect and handshake times.
+    pub setup: super::setup::SetupTimes,
 }
 
 impl Default for Stats {
@@ -104,6 +106,7 @@ impl Stats {
             sent: 0,
             bytes: 0,
             connect_error: None,
+            setup: Default::default(),
         }
     }
 
@@ -190,6 +193,7 @@ impl Stats {
         if self.connect_error.is_none() {
             self.connect_error.clone_from(&other.connect_error);
         }
+        self.setup.merge(&other.setup);
     }
 
     /// Responses counted.

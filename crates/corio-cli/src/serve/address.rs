@@ -113,9 +113,9 @@ pub fn resolve(host: &str, port: u16) -> io::Result<SocketAddr> {
 
 /// The URLs a client can use to reach a server bound to `bound`: the address itself, or
 /// for `0.0.0.0`/`::` one per interface address (loopback first).
-pub fn urls(bound: SocketAddr) -> Vec<String> {
+pub fn urls(scheme: &str, bound: SocketAddr) -> Vec<String> {
     if !bound.ip().is_unspecified() {
-        return vec![url(bound)];
+        return vec![url(scheme, bound)];
     }
     let mut ips: Vec<IpAddr> = if_addrs::get_if_addrs()
         .unwrap_or_default()
@@ -129,13 +129,13 @@ pub fn urls(bound: SocketAddr) -> Vec<String> {
     ips.sort_by_key(|ip| (!ip.is_loopback(), ip.is_ipv6(), *ip));
     ips.dedup();
     ips.into_iter()
-        .map(|ip| url(SocketAddr::new(ip, bound.port())))
+        .map(|ip| url(scheme, SocketAddr::new(ip, bound.port())))
         .collect()
 }
 
 /// `http://ADDR/`, with brackets around an IPv6 address.
-pub fn url(addr: SocketAddr) -> String {
-    format!("http://{addr}/")
+pub fn url(scheme: &str, addr: SocketAddr) -> String {
+    format!("{scheme}://{addr}/")
 }
 
 /// Whether a word read as a port also names a directory here (for a hint).
@@ -186,15 +186,15 @@ mod tests {
 
     #[test]
     fn urls_per_interface() {
-        let one = urls("127.0.0.1:8000".parse().unwrap());
+        let one = urls("http", "127.0.0.1:8000".parse().unwrap());
         assert_eq!(one, ["http://127.0.0.1:8000/"]);
-        let any = urls("0.0.0.0:8000".parse().unwrap());
+        let any = urls("http", "0.0.0.0:8000".parse().unwrap());
         assert_eq!(
             any.first().map(String::as_str),
             Some("http://127.0.0.1:8000/")
         );
         assert!(any.iter().all(|u| !u.contains('[')), "{any:?}");
-        let any6 = urls("[::]:8000".parse().unwrap());
+        let any6 = urls("http", "[::]:8000".parse().unwrap());
         assert!(
             any6.iter().any(|u| u == "http://127.0.0.1:8000/"),
             "{any6:?}"

@@ -19,6 +19,8 @@ pub const NOBODY: u32 = 65534;
 pub struct Served {
     pub child: Child,
     pub addr: SocketAddr,
+    /// The startup line.
+    pub startup: String,
     /// Stderr lines after the startup line.
     pub log: mpsc::Receiver<String>,
     /// A directory to remove after the process is gone (the binary copy of
@@ -83,10 +85,11 @@ impl Served {
     fn spawn(mut cmd: Command) -> Served {
         let mut child = cmd.spawn().expect("spawn corio serve");
         let stderr = child.stderr.take().unwrap();
-        let (addr, log) = read_startup(stderr);
+        let (addr, startup, log) = read_startup(stderr);
         Served {
             child,
             addr,
+            startup,
             log,
             scratch: None,
         }
@@ -149,7 +152,7 @@ impl Drop for Served {
     }
 }
 
-fn read_startup(stderr: ChildStderr) -> (SocketAddr, mpsc::Receiver<String>) {
+fn read_startup(stderr: ChildStderr) -> (SocketAddr, String, mpsc::Receiver<String>) {
     let (tx, rx) = mpsc::channel();
     thread::spawn(move || {
         for line in BufReader::new(stderr).lines() {
@@ -163,12 +166,12 @@ fn read_startup(stderr: ChildStderr) -> (SocketAddr, mpsc::Receiver<String>) {
         .recv_timeout(Duration::from_secs(60))
         .expect("corio serve printed no startup line");
     let addr = line
-        .split("http://")
+        .split("://")
         .nth(1)
         .and_then(|rest| rest.split('/').next())
         .and_then(|a| a.parse().ok())
         .unwrap_or_else(|| panic!("no address in {line:?}"));
-    (addr, rx)
+    (addr, line, rx)
 }
 
 /// Clock ticks per second (`getconf CLK_TCK`, 100 if that fails).

@@ -17,12 +17,19 @@ use corio::net::TcpListener;
 use super::config::ACCEPT_BACKOFF;
 use super::conn::{serve_connection, WorkerContext};
 use super::handler::Handler;
+use super::tls::serve_tls_connection;
+use crate::tls::TlsConfig;
 
 /// Connections accepted in a row before the accept loop yields to other tasks.
 const ACCEPT_BURST: usize = 64;
 
-/// Accepts connections until shutdown begins.
-pub(crate) async fn accept_loop<H: Handler>(listener: &TcpListener, context: Rc<WorkerContext<H>>) {
+/// Accepts connections until shutdown begins; with `tls`, each connection's task runs its
+/// handshake first (see `tls.rs`).
+pub(crate) async fn accept_loop<H: Handler>(
+    listener: &TcpListener,
+    context: Rc<WorkerContext<H>>,
+    tls: Option<TlsConfig>,
+) {
     let tracker = context.tracker.clone();
     let limit = context.config.max_connections_per_worker;
     let mut burst = 0;
@@ -45,8 +52,18 @@ pub(crate) async fn accept_loop<H: Handler>(listener: &TcpListener, context: Rc<
                 warned = false;
                 // Registered here, not in the connection's task: the task only runs later,
                 // and the limit check above must already count this connection.
+                // A TLS handshake under way holds its slot too.
                 let guard = tracker.register();
-                corio::spawn_local(serve_connection(stream, peer, context.clone(), guard));
+                match &tls {
+                    None => {
+                        corio::spawn_local(serve_connection(stream, peer, context.clone(), guard));
+                    }
+                    Some(tls) => {
+                        let task =
+                            serve_tls_connection(stream, peer, context.clone(), guard, tls.clone());
+                        corio::spawn_local(task);
+                    }
+                }
                 burst += 1;
                 if burst >= ACCEPT_BURST {
                     burst = 0;

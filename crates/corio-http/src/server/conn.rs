@@ -80,8 +80,11 @@ pub(crate) async fn serve_connection<H: Handler, T: Transport>(
     };
     // Errors end the connection; there is nobody left to tell.
     if driver.run().await.is_ok() {
+        // A TLS transport writes its `close_notify` here: bounded like any write, so that a
+        // client that stopped reading cannot hold the connection open.
         let io = &driver.io;
-        let _ = poll_fn(|cx| io.borrow_mut().transport.poll_close(cx)).await;
+        let close = poll_fn(|cx| io.borrow_mut().transport.poll_close(cx));
+        let _ = corio::time::timeout(driver.context.config.write_timeout, close).await;
     }
     driver.io.borrow_mut().release_buffers();
 }

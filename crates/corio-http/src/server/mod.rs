@@ -10,7 +10,8 @@
 //! | `conn.rs` | the connection driver: pipelining, timeouts, handler calls, unread bodies |
 //! | `state.rs` | the connection state machine (sans I/O): body progress, `100 Continue`, keep-alive |
 //! | `conn_io.rs` | the connection's I/O shared with the request body: buffers, body reads, interim responses |
-//! | `transport.rs` | [`Transport`]: the byte stream the driver is generic over (TCP; TLS later) |
+//! | `transport.rs` | [`Transport`]: the byte stream the driver is generic over (TCP, TLS) |
+//! | `tls.rs` | a TLS connection: the handshake under the head timeout, ALPN, the TLS [`Transport`] |
 //! | `respond.rs` | response framing and writing: buffered, streamed, `sendfile` |
 //! | `buffers.rs` | per-worker pools of read and output buffers |
 //! | `shutdown.rs` | graceful shutdown and connection accounting |
@@ -73,6 +74,7 @@ mod respond;
 mod router;
 mod shutdown;
 mod state;
+mod tls;
 mod tower;
 mod transport;
 
@@ -105,6 +107,8 @@ pub use transport::Transport;
 use conn::WorkerContext;
 use shutdown::Tracker;
 
+use crate::tls::TlsConfig;
+
 /// Configures and starts a server. See the module docs.
 #[derive(Debug, Clone)]
 pub struct Server {
@@ -112,6 +116,7 @@ pub struct Server {
     workers: usize,
     pin_to_cores: bool,
     config: ServerConfig,
+    tls: Option<TlsConfig>,
 }
 
 impl Server {
@@ -122,6 +127,7 @@ impl Server {
             workers: std::thread::available_parallelism().map_or(1, |n| n.get()),
             pin_to_cores: false,
             config: ServerConfig::default(),
+            tls: None,
         }
     }
 
@@ -143,9 +149,24 @@ impl Server {
         self
     }
 
+    /// Serves HTTPS only, with `tls` (from PEM files, [`TlsConfig::from_pem_files`], or a
+    /// rustls configuration, [`TlsConfig::from_rustls`]). Each connection's handshake runs in
+    /// its own task under the head timeout and counts toward the connection limit; cleartext
+    /// HTTP gets a `400`; graceful shutdown sends `close_notify`. When the configuration has
+    /// reloadable certificates ([`TlsConfig::cert_store`]), `SIGHUP` reloads them (see
+    /// [`Server::start`]).
+    pub fn tls(mut self, tls: TlsConfig) -> Server {
+        self.tls = Some(tls);
+        self
+    }
+
     /// Binds the listener (errors such as "address in use" surface here, with the
     /// [`io::ErrorKind::AddrInUse`] kind) and starts the workers, each on a duplicate of it
     /// (see the module docs). The server runs until [`RunningServer::shutdown`].
+    ///
+    /// With [`Server::tls`] and reloadable certificates, the `SIGHUP` handler is installed
+    /// before this returns (on worker 0's loop): from then on a `SIGHUP` reloads the
+    /// certificates instead of ending the process (see [`crate::tls::CertStore`]).
     pub fn start<H: Handler>(self, handler: H) -> io::Result<RunningServer> {
         let first = bind_listener(self.addr)?;
         let local_addr = first.local_addr()?;
@@ -160,18 +181,24 @@ impl Server {
             .pin_to_cores(self.pin_to_cores)
             .thread_name("corio-http")
             .build()?;
+        if let Some(store) = self.tls.as_ref().and_then(TlsConfig::cert_store) {
+            watch_sighup(&runtime, store.clone())?;
+        }
         let handler = Arc::new(handler);
         let signal = ShutdownSignal::new();
         let config = self.config;
+        let tls = self.tls;
         let handles = runtime.run_on_each({
             let signal = signal.clone();
             move |worker| {
                 let listener = listeners.lock().unwrap_or_else(|e| e.into_inner())[worker].take();
                 let (handler, config, signal) = (handler.clone(), config.clone(), signal.clone());
+                let tls = tls.clone();
                 async move {
                     let listener =
                         listener.ok_or_else(|| io::Error::other("listener already taken"))?;
-                    serve_worker(TcpListener::from_std(listener)?, handler, config, signal).await;
+                    let listener = TcpListener::from_std(listener)?;
+                    run_worker(listener, handler, config, tls, signal).await;
                     Ok(())
                 }
             }
@@ -183,6 +210,27 @@ impl Server {
             handles,
         })
     }
+}
+
+/// Starts the `SIGHUP` reload task on worker 0 and waits until its handler is installed.
+fn watch_sighup(runtime: &Runtime, store: Arc<crate::tls::CertStore>) -> io::Result<()> {
+    let (installed, result) = std::sync::mpsc::sync_channel(1);
+    // Detached: the task lives as long as the runtime.
+    drop(runtime.spawn_on(0, async move {
+        match store.reload_on_sighup() {
+            Ok(watch) => {
+                let _ = installed.send(Ok(()));
+                let e = watch.await;
+                eprintln!("corio: SIGHUP: no longer watched: {e}");
+            }
+            Err(e) => {
+                let _ = installed.send(Err(e));
+            }
+        }
+    }));
+    result
+        .recv()
+        .map_err(|_| io::Error::other("the SIGHUP task did not start"))?
 }
 
 /// Binds the listening socket with `SO_REUSEADDR` (a restart need not wait for the old
@@ -214,6 +262,28 @@ pub async fn serve_worker<H: Handler>(
     config: ServerConfig,
     signal: ShutdownSignal,
 ) {
+    run_worker(listener, handler, config, None, signal).await
+}
+
+/// [`serve_worker`] for HTTPS: every connection is a TLS connection (see [`Server::tls`]).
+/// `SIGHUP` is not watched here; see [`crate::tls::CertStore::reload_on_sighup`].
+pub async fn serve_tls_worker<H: Handler>(
+    listener: TcpListener,
+    handler: Arc<H>,
+    config: ServerConfig,
+    tls: TlsConfig,
+    signal: ShutdownSignal,
+) {
+    run_worker(listener, handler, config, Some(tls), signal).await
+}
+
+async fn run_worker<H: Handler>(
+    listener: TcpListener,
+    handler: Arc<H>,
+    config: ServerConfig,
+    tls: Option<TlsConfig>,
+    signal: ShutdownSignal,
+) {
     let tracker = Tracker::new();
     let grace = config.shutdown_grace;
     access_log::set_format(config.access_log_format);
@@ -237,7 +307,7 @@ pub async fn serve_worker<H: Handler>(
             tracker.begin_shutdown();
         }
     });
-    accept::accept_loop(&listener, context).await;
+    accept::accept_loop(&listener, context, tls).await;
     drop(listener);
     let _ = corio::time::timeout(grace, tracker.wait_drained()).await;
     ticker.abort();
