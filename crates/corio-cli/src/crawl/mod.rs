@@ -53,6 +53,8 @@ pub struct Args {
     pub json: bool,
     #[command(flatten)]
     pub tls: crate::tls_args::TlsArgs,
+    #[command(flatten)]
+    pub http: crate::http_args::HttpArgs,
 }
 
 /// The root URL: an absolute `http://` or `https://` URL, or a usage error.
@@ -96,7 +98,7 @@ pub fn run(args: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
     let tasks = config.max_tasks;
     let client = args
         .tls
-        .apply(Client::builder())?
+        .apply(args.http.apply(Client::builder()))?
         .max_redirects(0)
         .max_connections_per_host(tasks)
         .max_idle_per_host(tasks)
