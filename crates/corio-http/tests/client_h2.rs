@@ -150,3 +150,31 @@ fn alpn_picking_http1_falls_back_to_it() {
         assert_eq!(server.seen.borrow().handshakes.len(), 1);
     });
 }
+
+#[test]
+fn a_connection_the_server_closed_when_idle_is_replaced_for_the_next_request() {
+    let config = H2Config {
+        idle_timeout: std::time::Duration::from_millis(50),
+        ..H2Config::default()
+    };
+    let server = H2Server::start(config, move |req| app(req, Arc::default()));
+    let base = format!("http://127.0.0.1:{}", server.addr.port());
+    let outcomes = server.outcomes.clone();
+    corio::block_on(async move {
+        let client = Client::builder()
+            .protocol(Protocol::Http2PriorKnowledge)
+            .build();
+        let first = client.get(&format!("{base}/echo")).await.unwrap();
+        assert_eq!(first.status, StatusCode::OK);
+        // The server ends the idle connection (GOAWAY, close); the client still holds it.
+        let ended = corio::task::spawn_blocking(move || outcomes.wait_for(1))
+            .await
+            .unwrap();
+        assert_eq!(ended, vec![Ok(())]);
+        let second = client.get(&format!("{base}/echo")).await.unwrap();
+        assert_eq!(second.status, StatusCode::OK);
+        assert_eq!(second.version, Version::Http2);
+    });
+    assert_eq!(server.accepted.load(Ordering::SeqCst), 2);
+    server.stop();
+}

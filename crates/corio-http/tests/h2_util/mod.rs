@@ -26,7 +26,40 @@ use corio_http::tls::TlsConfig;
 pub const SAFETY_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// How each connection ended, as `serve_h2` reported it.
-pub type Outcomes = Arc<Mutex<Vec<Result<(), String>>>>;
+pub type Outcomes = Arc<Ended>;
+
+/// The outcomes of the connections that ended, in order, and a way to wait for them.
+#[derive(Default)]
+pub struct Ended {
+    list: Mutex<Vec<Result<(), String>>>,
+    changed: std::sync::Condvar,
+}
+
+impl Ended {
+    fn push(&self, outcome: Result<(), String>) {
+        self.list.lock().unwrap().push(outcome);
+        self.changed.notify_all();
+    }
+
+    /// The outcomes so far.
+    pub fn get(&self) -> Vec<Result<(), String>> {
+        self.list.lock().unwrap().clone()
+    }
+
+    /// Blocks until `n` connections have ended; their outcomes.
+    pub fn wait_for(&self, n: usize) -> Vec<Result<(), String>> {
+        let list = self.list.lock().unwrap();
+        let (list, timeout) = self
+            .changed
+            .wait_timeout_while(list, SAFETY_TIMEOUT, |list| list.len() < n)
+            .unwrap();
+        assert!(
+            !timeout.timed_out(),
+            "{n} connections did not end: {list:?}"
+        );
+        list.clone()
+    }
+}
 
 /// A server on its own thread and corio loop.
 pub struct H2Server {
@@ -83,7 +116,7 @@ impl H2Server {
         if let Some(thread) = self.thread.take() {
             thread.join().expect("the server thread does not panic");
         }
-        self.outcomes.lock().unwrap().clone()
+        self.outcomes.get()
     }
 }
 
@@ -144,7 +177,7 @@ async fn accept_loop<H: Handler>(
                 match tls.accept(stream).await {
                     Ok(tls) => serve_h2(tls, Some(peer), handler, config, stop).await,
                     Err(e) => {
-                        outcomes.lock().unwrap().push(Err(e.to_string()));
+                        outcomes.push(Err(e.to_string()));
                         return;
                     }
                 }
@@ -163,7 +196,7 @@ async fn accept_loop<H: Handler>(
                     }
                 };
                 if verdict == Preface::Http1 {
-                    outcomes.lock().unwrap().push(Err("HTTP/1".into()));
+                    outcomes.push(Err("HTTP/1".into()));
                     return;
                 }
                 let stream = Rewind::new(Bytes::from(first), stream);
@@ -171,7 +204,7 @@ async fn accept_loop<H: Handler>(
             } else {
                 serve_h2(stream, Some(peer), handler, config, stop).await
             };
-            outcomes.lock().unwrap().push(end.map_err(describe));
+            outcomes.push(end.map_err(describe));
         }));
     }
     for connection in connections {
