@@ -145,3 +145,29 @@ fn a_stalled_body_is_408_whatever_the_handler_returns() {
     });
     server.stop();
 }
+
+#[test]
+fn bodies_a_handler_never_reads_do_not_use_up_the_connection_window() {
+    // Each unread body is larger than the connection window (1 MiB): were its bytes not
+    // given back when the stream ends, the next upload on the connection would stall.
+    let size = 3 * 1024 * 1024 / 2;
+    let server = H2Server::start(H2Config::default(), app);
+    let addr = server.addr;
+    corio::block_on(async move {
+        let mut client = connect(addr).await;
+        for _ in 0..3 {
+            let body = Bytes::from(vec![b'x'; size]);
+            let (head, answer) = send(&mut client, request("POST", "/nowhere"), Some(body))
+                .await
+                .unwrap();
+            assert_eq!(head.status, StatusCode::NOT_FOUND, "{answer:?}");
+        }
+        let body = Bytes::from(vec![b'x'; size]);
+        let (head, answer) = send(&mut client, request("POST", "/count"), Some(body))
+            .await
+            .unwrap();
+        assert_eq!(head.status, StatusCode::OK);
+        assert_eq!(answer, Bytes::from(size.to_string()));
+    });
+    assert_eq!(server.stop(), vec![Ok(())]);
+}
