@@ -36,6 +36,11 @@ async fn app(mut req: corio_http::Request, gate: Arc<Gate>) -> Response {
             Ok(body) => Response::text(body),
             Err(_) => Response::error(StatusCode::BAD_REQUEST, ""),
         },
+        "/length" => Response::text(
+            req.headers()
+                .get("content-length")
+                .map_or("-".to_owned(), |v| v.to_str().unwrap().to_owned()),
+        ),
         "/moved" => Response::redirect(StatusCode::FOUND, "/echo"),
         _ => Response::error(StatusCode::NOT_FOUND, ""),
     }
@@ -116,6 +121,12 @@ fn bodies_head_and_redirects_go_over_h2() {
             .unwrap();
         assert_eq!(response.status, StatusCode::OK);
         assert_eq!(&response.body[..], &body[..]);
+        // The body's length goes with it, as over HTTP/1.1.
+        let response = client
+            .post(&format!("{base}/length"), "12345")
+            .await
+            .unwrap();
+        assert_eq!(response.text(), "5");
         let response = client.head(&format!("{base}/nowhere")).await.unwrap();
         assert_eq!(response.status, StatusCode::NOT_FOUND);
         assert!(response.body.is_empty());

@@ -243,7 +243,9 @@ pub(crate) async fn exchange(
 }
 
 /// The h2 request: the URL gives `:scheme`, `:authority` and `:path`; the fields that are
-/// HTTP/1.1's own (RFC 9113 §8.2.2) and `Host` (said by `:authority`) are left out.
+/// HTTP/1.1's own (RFC 9113 §8.2.2) and `Host` (said by `:authority`) are left out;
+/// `content-length` is the body's, as over HTTP/1.1 (for a body, or a method that usually
+/// has one).
 fn to_h2(ex: &Exchange<'_>) -> Result<http::Request<()>, Error> {
     let target = &ex.url[..Position::AfterQuery];
     let mut request = http::Request::builder()
@@ -255,6 +257,7 @@ fn to_h2(ex: &Exchange<'_>) -> Result<http::Request<()>, Error> {
     let headers = request.headers_mut();
     for (name, value) in ex.headers {
         let hop = name == HOST
+            || name == CONTENT_LENGTH
             || name == CONNECTION
             || name == TRANSFER_ENCODING
             || name == UPGRADE
@@ -264,6 +267,9 @@ fn to_h2(ex: &Exchange<'_>) -> Result<http::Request<()>, Error> {
         if !hop {
             headers.append(name.clone(), value.clone());
         }
+    }
+    if !ex.body.is_empty() || matches!(*ex.method, Method::POST | Method::PUT | Method::PATCH) {
+        headers.insert(CONTENT_LENGTH, HeaderValue::from(ex.body.len()));
     }
     if let Some(ua) = ex.user_agent {
         if !headers.contains_key(USER_AGENT) {
