@@ -168,10 +168,15 @@ fn failing_root_and_bad_arguments() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let refused = format!("http://{}/", listener.local_addr().unwrap());
     drop(listener);
-    let (ok, out, err) = corio(&["crawl", &refused, "--max-tries", "1"]);
+    let (ok, out, err) = corio(&["crawl", &refused, "--max-tries", "1", "--ignore-robots"]);
     assert!(!ok);
     assert!(out.starts_with("ERR "), "{out}");
     assert!(err.contains("root URL failed"), "{err}");
+    // An unreachable robots.txt disallows everything (RFC 9309 2.3.1.4).
+    let (ok, out, err) = corio(&["crawl", &refused, "--max-tries", "1"]);
+    assert!(!ok);
+    assert!(out.is_empty(), "{out}");
+    assert!(err.contains("disallowed by robots.txt"), "{err}");
     let (base, _) = site();
     let (ok, _, err) = corio(&["crawl", &format!("{base}/missing")]);
     assert!(!ok, "{err}");

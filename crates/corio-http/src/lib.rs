@@ -9,6 +9,12 @@
 //! - [`message`]: [`Request`] and [`Response`], interoperable with the `http` crate.
 //! - [`server`]: the connection driver on corio tasks, one loop per core: keep-alive,
 //!   pipelining, timeouts, limits, graceful shutdown; [`Router`] and [`server::StaticFiles`].
+//!   Route handlers are async functions of extractors ([`server::State`], [`server::Path`],
+//!   [`server::Query`], [`Json`]...) returning anything [`IntoResponse`]; middleware
+//!   ([`Router::layer`], [`Router::map_request`], [`Router::map_response`]); tower interop
+//!   both ways ([`server::HandlerService`], [`server::TowerHandler`]); an async lifecycle
+//!   ([`RunningServer::with_graceful_shutdown`], `server.await`). The example
+//!   `examples/json_api.rs` is a stateful JSON API built from them.
 //! - [`compat`]: adapters from corio's streams, tasks and timers to the tokio I/O traits
 //!   (for the `h2` crate) and to hyper 1.x's `rt` traits (to run hyper and axum on corio).
 //! - [`client`]: the HTTP/1.1 client (connection pool, timeouts, redirects, streaming bodies),
@@ -43,5 +49,5 @@ pub mod server;
 pub mod static_files;
 pub mod tls;
 
-pub use message::{Body, Request, Response, ResponseBody};
-pub use server::{Handler, Router, RunningServer, Server, ServerConfig};
+pub use message::{Body, IntoResponse, Request, Response, ResponseBody};
+pub use server::{Handler, Json, Router, RunningServer, Server, ServerConfig};

@@ -14,7 +14,6 @@
 mod util;
 
 use corio_http::{Request, Response};
-use http::StatusCode;
 use util::{start, stop, Client};
 
 /// Echoes the request body (read with `Body::chunk`); a body error becomes its status.
@@ -33,7 +32,7 @@ async fn echo(mut req: Request) -> Response {
     while let Some(piece) = req.body_mut().chunk().await {
         match piece {
             Ok(piece) => body.extend_from_slice(&piece),
-            Err(e) => return Response::error(StatusCode::from_u16(e.status()).unwrap(), ""),
+            Err(e) => return Response::error(e.status(), ""),
         }
     }
     Response::text(body)

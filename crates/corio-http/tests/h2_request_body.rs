@@ -26,9 +26,7 @@ async fn app(mut req: Request) -> Response {
             while let Some(piece) = req.body_mut().chunk().await {
                 match piece {
                     Ok(piece) => total += piece.len(),
-                    Err(e) => {
-                        return Response::error(StatusCode::from_u16(e.status()).unwrap(), "")
-                    }
+                    Err(e) => return Response::error(e.status(), ""),
                 }
             }
             Response::text(total.to_string())

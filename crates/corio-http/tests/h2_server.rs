@@ -36,7 +36,7 @@ async fn app(mut req: Request, gate: Arc<Gate>) -> Response {
         )),
         "/echo" => match req.body_mut().to_bytes(usize::MAX).await {
             Ok(body) => Response::text(body),
-            Err(e) => Response::error(StatusCode::from_u16(e.status()).unwrap(), ""),
+            Err(e) => Response::error(e.status(), ""),
         },
         "/big" => Response::new(StatusCode::OK, big_body()),
         "/stream" => {

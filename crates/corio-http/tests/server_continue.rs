@@ -7,7 +7,6 @@ mod util;
 use std::time::Duration;
 
 use corio_http::{Request, Response, ServerConfig};
-use http::StatusCode;
 use util::{start, start_with, stop, Client};
 
 /// `/echo` reads the body and sends it back (a body error becomes its status); `/ignore` never
@@ -16,7 +15,7 @@ async fn app(mut req: Request) -> Response {
     match req.path() {
         "/echo" => match req.body_mut().to_bytes(1 << 20).await {
             Ok(body) => Response::text(body),
-            Err(e) => Response::error(StatusCode::from_u16(e.status()).unwrap(), ""),
+            Err(e) => Response::error(e.status(), ""),
         },
         "/ignore" => Response::text("ignored"),
         _ => Response::text("ok"),

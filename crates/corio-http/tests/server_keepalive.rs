@@ -55,7 +55,7 @@ async fn app(mut req: Request) -> Response {
                 match piece {
                     Ok(piece) => echoed.extend_from_slice(&piece),
                     Err(e) => {
-                        let status = StatusCode::from_u16(e.status()).unwrap();
+                        let status = e.status();
                         return Response::error(status, "");
                     }
                 }

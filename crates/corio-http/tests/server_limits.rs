@@ -12,13 +12,12 @@ use std::time::Duration;
 use corio_http::proto::Limits;
 use corio_http::server::ShutdownSignal;
 use corio_http::{Request, Response, ServerConfig};
-use http::StatusCode;
 use util::{exchange, start, start_with, stop, Client};
 
 async fn echo(mut req: Request) -> Response {
     match req.body_mut().to_bytes(usize::MAX).await {
         Ok(body) => Response::text(body),
-        Err(e) => Response::error(StatusCode::from_u16(e.status()).unwrap(), ""),
+        Err(e) => Response::error(e.status(), ""),
     }
 }
 

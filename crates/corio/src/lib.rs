@@ -60,10 +60,42 @@
 //! What crosses threads (remote spawns and wake-ups, sockets dropped elsewhere, the shutdown
 //! of a loop) goes through the loop's remote queue, as `LoopHandle::call_soon_threadsafe`
 //! does. See `ARCHITECTURE.md` at the repository root for which file owns what.
+//!
+//! ## Entry points and combinators
+//!
+//! `#[corio::main]` and `#[corio::test]` run an `async fn` on a loop of the calling thread (as
+//! [`block_on`]); `#[corio::main(workers = 4)]` runs it on worker 0 of a four-worker
+//! [`Runtime`], whose workers [`Spawner::current`] reaches ([`Runtime::spawn`] is
+//! round-robin). [`select!`], [`join!`] and [`FutureExt`] are the futures crate's, re-exported;
+//! [`JoinHandle`], [`time::Sleep`] and the [`sync`] futures are `FusedFuture`s, so they go
+//! into `select!` without `.fuse()`:
+//!
+//! ```
+//! use std::time::Duration;
+//!
+//! #[corio::main]
+//! async fn main() {
+//!     let mut task = corio::spawn(async { 42 });
+//!     let mut timeout = corio::time::sleep(Duration::from_secs(60));
+//!     corio::select! {
+//!         answer = task => assert_eq!(answer.unwrap(), 42),
+//!         () = timeout => panic!("too slow"),
+//!     }
+//! }
+//! ```
+//!
+//! See `ARCHITECTURE.md` at the repository root for which file owns what.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+#[doc(hidden)]
+pub mod __private {
+    //! Used by the expansion of `#[corio::main]` and `#[corio::test]`; not a public API.
+    pub use crate::entry::run_on_runtime;
+}
+
+mod entry;
 mod event_loop;
 pub mod net;
 mod reactor;
@@ -74,5 +106,9 @@ pub mod task;
 pub mod time;
 
 pub use event_loop::{EventLoop, Handle, LoopHandle, TimerHandle, EVENT_INTERVAL};
-pub use runtime::{Builder, Runtime};
+pub use runtime::{Builder, Runtime, Spawner};
+
+pub use corio_macros::{main, test};
+
+pub use futures_util::{join, pin_mut, select, select_biased, try_join, FutureExt};
 pub use task::{block_on, spawn, spawn_local, yield_now, JoinError, JoinHandle};

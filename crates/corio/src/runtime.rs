@@ -7,6 +7,12 @@
 //! CPUs. Shutting down stops every loop after its current iteration, drops the tasks left
 //! (at their await points) and joins the threads.
 //!
+//! [`Runtime::spawn`] (and a [`Spawner`], its cloneable, `Send` handle) spawns without naming
+//! a worker: round-robin over the workers. Round-robin, not least-loaded: the loops keep no
+//! shared load counters to compare (nothing is shared between them), and for the many short
+//! tasks a server spawns it spreads work as evenly. On a worker thread,
+//! [`Spawner::current`] finds the runtime the thread belongs to.
+//!
 //! ```
 //! use std::sync::atomic::{AtomicUsize, Ordering};
 //! use std::sync::Arc;
@@ -27,10 +33,12 @@
 //! runtime.shutdown();
 //! ```
 
+use std::cell::RefCell;
 use std::future::Future;
 use std::io;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::thread;
 
 use crate::event_loop::{EventLoop, LoopHandle};
@@ -85,8 +93,12 @@ impl Builder {
         } else {
             Vec::new()
         };
+        let shared = Arc::new(Shared::default());
         let mut workers = Vec::with_capacity(self.workers);
         for index in 0..self.workers {
+            let spawner = Spawner {
+                shared: shared.clone(),
+            };
             let (tx, rx) = mpsc::channel();
             let core = (!cores.is_empty()).then(|| cores[index % cores.len()]);
             let thread = thread::Builder::new()
@@ -95,6 +107,7 @@ impl Builder {
                     if let Some(core) = core {
                         core_affinity::set_for_current(core);
                     }
+                    CURRENT.with(|current| *current.borrow_mut() = Some(spawner));
                     let lp = match EventLoop::new() {
                         Ok(lp) => lp,
                         Err(e) => {
@@ -117,7 +130,74 @@ impl Builder {
                 thread: Some(thread),
             });
         }
-        Ok(Runtime { workers })
+        let _ = shared
+            .loops
+            .set(workers.iter().map(|w| w.handle.clone()).collect());
+        Ok(Runtime {
+            workers,
+            spawner: Spawner { shared },
+        })
+    }
+}
+
+thread_local! {
+    /// The runtime a worker thread belongs to (set when the worker starts).
+    static CURRENT: RefCell<Option<Spawner>> = const { RefCell::new(None) };
+}
+
+/// What the [`Spawner`]s of one runtime share.
+#[derive(Default)]
+struct Shared {
+    /// Every worker's loop, set once all have started.
+    loops: OnceLock<Vec<LoopHandle>>,
+    /// The round-robin cursor.
+    next: AtomicUsize,
+}
+
+/// A cloneable, `Send + Sync` handle that spawns on a [`Runtime`]'s workers, round-robin
+/// (see the module docs), from any thread.
+#[derive(Clone)]
+pub struct Spawner {
+    shared: Arc<Shared>,
+}
+
+impl Spawner {
+    /// The runtime of the current thread, if it is one of a runtime's workers.
+    pub fn current() -> Option<Spawner> {
+        CURRENT.with(|current| current.borrow().clone())
+    }
+
+    /// The number of workers.
+    pub fn workers(&self) -> usize {
+        self.shared.loops.get().map_or(0, Vec::len)
+    }
+
+    /// Spawns a `Send` future on the next worker, round-robin.
+    ///
+    /// # Panics
+    ///
+    /// If called on a worker thread before its runtime finished starting (from
+    /// [`Builder::build`] itself).
+    pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        let loops = self
+            .shared
+            .loops
+            .get()
+            .expect("corio: spawn before the runtime started");
+        let index = self.shared.next.fetch_add(1, Ordering::Relaxed) % loops.len();
+        loops[index].spawn(future)
+    }
+}
+
+impl std::fmt::Debug for Spawner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Spawner")
+            .field("workers", &self.workers())
+            .finish()
     }
 }
 
@@ -129,6 +209,7 @@ struct Worker {
 /// `n` event loops on `n` threads. See the module docs.
 pub struct Runtime {
     workers: Vec<Worker>,
+    spawner: Spawner,
 }
 
 impl Runtime {
@@ -163,6 +244,20 @@ impl Runtime {
         F::Output: Send + 'static,
     {
         self.handle(index).spawn(future)
+    }
+
+    /// Spawns a `Send` future on the next worker, round-robin (see the module docs).
+    pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.spawner.spawn(future)
+    }
+
+    /// A cloneable handle that spawns on this runtime from any thread.
+    pub fn spawner(&self) -> Spawner {
+        self.spawner.clone()
     }
 
     /// Runs `make(i)` on each worker `i`, on that worker's thread, and spawns the future it

@@ -1,174 +1,328 @@
-//! Link extraction from HTML: `href` attribute values, resolved to absolute URLs.
+//! Link extraction from HTML through lol_html's streaming tokenizer: the page is fed chunk
+//! by chunk as it arrives, and the URL-bearing attributes are collected.
 //!
-//! Invariants: only `href` attributes are read (any case, whitespace allowed around `=`,
-//! value in double quotes, single quotes or unquoted); `href` must start an attribute (be
-//! preceded by whitespace), so `data-href` does not count; values are resolved against
-//! `<base href>` if the page has one, else the page URL; fragments are dropped; the result
-//! has no duplicates and keeps first-seen order. This is a scanner, not an HTML parser:
-//! comments and scripts are scanned like the rest, which errs on the side of finding more.
+//! Followed: `a[href]`, `area[href]`, `link[href]`, `iframe[src]`, `img[src]`, `img[srcset]`,
+//! `source[src]`, `source[srcset]` and `script[src]`. Values are resolved against the first
+//! `<base href>` of the page (wherever it stands, as the HTML standard's document base URL),
+//! else the page URL. Attribute values arrive raw from lol_html, so character references
+//! (`&amp;`, `&#x2F;`, every named one) are decoded with html-escape before resolving.
+//!
+//! Invariants: `rel=nofollow` on an `a`, `area` or `link` marks that link, and
+//! `<meta name=robots content=nofollow>` marks every link of the page; fragments are dropped;
+//! the result has no duplicates (a link seen both with and without nofollow is followable)
+//! and keeps first-seen order; a value that does not resolve to a URL is ignored.
 
-use std::collections::HashSet;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
 
+use lol_html::{element, HtmlRewriter, Settings};
 use url::Url;
 
-/// The absolute URLs `html` links to, from a page at `page`.
-///
-/// ```text
-/// <a HREF = 'b.html#top'>  on http://x/a/  →  http://x/a/b.html
-/// ```
-pub fn extract(html: &str, page: &Url) -> Vec<Url> {
-    let base = base_href(html)
-        .and_then(|b| page.join(&b).ok())
-        .unwrap_or_else(|| page.clone());
-    let mut seen = HashSet::new();
-    let mut out = Vec::new();
-    for value in hrefs(html) {
-        let value = decode_entities(value.trim());
-        if value.is_empty() {
-            continue;
-        }
-        let Ok(mut url) = base.join(&value) else {
-            continue;
-        };
-        url.set_fragment(None);
-        if seen.insert(url.as_str().to_owned()) {
-            out.push(url);
-        }
-    }
-    out
+/// One link of a page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Link {
+    /// The absolute URL, fragment dropped.
+    pub url: Url,
+    /// Marked `rel=nofollow` (or the page is `<meta name=robots content=nofollow>`).
+    pub nofollow: bool,
 }
 
-/// Every `href` value in `html`, in order.
-fn hrefs(html: &str) -> impl Iterator<Item = &str> {
-    let bytes = html.as_bytes();
-    let mut pos = 0;
-    std::iter::from_fn(move || {
-        while let Some(found) = find_ci(&bytes[pos..], b"href") {
-            let at = pos + found;
-            pos = at + 4;
-            if at == 0 || !bytes[at - 1].is_ascii_whitespace() {
-                continue;
-            }
-            let mut i = skip_ws(bytes, pos);
-            if bytes.get(i) != Some(&b'=') {
-                continue;
-            }
-            i = skip_ws(bytes, i + 1);
-            let (start, end) = match bytes.get(i) {
-                Some(&q @ (b'"' | b'\'')) => {
-                    let start = i + 1;
-                    let len = bytes[start..].iter().position(|&b| b == q)?;
-                    (start, start + len)
-                }
-                Some(_) => {
-                    let len = bytes[i..]
-                        .iter()
-                        .position(|&b| b.is_ascii_whitespace() || b == b'>')
-                        .unwrap_or(bytes.len() - i);
-                    (i, i + len)
-                }
-                None => return None,
-            };
-            pos = end;
-            // Quotes and whitespace are ASCII, so these are char boundaries.
-            return Some(&html[start..end]);
-        }
-        None
+/// The raw attribute values found so far.
+#[derive(Default)]
+struct Found {
+    /// (decoded value, nofollow) in document order.
+    values: Vec<(String, bool)>,
+    base: Option<String>,
+    page_nofollow: bool,
+}
+
+/// A streaming link extractor for one page.
+pub struct Extractor {
+    rewriter: HtmlRewriter<'static, fn(&[u8])>,
+    found: Rc<RefCell<Found>>,
+    page: Url,
+}
+
+fn has_nofollow(rel: Option<String>) -> bool {
+    rel.is_some_and(|r| {
+        r.split_ascii_whitespace()
+            .any(|t| t.eq_ignore_ascii_case("nofollow"))
     })
 }
 
-/// The `href` of the first `<base>` tag, if any.
-fn base_href(html: &str) -> Option<String> {
-    let bytes = html.as_bytes();
-    let mut pos = 0;
-    while let Some(found) = find_ci(&bytes[pos..], b"<base") {
-        let start = pos + found;
-        pos = start + 5;
-        if !bytes.get(pos).is_some_and(|b| b.is_ascii_whitespace()) {
+fn discard(_: &[u8]) {}
+
+/// An attribute value with its character references decoded and surrounding whitespace
+/// dropped (URL attributes are "valid URLs potentially surrounded by spaces").
+fn decode(raw: &str) -> String {
+    html_escape::decode_html_entities(raw.trim())
+        .trim()
+        .to_owned()
+}
+
+impl Extractor {
+    /// An extractor for the page at `page`.
+    pub fn new(page: &Url) -> Extractor {
+        let found = Rc::new(RefCell::new(Found::default()));
+        let (f1, f2, f3, f4) = (found.clone(), found.clone(), found.clone(), found.clone());
+        let settings = Settings {
+            element_content_handlers: vec![
+                element!("a[href], area[href], link[href]", move |el| {
+                    if let Some(v) = el.get_attribute("href") {
+                        let nofollow = has_nofollow(el.get_attribute("rel"));
+                        f1.borrow_mut().values.push((decode(&v), nofollow));
+                    }
+                    Ok(())
+                }),
+                element!(
+                    "img[src], iframe[src], script[src], source[src], img[srcset], source[srcset]",
+                    move |el| {
+                        let mut f = f2.borrow_mut();
+                        if let Some(v) = el.get_attribute("src") {
+                            f.values.push((decode(&v), false));
+                        }
+                        if let Some(set) = el.get_attribute("srcset") {
+                            let set = decode(&set);
+                            for candidate in srcset(&set) {
+                                f.values.push((candidate.to_owned(), false));
+                            }
+                        }
+                        Ok(())
+                    }
+                ),
+                element!("base[href]", move |el| {
+                    let mut f = f3.borrow_mut();
+                    if f.base.is_none() {
+                        f.base = el.get_attribute("href").map(|b| decode(&b));
+                    }
+                    Ok(())
+                }),
+                element!("meta[name][content]", move |el| {
+                    let robots = el
+                        .get_attribute("name")
+                        .is_some_and(|n| n.eq_ignore_ascii_case("robots"));
+                    let content = el.get_attribute("content").unwrap_or_default();
+                    if robots
+                        && content
+                            .split(',')
+                            .any(|t| t.trim().eq_ignore_ascii_case("nofollow"))
+                    {
+                        f4.borrow_mut().page_nofollow = true;
+                    }
+                    Ok(())
+                }),
+            ],
+            ..Settings::new()
+        };
+        Extractor {
+            rewriter: HtmlRewriter::new(settings, discard as fn(&[u8])),
+            found,
+            page: page.clone(),
+        }
+    }
+
+    /// Feeds the next chunk of the page.
+    pub fn write(&mut self, chunk: &[u8]) -> Result<(), String> {
+        self.rewriter.write(chunk).map_err(|e| e.to_string())
+    }
+
+    /// Ends the page and returns its links.
+    pub fn finish(self) -> Result<Vec<Link>, String> {
+        self.rewriter.end().map_err(|e| e.to_string())?;
+        let found = std::mem::take(&mut *self.found.borrow_mut());
+        let base = found
+            .base
+            .and_then(|b| self.page.join(&b).ok())
+            .unwrap_or(self.page);
+        let mut index: HashMap<String, usize> = HashMap::new();
+        let mut out: Vec<Link> = Vec::new();
+        for (value, nofollow) in found.values {
+            if value.is_empty() {
+                continue;
+            }
+            let Ok(mut url) = base.join(&value) else {
+                continue;
+            };
+            url.set_fragment(None);
+            let nofollow = nofollow || found.page_nofollow;
+            match index.get(url.as_str()) {
+                Some(&i) => out[i].nofollow &= nofollow,
+                None => {
+                    index.insert(url.as_str().to_owned(), out.len());
+                    out.push(Link { url, nofollow });
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// The URLs of a `srcset` value (HTML standard, "parse a srcset attribute"): candidates are
+/// separated by commas; each is a URL (a run of non-whitespace, trailing commas not part of
+/// it) and optional descriptors, which may contain parenthesised commas.
+pub fn srcset(value: &str) -> Vec<&str> {
+    let bytes = value.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        while i < bytes.len() && (bytes[i].is_ascii_whitespace() || bytes[i] == b',') {
+            i += 1;
+        }
+        let start = i;
+        while i < bytes.len() && !bytes[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        let mut url = &value[start..i];
+        let ended_by_comma = url.ends_with(',');
+        url = url.trim_end_matches(',');
+        if !url.is_empty() {
+            out.push(url);
+        }
+        if ended_by_comma {
             continue;
         }
-        let end = bytes[start..]
-            .iter()
-            .position(|&b| b == b'>')
-            .map_or(bytes.len(), |n| start + n);
-        let tag = &html[start..end];
-        return hrefs(tag).next().map(|v| decode_entities(v.trim()));
+        let mut depth = 0u32;
+        while i < bytes.len() {
+            match bytes[i] {
+                b'(' => depth += 1,
+                b')' => depth = depth.saturating_sub(1),
+                b',' if depth == 0 => break,
+                _ => {}
+            }
+            i += 1;
+        }
     }
-    None
-}
-
-fn skip_ws(bytes: &[u8], mut i: usize) -> usize {
-    while bytes.get(i).is_some_and(|b| b.is_ascii_whitespace()) {
-        i += 1;
-    }
-    i
-}
-
-/// ASCII case-insensitive search for `needle` (lowercase) in `hay`.
-fn find_ci(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len())
-        .position(|w| w.eq_ignore_ascii_case(needle))
-}
-
-/// Decodes the character references that commonly appear in URLs.
-fn decode_entities(s: &str) -> String {
-    if !s.contains('&') {
-        return s.to_owned();
-    }
-    s.replace("&amp;", "&")
-        .replace("&#38;", "&")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn links(html: &str, page: &str) -> Vec<String> {
+    /// The links of a whole page (for tests and small inputs).
+    fn extract(html: &str, page: &Url) -> Vec<Link> {
+        let mut e = Extractor::new(page);
+        match e.write(html.as_bytes()) {
+            Ok(()) => e.finish().unwrap_or_default(),
+            Err(_) => Vec::new(),
+        }
+    }
+
+    fn links(html: &str, page: &str) -> Vec<(String, bool)> {
         extract(html, &Url::parse(page).unwrap())
             .into_iter()
-            .map(String::from)
+            .map(|l| (String::from(l.url), l.nofollow))
             .collect()
     }
 
+    fn urls(html: &str, page: &str) -> Vec<String> {
+        links(html, page).into_iter().map(|(u, _)| u).collect()
+    }
+
     #[test]
-    fn quoting_case_and_spacing() {
+    fn sources_quoting_and_case() {
         let html = r#"<a href="/a">x</a> <A HREF='b'>y</A> <a href = "c#frag"> <a
-            href=d.html> <a data-href="/no"> <link Href  =  '/style.css'>"#;
+            href=d.html> <a data-href="/no"> <link Href  =  '/style.css'>
+            <img src="/i.png" srcset="/i1.png 1x, /i2.png 2x"> <script src="/s.js"></script>
+            <iframe src="/f.html"></iframe> <picture><source srcset="/p.webp"></picture>
+            <video><source src="/v.mp4"></video> <div src="/no2"></div>"#;
         assert_eq!(
-            links(html, "http://h.test/dir/page"),
+            urls(html, "http://h.test/dir/page"),
             [
                 "http://h.test/a",
                 "http://h.test/dir/b",
                 "http://h.test/dir/c",
                 "http://h.test/dir/d.html",
                 "http://h.test/style.css",
+                "http://h.test/i.png",
+                "http://h.test/i1.png",
+                "http://h.test/i2.png",
+                "http://h.test/s.js",
+                "http://h.test/f.html",
+                "http://h.test/p.webp",
+                "http://h.test/v.mp4",
             ]
         );
     }
 
     #[test]
-    fn absolute_dedup_entities_and_base() {
-        let html = r##"<base href="http://other.test/base/"><a href="x?a=1&amp;b=2">
+    fn comments_scripts_and_unterminated_quotes() {
+        // A real tokenizer: nothing in comments or script text, and an unterminated quote
+        // does not end the scan of what came before.
+        let html = r#"<a href="/before">b</a><!-- <a href="/comment"> -->
+            <script>var s = '<a href="/in-script">';</script><a href='/never closed"#;
+        assert_eq!(urls(html, "http://h.test/"), ["http://h.test/before"]);
+    }
+
+    #[test]
+    fn base_entities_and_dedup() {
+        // The base applies to links before it too.
+        let html = r##"<a href="x?a=1&amp;b=2"></a><base href="http://other.test/base/">
             <a href="x?a=1&b=2"> <a href="http://abs.test/"> <a href="#only-fragment">
-            <a href="">"##;
+            <a href=""> <a href="&#x2F;slash">"##;
+        assert_eq!(
+            urls(html, "http://h.test/"),
+            [
+                "http://other.test/base/x?a=1&b=2",
+                "http://abs.test/",
+                "http://other.test/base/",
+                "http://other.test/slash",
+            ]
+        );
+    }
+
+    #[test]
+    fn nofollow() {
+        let html = r#"<a href="/n" rel="external NoFollow">n</a> <a href="/f">f</a>
+            <a href="/both" rel=nofollow></a><a href="/both"></a>"#;
         assert_eq!(
             links(html, "http://h.test/"),
             [
-                // The base tag's own href is a link too.
-                "http://other.test/base/",
-                "http://other.test/base/x?a=1&b=2",
-                "http://abs.test/",
+                ("http://h.test/n".to_owned(), true),
+                ("http://h.test/f".to_owned(), false),
+                ("http://h.test/both".to_owned(), false),
             ]
+        );
+        let meta = r#"<meta name="ROBOTS" content="noindex, nofollow"><a href="/x">"#;
+        assert_eq!(
+            links(meta, "http://h.test/"),
+            [("http://h.test/x".to_owned(), true)]
         );
     }
 
     #[test]
-    fn unterminated_and_odd_input() {
-        assert!(links("<a href='never closed", "http://h.test/").is_empty());
-        assert!(links("href", "http://h.test/").is_empty());
-        assert!(links(" href=", "http://h.test/").is_empty());
-        assert_eq!(links(" href=é", "http://h.test/"), ["http://h.test/%C3%A9"]);
+    fn srcset_candidates() {
+        assert_eq!(srcset("a.png 1x,b.png 2x"), ["a.png", "b.png"]);
+        // A comma inside a URL is part of it; only trailing ones end it.
+        assert_eq!(srcset(" a.png, b.png,c.png "), ["a.png", "b.png,c.png"]);
+        assert_eq!(srcset("a.png,, b.png"), ["a.png", "b.png"]);
+        assert_eq!(
+            srcset("a.png 100w (max-width: 1px, x), b,c.png"),
+            ["a.png", "b,c.png"]
+        );
+        assert!(srcset(" , ,").is_empty());
+    }
+
+    #[test]
+    fn chunks_split_anywhere() {
+        let html = br#"<base href="/b/"><a href="x">x</a><img srcset="y.png 1x">"#;
+        let page = Url::parse("http://h.test/").unwrap();
+        for at in 0..html.len() {
+            let mut e = Extractor::new(&page);
+            e.write(&html[..at]).unwrap();
+            e.write(&html[at..]).unwrap();
+            let got: Vec<String> = e
+                .finish()
+                .unwrap()
+                .into_iter()
+                .map(|l| l.url.into())
+                .collect();
+            assert_eq!(
+                got,
+                ["http://h.test/b/x", "http://h.test/b/y.png"],
+                "split at {at}"
+            );
+        }
     }
 }

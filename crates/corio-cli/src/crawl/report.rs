@@ -2,9 +2,10 @@
 //! summary.
 //!
 //! Invariants: per-URL output is a pure function of the [`Stat`], so text and JSON list the
-//! same facts; the summary counts every URL exactly once, under its status or as an error.
+//! same facts; the summary counts every URL exactly once, under its status or as an error;
+//! the broken-link report lists each broken URL once, with the pages that link to it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::time::Duration;
 
@@ -34,6 +35,9 @@ pub fn json(stat: &Stat) -> serde_json::Value {
         "redirect": stat.redirect,
         "tries": stat.tries,
         "error": stat.error,
+        "depth": stat.depth,
+        "referrer": stat.referrer,
+        "time_ms": stat.time.as_secs_f64() * 1000.0,
     })
 }
 
@@ -64,6 +68,8 @@ pub struct Summary {
     pub bytes: u64,
     /// Wall time of the crawl.
     pub elapsed: Duration,
+    /// URLs robots.txt did not allow.
+    pub disallowed: usize,
 }
 
 impl Summary {
@@ -83,6 +89,7 @@ impl Summary {
             errors,
             bytes: stats.iter().map(|s| s.size).sum(),
             elapsed,
+            disallowed: 0,
         }
     }
 
@@ -110,8 +117,40 @@ impl fmt::Display for Summary {
         for (status, n) in &self.by_status {
             write!(f, " {status}: {n}")?;
         }
-        write!(f, " errors: {}", self.errors)
+        write!(f, " errors: {}", self.errors)?;
+        if self.disallowed > 0 {
+            write!(f, "; robots.txt disallowed: {}", self.disallowed)?;
+        }
+        Ok(())
     }
+}
+
+/// The broken-link report: each URL that failed or answered 400 or more, in URL order, with
+/// the pages that link to it (or redirect to it).
+///
+/// ```text
+/// broken links: 1
+/// 404 http://h/missing
+///     linked from http://h/
+/// ```
+pub fn broken(stats: &[Stat], referrers: &HashMap<String, Vec<String>>) -> String {
+    let mut broken: Vec<&Stat> = stats.iter().filter(|s| s.is_broken()).collect();
+    broken.sort_by(|a, b| a.url.cmp(&b.url));
+    let mut out = format!("broken links: {}\n", broken.len());
+    for s in broken {
+        match s.status {
+            Some(code) => out.push_str(&format!("{code} {}\n", s.url)),
+            None => out.push_str(&format!(
+                "ERR {} ({})\n",
+                s.url,
+                s.error.as_deref().unwrap_or("failed")
+            )),
+        }
+        for from in referrers.get(&s.url).into_iter().flatten() {
+            out.push_str(&format!("    linked from {from}\n"));
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -145,11 +184,24 @@ mod tests {
             "30 done (7.5 pages/s), 2 in flight, frontier 17 — http://h/x"
         );
         assert_eq!(json(&ok)["status"], 200);
-        let s = Summary::new(&[ok, moved, err], Duration::from_secs(2));
+        let s = Summary::new(&[ok.clone(), moved, err.clone()], Duration::from_secs(2));
         assert_eq!(s.rate(), 1.5);
         assert_eq!(
             s.to_string(),
             "crawl: 3 URLs in 2.000s (1.5 pages/s), 10 bytes; 200: 1 301: 1 errors: 1"
+        );
+        let missing = Stat {
+            url: "http://h/m".into(),
+            status: Some(404),
+            ..Stat::default()
+        };
+        let refs = HashMap::from([(
+            "http://h/m".to_owned(),
+            vec!["http://h/".to_owned(), "http://h/a".to_owned()],
+        )]);
+        assert_eq!(
+            broken(&[ok.clone(), missing, err.clone()], &refs),
+            "broken links: 2\nERR http://h/c (refused)\n404 http://h/m\n    linked from http://h/\n    linked from http://h/a\n"
         );
     }
 }

@@ -72,6 +72,89 @@ pub fn corio_in(
     )
 }
 
+/// One request the recorded site received.
+#[derive(Debug, Clone)]
+pub struct Hit {
+    /// The request target.
+    pub path: String,
+    /// When the request was parsed (monotonic clock, shared by all processes).
+    pub at: std::time::Instant,
+    /// The same moment on the wall clock.
+    pub wall: std::time::SystemTime,
+}
+
+/// The requests a recorded site received, in order.
+#[derive(Clone, Default)]
+pub struct Hits(std::sync::Arc<std::sync::Mutex<Vec<Hit>>>);
+
+impl Hits {
+    /// All hits so far.
+    pub fn all(&self) -> Vec<Hit> {
+        self.0.lock().unwrap().clone()
+    }
+
+    /// How many requests `path` received.
+    pub fn count(&self, path: &str) -> usize {
+        self.0
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|h| h.path == path)
+            .count()
+    }
+
+    /// The hits for `path`.
+    pub fn of(&self, path: &str) -> Vec<Hit> {
+        self.all().into_iter().filter(|h| h.path == path).collect()
+    }
+}
+
+/// Starts a site whose `handler` gets each request, its base URL and how many times its
+/// path was requested before; every request is recorded. Returns the base URL and the hits.
+pub fn recorded<H>(handler: H) -> (String, Hits)
+where
+    H: Fn(&Seen, &str, usize) -> Reply + Send + 'static,
+{
+    let hits = Hits::default();
+    let log = hits.clone();
+    let base = std::sync::Arc::new(std::sync::OnceLock::<String>::new());
+    let base_for_handler = base.clone();
+    let addr = start(move || {
+        move |req: &Seen| {
+            let before = {
+                let mut log = log.0.lock().unwrap();
+                let n = log.iter().filter(|h| h.path == req.path).count();
+                log.push(Hit {
+                    path: req.path.clone(),
+                    at: std::time::Instant::now(),
+                    wall: std::time::SystemTime::now(),
+                });
+                n
+            };
+            handler(req, base_for_handler.get().unwrap(), before)
+        }
+    });
+    let url = format!("http://{addr}");
+    base.set(url.clone()).unwrap();
+    (url, hits)
+}
+
+/// A response with `status`, extra header lines (each ending in CRLF) and a body.
+pub fn reply(status: u16, extra: &str, content_type: &str, body: &str) -> Reply {
+    Reply::Send(
+        format!(
+            "HTTP/1.1 {status} X\r\n{extra}content-type: {content_type}\r\ncontent-length: {}\r\n\r\n{body}",
+            body.len()
+        )
+        .into_bytes(),
+    )
+}
+
+/// `404 Not Found`, empty.
+pub fn not_found() -> Reply {
+    Reply::Send(b"HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n".to_vec())
+}
+
 /// A refused address (a port that was just free).
 pub fn refused_url() -> String {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

@@ -41,11 +41,13 @@ pub enum BodyError {
 
 impl BodyError {
     /// The status a server answers with.
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> http::StatusCode {
         match self {
-            BodyError::Protocol(e) => e.status(),
-            BodyError::TimedOut => 408,
-            BodyError::Incomplete | BodyError::Io(_) => 400,
+            BodyError::Protocol(e) => {
+                http::StatusCode::from_u16(e.status()).unwrap_or(http::StatusCode::BAD_REQUEST)
+            }
+            BodyError::TimedOut => http::StatusCode::REQUEST_TIMEOUT,
+            BodyError::Incomplete | BodyError::Io(_) => http::StatusCode::BAD_REQUEST,
         }
     }
 }

@@ -6,10 +6,12 @@
 //! the connection only when the handler asks for it (backpressure).
 
 mod body;
+mod into_response;
 mod request;
 mod response;
 
 pub(crate) use body::BodySource;
 pub use body::{Body, BodyError, BodyStream, ResponseBody};
+pub use into_response::IntoResponse;
 pub use request::Request;
 pub use response::Response;

@@ -6,7 +6,13 @@
 //! built on first access, from the head bytes the request keeps anyway. A handler that never
 //! looks at the headers never pays for the map.
 //!
-//! Invariant: `raw` is a complete request head that already passed every check of
+//! The head bytes are kept inline when they fit in [`INLINE_HEAD`] bytes, so that a typical
+//! request (which arrives boxed, see [`RequestHeadParser`](super::RequestHeadParser)) costs one
+//! allocation in all: the box holds the parsed head and its bytes together. A longer head is
+//! copied into a `Bytes`. Building the map from an inline head first copies it into a `Bytes`
+//! (one allocation) so that the values share it.
+//!
+//! Invariant: the raw head is a complete request head that already passed every check of
 //! [`parse_request_head`](super::parse_request_head), so re-parsing it cannot fail.
 
 use std::cell::OnceCell;
@@ -18,16 +24,63 @@ use http::HeaderMap;
 use super::fields::to_header_map;
 use super::limits::MAX_HEADERS;
 
+/// Longest request head kept inline. 512 bytes hold the heads of API clients, load
+/// generators and curl, and most of a browser's; a longer head costs one more allocation.
+pub const INLINE_HEAD: usize = 512;
+
+/// The bytes of a validated request head.
+#[derive(Clone)]
+enum RawHead {
+    /// Up to [`INLINE_HEAD`] bytes, in place.
+    Inline { len: u16, bytes: [u8; INLINE_HEAD] },
+    /// A longer head (or none: empty).
+    Shared(Bytes),
+}
+
+impl RawHead {
+    fn as_slice(&self) -> &[u8] {
+        match self {
+            RawHead::Inline { len, bytes } => &bytes[..*len as usize],
+            RawHead::Shared(bytes) => bytes,
+        }
+    }
+}
+
+impl std::fmt::Debug for RawHead {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", String::from_utf8_lossy(self.as_slice()))
+    }
+}
+
 /// A request's header fields, as a lazily built [`HeaderMap`].
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct HeaderFields {
-    raw: Bytes,
+    raw: RawHead,
     map: OnceCell<Box<HeaderMap>>,
 }
 
+impl Default for HeaderFields {
+    fn default() -> HeaderFields {
+        HeaderFields {
+            raw: RawHead::Shared(Bytes::new()),
+            map: OnceCell::new(),
+        }
+    }
+}
+
 impl HeaderFields {
-    /// Fields to be parsed from `raw`, a validated request head.
-    pub(crate) fn from_head(raw: Bytes) -> HeaderFields {
+    /// Fields to be parsed from `head`, a validated request head (copied: inline if short).
+    pub(crate) fn from_head(head: &[u8]) -> HeaderFields {
+        let raw = if head.len() <= INLINE_HEAD {
+            let mut bytes = [0; INLINE_HEAD];
+            bytes[..head.len()].copy_from_slice(head);
+            RawHead::Inline {
+                len: head.len() as u16,
+                bytes,
+            }
+        } else {
+            RawHead::Shared(Bytes::copy_from_slice(head))
+        };
         HeaderFields {
             raw,
             map: OnceCell::new(),
@@ -37,14 +90,20 @@ impl HeaderFields {
     /// Fields given as a map.
     pub fn from_map(map: HeaderMap) -> HeaderFields {
         HeaderFields {
-            raw: Bytes::new(),
+            raw: RawHead::Shared(Bytes::new()),
             map: OnceCell::from(Box::new(map)),
         }
     }
 
     /// The fields as a map (built on first call).
     pub fn map(&self) -> &HeaderMap {
-        self.map.get_or_init(|| Box::new(parse_map(&self.raw)))
+        self.map.get_or_init(|| {
+            let shared = match &self.raw {
+                RawHead::Inline { .. } => Bytes::copy_from_slice(self.raw.as_slice()),
+                RawHead::Shared(bytes) => bytes.clone(),
+            };
+            Box::new(parse_map(&shared))
+        })
     }
 
     /// The fields as a mutable map.

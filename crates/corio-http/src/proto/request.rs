@@ -15,7 +15,6 @@
 
 use std::mem::MaybeUninit;
 
-use bytes::Bytes;
 use http::Method;
 
 use super::connection::keep_alive_of;
@@ -67,7 +66,9 @@ pub fn parse_request_head(
     buf: &[u8],
     limits: &Limits,
 ) -> Result<Option<(RequestHead, usize)>, ProtoError> {
-    RequestHeadParser::new().parse(buf, limits)
+    Ok(RequestHeadParser::new()
+        .parse(buf, limits)?
+        .map(|(head, consumed)| (*head, consumed)))
 }
 
 /// A request-head parser that remembers how far an incomplete head was checked.
@@ -79,8 +80,9 @@ pub fn parse_request_head(
 /// the next one.
 #[derive(Debug, Clone, Default)]
 pub struct RequestHeadParser {
-    /// The scan of an incomplete head; `None` before the first byte of a head was seen.
-    progress: Option<Scanner>,
+    /// The scan of an incomplete head; `None` before the first byte of a head was seen. Boxed:
+    /// a head usually arrives whole, and the parser lives in every connection's state.
+    progress: Option<Box<Scanner>>,
 }
 
 impl RequestHeadParser {
@@ -95,11 +97,15 @@ impl RequestHeadParser {
     }
 
     /// Parses the head at the start of `buf`, resuming an incomplete one. See the type docs.
+    ///
+    /// The head comes boxed, with its bytes inside the box when they fit (see
+    /// [`HeaderFields`]): one allocation for a typical request, and the head moves through a
+    /// connection driver as a pointer.
     pub fn parse(
         &mut self,
         buf: &[u8],
         limits: &Limits,
-    ) -> Result<Option<(RequestHead, usize)>, ProtoError> {
+    ) -> Result<Option<(Box<RequestHead>, usize)>, ProtoError> {
         if self.progress.is_none() {
             // Fast path: httparse accepts a complete head, and the few things it tolerates that
             // we refuse (bare LF, our size limits) are checked in one pass over the head.
@@ -114,7 +120,7 @@ impl RequestHeadParser {
                     if req.headers.len() <= limits.header_count()
                         && lines_within_limits(&buf[..n], &req, limits)
                     {
-                        let head = finish_head(&req, Bytes::copy_from_slice(&buf[..n]), limits)?;
+                        let head = finish_head(&req, &buf[..n], limits)?;
                         return Ok(Some((head, n)));
                     }
                 }
@@ -122,13 +128,13 @@ impl RequestHeadParser {
             if buf.is_empty() {
                 return Ok(None);
             }
-            self.progress = Some(Scanner::new(ScanSpec {
+            self.progress = Some(Box::new(Scanner::new(ScanSpec {
                 start_line: Some(limits.max_start_line),
                 max_section: limits.max_header_section,
                 max_fields: limits.header_count(),
                 too_large: ProtoError::HeaderSectionTooLarge,
                 too_many: ProtoError::TooManyHeaders,
-            }));
+            })));
         }
         let scanner = self.progress.as_mut().expect("progress was just set");
         let scanned = match scanner.resume(buf) {
@@ -140,16 +146,16 @@ impl RequestHeadParser {
             }
         };
         self.progress = None;
-        let shared = Bytes::copy_from_slice(&buf[..scanned.len]);
+        let raw = &buf[..scanned.len];
         let mut fields = [MaybeUninit::<httparse::Header<'_>>::uninit(); MAX_HEADERS];
         let mut req = httparse::Request::new(&mut []);
-        match req.parse_with_uninit_headers(&shared, &mut fields) {
+        match req.parse_with_uninit_headers(raw, &mut fields) {
             Ok(httparse::Status::Complete(n)) if n == scanned.len => {}
             Ok(_) => return Err(ProtoError::BadStartLine),
-            Err(httparse::Error::Version) => return Err(version_error(&shared)),
+            Err(httparse::Error::Version) => return Err(version_error(raw)),
             Err(e) => return Err(map_httparse(e)),
         }
-        let head = finish_head(&req, shared.clone(), limits)?;
+        let head = finish_head(&req, raw, limits)?;
         Ok(Some((head, scanned.len)))
     }
 }
@@ -180,13 +186,13 @@ fn lines_within_limits(head: &[u8], req: &httparse::Request<'_, '_>, limits: &Li
 }
 
 /// Builds the head from httparse's result: method, target, version, and the decisions made
-/// from the fields (Host, framing, Expect, keep-alive). `raw` is the head's bytes, kept for
+/// from the fields (Host, framing, Expect, keep-alive). `raw` is the head's bytes, copied for
 /// the lazily built header map.
 fn finish_head(
     req: &httparse::Request<'_, '_>,
-    raw: Bytes,
+    raw: &[u8],
     limits: &Limits,
-) -> Result<RequestHead, ProtoError> {
+) -> Result<Box<RequestHead>, ProtoError> {
     let method = req.method.ok_or(ProtoError::BadStartLine)?;
     let method = Method::from_bytes(method.as_bytes()).map_err(|_| ProtoError::BadMethod)?;
     let version = req
@@ -244,7 +250,7 @@ fn finish_head(
     } else {
         version == Version::Http11
     };
-    let head = RequestHead {
+    let head = Box::new(RequestHead {
         keep_alive,
         expect_continue: continue_requested && version == Version::Http11 && !body.is_empty(),
         method,
@@ -252,7 +258,7 @@ fn finish_head(
         version,
         headers: HeaderFields::from_head(raw),
         body,
-    };
+    });
     Ok(head)
 }
 

@@ -107,8 +107,13 @@ pub(crate) fn take_out() -> BytesMut {
 }
 
 /// Returns an emptied output buffer to the pool.
+///
+/// Writing advances the buffer's start, which shrinks its capacity; `reserve` on the emptied,
+/// unshared buffer moves the start back to the beginning of its allocation (no new
+/// allocation), so the whole buffer is reused.
 pub(crate) fn release_out(mut buf: BytesMut) {
     buf.clear();
+    buf.reserve(OUT_BUF_SIZE);
     if buf.capacity() >= OUT_BUF_SIZE && buf.capacity() <= 4 * OUT_BUF_SIZE {
         OUT_POOL.with(|pool| {
             let mut pool = pool.borrow_mut();

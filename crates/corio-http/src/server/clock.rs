@@ -15,6 +15,8 @@ struct Clock {
     fixed_fields: Vec<u8>,
     /// `24/Nov/2026:03:54:12 +0000`, the Common Log Format timestamp.
     log_time: String,
+    /// `2026-11-24T03:54:12Z`, the JSON access log's timestamp (RFC 3339).
+    iso_time: String,
 }
 
 impl Clock {
@@ -23,6 +25,7 @@ impl Clock {
             date: DateCache::new(),
             fixed_fields: Vec::new(),
             log_time: String::new(),
+            iso_time: String::new(),
         };
         clock.render(SystemTime::now());
         clock
@@ -36,6 +39,7 @@ impl Clock {
         self.fixed_fields.extend_from_slice(self.date.as_bytes());
         self.fixed_fields.extend_from_slice(b"\r\n");
         self.log_time = clf_time(now);
+        self.iso_time = iso_time(now);
     }
 }
 
@@ -61,6 +65,24 @@ pub(crate) fn with_date<R>(f: impl FnOnce(&[u8]) -> R) -> R {
 /// Calls `f` with the Common Log Format timestamp.
 pub(crate) fn with_log_time<R>(f: impl FnOnce(&str) -> R) -> R {
     CLOCK.with(|clock| f(&clock.borrow().log_time))
+}
+
+/// Calls `f` with the RFC 3339 timestamp.
+pub(crate) fn with_iso_time<R>(f: impl FnOnce(&str) -> R) -> R {
+    CLOCK.with(|clock| f(&clock.borrow().iso_time))
+}
+
+/// Formats `now` as `yyyy-mm-ddThh:mm:ssZ`.
+fn iso_time(now: SystemTime) -> String {
+    let secs = now.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let (days, rem) = (secs / 86_400, secs % 86_400);
+    let (year, month, day) = civil_from_days(days as i64);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
 }
 
 /// Formats `now` as `dd/Mon/yyyy:hh:mm:ss +0000`.
@@ -104,6 +126,7 @@ mod tests {
         assert_eq!(clf_time(at(0)), "01/Jan/1970:00:00:00 +0000");
         assert_eq!(clf_time(at(1_795_492_452)), "24/Nov/2026:03:54:12 +0000");
         assert_eq!(clf_time(at(951_782_400)), "29/Feb/2000:00:00:00 +0000");
+        assert_eq!(iso_time(at(1_795_492_452)), "2026-11-24T03:54:12Z");
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+pub use super::access_log::LogFormat;
 use crate::proto::Limits;
 
 /// Time allowed to receive a complete request head, from its first byte (or from the
@@ -54,8 +55,10 @@ pub struct ServerConfig {
     pub max_connections_per_worker: usize,
     /// See [`DEFAULT_SHUTDOWN_GRACE`].
     pub shutdown_grace: Duration,
-    /// Log each request in Common Log Format on stderr.
+    /// Log each request on stderr.
     pub access_log: bool,
+    /// The layout of access-log lines (default: Common Log Format).
+    pub access_log_format: LogFormat,
 }
 
 impl Default for ServerConfig {
@@ -69,6 +72,7 @@ impl Default for ServerConfig {
             max_connections_per_worker: DEFAULT_MAX_CONNECTIONS_PER_WORKER,
             shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
             access_log: false,
+            access_log_format: LogFormat::Common,
         }
     }
 }

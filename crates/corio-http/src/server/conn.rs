@@ -43,7 +43,7 @@ use super::handler::{CatchUnwind, Handler};
 use super::shutdown::{ConnectionGuard, Tracker};
 use super::transport::Transport;
 use crate::message::{Body, Request, Response};
-use crate::proto::{parse_request_head, ProtoError, RequestHead, Version};
+use crate::proto::{ProtoError, RequestHead, RequestHeadParser, Version};
 
 /// What every connection of a worker shares.
 pub(crate) struct WorkerContext<H> {
@@ -72,6 +72,7 @@ pub(crate) async fn serve_connection<H: Handler, T: Transport>(
         ))),
         deadline: deadline_at(now + context.config.head_timeout),
         head_started: Some(now),
+        parser: RequestHeadParser::new(),
         context,
         peer,
         guard,
@@ -136,6 +137,8 @@ pub(crate) struct Driver<H, T> {
     guard: ConnectionGuard,
     /// When the head being received (or awaited, for the first request) started.
     head_started: Option<Instant>,
+    /// Where the scan of a head received in pieces stopped, so that each byte is checked once.
+    parser: RequestHeadParser,
     deadline: Deadline,
     /// The stalled-write deadline, made on the first write that cannot complete at once.
     pub(super) write_deadline: Option<Deadline>,
@@ -182,13 +185,13 @@ impl<H: Handler, T: Transport> Driver<H, T> {
     fn parse_next(&mut self) -> Option<Result<Box<RequestHead>, ProtoError>> {
         let mut io = self.io.borrow_mut();
         let buf = io.read.as_mut().filter(|buf| !buf.is_empty())?;
-        match parse_request_head(buf.filled(), &self.context.config.limits) {
+        match self.parser.parse(buf.filled(), &self.context.config.limits) {
             Ok(Some((head, consumed))) => {
                 buf.consume(consumed);
                 self.head_started = None;
-                // Boxed once here, the head moves through the driver and into the handler's
-                // future as a pointer: the connection task stays small and no copies are made.
-                Some(Ok(Box::new(head)))
+                // Boxed by the parser (with its bytes), the head moves through the driver and
+                // into the handler's future as a pointer: the connection task stays small.
+                Some(Ok(head))
             }
             Ok(None) => {
                 self.head_started.get_or_insert_with(Instant::now);

@@ -9,22 +9,39 @@
 //! with `Allow`, any method other than GET, HEAD and OPTIONS is 405 with `Allow`, on existing
 //! and missing paths alike. A file or directory the server may not read is answered with 403
 //! (as nginx does), any other I/O error with 500; both log the reason on stderr.
+//!
+//! Around that, in this order, the handler applies what `corio serve` offers on top of
+//! files: a CORS preflight is answered first ([`cors`], when on; browsers send no
+//! credentials with it), then HTTP Basic authentication
+//! ([`auth`](crate::static_files::auth), when on: 401 with `WWW-Authenticate`; an argon2
+//! check runs on the blocking pool, so a flood of wrong passwords never stalls the worker's
+//! loop, and 503 past the concurrency bound), then the file logic, then a 404 becomes the SPA index or the
+//! root's `404.html` ([`static_files::not_found::fallback`]); last, every response, errors included,
+//! gets the CORS headers and the extra headers (`-H`), which replace any the server set under
+//! the same names.
 
 use std::fs::File;
-use std::future::{ready, Ready};
+use std::future::{ready, Future, Ready};
 use std::io;
 use std::os::unix::fs::FileExt;
 use std::path::Path;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 
 use bytes::Bytes;
-use http::header::{HeaderValue, CONTENT_TYPE};
+use http::header::{HeaderName, HeaderValue, CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE};
 use http::{HeaderMap, StatusCode};
 
 use super::handler::Handler;
 use crate::message::{Request, Response, ResponseBody};
+use crate::static_files::auth::{BasicAuth, Decision};
+use crate::static_files::listing::ListingFormat;
+use crate::static_files::listing_html::Page;
 use crate::static_files::resolve::ResolveError;
-use crate::static_files::{self, listing, resolve, BodyStrategy, Lookup, Options, Plan};
+use crate::static_files::{
+    self, cors, listing, listing_html, listing_json, resolve, BodyStrategy, Lookup, Options, Plan,
+};
 
 /// Serves the files under a directory. Mount it at `/` (`corio serve`) or under a prefix with
 /// [`Router::mount`](super::Router::mount).
@@ -38,6 +55,12 @@ use crate::static_files::{self, listing, resolve, BodyStrategy, Lookup, Options,
 pub struct StaticFiles {
     root: Arc<resolve::Root>,
     options: Options,
+    /// Credentials every request must carry.
+    auth: Option<Arc<BasicAuth>>,
+    /// Answer preflights and add CORS headers.
+    cors: bool,
+    /// Headers set on every response (`-H`), in order; a name may repeat.
+    extra_headers: Arc<Vec<(HeaderName, HeaderValue)>>,
 }
 
 impl StaticFiles {
@@ -49,12 +72,38 @@ impl StaticFiles {
         Ok(StaticFiles {
             root: Arc::new(root),
             options: Options::default(),
+            auth: None,
+            cors: false,
+            extra_headers: Arc::new(Vec::new()),
         })
     }
 
-    /// Replaces the options (listings, dotfiles, symlinks).
+    /// Replaces the options (listings, dotfiles, symlinks, precompressed siblings, SPA,
+    /// `404.html`, `Cache-Control`).
     pub fn with_options(mut self, options: Options) -> StaticFiles {
         self.options = options;
+        self
+    }
+
+    /// Requires HTTP Basic credentials on every request (see
+    /// [`auth`](crate::static_files::auth)).
+    pub fn with_auth(mut self, auth: BasicAuth) -> StaticFiles {
+        self.auth = Some(Arc::new(auth));
+        self
+    }
+
+    /// Lets any origin read the files (see [`cors`]).
+    pub fn with_cors(mut self, cors: bool) -> StaticFiles {
+        self.cors = cors;
+        self
+    }
+
+    /// Sets these headers on every response, replacing the server's own under the same
+    /// names; a name given several times is sent once per value. The caller keeps framing
+    /// headers (`Content-Length`, `Transfer-Encoding`, `Connection`) out: the connection
+    /// driver owns them.
+    pub fn with_headers(mut self, headers: Vec<(HeaderName, HeaderValue)>) -> StaticFiles {
+        self.extra_headers = Arc::new(headers);
         self
     }
 
@@ -63,8 +112,46 @@ impl StaticFiles {
         self.root.path()
     }
 
-    /// Answers one request (synchronously: see the module docs).
+    /// Answers one request (synchronously: see the module docs; an argon2 check of `--auth`
+    /// runs inline here, while the [`Handler`] runs it on the blocking pool).
     pub fn respond(&self, request: &Request) -> Response {
+        let response = self.answer(request);
+        self.finish(response)
+    }
+
+    /// Adds the headers every response gets: CORS, then `-H`.
+    fn finish(&self, mut response: Response) -> Response {
+        if self.cors {
+            cors::add_response_headers(response.headers_mut());
+        }
+        if !self.extra_headers.is_empty() {
+            let headers = response.headers_mut();
+            for (name, _) in self.extra_headers.iter() {
+                headers.remove(name);
+            }
+            for (name, value) in self.extra_headers.iter() {
+                headers.append(name.clone(), value.clone());
+            }
+        }
+        response
+    }
+
+    /// The response before the headers every response gets.
+    fn answer(&self, request: &Request) -> Response {
+        if self.cors && cors::is_preflight(request.method(), request.headers()) {
+            let headers = cors::preflight_headers(request.headers());
+            return with_headers(StatusCode::NO_CONTENT, headers, ResponseBody::Empty);
+        }
+        if let Some(auth) = &self.auth {
+            if !auth.check(request.headers()) {
+                return unauthorized();
+            }
+        }
+        self.serve_files(request)
+    }
+
+    /// The file logic proper, once the request may see the files.
+    fn serve_files(&self, request: &Request) -> Response {
         if let Some(plan) = static_files::plan_method(request.method()) {
             return self.send(request, plan);
         }
@@ -86,24 +173,23 @@ impl StaticFiles {
         } else {
             inner_path
         };
-        let found = static_files::lookup(&self.root, inner_path, self.options.resolve);
+        let files_request = static_files::Request {
+            method: request.method(),
+            path: inner_path,
+            query: target.query(),
+            mount_prefix: prefix,
+            headers: request.headers(),
+        };
+        let found = static_files::lookup(&self.root, &files_request, &self.options);
         if let Lookup::Failed(ResolveError::Io(e) | ResolveError::Forbidden(e)) = &found {
             eprintln!(
                 "corio: cannot read {}{inner_path}: {e}",
                 self.root.path().display()
             );
         }
-        let planned = static_files::plan(
-            &static_files::Request {
-                method: request.method(),
-                path: inner_path,
-                query: target.query(),
-                mount_prefix: prefix,
-                headers: request.headers(),
-            },
-            found,
-            &self.options,
-        );
+        let planned = static_files::plan(&files_request, found, &self.options);
+        let planned =
+            static_files::not_found::fallback(&self.root, &files_request, planned, &self.options);
         self.send(request, planned)
     }
 
@@ -136,18 +222,27 @@ impl StaticFiles {
             Plan::Listing {
                 dir,
                 open,
-                display_path,
-                is_root,
+                prefix,
+                segments,
+                view,
                 options,
                 headers,
                 ..
             } => match listing::read_entries(&self.root, open.file(), &dir, options) {
                 Ok(entries) => {
-                    let html = listing::render(&display_path, is_root, &entries);
+                    let page = Page {
+                        prefix: &prefix,
+                        segments: &segments,
+                        view,
+                    };
+                    let body = match view.format {
+                        ListingFormat::Html => listing_html::render(&page, &entries),
+                        ListingFormat::Json => listing_json::render(&page, &entries),
+                    };
                     let mut response = with_headers(
                         StatusCode::OK,
                         headers,
-                        ResponseBody::Bytes(Bytes::from(html)),
+                        ResponseBody::Bytes(Bytes::from(body)),
                     );
                     response
                         .headers_mut()
@@ -190,11 +285,80 @@ impl StaticFiles {
 }
 
 impl Handler for StaticFiles {
-    type Future = Ready<Response>;
+    type Future = FilesFuture;
 
-    fn call(&self, request: Request) -> Ready<Response> {
-        ready(self.respond(&request))
+    fn call(&self, request: Request) -> FilesFuture {
+        let preflight = self.cors && cors::is_preflight(request.method(), request.headers());
+        let Some(auth) = self.auth.as_ref().filter(|_| !preflight) else {
+            return FilesFuture::Ready(ready(self.respond(&request)));
+        };
+        let response = match auth.decide(request.headers()) {
+            Decision::Allowed => self.serve_files(&request),
+            Decision::Denied => unauthorized(),
+            Decision::Busy => busy(),
+            Decision::Verify(pending) => {
+                let files = self.clone();
+                let auth = auth.clone();
+                return FilesFuture::Verifying(Box::pin(async move {
+                    let ok = corio::task::spawn_blocking(move || auth.verify(pending)).await;
+                    let response = if ok.unwrap_or(false) {
+                        files.serve_files(&request)
+                    } else {
+                        unauthorized()
+                    };
+                    files.finish(response)
+                }));
+            }
+        };
+        FilesFuture::Ready(ready(self.finish(response)))
     }
+}
+
+/// The future of a [`StaticFiles`] response: ready at once, except while an argon2 check of
+/// `--auth` runs on the blocking pool (the event loop goes on meanwhile).
+pub enum FilesFuture {
+    /// The response, decided synchronously.
+    Ready(Ready<Response>),
+    /// Waiting for a password verification.
+    Verifying(Pin<Box<dyn Future<Output = Response>>>),
+}
+
+impl Future for FilesFuture {
+    type Output = Response;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Response> {
+        match self.get_mut() {
+            FilesFuture::Ready(ready) => Pin::new(ready).poll(cx),
+            FilesFuture::Verifying(future) => future.as_mut().poll(cx),
+        }
+    }
+}
+
+impl std::fmt::Debug for FilesFuture {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            FilesFuture::Ready(_) => "FilesFuture::Ready",
+            FilesFuture::Verifying(_) => "FilesFuture::Verifying",
+        })
+    }
+}
+
+/// 401 with the Basic challenge.
+fn unauthorized() -> Response {
+    let mut response = Response::error(StatusCode::UNAUTHORIZED, "authentication required");
+    response
+        .headers_mut()
+        .insert(WWW_AUTHENTICATE, BasicAuth::challenge());
+    response
+}
+
+/// 503 when too many password verifications are running: retry in a second.
+fn busy() -> Response {
+    let mut response = Response::error(StatusCode::SERVICE_UNAVAILABLE, "busy, retry");
+    response
+        .headers_mut()
+        .insert(RETRY_AFTER, HeaderValue::from_static("1"));
+    response
 }
 
 fn with_headers(status: StatusCode, headers: HeaderMap, body: ResponseBody) -> Response {

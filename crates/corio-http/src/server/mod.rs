@@ -15,9 +15,15 @@
 //! | `buffers.rs` | per-worker pools of read and output buffers |
 //! | `shutdown.rs` | graceful shutdown and connection accounting |
 //! | `clock.rs` | the cached `Date` header |
-//! | `access_log.rs` | Common Log Format on stderr |
+//! | `access_log.rs` | the access log on stderr: Common, Combined or JSON lines |
 //! | `handler.rs` | the [`Handler`] trait |
-//! | `router.rs` | [`Router`]: method + path with `:params`, mounts |
+//! | `handler_fn.rs` | [`IntoHandler`]: async functions of extractors as route handlers |
+//! | `extract.rs` | extractors: [`State`], [`Path`], [`Query`], bodies; [`Rejection`] |
+//! | `path_params.rs` | the serde deserializer behind [`Path`] |
+//! | `json.rs` | [`Json`]: JSON bodies in and out |
+//! | `middleware.rs` | `layer`, `map_request`, `map_response` and [`Next`] |
+//! | `tower.rs` | tower interop: [`HandlerService`], [`TowerHandler`] |
+//! | `router.rs` | [`Router`]: method + path with `:params`, mounts, state, fallbacks |
 //! | `files.rs` | [`StaticFiles`]: the static-file handler over [`crate::static_files`] |
 //! | `http2/` | [`http2::serve_h2`]: one HTTP/2 connection on the `h2` crate, same handlers |
 //!
@@ -55,15 +61,22 @@ mod clock;
 mod config;
 mod conn;
 mod conn_io;
+mod extract;
 mod files;
 mod handler;
+mod handler_fn;
 pub mod http2;
+mod json;
+pub mod middleware;
+mod path_params;
 mod respond;
 mod router;
 mod shutdown;
 mod state;
+mod tower;
 mod transport;
 
+use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
 use std::rc::Rc;
@@ -74,10 +87,19 @@ use corio::{JoinHandle, Runtime};
 use socket2::{Domain, Protocol, Socket, Type};
 
 pub use config::*;
-pub use files::StaticFiles;
+pub use extract::{
+    ExtractFuture, FromRequest, FromRequestParts, Path, Query, Rejection, State, ViaBody, ViaParts,
+    ViaRequest, DEFAULT_BODY_LIMIT,
+};
+pub use files::{FilesFuture, StaticFiles};
 pub use handler::{BoxResponseFuture, Handler};
+pub use handler_fn::IntoHandler;
+pub use json::Json;
+pub use middleware::Next;
+pub use path_params::PathError;
 pub use router::Router;
 pub use shutdown::ShutdownSignal;
+pub use tower::{BufferedBody, HandlerService, TowerHandler};
 pub use transport::Transport;
 
 use conn::WorkerContext;
@@ -194,6 +216,7 @@ pub async fn serve_worker<H: Handler>(
 ) {
     let tracker = Tracker::new();
     let grace = config.shutdown_grace;
+    access_log::set_format(config.access_log_format);
     let context = Rc::new(WorkerContext {
         handler,
         config,
@@ -248,24 +271,82 @@ impl RunningServer {
 
     /// Waits until every worker finished (after a shutdown), then stops the runtime; tasks
     /// still alive after the grace period are dropped.
+    ///
+    /// # Panics
+    ///
+    /// Inside async code (it runs an event loop of its own, and one thread runs one loop at a
+    /// time): there, `.await` the server instead, or use
+    /// [`RunningServer::with_graceful_shutdown`].
     pub fn wait(self) -> io::Result<()> {
+        corio::block_on(self.finish())
+    }
+
+    /// Runs until SIGINT or SIGTERM, then shuts down gracefully and waits.
+    ///
+    /// # Panics
+    ///
+    /// Inside async code, as [`RunningServer::wait`]; there use
+    /// `server.with_graceful_shutdown(corio::signal::shutdown_requested()).await`.
+    pub fn run_until_signal(self) -> io::Result<()> {
+        corio::block_on(self.with_graceful_shutdown(corio::signal::shutdown_requested()))
+    }
+
+    /// Runs until `signal` completes (whatever its output), then shuts down gracefully and
+    /// waits for the workers, all without blocking the loop it is awaited on. Shutting down
+    /// by other means ([`RunningServer::shutdown`], the [`ShutdownSignal`]) while this waits
+    /// also ends it.
+    ///
+    /// ```
+    /// use corio_http::{Request, Response, Server};
+    ///
+    /// corio::block_on(async {
+    ///     let token = corio::sync::CancellationToken::new();
+    ///     let server = Server::bind("127.0.0.1:0".parse().unwrap())
+    ///         .workers(1)
+    ///         .start(|_req: Request| async { Response::text("hi") })
+    ///         .unwrap();
+    ///     token.cancel(); // from anywhere: another task, a signal handler...
+    ///     server.with_graceful_shutdown(token.cancelled_owned()).await.unwrap();
+    /// });
+    /// ```
+    pub async fn with_graceful_shutdown<F: Future>(self, signal: F) -> io::Result<()> {
+        let stop = self.signal.clone();
+        {
+            let triggered = std::pin::pin!(stop.wait());
+            let signal = std::pin::pin!(signal);
+            futures_util::future::select(triggered, signal).await;
+        }
+        stop.trigger();
+        self.finish().await
+    }
+
+    /// Awaits every worker, then stops and joins the runtime's threads off the loop.
+    async fn finish(self) -> io::Result<()> {
         let mut result = Ok(());
         for handle in self.handles {
-            match corio::block_on(handle) {
+            match handle.await {
                 Ok(Ok(())) => {}
                 Ok(Err(e)) => result = Err(e),
                 Err(e) => result = Err(io::Error::other(e.to_string())),
             }
         }
-        self.runtime.shutdown();
+        let runtime = self.runtime;
+        corio::task::spawn_blocking(move || runtime.shutdown())
+            .await
+            .map_err(|e| io::Error::other(e.to_string()))?;
         result
     }
+}
 
-    /// Runs until SIGINT or SIGTERM, then shuts down gracefully and waits.
-    pub fn run_until_signal(self) -> io::Result<()> {
-        corio::block_on(corio::signal::shutdown_requested())?;
-        self.shutdown();
-        self.wait()
+/// `server.await` waits, without blocking the loop, until the server has shut down (after
+/// [`RunningServer::shutdown`] or its [`ShutdownSignal`] from elsewhere): the async
+/// [`RunningServer::wait`].
+impl std::future::IntoFuture for RunningServer {
+    type Output = io::Result<()>;
+    type IntoFuture = std::pin::Pin<Box<dyn Future<Output = io::Result<()>> + Send>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.finish())
     }
 }
 

@@ -1,33 +1,36 @@
-//! [`Router`]: dispatch on method and path, with `:name` parameters and mounted handlers.
+//! [`Router`]: dispatch on method and path, with `:name` parameters, mounted handlers,
+//! shared state, fallbacks and middleware.
 //!
 //! Routes are tried in the order they were added; a path that matches a route of another
-//! method gets `405` with `Allow`, a path that matches nothing gets `404`. A mount hands every
+//! method gets `405` with `Allow`, a path that matches nothing gets `404` (both can be
+//! replaced: [`Router::method_not_allowed`], [`Router::fallback`]). A mount hands every
 //! request under a prefix (at a segment boundary) to a handler that sees the prefix through
 //! [`Request::mount_prefix_len`], as [`StaticFiles`](super::StaticFiles) does.
+//!
+//! Route handlers are async functions with extractor arguments ([`IntoHandler`]), which
+//! includes the plain `async fn(Request) -> Response`. State shared by every handler is given
+//! once, to [`Router::with_state`], and reaches handlers through the
+//! [`State`](super::State) extractor: the router is generic over its state type `S`, so a
+//! handler asking for a state of another type does not compile. Middleware
+//! ([`Router::layer`], [`Router::map_request`], [`Router::map_response`]) wraps everything
+//! the router answers; see [`middleware`](super::middleware).
 //!
 //! `CONNECT` asks for a tunnel, which only a handler made for it can give: it goes to a route
 //! added for `Method::CONNECT` (its target has no path, so the pattern `/` takes every
 //! authority), never to a mount or another method's route; without such a route it gets
 //! `501 Not Implemented`.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use http::header::{HeaderValue, ALLOW};
 use http::{Method, StatusCode};
 
 use super::handler::{BoxResponseFuture, Handler};
-use crate::message::{Request, Response};
-
-/// A type-erased handler.
-trait ErasedHandler: Send + Sync {
-    fn call_boxed(&self, request: Request) -> BoxResponseFuture;
-}
-
-impl<H: Handler> ErasedHandler for H {
-    fn call_boxed(&self, request: Request) -> BoxResponseFuture {
-        Box::pin(self.call(request))
-    }
-}
+use super::handler_fn::{Erased, ErasedHandler, IntoHandler, PlainHandler};
+use super::middleware::{
+    Around, Chain, MapRequest, MapRequestOutput, MapResponse, Middleware, Next,
+};
+use crate::message::{IntoResponse, Request, Response};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Segment {
@@ -35,15 +38,56 @@ enum Segment {
     Param(String),
 }
 
-struct Route {
+struct Route<S> {
     method: Method,
     segments: Vec<Segment>,
-    handler: Arc<dyn ErasedHandler>,
+    handler: Arc<dyn ErasedHandler<S>>,
 }
 
-struct Mount {
+impl<S> Clone for Route<S> {
+    fn clone(&self) -> Self {
+        Route {
+            method: self.method.clone(),
+            segments: self.segments.clone(),
+            handler: self.handler.clone(),
+        }
+    }
+}
+
+struct Mount<S> {
     prefix: String,
-    handler: Arc<dyn ErasedHandler>,
+    handler: Arc<dyn ErasedHandler<S>>,
+}
+
+impl<S> Clone for Mount<S> {
+    fn clone(&self) -> Self {
+        Mount {
+            prefix: self.prefix.clone(),
+            handler: self.handler.clone(),
+        }
+    }
+}
+
+/// What the router dispatches over; shared with the requests in flight when there is
+/// middleware (whose [`Next`] calls back into it).
+struct Table<S> {
+    routes: Vec<Route<S>>,
+    mounts: Vec<Mount<S>>,
+    not_found: Option<Arc<dyn ErasedHandler<S>>>,
+    not_allowed: Option<Arc<dyn ErasedHandler<S>>>,
+    state: S,
+}
+
+impl<S: Clone> Clone for Table<S> {
+    fn clone(&self) -> Self {
+        Table {
+            routes: self.routes.clone(),
+            mounts: self.mounts.clone(),
+            not_found: self.not_found.clone(),
+            not_allowed: self.not_allowed.clone(),
+            state: self.state.clone(),
+        }
+    }
 }
 
 /// Routes requests to handlers. See the module docs.
@@ -63,74 +107,262 @@ struct Mount {
 /// let wrong = corio::block_on(router.dispatch(Request::builder(Method::POST, "/hello/ada").build()));
 /// assert_eq!(wrong.status(), 405);
 /// ```
-#[derive(Default)]
-pub struct Router {
-    routes: Vec<Route>,
-    mounts: Vec<Mount>,
+pub struct Router<S = ()> {
+    table: Arc<Table<S>>,
+    middleware: Vec<Arc<dyn Middleware>>,
+    /// The middleware chain around the table, made at the first dispatch (none without
+    /// middleware) and dropped by every builder method.
+    chain: OnceLock<Arc<Chain>>,
 }
 
-impl Router {
-    /// An empty router (everything is 404).
-    pub fn new() -> Router {
+impl Default for Router<()> {
+    fn default() -> Self {
+        Router::with_state(())
+    }
+}
+
+impl Router<()> {
+    /// An empty router without state (everything is 404).
+    pub fn new() -> Router<()> {
         Router::default()
+    }
+}
+
+impl<S: Clone + Send + Sync + 'static> Router<S> {
+    /// An empty router whose handlers can take `state` (cloned for each request that asks)
+    /// with the [`State`](super::State) extractor.
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicU64, Ordering};
+    /// use std::sync::Arc;
+    /// use corio_http::server::State;
+    /// use corio_http::{Request, Router};
+    ///
+    /// async fn hit(State(hits): State<Arc<AtomicU64>>) -> String {
+    ///     (hits.fetch_add(1, Ordering::Relaxed) + 1).to_string()
+    /// }
+    /// let router = Router::with_state(Arc::new(AtomicU64::new(0))).post("/hit", hit);
+    /// let hit = || corio::block_on(router.dispatch(Request::builder(http::Method::POST, "/hit").build()));
+    /// hit();
+    /// assert_eq!(hit().body().len(), Some(1));
+    /// ```
+    pub fn with_state(state: S) -> Router<S> {
+        Router {
+            table: Arc::new(Table {
+                routes: Vec::new(),
+                mounts: Vec::new(),
+                not_found: None,
+                not_allowed: None,
+                state,
+            }),
+            middleware: Vec::new(),
+            chain: OnceLock::new(),
+        }
+    }
+
+    /// The table, to change (copied first if requests in flight still hold it).
+    fn table_mut(&mut self) -> &mut Table<S> {
+        self.chain = OnceLock::new();
+        Arc::make_mut(&mut self.table)
     }
 
     /// Adds a route. `pattern` is a path of `/`-separated segments; a segment `:name` matches
-    /// any one non-empty segment and is available as `request.param("name")`.
-    pub fn route(mut self, method: Method, pattern: &str, handler: impl Handler) -> Router {
-        self.routes.push(Route {
+    /// any one non-empty segment and is available as `request.param("name")` and through the
+    /// [`Path`](super::Path) extractor. The handler is an async function of extractors
+    /// ([`IntoHandler`]).
+    pub fn route<T: 'static>(
+        mut self,
+        method: Method,
+        pattern: &str,
+        handler: impl IntoHandler<T, S>,
+    ) -> Router<S> {
+        self.table_mut().routes.push(Route {
             method,
             segments: parse_pattern(pattern),
-            handler: Arc::new(handler),
+            handler: Arc::new(Erased::new(handler)),
+        });
+        self
+    }
+
+    /// Adds a route to a plain [`Handler`] value (a struct, a nested router, a
+    /// [`TowerHandler`](super::TowerHandler)...).
+    pub fn route_service(
+        mut self,
+        method: Method,
+        pattern: &str,
+        handler: impl Handler,
+    ) -> Router<S> {
+        self.table_mut().routes.push(Route {
+            method,
+            segments: parse_pattern(pattern),
+            handler: Arc::new(PlainHandler(handler)),
         });
         self
     }
 
     /// Adds a `GET` route (which also answers `HEAD`).
-    pub fn get(self, pattern: &str, handler: impl Handler) -> Router {
+    pub fn get<T: 'static>(self, pattern: &str, handler: impl IntoHandler<T, S>) -> Router<S> {
         self.route(Method::GET, pattern, handler)
     }
 
     /// Adds a `POST` route.
-    pub fn post(self, pattern: &str, handler: impl Handler) -> Router {
+    pub fn post<T: 'static>(self, pattern: &str, handler: impl IntoHandler<T, S>) -> Router<S> {
         self.route(Method::POST, pattern, handler)
+    }
+
+    /// Adds a `PUT` route.
+    pub fn put<T: 'static>(self, pattern: &str, handler: impl IntoHandler<T, S>) -> Router<S> {
+        self.route(Method::PUT, pattern, handler)
+    }
+
+    /// Adds a `DELETE` route.
+    pub fn delete<T: 'static>(self, pattern: &str, handler: impl IntoHandler<T, S>) -> Router<S> {
+        self.route(Method::DELETE, pattern, handler)
+    }
+
+    /// Adds a `PATCH` route.
+    pub fn patch<T: 'static>(self, pattern: &str, handler: impl IntoHandler<T, S>) -> Router<S> {
+        self.route(Method::PATCH, pattern, handler)
     }
 
     /// Hands every request whose path is `prefix` or starts with `prefix/` to `handler`.
     /// Routes are tried before mounts; among mounts, the longest prefix wins.
-    pub fn mount(mut self, prefix: &str, handler: impl Handler) -> Router {
+    pub fn mount(mut self, prefix: &str, handler: impl Handler) -> Router<S> {
         let prefix = prefix.trim_end_matches('/').to_owned();
-        self.mounts.push(Mount {
+        let table = self.table_mut();
+        table.mounts.push(Mount {
             prefix,
-            handler: Arc::new(handler),
+            handler: Arc::new(PlainHandler(handler)),
         });
-        self.mounts
+        table
+            .mounts
             .sort_by_key(|m| std::cmp::Reverse(m.prefix.len()));
         self
     }
 
-    /// Routes one request.
-    pub fn dispatch(&self, mut request: Request) -> BoxResponseFuture {
+    /// Answers the requests that match no route and no mount (instead of a plain `404`);
+    /// its response is sent as it is, status included.
+    pub fn fallback<T: 'static>(mut self, handler: impl IntoHandler<T, S>) -> Router<S> {
+        self.table_mut().not_found = Some(Arc::new(Erased::new(handler)));
+        self
+    }
+
+    /// Answers the requests whose path matches routes of other methods only (instead of a
+    /// plain `405`): its response is sent with status `405` and the `Allow` header the router
+    /// computed, whatever status it had, so it only chooses the body and other headers.
+    pub fn method_not_allowed<T: 'static>(mut self, handler: impl IntoHandler<T, S>) -> Router<S> {
+        self.table_mut().not_allowed = Some(Arc::new(Erased::new(handler)));
+        self
+    }
+
+    /// Wraps the router in `middleware(request, next)`, an async function that calls
+    /// `next.run(request).await` for the router's answer (or answers itself). See
+    /// [`middleware`](super::middleware) for the order.
+    ///
+    /// ```
+    /// use corio_http::server::Next;
+    /// use corio_http::{Request, Response, Router};
+    ///
+    /// let router = Router::new()
+    ///     .get("/", || async { "hi" })
+    ///     .layer(|req: Request, next: Next| async move {
+    ///         if req.headers().contains_key("x-key") {
+    ///             next.run(req).await
+    ///         } else {
+    ///             Response::empty(http::StatusCode::UNAUTHORIZED)
+    ///         }
+    ///     });
+    /// let response = corio::block_on(router.dispatch(Request::builder(http::Method::GET, "/").build()));
+    /// assert_eq!(response.status(), 401);
+    /// ```
+    pub fn layer<F, Fut>(self, middleware: F) -> Router<S>
+    where
+        F: Fn(Request, Next) -> Fut + Send + Sync + 'static,
+        Fut: std::future::Future + 'static,
+        Fut::Output: IntoResponse,
+    {
+        self.push(Around(middleware))
+    }
+
+    /// Rewrites each request before routing; the function returns the request, or a
+    /// `Result<Request, E>` whose `Err` is answered at once.
+    pub fn map_request<F, Fut>(self, map: F) -> Router<S>
+    where
+        F: Fn(Request) -> Fut + Send + Sync + 'static,
+        Fut: std::future::Future + 'static,
+        Fut::Output: MapRequestOutput,
+    {
+        self.push(MapRequest(map))
+    }
+
+    /// Rewrites each response (the router's own `404`/`405` too).
+    pub fn map_response<F, Fut>(self, map: F) -> Router<S>
+    where
+        F: Fn(Response) -> Fut + Send + Sync + 'static,
+        Fut: std::future::Future + 'static,
+        Fut::Output: IntoResponse,
+    {
+        self.push(MapResponse(Arc::new(map)))
+    }
+
+    fn push(mut self, middleware: impl Middleware + 'static) -> Router<S> {
+        self.chain = OnceLock::new();
+        self.middleware.push(Arc::new(middleware));
+        self
+    }
+
+    /// Routes one request (through the middleware, if any).
+    pub fn dispatch(&self, request: Request) -> BoxResponseFuture {
+        if self.middleware.is_empty() {
+            return self.table.dispatch(request);
+        }
+        self.chain
+            .get_or_init(|| {
+                let table = self.table.clone();
+                Arc::new(Chain {
+                    middleware: self.middleware.clone(),
+                    endpoint: Arc::new(move |request| table.dispatch(request)),
+                })
+            })
+            .run(request)
+    }
+}
+
+impl<S> Table<S> {
+    /// Routes one request past the middleware.
+    fn dispatch(&self, mut request: Request) -> BoxResponseFuture {
         match self.choose(request.method(), request.path()) {
             Choice::Route(route, params) => {
                 request.params = params;
-                route.handler.call_boxed(request)
+                route.handler.call(request, &self.state)
             }
             Choice::Mount(mount) => {
                 request.mount_prefix_len = mount.prefix.len();
-                mount.handler.call_boxed(request)
+                mount.handler.call(request, &self.state)
             }
             Choice::NotAllowed(allow) => {
-                let response = Response::error(StatusCode::METHOD_NOT_ALLOWED, "").with_header(
-                    ALLOW,
-                    HeaderValue::from_str(&allow).unwrap_or(HeaderValue::from_static("GET")),
-                );
-                Box::pin(std::future::ready(response))
+                let allow =
+                    HeaderValue::from_str(&allow).unwrap_or(HeaderValue::from_static("GET"));
+                let Some(handler) = &self.not_allowed else {
+                    let response = Response::error(StatusCode::METHOD_NOT_ALLOWED, "")
+                        .with_header(ALLOW, allow);
+                    return Box::pin(std::future::ready(response));
+                };
+                let answer = handler.call(request, &self.state);
+                Box::pin(async move {
+                    let mut response = answer.await;
+                    response.set_status(StatusCode::METHOD_NOT_ALLOWED);
+                    response.headers_mut().insert(ALLOW, allow);
+                    response
+                })
             }
-            Choice::NotFound => Box::pin(std::future::ready(Response::error(
-                StatusCode::NOT_FOUND,
-                "",
-            ))),
+            Choice::NotFound => match &self.not_found {
+                Some(handler) => handler.call(request, &self.state),
+                None => Box::pin(std::future::ready(Response::error(
+                    StatusCode::NOT_FOUND,
+                    "",
+                ))),
+            },
             Choice::NotImplemented => Box::pin(std::future::ready(Response::error(
                 StatusCode::NOT_IMPLEMENTED,
                 "",
@@ -139,7 +371,7 @@ impl Router {
     }
 
     /// Decides where a request goes, from its method and path (borrowed, not copied).
-    fn choose(&self, method: &Method, path: &str) -> Choice<'_> {
+    fn choose(&self, method: &Method, path: &str) -> Choice<'_, S> {
         if method == Method::CONNECT {
             return self
                 .routes
@@ -173,17 +405,17 @@ impl Router {
     }
 }
 
-/// Where [`Router::choose`] sends a request.
-enum Choice<'r> {
-    Route(&'r Route, Vec<(String, String)>),
-    Mount(&'r Mount),
+/// Where [`Table::choose`] sends a request.
+enum Choice<'r, S> {
+    Route(&'r Route<S>, Vec<(String, String)>),
+    Mount(&'r Mount<S>),
     NotAllowed(String),
     NotFound,
     /// A method no route takes and the router cannot serve itself (`CONNECT`).
     NotImplemented,
 }
 
-impl Handler for Router {
+impl<S: Clone + Send + Sync + 'static> Handler for Router<S> {
     type Future = BoxResponseFuture;
 
     fn call(&self, request: Request) -> BoxResponseFuture {
@@ -191,11 +423,12 @@ impl Handler for Router {
     }
 }
 
-impl std::fmt::Debug for Router {
+impl<S> std::fmt::Debug for Router<S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Router")
-            .field("routes", &self.routes.len())
-            .field("mounts", &self.mounts.len())
+            .field("routes", &self.table.routes.len())
+            .field("mounts", &self.table.mounts.len())
+            .field("middleware", &self.middleware.len())
             .finish()
     }
 }

@@ -29,6 +29,7 @@ use http::header::{
 use http::Method;
 use httpdate::HttpDate;
 
+use super::encoding::Encoding;
 use super::resolve::FileMeta;
 
 /// The validators of one representation.
@@ -51,6 +52,19 @@ impl Validators {
             etag: format!("\"{secs:x}-{:x}\"", meta.len),
             last_modified: meta.modified.map(HttpDate::from),
         }
+    }
+
+    /// The validators of a precompressed sibling (metadata `meta`) served with `encoding`:
+    /// its own, with the coding appended inside the ETag's quotes (`"5f3a-1c-br"`), so two
+    /// encodings of one URL never share an ETag even if their files had equal times and
+    /// sizes.
+    pub fn for_encoding(meta: &FileMeta, encoding: Encoding) -> Validators {
+        let mut validators = Validators::from_meta(meta);
+        validators.etag.pop();
+        validators.etag.push('-');
+        validators.etag.push_str(encoding.token());
+        validators.etag.push('"');
+        validators
     }
 
     /// Writes `ETag` and (when known) `Last-Modified` into `headers`.
@@ -274,6 +288,25 @@ mod tests {
         ] {
             assert_ne!(v.etag, Validators::from_meta(&changed).etag);
         }
+    }
+
+    #[test]
+    fn etag_per_encoding() {
+        let tags: Vec<String> = Encoding::PREFERENCE
+            .iter()
+            .map(|&e| Validators::for_encoding(&meta(), e).etag)
+            .collect();
+        assert_eq!(
+            tags,
+            [
+                "\"3b9aca00-1f4-br\"",
+                "\"3b9aca00-1f4-zstd\"",
+                "\"3b9aca00-1f4-gzip\""
+            ]
+        );
+        let v = Validators::for_encoding(&meta(), Encoding::Gzip);
+        assert!(etag_strong_match("\"3b9aca00-1f4-gzip\"", &v));
+        assert!(!etag_strong_match("\"3b9aca00-1f4\"", &v));
     }
 
     #[test]

@@ -1,7 +1,10 @@
-//! HTML directory listings.
+//! Directory listings: reading the entries, and how a request wants them shown.
 //!
-//! [`render`] is pure; [`read_entries`] is the only function here that
-//! touches the filesystem.
+//! [`read_entries`] is the only function here that touches the filesystem;
+//! [`ListingView`] (sort key, order, HTML or JSON) is read from the request, and
+//! [`sort_entries`] orders the entries for it. The page itself is rendered by
+//! [`listing_html::render`](super::listing_html::render) or
+//! [`listing_json::render`](super::listing_json::render).
 //!
 //! [`read_entries`] reads the directory from the descriptor that resolution
 //! opened ([`Target::Directory`](super::resolve::Target::Directory)), and each
@@ -11,15 +14,11 @@
 //!
 //! # Invariants
 //!
-//! * Every name and the title are HTML-escaped (`< > & " '`), so a file
-//!   called `<script>` is text, not markup.
-//! * Every `href` is `./` followed by the percent-encoded name
-//!   ([`SEGMENT_ENCODE`]: spaces, `#`, `?`, `%`, quotes, `:` and non-ASCII
-//!   are encoded). The `./` prefix stops a name such as `javascript:x` from
-//!   being read as a URL scheme. Hrefs are relative, so the page must be
-//!   served at a URL ending in `/` (the service redirects `/dir` → `/dir/`).
-//! * Entries are sorted directories first, then by name (byte order after
-//!   Unicode-aware lowercase), so output is deterministic.
+//! * Entries are sorted directories first, then by the view's key (name, size
+//!   or time) in its order, ties broken by name (byte order after
+//!   Unicode-aware lowercase, then bytes), so output is deterministic.
+//! * The view is lenient: an unknown `sort`, `order` or `format` value falls
+//!   back to the default (name, ascending, HTML), as a view parameter should.
 //! * A listing holds at most [`MAX_LISTING_ENTRIES`] entries; past that the
 //!   page says it was truncated.
 //! * An entry is listed only if a request for it would be served: a regular
@@ -29,16 +28,15 @@
 //!   FIFOs, sockets, devices, broken links and links leading out of the root
 //!   are left out, as are dotfiles unless allowed.
 
-use std::fmt::Write as _;
 use std::fs;
 use std::io;
 use std::path::Path;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
-use percent_encoding::utf8_percent_encode;
+use http::header::ACCEPT;
+use http::HeaderMap;
 use rustix::fs::{Mode, OFlags};
 
-use super::path::SEGMENT_ENCODE;
 use super::resolve::{servable_link, ResolveOptions, Root};
 
 /// Most entries read and rendered for one directory; bounds the memory and
@@ -128,231 +126,243 @@ fn entry_meta(
     }
 }
 
-/// Escapes `s` for HTML text and attribute values.
-pub fn html_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
+/// What a listing is sorted by (`?sort=name|size|time`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SortKey {
+    /// By name (the default).
+    #[default]
+    Name,
+    /// By size (directories, which have none, by name).
+    Size,
+    /// By modification time.
+    Time,
+}
+
+impl SortKey {
+    /// The value of the `sort` query parameter.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SortKey::Name => "name",
+            SortKey::Size => "size",
+            SortKey::Time => "time",
         }
     }
-    out
 }
 
-/// The relative `href` for an entry: `./<encoded name>` plus `/` for dirs.
-pub fn entry_href(name: &str, is_dir: bool) -> String {
-    let mut href = String::from("./");
-    href.extend(utf8_percent_encode(name, SEGMENT_ENCODE));
-    if is_dir {
-        href.push('/');
+/// The direction of a sort (`?order=asc|desc`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SortOrder {
+    /// Smallest, oldest or A first (the default).
+    #[default]
+    Ascending,
+    /// Largest, newest or Z first.
+    Descending,
+}
+
+impl SortOrder {
+    /// The value of the `order` query parameter.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SortOrder::Ascending => "asc",
+            SortOrder::Descending => "desc",
+        }
     }
-    href
 }
 
-/// Human-readable size: `512 B`, `1.5 KiB`, `3.0 MiB`.
-pub fn human_size(size: u64) -> String {
-    const UNITS: [&str; 5] = ["KiB", "MiB", "GiB", "TiB", "PiB"];
-    if size < 1024 {
-        return format!("{size} B");
+/// The representation of a listing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ListingFormat {
+    /// A page for a browser (the default).
+    #[default]
+    Html,
+    /// JSON, for scripts: `?format=json`, or `Accept: application/json` preferred over HTML.
+    Json,
+}
+
+/// How a request wants a listing: sort key, order and format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ListingView {
+    /// Sort key.
+    pub sort: SortKey,
+    /// Sort direction.
+    pub order: SortOrder,
+    /// HTML or JSON.
+    pub format: ListingFormat,
+}
+
+impl ListingView {
+    /// Reads the view from the query string (`sort`, `order`, `format`) and, when the query
+    /// names no format, from `Accept`: JSON when `application/json` has a higher q-value than
+    /// `text/html` (so a browser, which asks for HTML, gets HTML, and `curl -H 'Accept:
+    /// application/json'` gets JSON).
+    ///
+    /// ```
+    /// use corio_http::static_files::listing::{ListingFormat, ListingView, SortKey, SortOrder};
+    /// let view = ListingView::from_request(Some("sort=size&order=desc"), &Default::default());
+    /// assert_eq!((view.sort, view.order), (SortKey::Size, SortOrder::Descending));
+    /// assert_eq!(view.format, ListingFormat::Html);
+    /// ```
+    pub fn from_request(query: Option<&str>, headers: &HeaderMap) -> ListingView {
+        let mut view = ListingView::default();
+        let mut format = None;
+        for pair in query.unwrap_or("").split('&') {
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            match (name, value) {
+                ("sort", "name") => view.sort = SortKey::Name,
+                ("sort", "size") => view.sort = SortKey::Size,
+                ("sort", "time" | "mtime" | "modified") => view.sort = SortKey::Time,
+                ("order", "asc") => view.order = SortOrder::Ascending,
+                ("order", "desc") => view.order = SortOrder::Descending,
+                ("format", "json") => format = Some(ListingFormat::Json),
+                ("format", "html") => format = Some(ListingFormat::Html),
+                _ => {}
+            }
+        }
+        view.format = format.unwrap_or_else(|| format_from_accept(headers));
+        view
     }
-    let mut value = size as f64 / 1024.0;
-    let mut unit = 0;
-    while value >= 1024.0 && unit + 1 < UNITS.len() {
-        value /= 1024.0;
-        unit += 1;
+}
+
+/// JSON when `application/json` is preferred to `text/html` by `Accept`, else HTML.
+fn format_from_accept(headers: &HeaderMap) -> ListingFormat {
+    let (mut json, mut html) = (0u16, 0u16);
+    for value in headers
+        .get_all(ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+    {
+        for range in value.split(',') {
+            let mut parts = range.split(';');
+            let media = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+            let q = parts
+                .find_map(|p| {
+                    let (k, v) = p.split_once('=')?;
+                    k.trim().eq_ignore_ascii_case("q").then(|| v.trim())
+                })
+                .map_or(1000, |v| {
+                    v.parse::<f32>()
+                        .map_or(0, |q| (q.clamp(0.0, 1.0) * 1000.0) as u16)
+                });
+            match media.as_str() {
+                "application/json" => json = json.max(q),
+                "text/html" => html = html.max(q),
+                _ => {}
+            }
+        }
     }
-    format!("{value:.1} {}", UNITS[unit])
+    if json > html {
+        ListingFormat::Json
+    } else {
+        ListingFormat::Html
+    }
 }
 
-/// Formats a time as `YYYY-MM-DD HH:MM` UTC (civil-from-days algorithm of
-/// H. Hinnant); times before 1970 or unknown give `-`.
-pub fn format_mtime(t: Option<SystemTime>) -> String {
-    let Some(secs) = t
-        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
-        .map(|d| d.as_secs())
-    else {
-        return "-".to_string();
-    };
-    let days = (secs / 86_400) as i64;
-    let rem = secs % 86_400;
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02} {:02}:{:02}",
-        rem / 3600,
-        rem % 3600 / 60
-    )
-}
-
-/// Sorts entries: directories first, then by lowercase name, then by name.
-pub fn sort_entries(entries: &mut [DirEntry]) {
+/// Sorts entries for `view`: directories first, then by the view's key in its order, ties
+/// by lowercase name, then by name.
+pub fn sort_entries(entries: &mut [DirEntry], view: &ListingView) {
     entries.sort_by(|a, b| {
-        b.is_dir
-            .cmp(&a.is_dir)
-            .then_with(|| a.name.to_lowercase().cmp(&b.name.to_lowercase()))
-            .then_with(|| a.name.cmp(&b.name))
-    });
-}
-
-/// Renders the listing page for the directory shown as `display_path`
-/// (decoded, e.g. `/docs/my files/`). `is_root` hides the parent link.
-pub fn render(display_path: &str, is_root: bool, listing: &Entries) -> String {
-    let mut entries = listing.entries.clone();
-    sort_entries(&mut entries);
-    let title = html_escape(display_path);
-    let mut html = String::with_capacity(512 + entries.len() * 160);
-    // Writing to a String cannot fail; the results are ignored.
-    let _ = write!(
-        html,
-        "<!DOCTYPE html>\n<html>\n<head>\n<meta charset=\"utf-8\">\n\
-         <meta name=\"viewport\" content=\"width=device-width\">\n\
-         <title>Index of {title}</title>\n\
-         <style>body{{font-family:sans-serif}}td{{padding:0 1em}}\
-         td.s,td.m{{text-align:right;font-family:monospace}}</style>\n\
-         </head>\n<body>\n<h1>Index of {title}</h1>\n<table>\n\
-         <tr><th>Name</th><th>Size</th><th>Modified (UTC)</th></tr>\n"
-    );
-    if !is_root {
-        html.push_str("<tr><td><a href=\"../\">../</a></td><td></td><td></td></tr>\n");
-    }
-    for e in &entries {
-        let href = html_escape(&entry_href(&e.name, e.is_dir));
-        let name = html_escape(&e.name);
-        let slash = if e.is_dir { "/" } else { "" };
-        let size = if e.is_dir {
-            "-".to_string()
-        } else {
-            human_size(e.size)
+        let by_name = || {
+            a.name
+                .to_lowercase()
+                .cmp(&b.name.to_lowercase())
+                .then_with(|| a.name.cmp(&b.name))
         };
-        let _ = writeln!(
-            html,
-            "<tr><td><a href=\"{href}\">{name}{slash}</a></td>\
-             <td class=\"s\">{size}</td><td class=\"m\">{}</td></tr>",
-            format_mtime(e.modified)
-        );
-    }
-    html.push_str("</table>\n");
-    if listing.truncated {
-        let _ = writeln!(
-            html,
-            "<p>Listing truncated to {MAX_LISTING_ENTRIES} entries.</p>"
-        );
-    }
-    html.push_str("</body>\n</html>\n");
-    html
+        let key = match view.sort {
+            SortKey::Name => by_name(),
+            SortKey::Size if a.is_dir && b.is_dir => by_name(),
+            SortKey::Size => a.size.cmp(&b.size).then_with(by_name),
+            SortKey::Time => a.modified.cmp(&b.modified).then_with(by_name),
+        };
+        let key = match view.order {
+            SortOrder::Ascending => key,
+            SortOrder::Descending => key.reverse(),
+        };
+        b.is_dir.cmp(&a.is_dir).then(key)
+    });
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
+    use std::time::{Duration, UNIX_EPOCH};
 
-    fn entry(name: &str, is_dir: bool, size: u64) -> DirEntry {
+    fn entry(name: &str, is_dir: bool, size: u64, secs: u64) -> DirEntry {
         DirEntry {
             name: name.to_string(),
             is_dir,
             size,
-            modified: Some(UNIX_EPOCH + Duration::from_secs(1_000_000_000)),
+            modified: Some(UNIX_EPOCH + Duration::from_secs(secs)),
         }
     }
 
     #[test]
-    fn escape_and_href_table() {
+    fn sort_table() {
+        let entries = vec![
+            entry("b.txt", false, 10, 3),
+            entry("Zdir", true, 0, 1),
+            entry("A.txt", false, 2048, 2),
+            entry("adir", true, 0, 9),
+            entry("c.txt", false, 10, 1),
+        ];
         let cases = [
-            ("plain.txt", false, "plain.txt", "./plain.txt"),
-            ("a b", false, "a b", "./a%20b"),
-            ("x#y?z%", false, "x#y?z%", "./x%23y%3Fz%25"),
-            ("<script>", false, "&lt;script&gt;", "./%3Cscript%3E"),
-            ("a&b", true, "a&amp;b", "./a%26b/"),
-            ("q\"'", false, "q&quot;&#39;", "./q%22%27"),
-            ("café", false, "café", "./caf%C3%A9"),
+            ("", "adir Zdir A.txt b.txt c.txt"),
+            ("order=desc", "Zdir adir c.txt b.txt A.txt"),
+            ("sort=size", "adir Zdir b.txt c.txt A.txt"),
+            ("sort=size&order=desc", "Zdir adir A.txt c.txt b.txt"),
+            ("sort=time", "Zdir adir c.txt A.txt b.txt"),
+            ("sort=mtime&order=desc", "adir Zdir b.txt A.txt c.txt"),
+            ("sort=bogus&order=sideways", "adir Zdir A.txt b.txt c.txt"),
+        ];
+        for (query, want) in cases {
+            let view = ListingView::from_request(Some(query), &HeaderMap::new());
+            let mut sorted = entries.clone();
+            sort_entries(&mut sorted, &view);
+            let names: Vec<&str> = sorted.iter().map(|e| e.name.as_str()).collect();
+            assert_eq!(names.join(" "), want, "{query}");
+        }
+    }
+
+    #[test]
+    fn format_table() {
+        let cases = [
+            (None, None, ListingFormat::Html),
+            (Some("format=json"), None, ListingFormat::Json),
             (
-                "javascript:alert(1)",
-                false,
-                "javascript:alert(1)",
-                "./javascript%3Aalert%281%29",
+                Some("format=html"),
+                Some("application/json"),
+                ListingFormat::Html,
             ),
+            (None, Some("application/json"), ListingFormat::Json),
+            (None, Some("*/*"), ListingFormat::Html),
+            (
+                None,
+                Some("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"),
+                ListingFormat::Html,
+            ),
+            (
+                None,
+                Some("text/html;q=0.5, application/json"),
+                ListingFormat::Json,
+            ),
+            (
+                None,
+                Some("application/json;q=0.5, text/html"),
+                ListingFormat::Html,
+            ),
+            (None, Some("application/json;q=0"), ListingFormat::Html),
+            (None, Some("Application/JSON"), ListingFormat::Json),
         ];
-        for (name, is_dir, escaped, href) in cases {
-            assert_eq!(html_escape(name), escaped, "{name}");
-            assert_eq!(entry_href(name, is_dir), href, "{name}");
+        for (query, accept, want) in cases {
+            let mut headers = HeaderMap::new();
+            if let Some(a) = accept {
+                headers.insert(ACCEPT, a.parse().unwrap());
+            }
+            assert_eq!(
+                ListingView::from_request(query, &headers).format,
+                want,
+                "{query:?} {accept:?}"
+            );
         }
-    }
-
-    #[test]
-    fn size_and_time_table() {
-        let sizes = [
-            (0, "0 B"),
-            (1023, "1023 B"),
-            (1024, "1.0 KiB"),
-            (1536, "1.5 KiB"),
-            (3 * 1024 * 1024, "3.0 MiB"),
-        ];
-        for (size, want) in sizes {
-            assert_eq!(human_size(size), want);
-        }
-        let times = [
-            (Some(0), "1970-01-01 00:00"),
-            (Some(1_000_000_000), "2001-09-09 01:46"),
-            (Some(951_782_400), "2000-02-29 00:00"),
-            (Some(4_102_444_799), "2099-12-31 23:59"),
-            (None, "-"),
-        ];
-        for (secs, want) in times {
-            let t = secs.map(|s| UNIX_EPOCH + Duration::from_secs(s));
-            assert_eq!(format_mtime(t), want, "{secs:?}");
-        }
-    }
-
-    #[test]
-    fn render_sorted_escaped() {
-        let listing = Entries {
-            entries: vec![
-                entry("b.txt", false, 10),
-                entry("Zdir", true, 0),
-                entry("A.txt", false, 2048),
-                entry("adir", true, 0),
-                entry("<img src=x onerror=alert(1)>", false, 1),
-            ],
-            truncated: false,
-        };
-        let html = render("/my <dir>/", false, &listing);
-        assert!(html.contains("<meta charset=\"utf-8\">"));
-        assert!(html.contains("<title>Index of /my &lt;dir&gt;/</title>"));
-        assert!(html.contains("<a href=\"../\">../</a>"));
-        assert!(!html.contains("<img"));
-        assert!(html.contains("&lt;img src=x onerror=alert(1)&gt;"));
-        let order: Vec<usize> = ["./adir/", "./Zdir/", "./%3Cimg", "./A.txt", "./b.txt"]
-            .iter()
-            .map(|h| html.find(&format!("href=\"{h}")).expect(h))
-            .collect();
-        assert!(order.windows(2).all(|w| w[0] < w[1]), "{order:?}");
-        assert!(html.contains(">2.0 KiB<"));
-        assert!(html.contains(">2001-09-09 01:46<"));
-        assert!(!html.contains("truncated"));
-        let root = render("/", true, &Entries::default());
-        assert!(!root.contains("../"));
-        let cut = render(
-            "/",
-            true,
-            &Entries {
-                entries: vec![],
-                truncated: true,
-            },
-        );
-        assert!(cut.contains("truncated"));
     }
 
     /// Files, directories and links leading inside are listed (links with their target's
@@ -392,7 +402,7 @@ mod tests {
         let open = fs::File::open(root.path()).unwrap();
         let list = |opts: ResolveOptions| {
             let mut got = read_entries(&root, &open, root.path(), opts).unwrap();
-            sort_entries(&mut got.entries);
+            sort_entries(&mut got.entries, &ListingView::default());
             got.entries
                 .iter()
                 .map(|e| {

@@ -21,6 +21,9 @@ pub const DEFAULT_CONTENT_TYPE: &str = "application/octet-stream";
 /// Type of the generated directory listing.
 pub const HTML_UTF8: &str = "text/html; charset=utf-8";
 
+/// Type of a listing in JSON (JSON is UTF-8 by definition: RFC 8259 defines no charset).
+pub const JSON_UTF8: &str = "application/json";
+
 /// Non-`text/*` types that are text and get a charset parameter.
 const TEXTUAL_APPLICATION_TYPES: &[&str] = &[
     "application/javascript",

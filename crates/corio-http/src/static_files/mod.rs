@@ -16,7 +16,9 @@
 //!    [`resolve::Root`] (one `openat2` and one `fstat`; symlinks go through
 //!    the canonicalizing fallback) and refuses anything outside. The file is
 //!    opened here, once, and carried in the plan as a
-//!    [`resolve::OpenFile`].
+//!    [`resolve::OpenFile`]. For a file (or a directory's index) the
+//!    precompressed sibling the client's `Accept-Encoding` prefers is
+//!    looked up too ([`encoding::negotiate`], [`precompressed::find`]).
 //! 2. **Plan** ([`plan`], pure): given the method, headers and the lookup,
 //!    decide the whole response:
 //!    * a path or lookup error → [`Plan::Error`] (400/403/404/414/500; 403
@@ -29,13 +31,24 @@
 //!    * **conditional** ([`conditional::evaluate`]): 304
 //!      [`Plan::NotModified`] or 412;
 //!    * **range** ([`range::evaluate_range`]): 206, 416 or the full 200;
-//!    * [`Plan::File`] with every header set, including `Content-Length`.
-//! 3. **Body** (driver): for [`Plan::File`], if [`BodyStrategy::Memory`]
+//!    * [`Plan::File`] with every header set, including `Content-Length`;
+//!      with a sibling, its bytes, length and per-encoding validators, the
+//!      original's `Content-Type` and `Content-Encoding` (ranges count in the
+//!      encoded bytes: see [`precompressed`]); `Vary: Accept-Encoding` while
+//!      siblings are on, and [`Options::cache_control`] when set.
+//! 3. **Not found** ([`not_found::fallback`]): a 404 becomes the SPA index
+//!    ([`Options::spa`]) or the root's `404.html` with status 404.
+//! 4. **Body** (driver): for [`Plan::File`], if [`BodyStrategy::Memory`]
 //!    (at most [`SMALL_FILE_MAX`] bytes) read the range of the plan's open
 //!    file into memory with a positional read and write it with the headers,
 //!    else use `sendfile` from the range start. For
 //!    [`Plan::Listing`] call [`listing::read_entries`] on the plan's open
-//!    directory and [`listing::render`]. No body for HEAD (`send_body == false`).
+//!    directory and render it as the plan's [`listing::ListingView`] asks
+//!    ([`listing_html::render`] or [`listing_json::render`]). No body for HEAD
+//!    (`send_body == false`).
+//!
+//! Authentication ([`auth`]) and CORS ([`cors`]) are pure helpers that the
+//! handler (`server::StaticFiles`) applies around these steps.
 //!
 //! # Invariants
 //!
@@ -75,23 +88,32 @@
 //! std::fs::remove_dir_all(&dir).unwrap();
 //! ```
 
+pub mod auth;
 pub mod conditional;
+pub mod cors;
+pub mod encoding;
 pub mod listing;
+pub mod listing_html;
+pub mod listing_json;
 pub mod mime;
+pub mod not_found;
 pub mod path;
+pub mod precompressed;
 pub mod range;
 pub mod resolve;
 
 use std::path::PathBuf;
 
 use http::header::{
-    HeaderMap, HeaderValue, ACCEPT_RANGES, ALLOW, CACHE_CONTROL, CONTENT_LENGTH, CONTENT_RANGE,
-    CONTENT_TYPE, LOCATION, X_CONTENT_TYPE_OPTIONS,
+    HeaderMap, HeaderValue, ACCEPT_RANGES, ALLOW, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_LENGTH,
+    CONTENT_RANGE, CONTENT_TYPE, LOCATION, VARY, X_CONTENT_TYPE_OPTIONS,
 };
 use http::{Method, StatusCode};
 
 use conditional::{Precondition, Validators};
+use listing::{ListingFormat, ListingView};
 use path::{PathError, SafePath};
+use precompressed::Sibling;
 use range::{ByteRange, RangeOutcome};
 use resolve::{FileMeta, OpenFile, ResolveError, ResolveOptions, Resolved, Root, Target};
 
@@ -133,14 +155,33 @@ impl<'a> Request<'a> {
     }
 }
 
+/// The page served, with status 404, for a path that is not found, when it exists in the
+/// root (as GitHub Pages and Netlify do).
+pub const NOT_FOUND_PAGE: &str = "/404.html";
+
+/// The page an unknown path falls back to in single-page-application mode.
+pub const SPA_INDEX: &str = "/index.html";
+
 /// Service configuration.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Options {
     /// Symlink and dotfile policy.
     pub resolve: ResolveOptions,
     /// Generate listings for directories without `index.html` (default
     /// `true`, like `python -m http.server`); when off they get 403.
     pub listing: bool,
+    /// Serve `FILE.br`, `FILE.zst`, `FILE.gz` for `FILE` when the client accepts the
+    /// coding (default `true`; see [`precompressed`]).
+    pub precompressed: bool,
+    /// Answer a path that is not found with [`SPA_INDEX`] (status 200), for single-page
+    /// applications that route on the client (default `false`).
+    pub spa: bool,
+    /// Serve the root's [`NOT_FOUND_PAGE`], when it exists, as the body of a 404
+    /// (default `true`).
+    pub not_found_page: bool,
+    /// `Cache-Control` of file responses (200, 206, 304); `None` sends none for files.
+    /// Listings always say `no-cache`.
+    pub cache_control: Option<HeaderValue>,
 }
 
 impl Default for Options {
@@ -148,6 +189,10 @@ impl Default for Options {
         Options {
             resolve: ResolveOptions::default(),
             listing: true,
+            precompressed: true,
+            spa: false,
+            not_found_page: true,
+            cache_control: None,
         }
     }
 }
@@ -168,8 +213,8 @@ pub enum Lookup {
     BadPath(PathError),
     /// The filesystem step refused or failed.
     Failed(ResolveError),
-    /// The path resolved.
-    Found(SafePath, Resolved),
+    /// The path resolved; with the precompressed sibling chosen for it, if any.
+    Found(SafePath, Resolved, Option<Sibling>),
 }
 
 /// The response to send, fully decided.
@@ -189,7 +234,7 @@ pub enum Plan {
     },
     /// 200 or 206 with a file body.
     File {
-        /// Canonical path (content type, error messages).
+        /// Canonical path of the file sent (the sibling's when encoded; error messages).
         path: PathBuf,
         /// Metadata of `file`.
         meta: FileMeta,
@@ -213,10 +258,12 @@ pub enum Plan {
         /// The directory opened by [`resolve::resolve`]: read it with
         /// [`listing::read_entries`].
         open: OpenFile,
-        /// Decoded display path for [`listing::render`].
-        display_path: String,
-        /// Whether it is the root (no parent link).
-        is_root: bool,
+        /// Mount prefix as in URLs, for [`listing_html::Page`].
+        prefix: String,
+        /// Decoded segments of the directory below the mount.
+        segments: Vec<String>,
+        /// Sort and format asked for.
+        view: ListingView,
         /// Pass to [`listing::read_entries`] (dotfiles, symlinks).
         options: ResolveOptions,
         /// Headers without `Content-Length` (known after rendering).
@@ -267,23 +314,46 @@ impl Plan {
     }
 }
 
-/// Filesystem step: parses `req_path` and resolves it beneath `root`.
-pub fn lookup(root: &Root, req_path: &str, opts: ResolveOptions) -> Lookup {
-    let safe = match SafePath::parse(req_path, opts.allow_hidden) {
+/// Filesystem step: parses the request's path and resolves it beneath `root`; for a file
+/// (or a directory's index) also looks for the precompressed sibling the request's
+/// `Accept-Encoding` prefers, when `opts.precompressed` is on.
+pub fn lookup(root: &Root, req: &Request<'_>, opts: &Options) -> Lookup {
+    let safe = match SafePath::parse(req.path, opts.resolve.allow_hidden) {
         Ok(s) => s,
         Err(e) => return Lookup::BadPath(e),
     };
-    match resolve::resolve(root, &safe, opts) {
-        Ok(r) => Lookup::Found(safe, r),
-        Err(e) => Lookup::Failed(e),
-    }
+    let resolved = match resolve::resolve(root, &safe, opts.resolve) {
+        Ok(r) => r,
+        Err(e) => return Lookup::Failed(e),
+    };
+    let sibling = if opts.precompressed && !resolved.needs_slash_redirect {
+        let served = match &resolved.target {
+            Target::File { meta, .. } => Some((safe.clone(), meta)),
+            Target::Directory {
+                index: Some((_, meta, _)),
+                ..
+            } => Some((safe.join(resolve::INDEX_FILE), meta)),
+            Target::Directory { index: None, .. } => None,
+        };
+        served.and_then(|(served, meta)| {
+            let encodings = encoding::negotiate(req.headers);
+            precompressed::find(root, &served, meta, &encodings, opts.resolve)
+        })
+    } else {
+        None
+    };
+    Lookup::Found(safe, resolved, sibling)
 }
 
-/// [`plan_method`], else [`lookup`] then [`plan`]: the whole decision for one request.
+/// [`plan_method`], else [`lookup`] then [`plan`], then [`not_found::fallback`] for a 404: the whole
+/// decision for one request.
 pub fn serve(root: &Root, req: &Request<'_>, opts: &Options) -> Plan {
     match plan_method(req.method) {
         Some(plan) => plan,
-        None => plan(req, lookup(root, req.path, opts.resolve), opts),
+        None => {
+            let planned = plan(req, lookup(root, req, opts), opts);
+            not_found::fallback(root, req, planned, opts)
+        }
     }
 }
 
@@ -308,7 +378,7 @@ pub fn plan(req: &Request<'_>, lookup: Lookup, opts: &Options) -> Plan {
     if let Some(plan) = plan_method(req.method) {
         return plan;
     }
-    let (safe, resolved) = match lookup {
+    let (safe, resolved, sibling) = match lookup {
         Lookup::BadPath(e) => return Plan::error(e.status(), e.reason()),
         Lookup::Failed(e) => {
             let reason = match e {
@@ -318,18 +388,17 @@ pub fn plan(req: &Request<'_>, lookup: Lookup, opts: &Options) -> Plan {
             };
             return Plan::error(e.status(), reason);
         }
-        Lookup::Found(s, r) => (s, r),
+        Lookup::Found(s, r, sibling) => (s, r, sibling),
     };
     let send_body = req.method == Method::GET;
     if resolved.needs_slash_redirect {
         return redirect(req, &safe);
     }
     match resolved.target {
-        Target::File { path, meta, file } => plan_file(req, path, meta, file),
+        Target::File { path, meta, file } => plan_file(req, (path, meta, file), sibling, opts),
         Target::Directory {
-            index: Some((path, meta, file)),
-            ..
-        } => plan_file(req, path, meta, file),
+            index: Some(index), ..
+        } => plan_file(req, index, sibling, opts),
         Target::Directory {
             path,
             dir,
@@ -338,15 +407,22 @@ pub fn plan(req: &Request<'_>, lookup: Lookup, opts: &Options) -> Plan {
             if !opts.listing {
                 return Plan::error(StatusCode::FORBIDDEN, "directory listing disabled");
             }
+            let view = ListingView::from_request(req.query, req.headers);
+            let content_type = match view.format {
+                ListingFormat::Html => mime::HTML_UTF8,
+                ListingFormat::Json => mime::JSON_UTF8,
+            };
             let mut headers = HeaderMap::new();
-            headers.insert(CONTENT_TYPE, HeaderValue::from_static(mime::HTML_UTF8));
+            headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
             headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+            headers.insert(VARY, HeaderValue::from_static("Accept"));
             headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
             Plan::Listing {
                 dir: path,
                 open: dir,
-                display_path: format!("{}{}", req.mount_prefix, safe.to_display_path()),
-                is_root: safe.is_root(),
+                prefix: req.mount_prefix.to_owned(),
+                segments: safe.segments().to_vec(),
+                view,
                 options: opts.resolve,
                 headers,
                 send_body,
@@ -372,11 +448,32 @@ fn redirect(req: &Request<'_>, safe: &SafePath) -> Plan {
     }
 }
 
-/// Conditional and range handling for one regular file.
-fn plan_file(req: &Request<'_>, path: PathBuf, meta: FileMeta, file: OpenFile) -> Plan {
-    let validators = Validators::from_meta(&meta);
+/// Conditional and range handling for one regular file, or for its precompressed
+/// `sibling` when there is one: then the sibling's bytes, length and validators (ETag with
+/// the coding) are served, ranges count in its bytes, and only the content type is the
+/// original's.
+fn plan_file(
+    req: &Request<'_>,
+    (original, meta, file): (PathBuf, FileMeta, OpenFile),
+    sibling: Option<Sibling>,
+    opts: &Options,
+) -> Plan {
+    let content_type = mime::content_type(&original);
+    let (path, meta, file, validators, coding) = match sibling {
+        Some(s) => {
+            let validators = Validators::for_encoding(&s.meta, s.encoding);
+            (s.path, s.meta, s.file, validators, Some(s.encoding))
+        }
+        None => (original, meta, file, Validators::from_meta(&meta), None),
+    };
     let mut headers = HeaderMap::new();
     validators.write_headers(&mut headers);
+    if opts.precompressed {
+        headers.insert(VARY, HeaderValue::from_static("Accept-Encoding"));
+    }
+    if let Some(value) = &opts.cache_control {
+        headers.insert(CACHE_CONTROL, value.clone());
+    }
     match conditional::evaluate(req.method, req.headers, &validators) {
         Precondition::Proceed => {}
         Precondition::NotModified => return Plan::NotModified { headers },
@@ -401,7 +498,10 @@ fn plan_file(req: &Request<'_>, path: PathBuf, meta: FileMeta, file: OpenFile) -
             }
         };
     let body_len = range.map_or(meta.len, |r| r.len());
-    headers.insert(CONTENT_TYPE, mime::content_type(&path));
+    headers.insert(CONTENT_TYPE, content_type);
+    if let Some(coding) = coding {
+        headers.insert(CONTENT_ENCODING, HeaderValue::from_static(coding.token()));
+    }
     headers.insert(CONTENT_LENGTH, HeaderValue::from(body_len));
     headers.insert(ACCEPT_RANGES, HeaderValue::from_static("bytes"));
     headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
@@ -427,205 +527,4 @@ fn plan_file(req: &Request<'_>, path: PathBuf, meta: FileMeta, file: OpenFile) -
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use std::time::{Duration, UNIX_EPOCH};
-
-    fn meta(len: u64) -> FileMeta {
-        FileMeta {
-            len,
-            modified: Some(UNIX_EPOCH + Duration::from_secs(1_000_000_000)),
-            ino: 9,
-            dev: 1,
-        }
-    }
-
-    /// Stands in for the file `resolve` would have opened; `plan` never
-    /// reads it.
-    fn open_file() -> OpenFile {
-        OpenFile::new(std::fs::File::open("/dev/null").unwrap())
-    }
-
-    fn file(path: &str, len: u64) -> Lookup {
-        Lookup::Found(
-            SafePath::parse(path, false).unwrap(),
-            Resolved {
-                target: Target::File {
-                    path: PathBuf::from("/srv").join(path.trim_start_matches('/')),
-                    meta: meta(len),
-                    file: open_file(),
-                },
-                needs_slash_redirect: false,
-            },
-        )
-    }
-
-    fn dir(path: &str, index: bool) -> Lookup {
-        let safe = SafePath::parse(path, false).unwrap();
-        let fs_path = PathBuf::from("/srv").join(safe.to_relative_path());
-        let index = index.then(|| (fs_path.join("index.html"), meta(20), open_file()));
-        Lookup::Found(
-            safe.clone(),
-            Resolved {
-                target: Target::Directory {
-                    path: fs_path,
-                    dir: open_file(),
-                    index,
-                },
-                needs_slash_redirect: !safe.has_trailing_slash(),
-            },
-        )
-    }
-
-    /// Summary of a plan: status plus the headers a test row checks.
-    fn summary(p: &Plan, keys: &[&str]) -> String {
-        let headers = match p {
-            Plan::Redirect { headers, .. }
-            | Plan::NotModified { headers }
-            | Plan::File { headers, .. }
-            | Plan::Listing { headers, .. }
-            | Plan::Error { headers, .. }
-            | Plan::MethodNotAllowed { headers }
-            | Plan::Options { headers } => headers,
-        };
-        let mut out = p.status().as_u16().to_string();
-        for k in keys {
-            if let Some(v) = headers.get(*k) {
-                out.push_str(&format!(" {k}={}", v.to_str().unwrap()));
-            }
-        }
-        out
-    }
-
-    #[test]
-    fn plan_table() {
-        let etag = Validators::from_meta(&meta(100)).etag;
-        let keys = [
-            "location",
-            "allow",
-            "content-length",
-            "content-range",
-            "content-type",
-        ];
-        type Row<'a> = (
-            Method,
-            &'a str,
-            Option<&'a str>,
-            Vec<(&'a str, &'a str)>,
-            Lookup,
-            &'a str,
-        );
-        let rows: Vec<Row> = vec![
-            (Method::GET, "/a.txt", None, vec![], file("/a.txt", 100),
-             "200 content-length=100 content-type=text/plain; charset=utf-8"),
-            (Method::HEAD, "/a.txt", None, vec![], file("/a.txt", 100),
-             "200 content-length=100 content-type=text/plain; charset=utf-8"),
-            (Method::POST, "/a.txt", None, vec![], file("/a.txt", 100), "405 allow=GET, HEAD, OPTIONS"),
-            (Method::DELETE, "/d/", None, vec![], dir("/d/", false), "405 allow=GET, HEAD, OPTIONS"),
-            (Method::PUT, "/new.txt", None, vec![], Lookup::Failed(ResolveError::NotFound), "405 allow=GET, HEAD, OPTIONS"),
-            (Method::POST, "/..", None, vec![], Lookup::BadPath(PathError::NotFound("dot segment")), "405 allow=GET, HEAD, OPTIONS"),
-            (Method::OPTIONS, "*", None, vec![], Lookup::BadPath(PathError::BadRequest("no leading slash")), "204 allow=GET, HEAD, OPTIONS"),
-            (Method::OPTIONS, "/a.txt", None, vec![], file("/a.txt", 100), "204 allow=GET, HEAD, OPTIONS"),
-            (Method::GET, "/..", None, vec![], Lookup::BadPath(PathError::NotFound("dot segment")), "404"),
-            (Method::GET, "/%00", None, vec![], Lookup::BadPath(PathError::BadRequest("NUL in path")), "400"),
-            (Method::GET, "/x", None, vec![], Lookup::Failed(ResolveError::NotFound), "404"),
-            (Method::GET, "/x", None, vec![], Lookup::Failed(ResolveError::from_io(std::io::ErrorKind::PermissionDenied.into())), "403"),
-            (Method::GET, "/x", None, vec![], Lookup::Failed(ResolveError::from_io(rustix::io::Errno::IO.into())), "500"),
-            (Method::GET, "/a.txt", None, vec![("if-none-match", &etag)], file("/a.txt", 100), "304"),
-            (Method::GET, "/a.txt", None, vec![("if-match", "\"nope\"")], file("/a.txt", 100), "412"),
-            (Method::GET, "/a.txt", None, vec![("range", "bytes=10-19")], file("/a.txt", 100),
-             "206 content-length=10 content-range=bytes 10-19/100 content-type=text/plain; charset=utf-8"),
-            (Method::HEAD, "/a.txt", None, vec![("range", "bytes=10-19")], file("/a.txt", 100),
-             "200 content-length=100 content-type=text/plain; charset=utf-8"),
-            (Method::GET, "/a.txt", None, vec![("range", "bytes=100-")], file("/a.txt", 100),
-             "416 content-range=bytes */100"),
-            (Method::GET, "/a.txt", None, vec![("range", "bytes=0-1,3-4")], file("/a.txt", 100),
-             "200 content-length=100 content-type=text/plain; charset=utf-8"),
-            (Method::GET, "/a.txt", None, vec![("range", "bytes=-5"), ("if-range", &etag)], file("/a.txt", 100),
-             "206 content-length=5 content-range=bytes 95-99/100 content-type=text/plain; charset=utf-8"),
-            (Method::GET, "/a.txt", None, vec![("range", "bytes=-5"), ("if-range", "\"old\"")], file("/a.txt", 100),
-             "200 content-length=100 content-type=text/plain; charset=utf-8"),
-            (Method::GET, "/d", Some("x=1&y=%20"), vec![], dir("/d", false), "301 location=/d/?x=1&y=%20"),
-            (Method::HEAD, "/my dir", None, vec![], dir("/my%20dir", true), "301 location=/my%20dir/"),
-            (Method::GET, "//evil.example", None, vec![], dir("//evil.example", false), "301 location=/evil.example/"),
-            (Method::GET, "/d/", None, vec![], dir("/d/", true),
-             "200 content-length=20 content-type=text/html; charset=utf-8"),
-            (Method::GET, "/d/", None, vec![], dir("/d/", false), "200 content-type=text/html; charset=utf-8"),
-        ];
-        for (method, path, query, hs, lookup, want) in rows {
-            let mut headers = HeaderMap::new();
-            for (k, v) in &hs {
-                headers.append(
-                    http::HeaderName::from_bytes(k.as_bytes()).unwrap(),
-                    HeaderValue::from_str(v).unwrap(),
-                );
-            }
-            let req = Request {
-                query,
-                ..Request::new(&method, path, &headers)
-            };
-            let got = plan(&req, lookup, &Options::default());
-            assert_eq!(summary(&got, &keys), want, "{method} {path} {hs:?}");
-        }
-    }
-
-    #[test]
-    fn plan_details() {
-        let h = HeaderMap::new();
-        let req = Request {
-            mount_prefix: "/static",
-            ..Request::new(&Method::GET, "", &h)
-        };
-        let p = plan(&req, dir("", false), &Options::default());
-        assert_eq!(summary(&p, &["location"]), "301 location=/static/");
-
-        let req = Request::new(&Method::GET, "/d/", &h);
-        let no_listing = Options {
-            listing: false,
-            ..Options::default()
-        };
-        assert_eq!(plan(&req, dir("/d/", false), &no_listing).status(), 403);
-        match plan(&req, dir("/d/", false), &Options::default()) {
-            Plan::Listing {
-                display_path,
-                is_root,
-                send_body,
-                ..
-            } => {
-                assert_eq!(display_path, "/d/");
-                assert!(!is_root && send_body);
-            }
-            other => panic!("{other:?}"),
-        }
-
-        let req = Request::new(&Method::GET, "/big.bin", &h);
-        let cases = [
-            (SMALL_FILE_MAX, BodyStrategy::Memory),
-            (SMALL_FILE_MAX + 1, BodyStrategy::Sendfile),
-        ];
-        for (len, want) in cases {
-            match plan(&req, file("/big.bin", len), &Options::default()) {
-                Plan::File {
-                    body,
-                    send_body,
-                    headers,
-                    ..
-                } => {
-                    assert_eq!(body, want);
-                    assert!(send_body);
-                    assert_eq!(headers["x-content-type-options"], "nosniff");
-                    assert_eq!(headers["accept-ranges"], "bytes");
-                    assert!(headers.contains_key("etag"));
-                    assert!(headers.contains_key("last-modified"));
-                }
-                other => panic!("{other:?}"),
-            }
-        }
-        let mut bad_query = Request::new(&Method::GET, "/d", &h);
-        bad_query.query = Some("a\nb");
-        assert_eq!(
-            plan(&bad_query, dir("/d", false), &Options::default()).status(),
-            400
-        );
-    }
-}
+mod tests;

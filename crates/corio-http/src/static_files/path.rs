@@ -157,6 +157,29 @@ impl SafePath {
         self.trailing_slash
     }
 
+    /// The path of `name` inside this directory (no trailing slash). `name` must be one
+    /// segment that passed the same checks (the service only joins constant names such as
+    /// `index.html`).
+    pub fn join(&self, name: &str) -> SafePath {
+        let mut segments = self.segments.clone();
+        segments.push(name.to_owned());
+        SafePath {
+            segments,
+            trailing_slash: false,
+        }
+    }
+
+    /// The path with `suffix` appended to its last segment (`/a/b.js` → `/a/b.js.br`), for a
+    /// precompressed sibling; `None` for the root. `suffix` must not contain `/`.
+    pub fn with_suffix(&self, suffix: &str) -> Option<SafePath> {
+        let mut segments = self.segments.clone();
+        segments.last_mut()?.push_str(suffix);
+        Some(SafePath {
+            segments,
+            trailing_slash: false,
+        })
+    }
+
     /// The segments joined as a relative filesystem path.
     pub fn to_relative_path(&self) -> PathBuf {
         self.segments.iter().collect()

@@ -199,6 +199,16 @@ impl<T> Future for JoinHandle<T> {
     }
 }
 
+/// Terminated once the output was returned, so `select!` needs no `.fuse()`.
+impl<T> futures_core::FusedFuture for JoinHandle<T> {
+    fn is_terminated(&self) -> bool {
+        matches!(
+            *self.state.slot.lock().unwrap_or_else(|e| e.into_inner()),
+            Slot::Taken
+        )
+    }
+}
+
 impl<T> fmt::Debug for JoinHandle<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("JoinHandle")

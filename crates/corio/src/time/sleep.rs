@@ -6,6 +6,8 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
+use futures_core::FusedFuture;
+
 use crate::event_loop::timers::{TimerPoll, TimerState};
 use crate::event_loop::EventLoop;
 
@@ -28,6 +30,7 @@ pub fn sleep_until(deadline: Instant) -> Sleep {
     Sleep {
         deadline,
         timer: None,
+        done: false,
     }
 }
 
@@ -41,6 +44,8 @@ pub fn sleep_until(deadline: Instant) -> Sleep {
 pub struct Sleep {
     deadline: Instant,
     timer: Option<Arc<TimerState>>,
+    /// Whether `poll` returned `Ready` (for [`FusedFuture`]; `reset` clears it).
+    done: bool,
 }
 
 impl Sleep {
@@ -58,6 +63,7 @@ impl Sleep {
     pub fn reset(&mut self, deadline: Instant) {
         self.cancel();
         self.deadline = deadline;
+        self.done = false;
     }
 
     fn cancel(&mut self) {
@@ -73,13 +79,17 @@ impl Future for Sleep {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         if let Some(timer) = &self.timer {
             match timer.poll(cx) {
-                TimerPoll::Fired => return Poll::Ready(()),
+                TimerPoll::Fired => {
+                    self.done = true;
+                    return Poll::Ready(());
+                }
                 TimerPoll::Waiting => return Poll::Pending,
                 // Its loop shut down: set the timer again, on the loop polling it now.
                 TimerPoll::Orphaned => self.timer = None,
             }
         }
         if Instant::now() >= self.deadline {
+            self.done = true;
             return Poll::Ready(());
         }
         let timer = EventLoop::with_current(|lp| {
@@ -91,6 +101,14 @@ impl Future for Sleep {
         });
         self.timer = Some(timer);
         Poll::Pending
+    }
+}
+
+/// Terminated once it returned `Ready` (until [`Sleep::reset`]), so `select!` needs no
+/// `.fuse()`.
+impl FusedFuture for Sleep {
+    fn is_terminated(&self) -> bool {
+        self.done
     }
 }
 

@@ -6,6 +6,8 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
+use futures_core::FusedFuture;
+
 use super::sleep::{sleep_until, Sleep};
 
 /// The error of a [`Timeout`] whose deadline passed first.
@@ -70,5 +72,13 @@ impl<F: Future> Future for Timeout<F> {
             return Poll::Ready(Ok(output));
         }
         Pin::new(this.sleep).poll(cx).map(|()| Err(Elapsed(())))
+    }
+}
+
+/// Terminated once it returned: the inner future did (when that one says so) or the timer
+/// fired.
+impl<F: FusedFuture> FusedFuture for Timeout<F> {
+    fn is_terminated(&self) -> bool {
+        self.future.is_terminated() || self.sleep.is_terminated()
     }
 }

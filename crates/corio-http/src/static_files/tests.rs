@@ -1,0 +1,271 @@
+//! Unit tests of the pure planner ([`super::plan`]) with synthetic metadata.
+
+use super::*;
+use std::time::{Duration, UNIX_EPOCH};
+
+fn meta(len: u64) -> FileMeta {
+    FileMeta {
+        len,
+        modified: Some(UNIX_EPOCH + Duration::from_secs(1_000_000_000)),
+        ino: 9,
+        dev: 1,
+    }
+}
+
+/// Stands in for the file `resolve` would have opened; `plan` never
+/// reads it.
+fn open_file() -> OpenFile {
+    OpenFile::new(std::fs::File::open("/dev/null").unwrap())
+}
+
+fn file(path: &str, len: u64) -> Lookup {
+    Lookup::Found(
+        SafePath::parse(path, false).unwrap(),
+        Resolved {
+            target: Target::File {
+                path: PathBuf::from("/srv").join(path.trim_start_matches('/')),
+                meta: meta(len),
+                file: open_file(),
+            },
+            needs_slash_redirect: false,
+        },
+        None,
+    )
+}
+
+fn dir(path: &str, index: bool) -> Lookup {
+    let safe = SafePath::parse(path, false).unwrap();
+    let fs_path = PathBuf::from("/srv").join(safe.to_relative_path());
+    let index = index.then(|| (fs_path.join("index.html"), meta(20), open_file()));
+    Lookup::Found(
+        safe.clone(),
+        Resolved {
+            target: Target::Directory {
+                path: fs_path,
+                dir: open_file(),
+                index,
+            },
+            needs_slash_redirect: !safe.has_trailing_slash(),
+        },
+        None,
+    )
+}
+
+/// Summary of a plan: status plus the headers a test row checks.
+fn summary(p: &Plan, keys: &[&str]) -> String {
+    let headers = match p {
+        Plan::Redirect { headers, .. }
+        | Plan::NotModified { headers }
+        | Plan::File { headers, .. }
+        | Plan::Listing { headers, .. }
+        | Plan::Error { headers, .. }
+        | Plan::MethodNotAllowed { headers }
+        | Plan::Options { headers } => headers,
+    };
+    let mut out = p.status().as_u16().to_string();
+    for k in keys {
+        if let Some(v) = headers.get(*k) {
+            out.push_str(&format!(" {k}={}", v.to_str().unwrap()));
+        }
+    }
+    out
+}
+
+#[test]
+fn plan_table() {
+    let etag = Validators::from_meta(&meta(100)).etag;
+    let keys = [
+        "location",
+        "allow",
+        "content-length",
+        "content-range",
+        "content-type",
+    ];
+    type Row<'a> = (
+        Method,
+        &'a str,
+        Option<&'a str>,
+        Vec<(&'a str, &'a str)>,
+        Lookup,
+        &'a str,
+    );
+    let rows: Vec<Row> = vec![
+        (Method::GET, "/a.txt", None, vec![], file("/a.txt", 100),
+         "200 content-length=100 content-type=text/plain; charset=utf-8"),
+        (Method::HEAD, "/a.txt", None, vec![], file("/a.txt", 100),
+         "200 content-length=100 content-type=text/plain; charset=utf-8"),
+        (Method::POST, "/a.txt", None, vec![], file("/a.txt", 100), "405 allow=GET, HEAD, OPTIONS"),
+        (Method::DELETE, "/d/", None, vec![], dir("/d/", false), "405 allow=GET, HEAD, OPTIONS"),
+        (Method::PUT, "/new.txt", None, vec![], Lookup::Failed(ResolveError::NotFound), "405 allow=GET, HEAD, OPTIONS"),
+        (Method::POST, "/..", None, vec![], Lookup::BadPath(PathError::NotFound("dot segment")), "405 allow=GET, HEAD, OPTIONS"),
+        (Method::OPTIONS, "*", None, vec![], Lookup::BadPath(PathError::BadRequest("no leading slash")), "204 allow=GET, HEAD, OPTIONS"),
+        (Method::OPTIONS, "/a.txt", None, vec![], file("/a.txt", 100), "204 allow=GET, HEAD, OPTIONS"),
+        (Method::GET, "/..", None, vec![], Lookup::BadPath(PathError::NotFound("dot segment")), "404"),
+        (Method::GET, "/%00", None, vec![], Lookup::BadPath(PathError::BadRequest("NUL in path")), "400"),
+        (Method::GET, "/x", None, vec![], Lookup::Failed(ResolveError::NotFound), "404"),
+        (Method::GET, "/x", None, vec![], Lookup::Failed(ResolveError::from_io(std::io::ErrorKind::PermissionDenied.into())), "403"),
+        (Method::GET, "/x", None, vec![], Lookup::Failed(ResolveError::from_io(rustix::io::Errno::IO.into())), "500"),
+        (Method::GET, "/a.txt", None, vec![("if-none-match", &etag)], file("/a.txt", 100), "304"),
+        (Method::GET, "/a.txt", None, vec![("if-match", "\"nope\"")], file("/a.txt", 100), "412"),
+        (Method::GET, "/a.txt", None, vec![("range", "bytes=10-19")], file("/a.txt", 100),
+         "206 content-length=10 content-range=bytes 10-19/100 content-type=text/plain; charset=utf-8"),
+        (Method::HEAD, "/a.txt", None, vec![("range", "bytes=10-19")], file("/a.txt", 100),
+         "200 content-length=100 content-type=text/plain; charset=utf-8"),
+        (Method::GET, "/a.txt", None, vec![("range", "bytes=100-")], file("/a.txt", 100),
+         "416 content-range=bytes */100"),
+        (Method::GET, "/a.txt", None, vec![("range", "bytes=0-1,3-4")], file("/a.txt", 100),
+         "200 content-length=100 content-type=text/plain; charset=utf-8"),
+        (Method::GET, "/a.txt", None, vec![("range", "bytes=-5"), ("if-range", &etag)], file("/a.txt", 100),
+         "206 content-length=5 content-range=bytes 95-99/100 content-type=text/plain; charset=utf-8"),
+        (Method::GET, "/a.txt", None, vec![("range", "bytes=-5"), ("if-range", "\"old\"")], file("/a.txt", 100),
+         "200 content-length=100 content-type=text/plain; charset=utf-8"),
+        (Method::GET, "/d", Some("x=1&y=%20"), vec![], dir("/d", false), "301 location=/d/?x=1&y=%20"),
+        (Method::HEAD, "/my dir", None, vec![], dir("/my%20dir", true), "301 location=/my%20dir/"),
+        (Method::GET, "//evil.example", None, vec![], dir("//evil.example", false), "301 location=/evil.example/"),
+        (Method::GET, "/d/", None, vec![], dir("/d/", true),
+         "200 content-length=20 content-type=text/html; charset=utf-8"),
+        (Method::GET, "/d/", None, vec![], dir("/d/", false), "200 content-type=text/html; charset=utf-8"),
+    ];
+    for (method, path, query, hs, lookup, want) in rows {
+        let mut headers = HeaderMap::new();
+        for (k, v) in &hs {
+            headers.append(
+                http::HeaderName::from_bytes(k.as_bytes()).unwrap(),
+                HeaderValue::from_str(v).unwrap(),
+            );
+        }
+        let req = Request {
+            query,
+            ..Request::new(&method, path, &headers)
+        };
+        let got = plan(&req, lookup, &Options::default());
+        assert_eq!(summary(&got, &keys), want, "{method} {path} {hs:?}");
+    }
+}
+
+/// A sibling is served with its own length, ranges and ETag (with the coding), the
+/// original's content type, and `Content-Encoding`.
+#[test]
+fn plan_encoded_sibling() {
+    let Lookup::Found(safe, resolved, None) = file("/app.js", 1000) else {
+        panic!("a file lookup");
+    };
+    let sibling = |len| Sibling {
+        encoding: encoding::Encoding::Brotli,
+        path: PathBuf::from("/srv/app.js.br"),
+        meta: meta(len),
+        file: open_file(),
+    };
+    let etag = Validators::for_encoding(&meta(300), encoding::Encoding::Brotli).etag;
+    let keys = [
+        "content-length",
+        "content-range",
+        "content-type",
+        "content-encoding",
+        "etag",
+        "vary",
+    ];
+    let rows: [(Vec<(&str, &str)>, String); 4] = [
+        (vec![], format!("200 content-length=300 content-type=text/javascript; charset=utf-8 content-encoding=br etag={etag} vary=Accept-Encoding")),
+        (vec![("range", "bytes=0-9")], format!("206 content-length=10 content-range=bytes 0-9/300 content-type=text/javascript; charset=utf-8 content-encoding=br etag={etag} vary=Accept-Encoding")),
+        (vec![("if-none-match", &etag)], format!("304 etag={etag} vary=Accept-Encoding")),
+        (vec![("range", "bytes=0-9"), ("if-range", "\"3b9aca00-3e8\"")], format!("200 content-length=300 content-type=text/javascript; charset=utf-8 content-encoding=br etag={etag} vary=Accept-Encoding")),
+    ];
+    for (hs, want) in rows {
+        let mut headers = HeaderMap::new();
+        for (k, v) in &hs {
+            headers.insert(
+                http::HeaderName::from_bytes(k.as_bytes()).unwrap(),
+                HeaderValue::from_str(v).unwrap(),
+            );
+        }
+        let req = Request::new(&Method::GET, "/app.js", &headers);
+        let lookup = Lookup::Found(safe.clone(), resolved.clone(), Some(sibling(300)));
+        let got = plan(&req, lookup, &Options::default());
+        assert_eq!(summary(&got, &keys), want, "{hs:?}");
+    }
+}
+
+#[test]
+fn plan_details() {
+    let h = HeaderMap::new();
+    let req = Request {
+        mount_prefix: "/static",
+        ..Request::new(&Method::GET, "", &h)
+    };
+    let p = plan(&req, dir("", false), &Options::default());
+    assert_eq!(summary(&p, &["location"]), "301 location=/static/");
+
+    let req = Request::new(&Method::GET, "/d/", &h);
+    let no_listing = Options {
+        listing: false,
+        ..Options::default()
+    };
+    assert_eq!(plan(&req, dir("/d/", false), &no_listing).status(), 403);
+    match plan(&req, dir("/d/", false), &Options::default()) {
+        Plan::Listing {
+            segments,
+            send_body,
+            headers,
+            ..
+        } => {
+            assert_eq!(segments, ["d"]);
+            assert!(send_body);
+            assert_eq!(headers["content-type"], "text/html; charset=utf-8");
+            assert_eq!(headers["vary"], "Accept");
+        }
+        other => panic!("{other:?}"),
+    }
+
+    let req = Request::new(&Method::GET, "/big.bin", &h);
+    let cached = Options {
+        cache_control: Some(HeaderValue::from_static("max-age=60")),
+        ..Options::default()
+    };
+    match plan(&req, file("/big.bin", 10), &cached) {
+        Plan::File { headers, .. } => {
+            assert_eq!(headers["cache-control"], "max-age=60");
+            assert_eq!(headers["vary"], "Accept-Encoding");
+        }
+        other => panic!("{other:?}"),
+    }
+    let cases = [
+        (SMALL_FILE_MAX, BodyStrategy::Memory),
+        (SMALL_FILE_MAX + 1, BodyStrategy::Sendfile),
+    ];
+    for (len, want) in cases {
+        match plan(&req, file("/big.bin", len), &Options::default()) {
+            Plan::File {
+                body,
+                send_body,
+                headers,
+                ..
+            } => {
+                assert_eq!(body, want);
+                assert!(send_body);
+                assert_eq!(headers["x-content-type-options"], "nosniff");
+                assert_eq!(headers["accept-ranges"], "bytes");
+                assert!(headers.contains_key("etag"));
+                assert!(headers.contains_key("last-modified"));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    let json_req = Request {
+        query: Some("format=json&sort=size"),
+        ..Request::new(&Method::GET, "/d/", &h)
+    };
+    match plan(&json_req, dir("/d/", false), &Options::default()) {
+        Plan::Listing { headers, view, .. } => {
+            assert_eq!(headers["content-type"], "application/json");
+            assert_eq!(view.sort, listing::SortKey::Size);
+        }
+        other => panic!("{other:?}"),
+    }
+    let mut bad_query = Request::new(&Method::GET, "/d", &h);
+    bad_query.query = Some("a\nb");
+    assert_eq!(
+        plan(&bad_query, dir("/d", false), &Options::default()).status(),
+        400
+    );
+}
