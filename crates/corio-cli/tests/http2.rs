@@ -1,6 +1,6 @@
 //! `get`, `crawl` and `bench` over HTTP/2 against `serve_h2` (the corio-http tests' h2
 //! server, which counts the TCP connections it accepts): h2c with prior knowledge and h2
-//! over TLS by ALPN; every URL of a `get` or `crawl` on one connection; `bench --h2` with
+//! over TLS by ALPN; every URL of a `get` or of a `crawl`'s pages on one connection; `bench --h2` with
 //! exact counts and the protocol named in its report.
 
 #[path = "../../corio-http/tests/h2_util/mod.rs"]
@@ -22,6 +22,7 @@ use site::corio;
 async fn pages(req: Request, served: Arc<AtomicU64>) -> Response {
     served.fetch_add(1, Ordering::SeqCst);
     let body = match req.path() {
+        "/robots.txt" => return Response::text("User-agent: *\nAllow: /\n"),
         "/" => r#"<a href="/a">a</a> <a href="/b">b</a>"#.to_owned(),
         path => format!("{} {path}", req.version().as_str()),
     };
@@ -66,8 +67,10 @@ fn crawl_with_prior_knowledge_crawls_over_one_h2c_connection() {
             format!("200 {base}/b")
         ]
     );
-    assert_eq!(served.load(Ordering::SeqCst), 3);
-    assert_eq!(server.accepted.load(Ordering::SeqCst), 1);
+    // robots.txt and the three pages.
+    assert_eq!(served.load(Ordering::SeqCst), 4);
+    // One connection for robots.txt (its own client) and one for every page.
+    assert_eq!(server.accepted.load(Ordering::SeqCst), 2);
 }
 
 #[test]

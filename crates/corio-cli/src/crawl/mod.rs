@@ -213,7 +213,7 @@ pub fn run(args: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
         .build();
     let robots_client = args
         .tls
-        .apply(Client::builder())?
+        .apply(args.http.apply(Client::builder()))?
         .max_redirects(5)
         .user_agent(Some(&args.user_agent))
         .build();
