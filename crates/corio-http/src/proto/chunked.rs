@@ -151,7 +151,7 @@ impl ChunkedDecoder {
             let b = input[i];
             let is_ws = b == b' ' || b == b'\t';
             self.state = match self.state {
-                State::Size => match hex_value(b) {
+                State::Size => match (b as char).to_digit(16) {
                     Some(d) => {
                         if self.digits == MAX_SIZE_DIGITS {
                             return Err(ProtoError::BadChunkSize);
@@ -342,15 +342,6 @@ impl ChunkedDecoder {
             Ok(_) => Err(ProtoError::BadTrailer),
             Err(e) => Err(map_httparse(e)),
         }
-    }
-}
-
-fn hex_value(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
     }
 }
 

@@ -4,6 +4,9 @@
 //! `Tue, 24 Nov 2026 03:54:12 GMT` for the second last passed to
 //! [`DateCache::update`]; it is re-rendered only when that second changes, so
 //! the server can call `update` from a timer or per request at no cost.
+//!
+//! The other formats the server writes (RFC 3339 in JSON logs and listings, the Common Log
+//! Format's time) are rendered by the `time` crate, from the same UTC instant.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -65,6 +68,30 @@ fn render(t: SystemTime) -> HeaderValue {
     // An IMF-fixdate is plain ASCII, so this never takes the fallback.
     HeaderValue::from_maybe_shared(Bytes::from(text))
         .unwrap_or_else(|_| HeaderValue::from_static("Thu, 01 Jan 1970 00:00:00 GMT"))
+}
+
+/// `t` as RFC 3339 in UTC to the second: `2026-11-30T09:44:38Z`.
+pub(crate) fn rfc3339(t: SystemTime) -> String {
+    let t = time::OffsetDateTime::from(t)
+        .replace_nanosecond(0)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+/// `t` in the Common Log Format: `24/Nov/2026:03:54:12 +0000`.
+pub(crate) fn clf(t: SystemTime) -> String {
+    let t = time::OffsetDateTime::from(t);
+    let month = t.month().to_string();
+    format!(
+        "{:02}/{}/{:04}:{:02}:{:02}:{:02} +0000",
+        t.day(),
+        &month[..3],
+        t.year(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
 }
 
 #[cfg(test)]

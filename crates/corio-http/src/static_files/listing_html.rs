@@ -260,30 +260,20 @@ pub fn human_size(size: u64) -> String {
     format!("{value:.1} {}", UNITS[unit])
 }
 
-/// Splits a time into UTC civil fields `(year, month, day, hour, minute, second)` (Howard
-/// Hinnant's civil-from-days algorithm); `None` before 1970 or when unknown.
-pub fn utc_fields(t: Option<SystemTime>) -> Option<(i64, i64, i64, u64, u64, u64)> {
-    let secs = t?.duration_since(UNIX_EPOCH).ok()?.as_secs();
-    let days = (secs / 86_400) as i64;
-    let rem = secs % 86_400;
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    Some((year, month, day, rem / 3600, rem % 3600 / 60, rem % 60))
-}
-
 /// Formats a time as `YYYY-MM-DD HH:MM` UTC; times before 1970 or unknown give `-`.
 pub fn format_mtime(t: Option<SystemTime>) -> String {
-    match utc_fields(t) {
-        Some((year, month, day, hour, minute, _)) => {
-            format!("{year:04}-{month:02}-{day:02} {hour:02}:{minute:02}")
-        }
+    match t
+        .filter(|t| *t >= UNIX_EPOCH)
+        .map(time::OffsetDateTime::from)
+    {
+        Some(t) => format!(
+            "{:04}-{:02}-{:02} {:02}:{:02}",
+            t.year(),
+            u8::from(t.month()),
+            t.day(),
+            t.hour(),
+            t.minute()
+        ),
         None => "-".to_string(),
     }
 }

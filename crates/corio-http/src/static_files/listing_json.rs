@@ -18,7 +18,7 @@ use std::time::SystemTime;
 use serde_json::{json, Value};
 
 use super::listing::{sort_entries, Entries};
-use super::listing_html::{display_path, entry_href, utc_fields, Page};
+use super::listing_html::{display_path, entry_href, Page};
 
 /// Renders the listing of `page`'s directory as JSON.
 pub fn render(page: &Page<'_>, listing: &Entries) -> String {
@@ -48,10 +48,8 @@ pub fn render(page: &Page<'_>, listing: &Entries) -> String {
 
 /// `2026-11-30T09:44:38Z`, or `None` when the time is unknown or before 1970.
 fn rfc3339(t: Option<SystemTime>) -> Option<String> {
-    let (year, month, day, hour, minute, second) = utc_fields(t)?;
-    Some(format!(
-        "{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}Z"
-    ))
+    t.filter(|t| *t >= std::time::UNIX_EPOCH)
+        .map(crate::proto::date::rfc3339)
 }
 
 #[cfg(test)]

@@ -213,16 +213,6 @@ impl SafePath {
     }
 }
 
-/// Value of one hex digit, if it is one.
-fn hex_val(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
-    }
-}
-
 /// Strictly percent-decodes one raw segment and applies the segment rules.
 fn decode_segment(raw: &str, allow_hidden: bool) -> Result<String, PathError> {
     let bytes = raw.as_bytes();
@@ -231,10 +221,9 @@ fn decode_segment(raw: &str, allow_hidden: bool) -> Result<String, PathError> {
     while i < bytes.len() {
         let b = bytes[i];
         if b == b'%' {
-            let hi = bytes.get(i + 1).copied().and_then(hex_val);
-            let lo = bytes.get(i + 2).copied().and_then(hex_val);
-            match (hi, lo) {
-                (Some(hi), Some(lo)) => out.push(hi << 4 | lo),
+            let digit = |at: usize| bytes.get(at).and_then(|&b| (b as char).to_digit(16));
+            match (digit(i + 1), digit(i + 2)) {
+                (Some(hi), Some(lo)) => out.push((hi << 4 | lo) as u8),
                 _ => return Err(PathError::BadRequest("invalid percent-encoding")),
             }
             i += 3;
