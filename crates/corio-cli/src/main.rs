@@ -9,6 +9,7 @@
 mod bench;
 mod crawl;
 mod get;
+mod http_args;
 mod progress;
 mod serve;
 mod serve_tls;

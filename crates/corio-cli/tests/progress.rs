@@ -145,7 +145,13 @@ fn crawl_shows_pages_per_second_and_the_frontier_on_a_terminal() {
 fn crawl_has_no_progress_line_off_a_terminal() {
     let gate = Gate::default();
     gate.open();
-    let f = piped(&["crawl", &crawl_site(gate), "--max-tasks", "1", "--ignore-robots"]);
+    let f = piped(&[
+        "crawl",
+        &crawl_site(gate),
+        "--max-tasks",
+        "1",
+        "--ignore-robots",
+    ]);
     assert_eq!(f.code, Some(0), "{f:?}");
     assert_eq!(f.stderr.lines().count(), 1, "{f:?}");
     assert!(f.stderr.starts_with("crawl: 3 URLs"), "{f:?}");

@@ -6,50 +6,15 @@
 
 mod h2_util;
 
-use std::future::poll_fn;
 use std::io::Write;
-use std::sync::{Arc, Mutex};
-use std::task::{Poll, Waker};
+use std::sync::Arc;
+use std::task::Poll;
 
 use bytes::Bytes;
 use corio_http::server::http2::H2Config;
 use corio_http::{Request, Response, ResponseBody};
 use h2_util::*;
 use http::StatusCode;
-
-/// A gate handlers wait on until the test (or enough arrivals) opens it.
-#[derive(Default)]
-struct Gate {
-    state: Mutex<(usize, bool, Vec<Waker>)>,
-}
-
-impl Gate {
-    /// Counts an arrival; opens the gate at `open_at` arrivals.
-    fn arrive(&self, open_at: usize) {
-        let mut state = self.state.lock().unwrap();
-        state.0 += 1;
-        if state.0 >= open_at {
-            state.1 = true;
-            state.2.drain(..).for_each(Waker::wake);
-        }
-    }
-
-    fn open(&self) {
-        self.arrive(0);
-    }
-
-    async fn wait(&self) {
-        poll_fn(|cx| {
-            let mut state = self.state.lock().unwrap();
-            if state.1 {
-                return Poll::Ready(());
-            }
-            state.2.push(cx.waker().clone());
-            Poll::Pending
-        })
-        .await
-    }
-}
 
 const BIG: usize = 8 * 1024 * 1024;
 

@@ -167,7 +167,7 @@ impl Connection {
     /// Opens a connection (and runs its TLS handshake for `https`, within the timeout).
     async fn connect(&self) -> Result<Link, io::Error> {
         let started = Instant::now();
-        let tcp = self.connect_tcp().await?;
+        let tcp = connect_tcp(&self.worker).await?;
         let connected = Instant::now();
         self.worker
             .stats
@@ -191,35 +191,6 @@ impl Connection {
                 "TLS handshake not done within the timeout",
             )),
         }
-    }
-
-    /// Opens a TCP connection, trying the worker's preferred address first; the error of the
-    /// last attempt if none accepts.
-    async fn connect_tcp(&self) -> Result<TcpStream, io::Error> {
-        let config = &self.worker.config;
-        let addrs: &[SocketAddr] = &config.addrs;
-        let first = self.worker.preferred_addr();
-        let mut last = io::Error::new(io::ErrorKind::NotFound, "no address");
-        for offset in 0..addrs.len() {
-            let i = (first + offset) % addrs.len();
-            let attempt = corio::time::timeout(config.timeout, TcpStream::connect(addrs[i]));
-            match attempt.await {
-                Ok(Ok(stream)) => {
-                    // Best effort: a failure only costs latency.
-                    let _ = stream.set_nodelay(true);
-                    self.worker.set_preferred_addr(i);
-                    return Ok(stream);
-                }
-                Ok(Err(e)) => last = io::Error::new(e.kind(), format!("{}: {e}", addrs[i])),
-                Err(_) => {
-                    last = io::Error::new(
-                        io::ErrorKind::TimedOut,
-                        format!("{}: no answer within the timeout", addrs[i]),
-                    )
-                }
-            }
-        }
-        Err(last)
     }
 
     /// Sends and reads on `link` until it must be given up or the run is over.
@@ -486,4 +457,33 @@ impl Connection {
         self.reading = Reading::Head;
         Ended::Reopen
     }
+}
+
+/// Opens a TCP connection, trying the worker's preferred address first; the error of the
+/// last attempt if none accepts.
+pub async fn connect_tcp(worker: &Worker) -> Result<TcpStream, io::Error> {
+    let config = &worker.config;
+    let addrs: &[SocketAddr] = &config.addrs;
+    let first = worker.preferred_addr();
+    let mut last = io::Error::new(io::ErrorKind::NotFound, "no address");
+    for offset in 0..addrs.len() {
+        let i = (first + offset) % addrs.len();
+        let attempt = corio::time::timeout(config.timeout, TcpStream::connect(addrs[i]));
+        match attempt.await {
+            Ok(Ok(stream)) => {
+                // Best effort: a failure only costs latency.
+                let _ = stream.set_nodelay(true);
+                worker.set_preferred_addr(i);
+                return Ok(stream);
+            }
+            Ok(Err(e)) => last = io::Error::new(e.kind(), format!("{}: {e}", addrs[i])),
+            Err(_) => {
+                last = io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    format!("{}: no answer within the timeout", addrs[i]),
+                )
+            }
+        }
+    }
+    Err(last)
 }

@@ -1,5 +1,10 @@
-//! `corio bench`: an HTTP/1.1 load generator that is never the bottleneck and measures latency
-//! honestly.
+//! `corio bench`: an HTTP/1.1 (and, with `--h2`, HTTP/2) load generator that is never the
+//! bottleneck and measures latency honestly.
+//!
+//! HTTP/2 is chosen up front (`--h2`), never by falling back: one run measures one protocol,
+//! which its report names. HTTP/1.1 keeps its hand-made loop (`connection.rs`: framing in
+//! place, nothing allocated per request); HTTP/2 runs on the `h2` crate (`h2.rs`), whose
+//! HPACK and flow control corio does not write twice.
 //!
 //! | file | owns |
 //! |---|---|
@@ -8,6 +13,7 @@
 //! | `worker.rs` | one event loop's share of the connections and the budget |
 //! | `connection.rs` | the per-connection request loop: pipelining, framing, errors, timeouts |
 //! | `link.rs` | a connection's stream, cleartext or TLS (rustls driven without a futures adapter) |
+//! | `h2.rs` | `--h2`: one connection's HTTP/2 load on the `h2` crate, `--max-concurrent-streams` streams (h2load's `-m`) |
 //! | `schedule.rs` | open-loop pacing and the per-connection lazy alarm |
 //! | `stats.rs` | the latency histogram, counts per status and per error kind, merging |
 //! | `setup.rs` | connect and TLS handshake times |
@@ -28,6 +34,7 @@
 pub mod clock;
 pub mod connection;
 pub mod encoding;
+pub mod h2;
 pub mod link;
 pub mod live;
 pub mod merge;
@@ -54,7 +61,7 @@ use http::Method;
 use url::{Host, Url};
 
 use live::{Progress, View};
-use report::{Info, PROTOCOL};
+use report::{Info, H2_PROTOCOL, PROTOCOL};
 use request::Batch;
 use stats::Stats;
 
@@ -107,7 +114,7 @@ pub fn main(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
 /// Arguments of a `corio bench` run.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The URL to load (http:// only).
+    /// The URL to load (http:// or https://).
     #[arg(required = true, value_parser = parse_url)]
     pub url: Option<Url>,
     /// Connections kept open (split across workers).
@@ -124,6 +131,14 @@ pub struct Args {
     #[arg(long, default_value_t = 1, value_name = "DEPTH",
           value_parser = clap::value_parser!(u32).range(1..=i64::from(MAX_PIPELINE)))]
     pub pipeline: u32,
+    /// Speak HTTP/2 (h2c with prior knowledge on http://, ALPN `h2` on https://), as h2load.
+    #[arg(long, conflicts_with_all = ["pipeline", "rate"])]
+    pub h2: bool,
+    /// With --h2: streams in flight on each connection (h2load's -m; corio's -m is
+    /// --method).
+    #[arg(long, value_name = "N", default_value_t = 1, requires = "h2",
+          value_parser = clap::value_parser!(u32).range(1..=i64::from(MAX_PIPELINE)))]
+    pub max_concurrent_streams: u32,
     /// Open loop: send this many requests per second in all (latency counts from each
     /// request's scheduled time).
     #[arg(long, value_name = "RPS", value_parser = parse_rate)]
@@ -192,6 +207,9 @@ pub struct Config {
     pub tls: Option<(Arc<ClientConfig>, ServerName<'static>)>,
     /// One connection per request (`--new-conn`).
     pub new_conn: bool,
+    /// With `--h2`: the request each stream sends (`depth` is then the streams per
+    /// connection).
+    pub h2: Option<Arc<h2::H2Request>>,
 }
 
 /// Runs `corio bench`.
@@ -206,7 +224,13 @@ pub fn run(args: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
     };
     // A --cacert that cannot be read is a failure (status 1), as in get and crawl.
     let tls = match url.scheme() {
-        "https" => Some((args.tls.tls_config()?.build(), server_name(&url)?)),
+        "https" => {
+            let mut tls = args.tls.tls_config()?;
+            if args.h2 {
+                tls = tls.alpn(&[h2::ALPN_H2]);
+            }
+            Some((tls.build(), server_name(&url)?))
+        }
         _ => None,
     };
     let addrs = resolve(&url)?;
@@ -217,16 +241,28 @@ pub fn run(args: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
         |n| n as usize,
     );
     let shares = worker::shares(connections, workers, args.requests);
-    let depth = args.pipeline as usize;
+    let depth = if args.h2 {
+        args.max_concurrent_streams as usize
+    } else {
+        args.pipeline as usize
+    };
     let mut headers = args.headers;
     if args.new_conn {
-        if depth > 1 {
-            eprintln!("corio: --new-conn sends one request per connection: drop --pipeline");
+        if depth > 1 || args.h2 {
+            eprintln!("corio: --new-conn sends one request per HTTP/1.1 connection: drop --pipeline and --h2");
             return Ok(ExitCode::from(2));
         }
         headers.retain(|(name, _)| name != http::header::CONNECTION);
         headers.push((http::header::CONNECTION, HeaderValue::from_static("close")));
     }
+    let h2 = args.h2.then(|| {
+        Arc::new(h2::H2Request {
+            method: args.method.clone(),
+            uri: url.as_str().parse().expect("a parsed URL is a valid URI"),
+            headers: h2::h2_headers(&headers),
+            body: body.clone().into(),
+        })
+    });
     let batch = Batch::new(&args.method, &url, &headers, &body, depth);
     let runtime = corio::Runtime::builder()
         .workers(shares.len())
@@ -262,6 +298,7 @@ pub fn run(args: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
         end,
         tls,
         new_conn: args.new_conn,
+        h2,
     });
     let progress: Vec<Arc<Progress>> = shares.iter().map(|_| Arc::default()).collect();
     let handles = runtime.run_on_each({
@@ -294,7 +331,12 @@ pub fn run(args: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
     runtime.shutdown();
     let info = Info {
         url: config.url.to_string(),
-        protocol: PROTOCOL.to_owned(),
+        protocol: if config.h2.is_some() {
+            H2_PROTOCOL
+        } else {
+            PROTOCOL
+        }
+        .to_owned(),
         connections: config.connections as u64,
         workers: config.workers as u64,
         pipeline: config.depth as u64,

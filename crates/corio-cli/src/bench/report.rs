@@ -13,8 +13,10 @@ use serde_json::{json, Map, Value};
 use super::encoding;
 use super::stats::{ErrorKind, Stats};
 
-/// The protocol every run speaks (named in reports and plots).
+/// The protocol a run speaks by default (named in reports and plots).
 pub const PROTOCOL: &str = "HTTP/1.1";
+/// The protocol of a `--h2` run.
+pub const H2_PROTOCOL: &str = "HTTP/2";
 /// Below this fraction of `--rate`, the run did not send what was asked and says so: a
 /// little slack for the schedule's first and last ticks, none for a real shortfall.
 pub const RATE_SHORTFALL: f64 = 0.95;
@@ -52,7 +54,9 @@ impl Info {
             Some(rate) => format!("{rate} req/s"),
             None => "closed loop".to_owned(),
         };
-        let pipeline = if self.pipeline > 1 {
+        let pipeline = if self.pipeline > 1 && self.protocol == H2_PROTOCOL {
+            format!(" ×{} streams", self.pipeline)
+        } else if self.pipeline > 1 {
             format!(" pipelined ×{}", self.pipeline)
         } else {
             String::new()
@@ -92,12 +96,18 @@ pub fn text(info: &Info, stats: &Stats) -> String {
     };
     let _ = writeln!(
         out,
-        "corio bench {}{runs}: {} connection{} on {} worker{}, pipeline {}, {mode}",
+        "corio bench {}{runs}: {}, {} connection{} on {} worker{}, {} {}, {mode}",
         info.url,
+        info.protocol,
         info.connections,
         plural(info.connections),
         info.workers,
         plural(info.workers),
+        if info.protocol == H2_PROTOCOL {
+            "streams"
+        } else {
+            "pipeline"
+        },
         info.pipeline,
     );
     let _ = writeln!(

@@ -12,10 +12,10 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::sync::Arc;
 
-use super::connection;
 use super::live::Progress;
 use super::stats::{ErrorKind, Stats};
 use super::Config;
+use super::{connection, h2};
 
 /// What one worker runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -112,7 +112,10 @@ pub async fn run(config: Arc<Config>, share: Share, progress: Arc<Progress>) -> 
         preferred_addr: Cell::new(0),
     });
     let handles: Vec<_> = (share.first..share.first + share.connections)
-        .map(|index| corio::spawn_local(connection::run(worker.clone(), index)))
+        .map(|index| match &worker.config.h2 {
+            Some(request) => corio::spawn_local(h2::run(worker.clone(), request.clone())),
+            None => corio::spawn_local(connection::run(worker.clone(), index)),
+        })
         .collect();
     for handle in handles {
         if let Err(e) = handle.await {

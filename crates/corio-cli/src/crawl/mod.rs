@@ -122,6 +122,8 @@ pub struct Args {
     pub lease: u64,
     #[command(flatten)]
     pub tls: crate::tls_args::TlsArgs,
+    #[command(flatten)]
+    pub http: crate::http_args::HttpArgs,
 }
 
 /// The root URL: an absolute `http://` or `https://` URL, or a usage error.
@@ -203,7 +205,7 @@ pub fn run(args: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
     let tasks = config.max_tasks;
     let client = args
         .tls
-        .apply(Client::builder())?
+        .apply(args.http.apply(Client::builder()))?
         .max_redirects(0)
         .max_connections_per_host(tasks)
         .max_idle_per_host(tasks)
@@ -211,7 +213,7 @@ pub fn run(args: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
         .build();
     let robots_client = args
         .tls
-        .apply(Client::builder())?
+        .apply(args.http.apply(Client::builder()))?
         .max_redirects(5)
         .user_agent(Some(&args.user_agent))
         .build();

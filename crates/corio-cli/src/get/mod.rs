@@ -133,6 +133,8 @@ pub struct Args {
     pub verbose: bool,
     #[command(flatten)]
     pub tls: crate::tls_args::TlsArgs,
+    #[command(flatten)]
+    pub http: crate::http_args::HttpArgs,
 }
 
 /// Where one URL's output goes.
@@ -200,7 +202,7 @@ pub fn run(args: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
     let concurrency = args.concurrency as usize;
     let mut client = args
         .tls
-        .apply(Client::builder())?
+        .apply(args.http.apply(Client::builder()))?
         .max_connections_per_host(concurrency)
         .max_idle_per_host(concurrency)
         .max_connections(concurrency.max(corio_http::client::DEFAULT_MAX_CONNECTIONS))

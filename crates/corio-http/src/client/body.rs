@@ -7,17 +7,22 @@
 //!   response and request allowed reuse, the body was not close-delimited, and no unread
 //!   byte follows the body (extra bytes would desynchronise the next response); in every
 //!   other case (error, early drop) the connection is closed;
-//! - after an error the body is finished: further reads return `None`.
+//! - after an error the body is finished: further reads return `None`;
+//! - an HTTP/2 body ([`Body::http2`]) is a stream of its origin's shared connection: each
+//!   piece read gives its bytes back to the server's window; dropping the body early
+//!   resets the stream (`CANCEL`), never the connection.
 
 use std::ops::Range;
 use std::time::Duration;
 
 use bytes::Bytes;
+use h2::RecvStream;
 use http::HeaderMap;
 use url::Url;
 
 use super::conn::Fill;
-use super::error::{Error, ErrorKind};
+use super::error::{Error, ErrorKind, TimeoutKind};
+use super::http2::h2_error;
 use super::pool::Lease;
 use crate::proto::{ChunkedDecoder, ProtoError};
 
@@ -42,6 +47,8 @@ pub(crate) enum BodyState {
 /// Dropping a body before its end closes the connection rather than returning it to the pool.
 pub struct Body {
     lease: Option<Lease>,
+    /// The stream of an HTTP/2 response (`lease` is `None` then).
+    http2: Option<RecvStream>,
     state: BodyState,
     reusable: bool,
     read_timeout: Option<Duration>,
@@ -73,8 +80,29 @@ impl Body {
     ) -> Body {
         Body {
             lease: Some(lease),
+            http2: None,
             state,
             reusable,
+            read_timeout,
+            url,
+            limit,
+            received: 0,
+            trailers: None,
+        }
+    }
+
+    /// The body of an HTTP/2 response, arriving on `recv`.
+    pub(crate) fn http2(
+        recv: RecvStream,
+        read_timeout: Option<Duration>,
+        url: Url,
+        limit: Option<u64>,
+    ) -> Body {
+        Body {
+            lease: None,
+            http2: Some(recv),
+            state: BodyState::Done,
+            reusable: false,
             read_timeout,
             url,
             limit,
@@ -100,6 +128,9 @@ impl Body {
 
     /// The next piece of the body, `None` at its end (or after an error).
     pub async fn chunk(&mut self) -> Option<Result<Bytes, Error>> {
+        if self.http2.is_some() {
+            return self.next_http2().await.transpose();
+        }
         match self.next_range().await {
             Ok(Some(range)) => Some(Ok(Bytes::copy_from_slice(self.data(range)))),
             Ok(None) => None,
@@ -111,6 +142,12 @@ impl Body {
     /// Copies nothing: this is the cheap way to finish a body and keep the connection.
     pub async fn discard(&mut self) -> Result<u64, Error> {
         let mut n = 0;
+        if self.http2.is_some() {
+            while let Some(piece) = self.next_http2().await? {
+                n += piece.len() as u64;
+            }
+            return Ok(n);
+        }
         while let Some(range) = self.next_range().await? {
             n += range.len() as u64;
         }
@@ -119,6 +156,12 @@ impl Body {
 
     /// Appends the rest of the body to `out`.
     pub async fn read_to_end(&mut self, out: &mut Vec<u8>) -> Result<(), Error> {
+        if self.http2.is_some() {
+            while let Some(piece) = self.next_http2().await? {
+                out.extend_from_slice(&piece);
+            }
+            return Ok(());
+        }
         if let BodyState::Length(n) = self.state {
             out.reserve(usize::try_from(n).unwrap_or(0));
         }
@@ -132,6 +175,10 @@ impl Body {
     /// Reads the rest of the body if it is at most `max` bytes (for skipping a redirect's
     /// body while keeping the connection); otherwise leaves it for drop to close.
     pub(crate) async fn drain_if_small(&mut self, max: u64) {
+        if self.http2.is_some() {
+            // Dropping the stream resets it and keeps the connection: nothing to drain.
+            return;
+        }
         let small = match &self.state {
             BodyState::Length(n) => *n <= max,
             BodyState::Chunked(_) => true,
@@ -143,6 +190,42 @@ impl Body {
             let _ = self.discard().await;
             self.limit = saved;
         }
+    }
+
+    /// The next piece of an HTTP/2 body; its window goes back to the server. At the end the
+    /// trailers (if any) are read; after an error the stream is dropped (reset).
+    async fn next_http2(&mut self) -> Result<Option<Bytes>, Error> {
+        let Some(recv) = self.http2.as_mut() else {
+            return Ok(None);
+        };
+        let next = match self.read_timeout {
+            Some(t) => corio::time::timeout(t, recv.data())
+                .await
+                .map_err(|_| Error::new(ErrorKind::Timeout(TimeoutKind::Read), self.url.as_str())),
+            None => Ok(recv.data().await),
+        };
+        let result = match next {
+            Ok(Some(Ok(piece))) => {
+                let _ = recv.flow_control().release_capacity(piece.len());
+                self.received += piece.len() as u64;
+                if self.limit.is_some_and(|l| self.received > l) {
+                    Err(Error::new(ErrorKind::BodyTooLarge, self.url.as_str()))
+                } else {
+                    return Ok(Some(piece));
+                }
+            }
+            Ok(Some(Err(e))) => Err(h2_error(&self.url, e)),
+            Ok(None) => match recv.trailers().await {
+                Ok(trailers) => {
+                    self.trailers = trailers;
+                    Ok(None)
+                }
+                Err(e) => Err(h2_error(&self.url, e)),
+            },
+            Err(e) => Err(e),
+        };
+        self.http2 = None;
+        result
     }
 
     fn data(&self, range: Range<usize>) -> &[u8] {

@@ -8,6 +8,7 @@ use http::HeaderValue;
 use rustls_pki_types::CertificateDer;
 
 use super::pool::PoolConfig;
+use super::protocol::Protocol;
 use super::Client;
 use crate::proto::Limits;
 use crate::tls::ClientTlsConfig;
@@ -47,6 +48,8 @@ pub(crate) struct Config {
     pub limits: Limits,
     pub max_body: u64,
     pub user_agent: Option<HeaderValue>,
+    /// Which HTTP version to speak.
+    pub protocol: Protocol,
     /// The rustls configuration of `https` connections (built once, shared by all).
     pub tls: Arc<rustls::ClientConfig>,
 }
@@ -72,6 +75,7 @@ impl Config {
                 "corio/",
                 env!("CARGO_PKG_VERSION")
             ))),
+            protocol: Protocol::Http1,
             tls,
         }
     }
@@ -158,6 +162,14 @@ impl ClientBuilder {
         self
     }
 
+    /// The HTTP version to speak (see [`Protocol`]; default HTTP/1.1 only). HTTP/2 over
+    /// TLS is offered by ALPN, so this also sets the ALPN list (unless
+    /// [`ClientBuilder::rustls_config`] gave the whole TLS configuration).
+    pub fn protocol(mut self, protocol: Protocol) -> ClientBuilder {
+        self.config.protocol = protocol;
+        self
+    }
+
     /// Time allowed for each read from the server (`None`: no limit).
     pub fn read_timeout(mut self, t: Option<Duration>) -> ClientBuilder {
         self.config.read_timeout = t;
@@ -227,7 +239,8 @@ impl ClientBuilder {
     pub fn build(mut self) -> Client {
         self.config.tls = match self.rustls {
             Some(config) => config,
-            None => self.tls.build(),
+            None if self.config.protocol == Protocol::Http1 => self.tls.build(),
+            None => self.tls.alpn(self.config.protocol.alpn()).build(),
         };
         Client::with_config(self.config)
     }

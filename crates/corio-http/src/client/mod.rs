@@ -1,4 +1,4 @@
-//! An HTTP/1.1 (and 1.0) client on the corio runtime, parsing with [`crate::proto`].
+//! An HTTP/1.1 (and 1.0) and HTTP/2 client on the corio runtime, parsing with [`crate::proto`].
 //!
 //! # What it does
 //!
@@ -22,6 +22,10 @@
 //!   handshake timeout; failures are [`ErrorKind::Tls`] with a [`crate::tls::TlsErrorKind`]
 //!   (unknown issuer, name mismatch, expired, bad certificate, protocol). A close without
 //!   `close_notify` that ends a close-delimited body is an error, not the end of the body.
+//!
+//! - HTTP/2 when asked ([`ClientBuilder::protocol`], [`Protocol`]): over TLS where ALPN picks
+//!   `h2`, or in cleartext with prior knowledge (h2c); one connection per origin carries
+//!   every concurrent request to it (see `http2.rs`).
 //!
 //! Other schemes are an [`ErrorKind::UnsupportedScheme`].
 //!
@@ -66,7 +70,9 @@ mod builder;
 mod conn;
 mod connect;
 mod error;
+mod http2;
 mod pool;
+mod protocol;
 mod redirect;
 mod request;
 mod response;
@@ -81,6 +87,7 @@ pub use builder::{
 };
 pub use error::{Error, ErrorKind, TimeoutKind};
 pub use pool::PoolStats;
+pub use protocol::Protocol;
 pub use request::Request;
 pub use response::{Response, StreamingResponse};
 pub use send::Client;

@@ -21,7 +21,8 @@ use super::builder::{ClientBuilder, Config};
 use super::conn::{Conn, Fill};
 use super::connect::{connect, handshake, resolve};
 use super::error::{Error, ErrorKind, TimeoutKind};
-use super::pool::{Pool, PoolStats};
+use super::http2::{self, Exchange, Failure, Origins};
+use super::pool::{Key, Pool, PoolStats};
 use super::redirect::{apply, is_redirect, redirect};
 use super::request::{encode_head, is_idempotent, Parts, Request};
 use super::response::{Response, StreamingResponse};
@@ -45,6 +46,8 @@ pub struct Client {
 struct Inner {
     config: Config,
     pool: Pool,
+    /// What the client knows of each origin's HTTP/2 (used unless the protocol is HTTP/1.1).
+    origins: Origins,
 }
 
 impl std::fmt::Debug for Client {
@@ -77,6 +80,7 @@ impl Client {
         Client {
             inner: Rc::new(Inner {
                 pool: Pool::new(config.pool),
+                origins: Origins::default(),
                 config,
             }),
         }
@@ -198,22 +202,25 @@ impl Client {
             version,
             user_agent: config.user_agent.as_ref(),
         };
-        let mut fresh = false;
+        let mut opened = None;
+        if config.protocol.tries_h2(scheme) {
+            match self
+                .send_h2(scheme, host, port, method, url, headers, body, limit)
+                .await?
+            {
+                Route::Http2(response) => return Ok(response),
+                Route::Http1(stream) => opened = stream,
+            }
+        }
+        let mut fresh = opened.is_some();
         loop {
             let mut lease = self.inner.pool.acquire(scheme, host, port, fresh).await;
-            let conn = match &mut lease.conn {
-                Some(conn) => conn,
-                None => {
-                    let addrs = resolve(url, port).await?;
-                    let tcp = connect(url, &addrs, config.connect_timeout).await?;
-                    let stream = match scheme {
-                        "https" => {
-                            handshake(url, tcp, &config.tls, config.handshake_timeout).await?
-                        }
-                        _ => Stream::Plain(tcp),
-                    };
-                    lease.conn.insert(Conn::new(stream))
-                }
+            let conn = match (&mut lease.conn, opened.take()) {
+                (Some(conn), _) => conn,
+                (None, Some(stream)) => lease.conn.insert(Conn::new(stream)),
+                (None, None) => lease
+                    .conn
+                    .insert(Conn::new(self.open(url, scheme, port).await?)),
             };
             let retry_allowed = conn.is_reused() && !fresh && is_idempotent(method);
             encode_head(conn.write_buffer(), &parts);
@@ -278,6 +285,85 @@ impl Client {
             });
         }
     }
+}
+
+impl Client {
+    /// A new connection to `url`'s origin: resolved, connected, and over TLS for `https`.
+    async fn open(&self, url: &Url, scheme: &str, port: u16) -> Result<Stream, Error> {
+        let config = &self.inner.config;
+        let addrs = resolve(url, port).await?;
+        let tcp = connect(url, &addrs, config.connect_timeout).await?;
+        match scheme {
+            "https" => handshake(url, tcp, &config.tls, config.handshake_timeout).await,
+            _ => Ok(Stream::Plain(tcp)),
+        }
+    }
+
+    /// One exchange over the origin's HTTP/2 connection (opened if need be, and once more
+    /// if the first try failed before the server processed anything), or the HTTP/1.1
+    /// route if ALPN picked HTTP/1.1.
+    #[allow(clippy::too_many_arguments)]
+    async fn send_h2(
+        &self,
+        scheme: &'static str,
+        host: &str,
+        port: u16,
+        method: &Method,
+        url: &Url,
+        headers: &HeaderMap,
+        body: &Bytes,
+        limit: Option<u64>,
+    ) -> Result<Route<StreamingResponse>, Error> {
+        let config = &self.inner.config;
+        let key = Key {
+            scheme,
+            host: host.to_owned(),
+            port,
+        };
+        let prior_knowledge = scheme == "http";
+        let mut retried = false;
+        loop {
+            let route = self
+                .inner
+                .origins
+                .route(&key, prior_knowledge, url, || self.open(url, scheme, port))
+                .await?;
+            let send = match route {
+                http2::Route::Http2(send) => send,
+                http2::Route::Http1(stream) => return Ok(Route::Http1(stream)),
+            };
+            let exchange = Exchange {
+                method,
+                url,
+                headers,
+                body,
+                user_agent: config.user_agent.as_ref(),
+                read_timeout: config.read_timeout,
+                limit,
+            };
+            match http2::exchange(send, exchange).await {
+                Ok(response) => return Ok(Route::Http2(response)),
+                Err(Failure::Retry(e)) => {
+                    self.inner.origins.forget(&key);
+                    if retried {
+                        return Err(e);
+                    }
+                    retried = true;
+                }
+                // A connection that died is found out (and forgotten) by the next request's
+                // `ready`, a retry.
+                Err(Failure::Fatal(e)) => return Err(e),
+            }
+        }
+    }
+}
+
+/// Where [`Client::send_h2`] left a request.
+enum Route<T> {
+    /// Answered over HTTP/2.
+    Http2(T),
+    /// To send over HTTP/1.1, on this new connection if any.
+    Http1(Option<Stream>),
 }
 
 /// Parses and checks an absolute `http://` or `https://` URL.

@@ -15,6 +15,7 @@
 use std::future::poll_fn;
 use std::io::{self, IoSlice, Write};
 use std::pin::Pin;
+use std::task::{Context, Poll};
 
 use corio::net::TcpStream;
 use futures_io::{AsyncRead, AsyncWrite};
@@ -44,6 +45,14 @@ impl Stream {
     /// Whether this is a TLS stream.
     pub(crate) fn is_tls(&self) -> bool {
         matches!(self, Stream::Tls(_))
+    }
+
+    /// Whether TLS negotiated HTTP/2 by ALPN.
+    pub(crate) fn alpn_is_h2(&self) -> bool {
+        match self {
+            Stream::Plain(_) => false,
+            Stream::Tls(tls) => tls.get_ref().1.alpn_protocol() == Some(super::http2::ALPN_H2),
+        }
     }
 
     /// Reads some bytes; `Ok(0)` is the end of the stream.
@@ -89,6 +98,58 @@ impl Stream {
                 tls_write_all(tls, body).await?;
                 poll_fn(|cx| Pin::new(&mut **tls).poll_flush(cx)).await
             }
+        }
+    }
+}
+
+/// The `futures-io` traits, for h2 (through [`crate::compat::TokioIo`]).
+impl AsyncRead for Stream {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        match self.get_mut() {
+            Stream::Plain(tcp) => Pin::new(tcp).poll_read(cx, buf),
+            Stream::Tls(tls) => Pin::new(&mut **tls).poll_read(cx, buf),
+        }
+    }
+}
+
+impl AsyncWrite for Stream {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        match self.get_mut() {
+            Stream::Plain(tcp) => Pin::new(tcp).poll_write(cx, buf),
+            Stream::Tls(tls) => Pin::new(&mut **tls).poll_write(cx, buf),
+        }
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        match self.get_mut() {
+            Stream::Plain(tcp) => Pin::new(tcp).poll_write_vectored(cx, bufs),
+            Stream::Tls(tls) => Pin::new(&mut **tls).poll_write_vectored(cx, bufs),
+        }
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Stream::Plain(tcp) => Pin::new(tcp).poll_flush(cx),
+            Stream::Tls(tls) => Pin::new(&mut **tls).poll_flush(cx),
+        }
+    }
+
+    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Stream::Plain(tcp) => Pin::new(tcp).poll_close(cx),
+            Stream::Tls(tls) => Pin::new(&mut **tls).poll_close(cx),
         }
     }
 }

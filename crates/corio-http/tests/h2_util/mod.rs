@@ -10,6 +10,7 @@
 use std::future::{poll_fn, Future};
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 use std::task::Poll;
 use std::time::Duration;
@@ -19,16 +20,52 @@ use corio::net::TcpListener;
 use corio_http::compat::TokioIo;
 use corio_http::server::http2::{serve_h2, sniff, H2Config, H2Error, Preface, Rewind};
 use corio_http::server::{Handler, ShutdownSignal};
+use corio_http::tls::TlsConfig;
 
 /// How long a blocking socket call may take before the test fails (a hang guard).
 pub const SAFETY_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// How each connection ended, as `serve_h2` reported it.
-pub type Outcomes = Arc<Mutex<Vec<Result<(), String>>>>;
+pub type Outcomes = Arc<Ended>;
+
+/// The outcomes of the connections that ended, in order, and a way to wait for them.
+#[derive(Default)]
+pub struct Ended {
+    list: Mutex<Vec<Result<(), String>>>,
+    changed: std::sync::Condvar,
+}
+
+impl Ended {
+    fn push(&self, outcome: Result<(), String>) {
+        self.list.lock().unwrap().push(outcome);
+        self.changed.notify_all();
+    }
+
+    /// The outcomes so far.
+    pub fn get(&self) -> Vec<Result<(), String>> {
+        self.list.lock().unwrap().clone()
+    }
+
+    /// Blocks until `n` connections have ended; their outcomes.
+    pub fn wait_for(&self, n: usize) -> Vec<Result<(), String>> {
+        let list = self.list.lock().unwrap();
+        let (list, timeout) = self
+            .changed
+            .wait_timeout_while(list, SAFETY_TIMEOUT, |list| list.len() < n)
+            .unwrap();
+        assert!(
+            !timeout.timed_out(),
+            "{n} connections did not end: {list:?}"
+        );
+        list.clone()
+    }
+}
 
 /// A server on its own thread and corio loop.
 pub struct H2Server {
     pub addr: SocketAddr,
+    /// TCP connections accepted so far.
+    pub accepted: Arc<AtomicUsize>,
     pub shutdown: ShutdownSignal,
     pub outcomes: Outcomes,
     thread: Option<std::thread::JoinHandle<()>>,
@@ -37,28 +74,36 @@ pub struct H2Server {
 impl H2Server {
     /// Starts `handler` on 127.0.0.1:0 with `config`; connections go to `serve_h2` at once.
     pub fn start<H: Handler>(config: H2Config, handler: H) -> H2Server {
-        H2Server::start_with(config, handler, false)
+        H2Server::start_with(config, handler, Mode::Direct)
+    }
+
+    /// Like [`H2Server::start`], over TLS with `tls` (which should offer ALPN `h2`).
+    pub fn start_tls<H: Handler>(config: H2Config, tls: TlsConfig, handler: H) -> H2Server {
+        H2Server::start_with(config, handler, Mode::Tls(tls))
     }
 
     /// Like [`H2Server::start`], but each connection's first bytes are read and sniffed
     /// first, as on a cleartext port serving both protocols: the HTTP/2 preface goes to
     /// `serve_h2` behind a `Rewind`; anything else is closed (outcome `"HTTP/1"`).
     pub fn start_sniffing<H: Handler>(config: H2Config, handler: H) -> H2Server {
-        H2Server::start_with(config, handler, true)
+        H2Server::start_with(config, handler, Mode::Sniffing)
     }
 
-    fn start_with<H: Handler>(config: H2Config, handler: H, sniffing: bool) -> H2Server {
+    fn start_with<H: Handler>(config: H2Config, handler: H, mode: Mode) -> H2Server {
         let shutdown = ShutdownSignal::new();
         let outcomes: Outcomes = Arc::default();
         let (tx, rx) = mpsc::channel();
         let signal = shutdown.clone();
         let seen = outcomes.clone();
+        let accepted = Arc::new(AtomicUsize::new(0));
+        let count = accepted.clone();
         let thread = std::thread::spawn(move || {
-            corio::block_on(accept_loop(config, handler, signal, seen, tx, sniffing));
+            corio::block_on(accept_loop(config, handler, signal, seen, count, tx, mode));
         });
         let addr = rx.recv().expect("the server thread reports its address");
         H2Server {
             addr,
+            accepted,
             shutdown,
             outcomes,
             thread: Some(thread),
@@ -71,7 +116,7 @@ impl H2Server {
         if let Some(thread) = self.thread.take() {
             thread.join().expect("the server thread does not panic");
         }
-        self.outcomes.lock().unwrap().clone()
+        self.outcomes.get()
     }
 }
 
@@ -81,19 +126,32 @@ impl Drop for H2Server {
     }
 }
 
+/// What the server does with a new connection.
+#[derive(Clone)]
+enum Mode {
+    /// `serve_h2` at once.
+    Direct,
+    /// Sniff the first bytes, as a cleartext port serving both protocols.
+    Sniffing,
+    /// A TLS handshake, then `serve_h2` on the TLS stream.
+    Tls(TlsConfig),
+}
+
 async fn accept_loop<H: Handler>(
     config: H2Config,
     handler: H,
     shutdown: ShutdownSignal,
     outcomes: Outcomes,
+    accepted: Arc<AtomicUsize>,
     addr_tx: mpsc::Sender<SocketAddr>,
-    sniffing: bool,
+    mode: Mode,
 ) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     addr_tx.send(listener.local_addr().unwrap()).unwrap();
     let handler = Arc::new(handler);
     let mut connections = Vec::new();
     loop {
+        let count = &accepted;
         let accepted = {
             let mut stop = std::pin::pin!(shutdown.wait());
             poll_fn(|cx| match listener.poll_accept(cx) {
@@ -105,15 +163,25 @@ async fn accept_loop<H: Handler>(
         let Some(Ok((stream, peer))) = accepted else {
             break;
         };
+        count.fetch_add(1, Ordering::SeqCst);
         // As the accept path does: h2 writes small frames (WINDOW_UPDATE, SETTINGS ACK)
         // that Nagle's algorithm would hold back for a delayed ACK.
         stream.set_nodelay(true).unwrap();
         let handler = handler.clone();
         let signal = shutdown.clone();
         let outcomes = outcomes.clone();
+        let mode = mode.clone();
         connections.push(corio::spawn_local(async move {
             let stop = async move { signal.wait().await };
-            let end = if sniffing {
+            let end = if let Mode::Tls(tls) = mode {
+                match tls.accept(stream).await {
+                    Ok(tls) => serve_h2(tls, Some(peer), handler, config, stop).await,
+                    Err(e) => {
+                        outcomes.push(Err(e.to_string()));
+                        return;
+                    }
+                }
+            } else if let Mode::Sniffing = mode {
                 let mut stream = stream;
                 let mut first = Vec::new();
                 let mut buf = [0u8; 64];
@@ -128,7 +196,7 @@ async fn accept_loop<H: Handler>(
                     }
                 };
                 if verdict == Preface::Http1 {
-                    outcomes.lock().unwrap().push(Err("HTTP/1".into()));
+                    outcomes.push(Err("HTTP/1".into()));
                     return;
                 }
                 let stream = Rewind::new(Bytes::from(first), stream);
@@ -136,7 +204,7 @@ async fn accept_loop<H: Handler>(
             } else {
                 serve_h2(stream, Some(peer), handler, config, stop).await
             };
-            outcomes.lock().unwrap().push(end.map_err(describe));
+            outcomes.push(end.map_err(describe));
         }));
     }
     for connection in connections {
@@ -151,6 +219,42 @@ fn describe(error: H2Error) -> String {
             None => error.to_string(),
         },
         other => format!("{other:?}"),
+    }
+}
+
+/// A gate handlers wait on until the test (or enough arrivals) opens it.
+#[derive(Default)]
+pub struct Gate {
+    state: Mutex<(usize, bool, Vec<std::task::Waker>)>,
+}
+
+impl Gate {
+    /// Counts an arrival; opens the gate at `open_at` arrivals.
+    pub fn arrive(&self, open_at: usize) {
+        let mut state = self.state.lock().unwrap();
+        state.0 += 1;
+        if state.0 >= open_at {
+            state.1 = true;
+            state.2.drain(..).for_each(std::task::Waker::wake);
+        }
+    }
+
+    /// Opens the gate.
+    pub fn open(&self) {
+        self.arrive(0);
+    }
+
+    /// Waits until the gate is open.
+    pub async fn wait(&self) {
+        poll_fn(|cx| {
+            let mut state = self.state.lock().unwrap();
+            if state.1 {
+                return Poll::Ready(());
+            }
+            state.2.push(cx.waker().clone());
+            Poll::Pending
+        })
+        .await
     }
 }
 

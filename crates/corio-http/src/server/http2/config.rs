@@ -3,13 +3,14 @@
 
 use std::time::Duration;
 
+use crate::proto::limits::DEFAULT_MAX_BODY;
 use crate::server::{
     ServerConfig, DEFAULT_BODY_TIMEOUT, DEFAULT_HEAD_TIMEOUT, DEFAULT_KEEP_ALIVE_TIMEOUT,
     DEFAULT_SHUTDOWN_GRACE, DEFAULT_WRITE_TIMEOUT,
 };
 
 /// Streams a client may have open at once (`SETTINGS_MAX_CONCURRENT_STREAMS`). RFC 9113
-/// recommends at least 100; each open stream may hold a buffered request body and a handler
+/// recommends at least 100; each open stream may hold a window of request body and a handler
 /// future, so corio stays at the recommendation. Also bounds the handler tasks a connection
 /// runs at once, reset streams included (the rapid-reset mitigation).
 pub const DEFAULT_MAX_CONCURRENT_STREAMS: u32 = 100;
@@ -30,10 +31,10 @@ pub const DEFAULT_MAX_FRAME_SIZE: u32 = 16 * 1024;
 /// Response bytes h2 may queue per stream ahead of the socket. The server hands h2 only what
 /// flow control allows, so this caps memory per stream whatever the client's window.
 pub const DEFAULT_MAX_SEND_BUFFER: usize = 128 * 1024;
-/// Largest request body the server buffers for a handler. HTTP/2 request bodies are read
-/// whole before the handler runs (corio's `Body` reads HTTP/1.1 connections only), so this
-/// times [`DEFAULT_MAX_CONCURRENT_STREAMS`] bounds a connection's buffered bodies.
-pub const DEFAULT_MAX_REQUEST_BODY: u64 = 1024 * 1024;
+/// Largest request body a handler may read, as over HTTP/1.1 ([`DEFAULT_MAX_BODY`]). The body
+/// streams to the handler under flow control, so memory per stream is bounded by
+/// [`DEFAULT_STREAM_WINDOW`], not by this limit.
+pub const DEFAULT_MAX_REQUEST_BODY: u64 = DEFAULT_MAX_BODY;
 /// After this long without a byte from the client the server sends a PING; a connection
 /// whose client is silent but has streams open is checked this way.
 pub const DEFAULT_PING_INTERVAL: Duration = Duration::from_secs(20);
@@ -132,7 +133,7 @@ impl H2Config {
             send_timeout: server.write_timeout,
             body_timeout: server.body_timeout,
             shutdown_grace: server.shutdown_grace,
-            max_request_body: server.limits.max_body.min(DEFAULT_MAX_REQUEST_BODY),
+            max_request_body: server.limits.max_body,
             ..H2Config::default()
         }
     }

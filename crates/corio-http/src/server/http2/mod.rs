@@ -14,6 +14,7 @@
 //! | `streams.rs` | the stream tasks of a connection (count, abort) |
 //! | `stream.rs` | one stream: body, handler, response |
 //! | `request.rs` | h2 request → [`Request`](crate::Request) |
+//! | `recv_body.rs` | the request body streamed from h2 under flow control, its limit and timeout |
 //! | `response.rs` | [`Response`](crate::Response) → h2 response head |
 //! | `send_body.rs` | response bodies under flow control, the send timeout |
 //! | `activity.rs` | the socket wrapper telling the driver about reads and blocked writes |
@@ -39,6 +40,7 @@ mod activity;
 mod config;
 mod connection;
 mod preface;
+mod recv_body;
 mod request;
 mod response;
 mod rewind;

@@ -1,4 +1,4 @@
-//! An h2 request head (and its buffered body) as corio's [`Request`].
+//! An h2 request head (and its body) as corio's [`Request`].
 //!
 //! The handler sees the same type as over HTTP/1.1; [`Request::version`] says `HTTP/2`.
 //! h2 has already checked the pseudo-header fields (RFC 9113 §8.3) and refused
@@ -8,7 +8,6 @@
 
 use std::net::SocketAddr;
 
-use bytes::Bytes;
 use http::header::HOST;
 use http::{HeaderValue, StatusCode};
 
@@ -18,7 +17,7 @@ use crate::proto::Version;
 /// Builds the handler's request; `Err` carries the status to answer with.
 pub(super) fn to_request(
     mut head: http::request::Parts,
-    body: Bytes,
+    body: Body,
     peer: Option<SocketAddr>,
 ) -> Result<Request, StatusCode> {
     if !head.headers.contains_key(HOST) {
@@ -28,9 +27,8 @@ pub(super) fn to_request(
             head.headers.insert(HOST, host);
         }
     }
-    let mut request =
-        Request::from_http(http::Request::from_parts(head, Body::from_bytes(body)))
-            .map_err(|e| StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_REQUEST))?;
+    let mut request = Request::from_http(http::Request::from_parts(head, body))
+        .map_err(|e| StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_REQUEST))?;
     request.head.version = Version::Http2;
     request.remote_addr = peer;
     Ok(request)
@@ -55,7 +53,7 @@ mod tests {
         let peer = "127.0.0.1:9".parse().unwrap();
         let request = to_request(
             parts("http://example.com:8080/a?b=1"),
-            Bytes::new(),
+            Body::empty(),
             Some(peer),
         )
         .unwrap();
@@ -71,7 +69,7 @@ mod tests {
         let mut head = parts("http://a.example/");
         head.headers
             .insert(HOST, HeaderValue::from_static("b.example"));
-        let request = to_request(head, Bytes::new(), None).unwrap();
+        let request = to_request(head, Body::empty(), None).unwrap();
         assert_eq!(request.headers()[HOST], "b.example");
     }
 }

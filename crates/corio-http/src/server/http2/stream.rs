@@ -1,9 +1,10 @@
 //! One request stream: read its body, run the handler, send the response.
 //!
 //! The handler is the same [`Handler`] as over HTTP/1.1 and sees the same [`Request`]
-//! (version `HTTP/2`). The request body is read whole first (up to `max_request_body`,
-//! 413 beyond; 408 if it stalls for `body_timeout`), returning flow-control window as it
-//! arrives. A handler that panics gets a 500, as over HTTP/1.1. If the client resets the
+//! (version `HTTP/2`). The request body streams to the handler as it reads it (see
+//! `recv_body.rs`: flow-control window goes back to the client as the handler takes bytes;
+//! 413 past `max_request_body`, also when `Content-Length` announces more before the
+//! handler runs; 408 if a read stalls for `body_timeout`). A handler that panics gets a 500, as over HTTP/1.1. If the client resets the
 //! stream, the handler's future is dropped at once: a reset request costs no more work.
 //!
 //! Trailers of a request body are not passed on (corio's `Body` has no trailers, over
@@ -16,20 +17,19 @@ use std::pin::pin;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::task::Poll;
-use std::time::Instant;
 
-use bytes::{Bytes, BytesMut};
-use corio::time::Deadline;
+use bytes::Bytes;
 use h2::server::SendResponse;
 use h2::RecvStream;
 use http::header::CONTENT_LENGTH;
 use http::{Method, StatusCode};
 
 use super::config::H2Config;
+use super::recv_body::RecvBody;
 use super::request::to_request;
 use super::response::{status_only, to_h2};
 use super::send_body::send_body;
-use crate::message::{Request, Response};
+use crate::message::{Body, Request, Response};
 use crate::server::handler::{CatchUnwind, Handler};
 
 /// What every stream of a connection shares.
@@ -39,33 +39,33 @@ pub(super) struct StreamContext<H> {
     pub(super) config: H2Config,
 }
 
-/// Why a request body was not read to its end.
-enum BodyFailure {
-    /// Answer with this status.
-    Answer(StatusCode),
-    /// The client reset the stream or the connection went away: nothing to answer.
-    Gone,
-}
-
 /// Serves one stream, start to end.
 pub(super) async fn serve_stream<H: Handler>(
     request: http::Request<RecvStream>,
     mut respond: SendResponse<Bytes>,
     context: Rc<StreamContext<H>>,
 ) {
-    let (head, mut recv) = request.into_parts();
+    let (head, recv) = request.into_parts();
     let is_head = head.method == Method::HEAD;
-    let body = if recv.is_end_stream() {
-        Bytes::new()
+    let config = &context.config;
+    let declared = head
+        .headers
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|len| len > config.max_request_body) {
+        let _ = respond.send_response(status_only(StatusCode::PAYLOAD_TOO_LARGE), true);
+        return;
+    }
+    let (body, source) = if recv.is_end_stream() {
+        (Body::empty(), None)
     } else {
-        match read_body(&head, &mut recv, &mut respond, &context.config).await {
-            Ok(body) => body,
-            Err(BodyFailure::Answer(status)) => {
-                let _ = respond.send_response(status_only(status), true);
-                return;
-            }
-            Err(BodyFailure::Gone) => return,
-        }
+        let source = Rc::new(RecvBody::new(
+            recv,
+            config.max_request_body,
+            config.body_timeout,
+        ));
+        (Body::incoming(source.clone(), 0), Some(source))
     };
     let request = match to_request(head, body, context.peer) {
         Ok(request) => request,
@@ -74,9 +74,12 @@ pub(super) async fn serve_stream<H: Handler>(
             return;
         }
     };
-    let Some(response) = run_handler(&*context.handler, request, &mut respond).await else {
+    let Some(mut response) = run_handler(&*context.handler, request, &mut respond).await else {
         return;
     };
+    if let Some(status) = source.and_then(|source| source.failure()) {
+        response = Response::error(status, "");
+    }
     let (head, body) = to_h2(response, is_head);
     let Ok(mut send) = respond.send_response(head, body.is_none()) else {
         return;
@@ -103,50 +106,4 @@ async fn run_handler<H: Handler>(
         respond.poll_reset(cx).map(|_| None)
     })
     .await
-}
-
-/// Reads the whole request body, releasing window as it goes.
-async fn read_body(
-    head: &http::request::Parts,
-    recv: &mut RecvStream,
-    respond: &mut SendResponse<Bytes>,
-    config: &H2Config,
-) -> Result<Bytes, BodyFailure> {
-    let limit = config.max_request_body;
-    let declared = head
-        .headers
-        .get(CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|len| len > limit) {
-        return Err(BodyFailure::Answer(StatusCode::PAYLOAD_TOO_LARGE));
-    }
-    let mut body = BytesMut::new();
-    let mut deadline = Deadline::new();
-    loop {
-        deadline.set(Some(Instant::now() + config.body_timeout));
-        let next = poll_fn(|cx| {
-            if let Poll::Ready(data) = recv.poll_data(cx) {
-                return Poll::Ready(Ok(data));
-            }
-            if respond.poll_reset(cx).is_ready() {
-                return Poll::Ready(Err(BodyFailure::Gone));
-            }
-            deadline
-                .poll(cx)
-                .map(|()| Err(BodyFailure::Answer(StatusCode::REQUEST_TIMEOUT)))
-        })
-        .await?;
-        match next {
-            None => return Ok(body.freeze()),
-            Some(Ok(data)) => {
-                let _ = recv.flow_control().release_capacity(data.len());
-                if (body.len() + data.len()) as u64 > limit {
-                    return Err(BodyFailure::Answer(StatusCode::PAYLOAD_TOO_LARGE));
-                }
-                body.extend_from_slice(&data);
-            }
-            Some(Err(_)) => return Err(BodyFailure::Gone),
-        }
-    }
 }
