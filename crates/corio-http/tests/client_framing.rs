@@ -4,7 +4,7 @@
 mod common;
 
 use common::{ok, serve, Reply};
-use corio_http::client::{Client, ErrorKind, Request};
+use corio_http::client::{Client, ClientRequest, ErrorKind};
 use corio_http::proto::Version;
 use http::Method;
 
@@ -70,7 +70,7 @@ fn http10_response_is_not_reused() {
 fn http10_request() {
     corio::block_on(async {
         let server = serve(|req| ok("text/plain", &req.method));
-        let req = Request::get(server.url("/")).version(Version::Http10);
+        let req = ClientRequest::get(server.url("/")).version(Version::Http10);
         let resp = Client::new().request(req).await.unwrap();
         assert_eq!(resp.text(), "GET");
     });
@@ -118,7 +118,7 @@ fn any_method_and_body_are_sent() {
         let big = "x".repeat(100_000);
         let resp = client
             .request(
-                Request::new(Method::from_bytes(b"PURGE").unwrap(), server.url("/p?q=1"))
+                ClientRequest::new(Method::from_bytes(b"PURGE").unwrap(), server.url("/p?q=1"))
                     .header("x-test", "1")
                     .body(big.clone()),
             )
@@ -148,7 +148,7 @@ fn streaming_body_in_pieces() {
         });
         let client = Client::new();
         let mut resp = client
-            .send_streaming(Request::get(server.url("/big")))
+            .send_streaming(ClientRequest::get(server.url("/big")))
             .await
             .unwrap();
         let mut total = 0;
@@ -173,7 +173,7 @@ fn dropping_a_body_early_closes_the_connection() {
         let server = serve(|_| ok("text/plain", &"z".repeat(100_000)));
         let client = Client::new();
         let resp = client
-            .send_streaming(Request::get(server.url("/")))
+            .send_streaming(ClientRequest::get(server.url("/")))
             .await
             .unwrap();
         drop(resp);

@@ -9,7 +9,7 @@ mod tls_util;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use corio_http::client::{Client, Protocol, Request};
+use corio_http::client::{Client, ClientRequest, Protocol};
 use corio_http::proto::Version;
 use corio_http::server::http2::H2Config;
 use corio_http::tls::TlsConfig;
@@ -132,7 +132,7 @@ fn bodies_head_and_redirects_go_over_h2() {
         assert!(response.body.is_empty());
         // 302 turns the POST into a GET without a body: the echo is empty.
         let response = client
-            .request(Request::new(http::Method::POST, format!("{base}/moved")).body("gone"))
+            .request(ClientRequest::new(http::Method::POST, format!("{base}/moved")).body("gone"))
             .await
             .unwrap();
         assert_eq!(response.status, StatusCode::OK);

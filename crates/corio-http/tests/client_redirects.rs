@@ -3,7 +3,7 @@
 mod common;
 
 use common::{ok, redirect, serve};
-use corio_http::client::{Client, ErrorKind, Request};
+use corio_http::client::{Client, ClientRequest, ErrorKind};
 use http::Method;
 
 #[test]
@@ -67,7 +67,7 @@ fn see_other_becomes_get_and_307_keeps_method_and_body() {
         assert_eq!(resp.text(), "GET ");
         let resp = client.post(&server.url("/307"), "data").await.unwrap();
         assert_eq!(resp.text(), "POST data");
-        let put = Request::new(Method::PUT, server.url("/303")).body("x");
+        let put = ClientRequest::new(Method::PUT, server.url("/303")).body("x");
         assert_eq!(client.request(put).await.unwrap().text(), "GET ");
     });
 }
@@ -97,11 +97,11 @@ fn moved_and_found_rewrite_only_post() {
             (Method::DELETE, "/303", "GET "),
         ];
         for (method, path, want) in cases {
-            let req = Request::new(method.clone(), server.url(path)).body("data");
+            let req = ClientRequest::new(method.clone(), server.url(path)).body("data");
             let resp = client.request(req).await.unwrap();
             assert_eq!(resp.text(), want, "{method} {path}");
         }
-        let head = Request::new(Method::HEAD, server.url("/303"));
+        let head = ClientRequest::new(Method::HEAD, server.url("/303"));
         client.request(head).await.unwrap();
         let last = server.seen.borrow().last().cloned().unwrap();
         assert_eq!(
@@ -124,14 +124,15 @@ fn authorization_dropped_across_hosts() {
             _ => redirect(302, &other),
         });
         let client = Client::new();
-        let req = |path: &str| Request::get(origin.url(path)).header("authorization", "Bearer t");
+        let req =
+            |path: &str| ClientRequest::get(origin.url(path)).header("authorization", "Bearer t");
         let cross = client.request(req("/other")).await.unwrap();
         assert_eq!(cross.text(), "none");
         let same = client.request(req("/same")).await.unwrap();
         // Another port is another origin too.
         assert_eq!(same.text(), "none");
         let direct = client
-            .request(Request::get(target.url("/")).header("authorization", "Bearer t"))
+            .request(ClientRequest::get(target.url("/")).header("authorization", "Bearer t"))
             .await
             .unwrap();
         assert_eq!(direct.text(), "Bearer t");

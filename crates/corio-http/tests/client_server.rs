@@ -1,6 +1,6 @@
 //! The client against the project's own server (one worker thread, 127.0.0.1).
 
-use corio_http::client::{Client, Request};
+use corio_http::client::{Client, ClientRequest};
 use corio_http::{Response, Server};
 use http::StatusCode;
 
@@ -43,7 +43,7 @@ fn keep_alive_redirects_and_bodies_against_corio_server() {
         assert_eq!(resp.text(), "GET ");
         assert_eq!(resp.url.path(), "/echo");
         let resp = client
-            .request(Request::get(format!("{base}/missing")))
+            .request(ClientRequest::get(format!("{base}/missing")))
             .await
             .unwrap();
         assert_eq!(resp.status, 404);

@@ -21,7 +21,7 @@ use std::collections::HashMap;
 use std::rc::Rc;
 use std::time::{Duration, Instant, SystemTime};
 
-use corio_http::client::{Body, Client, Request};
+use corio_http::client::{Client, ClientBody, ClientRequest};
 use regex::Regex;
 use url::Url;
 
@@ -157,7 +157,7 @@ pub fn normalise(mut url: Url) -> Url {
 /// Reads `body` to its end, keeping at most `limit` bytes; returns them and whether more
 /// arrived than kept.
 pub async fn read_limited(
-    body: &mut Body,
+    body: &mut ClientBody,
     limit: u64,
 ) -> Result<(Vec<u8>, bool), corio_http::client::Error> {
     let mut out = Vec::new();
@@ -320,7 +320,11 @@ impl Crawler {
             stat.tries += 1;
             let last = stat.tries >= self.config.max_tries;
             let permit = self.gates.acquire(&host, delay).await;
-            let wait = match self.client.send_streaming(Request::get(url.as_str())).await {
+            let wait = match self
+                .client
+                .send_streaming(ClientRequest::get(url.as_str()))
+                .await
+            {
                 Ok(mut resp) if !last && matches!(resp.status.as_u16(), 429 | 503) => {
                     let asked = resp
                         .headers

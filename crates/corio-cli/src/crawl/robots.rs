@@ -13,7 +13,7 @@ use std::rc::Rc;
 use std::task::{Poll, Waker};
 use std::time::Duration;
 
-use corio_http::client::{Client, Request};
+use corio_http::client::{Client, ClientRequest};
 use texting_robots::Robot;
 use url::Url;
 
@@ -128,7 +128,11 @@ impl RobotsCache {
 
     async fn fetch(&self, origin: &str) -> Rules {
         let url = format!("{origin}/robots.txt");
-        let Ok(mut resp) = self.client.send_streaming(Request::get(url.as_str())).await else {
+        let Ok(mut resp) = self
+            .client
+            .send_streaming(ClientRequest::get(url.as_str()))
+            .await
+        else {
             return Rules::DisallowAll;
         };
         let status = resp.status.as_u16();

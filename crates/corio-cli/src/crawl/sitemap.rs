@@ -8,7 +8,7 @@
 
 use std::collections::HashSet;
 
-use corio_http::client::{Client, Request};
+use corio_http::client::{Client, ClientRequest};
 use quick_xml::events::Event;
 use quick_xml::Reader;
 use url::Url;
@@ -99,7 +99,7 @@ pub async fn pages(client: &Client, start: Vec<Url>) -> (Vec<Url>, Vec<String>) 
         }
         let loaded = async {
             let mut resp = client
-                .send_streaming(Request::get(url.as_str()))
+                .send_streaming(ClientRequest::get(url.as_str()))
                 .await
                 .map_err(|e| e.to_string())?;
             if !resp.status.is_success() {

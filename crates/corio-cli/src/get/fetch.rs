@@ -12,7 +12,7 @@ use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::time::SystemTime;
 
-use corio_http::client::{Request, StreamingResponse};
+use corio_http::client::{ClientRequest, StreamingResponse};
 use http::{HeaderMap, StatusCode};
 
 use super::output::Ordered;
@@ -88,7 +88,7 @@ async fn try_once(shared: &Shared, i: usize, last: bool) -> Try {
         },
         _ => 0,
     };
-    let mut req = Request::new(settings.method.clone(), url.as_str());
+    let mut req = ClientRequest::new(settings.method.clone(), url.as_str());
     req.headers = settings.headers.clone();
     req.body = settings.body.clone();
     if offset > 0 {

@@ -1,4 +1,4 @@
-//! [`Body`]: a response body read incrementally from its connection.
+//! [`ClientBody`]: a response body read incrementally from its connection.
 //!
 //! Invariants:
 //! - the body is framed exactly as proto says (`Content-Length`, chunked with trailers, or
@@ -8,7 +8,7 @@
 //!   byte follows the body (extra bytes would desynchronise the next response); in every
 //!   other case (error, early drop) the connection is closed;
 //! - after an error the body is finished: further reads return `None`;
-//! - an HTTP/2 body ([`Body::http2`]) is a stream of its origin's shared connection: each
+//! - an HTTP/2 body ([`ClientBody::http2`]) is a stream of its origin's shared connection: each
 //!   piece read gives its bytes back to the server's window; dropping the body early
 //!   resets the stream (`CANCEL`), never the connection.
 
@@ -41,11 +41,11 @@ pub(crate) enum BodyState {
     Closed,
 }
 
-/// A response body, read with [`Body::chunk`] (or all at once with
+/// A response body, read with [`ClientBody::chunk`] (or all at once with
 /// [`StreamingResponse::bytes`](super::StreamingResponse::bytes)).
 ///
 /// Dropping a body before its end closes the connection rather than returning it to the pool.
-pub struct Body {
+pub struct ClientBody {
     lease: Option<Lease>,
     /// The stream of an HTTP/2 response (`lease` is `None` then).
     http2: Option<RecvStream>,
@@ -59,9 +59,9 @@ pub struct Body {
     trailers: Option<HeaderMap>,
 }
 
-impl std::fmt::Debug for Body {
+impl std::fmt::Debug for ClientBody {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Body")
+        f.debug_struct("ClientBody")
             .field("state", &self.state)
             .field("received", &self.received)
             .field("url", &self.url.as_str())
@@ -69,7 +69,7 @@ impl std::fmt::Debug for Body {
     }
 }
 
-impl Body {
+impl ClientBody {
     pub(crate) fn new(
         lease: Lease,
         state: BodyState,
@@ -77,8 +77,8 @@ impl Body {
         read_timeout: Option<Duration>,
         url: Url,
         limit: Option<u64>,
-    ) -> Body {
-        Body {
+    ) -> ClientBody {
+        ClientBody {
             lease: Some(lease),
             http2: None,
             state,
@@ -97,8 +97,8 @@ impl Body {
         read_timeout: Option<Duration>,
         url: Url,
         limit: Option<u64>,
-    ) -> Body {
-        Body {
+    ) -> ClientBody {
+        ClientBody {
             lease: None,
             http2: Some(recv),
             state: BodyState::Done,
@@ -331,7 +331,7 @@ impl Body {
     }
 }
 
-impl Drop for Body {
+impl Drop for ClientBody {
     fn drop(&mut self) {
         // A body read to its last byte but not polled once more still frees its connection.
         self.finish();

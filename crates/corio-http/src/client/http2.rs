@@ -27,7 +27,7 @@ use http::header::{CONNECTION, CONTENT_LENGTH, HOST, TRANSFER_ENCODING, UPGRADE,
 use http::{HeaderMap, HeaderValue, Method};
 use url::{Position, Url};
 
-use super::body::{too_large, Body};
+use super::body::{too_large, ClientBody};
 use super::error::{Error, ErrorKind, TimeoutKind};
 use super::pool::Key;
 use super::response::StreamingResponse;
@@ -238,7 +238,7 @@ pub(crate) async fn exchange(
         status: head.status,
         version: Version::Http2,
         headers: head.headers,
-        body: Body::http2(recv, ex.read_timeout, url.clone(), ex.limit),
+        body: ClientBody::http2(recv, ex.read_timeout, url.clone(), ex.limit),
     })
 }
 

@@ -2,7 +2,7 @@
 //!
 //! # What it does
 //!
-//! - any method and body ([`Request`]); responses framed by `Content-Length`, chunked (with
+//! - any method and body ([`ClientRequest`]); responses framed by `Content-Length`, chunked (with
 //!   trailers) or connection close, parsed by the same strict, smuggling-safe rules as the
 //!   server ([`crate::proto`]): a response with both `Content-Length` and
 //!   `Transfer-Encoding`, a bad chunk size or a malformed head is an
@@ -13,8 +13,8 @@
 //! - connect, read and whole-request timeouts; redirects (301/302/303 become `GET` without
 //!   a body, 307/308 keep method and body; a limit; credentials dropped across origins);
 //! - name resolution that never blocks the loop, trying each address in turn;
-//! - buffered responses ([`Client::request`], [`Response`]) and streamed ones
-//!   ([`Client::send_streaming`], [`Body::chunk`]).
+//! - buffered responses ([`Client::request`], [`ClientResponse`]) and streamed ones
+//!   ([`Client::send_streaming`], [`ClientBody::chunk`]).
 //!
 //! - `https://` over TLS (rustls, see [`crate::tls`]): SNI, ALPN `http/1.1`, certificates
 //!   verified against the bundled Mozilla roots plus any added
@@ -79,7 +79,7 @@ mod response;
 mod send;
 mod stream;
 
-pub use body::Body;
+pub use body::ClientBody;
 pub use builder::{
     ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_IDLE_TIMEOUT,
     DEFAULT_MAX_BODY, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_CONNECTIONS_PER_HOST,
@@ -88,6 +88,6 @@ pub use builder::{
 pub use error::{Error, ErrorKind, TimeoutKind};
 pub use pool::PoolStats;
 pub use protocol::Protocol;
-pub use request::Request;
-pub use response::{Response, StreamingResponse};
+pub use request::ClientRequest;
+pub use response::{ClientResponse, StreamingResponse};
 pub use send::Client;

@@ -1,4 +1,4 @@
-//! [`Request`]: what to send, and how it is written on the wire.
+//! [`ClientRequest`]: what to send, and how it is written on the wire.
 //!
 //! Invariants of [`encode_head`]:
 //! - exactly one `Host` field (from the URL, unless the caller set one), one framing field
@@ -19,15 +19,15 @@ use crate::proto::Version;
 /// An HTTP request: method, URL, header fields and a body held in memory.
 ///
 /// ```
-/// use corio_http::client::Request;
-/// let req = Request::new(http::Method::POST, "http://127.0.0.1:5000/upload")
+/// use corio_http::client::ClientRequest;
+/// let req = ClientRequest::new(http::Method::POST, "http://127.0.0.1:5000/upload")
 ///     .header("content-type", "text/plain")
 ///     .body("hello");
 /// assert_eq!(req.method, http::Method::POST);
 /// assert_eq!(&req.body[..], b"hello");
 /// ```
 #[derive(Debug, Clone)]
-pub struct Request {
+pub struct ClientRequest {
     /// The method (any token, e.g. `GET`, `POST`, `PURGE`).
     pub method: Method,
     /// The absolute `http://` URL.
@@ -41,10 +41,10 @@ pub struct Request {
     pub version: Version,
 }
 
-impl Request {
+impl ClientRequest {
     /// A request with no extra headers and an empty body.
-    pub fn new(method: Method, url: impl Into<String>) -> Request {
-        Request {
+    pub fn new(method: Method, url: impl Into<String>) -> ClientRequest {
+        ClientRequest {
             method,
             url: url.into(),
             headers: HeaderMap::new(),
@@ -54,8 +54,8 @@ impl Request {
     }
 
     /// A `GET` request.
-    pub fn get(url: impl Into<String>) -> Request {
-        Request::new(Method::GET, url)
+    pub fn get(url: impl Into<String>) -> ClientRequest {
+        ClientRequest::new(Method::GET, url)
     }
 
     /// Appends a header field.
@@ -63,7 +63,7 @@ impl Request {
     /// # Panics
     ///
     /// If `name` or `value` is not a valid header name or value.
-    pub fn header(mut self, name: &str, value: &str) -> Request {
+    pub fn header(mut self, name: &str, value: &str) -> ClientRequest {
         let name = HeaderName::from_bytes(name.as_bytes()).expect("invalid header name");
         let value = HeaderValue::from_str(value).expect("invalid header value");
         self.headers.append(name, value);
@@ -71,13 +71,13 @@ impl Request {
     }
 
     /// Sets the body.
-    pub fn body(mut self, body: impl Into<Bytes>) -> Request {
+    pub fn body(mut self, body: impl Into<Bytes>) -> ClientRequest {
         self.body = body.into();
         self
     }
 
     /// Sets the HTTP version.
-    pub fn version(mut self, version: Version) -> Request {
+    pub fn version(mut self, version: Version) -> ClientRequest {
         self.version = version;
         self
     }

@@ -1,4 +1,4 @@
-//! [`Response`] (body in memory) and [`StreamingResponse`] (body read on demand).
+//! [`ClientResponse`] (body in memory) and [`StreamingResponse`] (body read on demand).
 //!
 //! Invariant: both carry the final URL, after any redirects the client followed, so relative
 //! links in the body resolve against the right base.
@@ -9,13 +9,13 @@ use bytes::Bytes;
 use http::{HeaderMap, StatusCode};
 use url::Url;
 
-use super::body::Body;
+use super::body::ClientBody;
 use super::error::Error;
 use crate::proto::Version;
 
 /// A complete response, body included.
 #[derive(Debug, Clone)]
-pub struct Response {
+pub struct ClientResponse {
     /// The status code.
     pub status: StatusCode,
     /// The server's HTTP version.
@@ -30,7 +30,7 @@ pub struct Response {
     pub url: Url,
 }
 
-impl Response {
+impl ClientResponse {
     /// The value of header `name` as text, if present and valid UTF-8.
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
@@ -48,7 +48,7 @@ impl Response {
     }
 }
 
-/// A response whose body is still on the connection: read it with [`Body::chunk`], or
+/// A response whose body is still on the connection: read it with [`ClientBody::chunk`], or
 /// buffer it with [`StreamingResponse::bytes`].
 #[derive(Debug)]
 pub struct StreamingResponse {
@@ -59,7 +59,7 @@ pub struct StreamingResponse {
     /// The header fields (names lowercased).
     pub headers: HeaderMap,
     /// The body reader.
-    pub body: Body,
+    pub body: ClientBody,
 }
 
 impl StreamingResponse {
@@ -68,16 +68,16 @@ impl StreamingResponse {
         self.body.url()
     }
 
-    /// The media type of `Content-Type`, see [`Response::content_type`].
+    /// The media type of `Content-Type`, see [`ClientResponse::content_type`].
     pub fn content_type(&self) -> Option<String> {
         media_type(&self.headers)
     }
 
     /// Reads the whole body into memory.
-    pub async fn bytes(mut self) -> Result<Response, Error> {
+    pub async fn bytes(mut self) -> Result<ClientResponse, Error> {
         let mut body = Vec::new();
         self.body.read_to_end(&mut body).await?;
-        Ok(Response {
+        Ok(ClientResponse {
             status: self.status,
             version: self.version,
             trailers: self.body.trailers().cloned().unwrap_or_default(),

@@ -16,7 +16,7 @@ use http::header::{HeaderMap, LOCATION};
 use http::{Method, StatusCode};
 use url::Url;
 
-use super::body::{too_large, Body, BodyState};
+use super::body::{too_large, BodyState, ClientBody};
 use super::builder::{ClientBuilder, Config};
 use super::conn::{Conn, Fill};
 use super::connect::{connect, handshake, resolve};
@@ -24,8 +24,8 @@ use super::error::{Error, ErrorKind, TimeoutKind};
 use super::http2::{self, Exchange, Failure, Origins};
 use super::pool::{Key, Pool, PoolStats};
 use super::redirect::{apply, is_redirect, redirect};
-use super::request::{encode_head, is_idempotent, Parts, Request};
-use super::response::{Response, StreamingResponse};
+use super::request::{encode_head, is_idempotent, ClientRequest, Parts};
+use super::response::{ClientResponse, StreamingResponse};
 use super::stream::Stream;
 use crate::proto::{self, parse_response_head, BodyFraming, ChunkedDecoder, Limits, ResponseHead};
 
@@ -92,24 +92,24 @@ impl Client {
     }
 
     /// `GET url`, body buffered.
-    pub async fn get(&self, url: &str) -> Result<Response, Error> {
-        self.request(Request::get(url)).await
+    pub async fn get(&self, url: &str) -> Result<ClientResponse, Error> {
+        self.request(ClientRequest::get(url)).await
     }
 
     /// `HEAD url`.
-    pub async fn head(&self, url: &str) -> Result<Response, Error> {
-        self.request(Request::new(Method::HEAD, url)).await
+    pub async fn head(&self, url: &str) -> Result<ClientResponse, Error> {
+        self.request(ClientRequest::new(Method::HEAD, url)).await
     }
 
     /// `POST url` with `body`.
-    pub async fn post(&self, url: &str, body: impl Into<Bytes>) -> Result<Response, Error> {
-        self.request(Request::new(Method::POST, url).body(body))
+    pub async fn post(&self, url: &str, body: impl Into<Bytes>) -> Result<ClientResponse, Error> {
+        self.request(ClientRequest::new(Method::POST, url).body(body))
             .await
     }
 
     /// Sends `req`, follows redirects, and reads the whole body (at most the configured
     /// maximum body size).
-    pub async fn request(&self, req: Request) -> Result<Response, Error> {
+    pub async fn request(&self, req: ClientRequest) -> Result<ClientResponse, Error> {
         let max = self.inner.config.max_body;
         let url = self.deadline_url(&req);
         self.with_deadline(url, async move {
@@ -119,14 +119,14 @@ impl Client {
     }
 
     /// Sends `req` and follows redirects; the body is left to read with
-    /// [`Body::chunk`](super::Body::chunk), without a size limit.
-    pub async fn send_streaming(&self, req: Request) -> Result<StreamingResponse, Error> {
+    /// [`ClientBody::chunk`](super::ClientBody::chunk), without a size limit.
+    pub async fn send_streaming(&self, req: ClientRequest) -> Result<StreamingResponse, Error> {
         let url = self.deadline_url(&req);
         self.with_deadline(url, self.execute(req, None)).await
     }
 
     /// The URL to name in a request-timeout error (copied only if there is a timeout).
-    fn deadline_url(&self, req: &Request) -> Option<String> {
+    fn deadline_url(&self, req: &ClientRequest) -> Option<String> {
         self.inner.config.request_timeout.map(|_| req.url.clone())
     }
 
@@ -146,8 +146,12 @@ impl Client {
         }
     }
 
-    async fn execute(&self, req: Request, limit: Option<u64>) -> Result<StreamingResponse, Error> {
-        let Request {
+    async fn execute(
+        &self,
+        req: ClientRequest,
+        limit: Option<u64>,
+    ) -> Result<StreamingResponse, Error> {
+        let ClientRequest {
             mut method,
             url,
             mut headers,
@@ -274,7 +278,7 @@ impl Client {
                 status,
                 version: resp_version,
                 headers: resp_headers,
-                body: Body::new(
+                body: ClientBody::new(
                     lease,
                     state,
                     reusable,

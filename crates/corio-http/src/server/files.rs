@@ -173,7 +173,7 @@ impl StaticFiles {
         } else {
             inner_path
         };
-        let files_request = static_files::Request {
+        let files_request = static_files::FileRequest {
             method: request.method(),
             path: inner_path,
             query: target.query(),

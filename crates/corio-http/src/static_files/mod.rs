@@ -62,7 +62,7 @@
 //! # Example
 //!
 //! ```
-//! use corio_http::static_files::{serve, Options, Plan, Request};
+//! use corio_http::static_files::{serve, Options, Plan, FileRequest};
 //! use http::{HeaderMap, Method, StatusCode};
 //!
 //! let dir = std::env::temp_dir().join(format!("corio-static-doc-{}", std::process::id()));
@@ -72,7 +72,7 @@
 //!
 //! let mut headers = HeaderMap::new();
 //! headers.insert("range", "bytes=0-4".parse().unwrap());
-//! let req = Request::new(&Method::GET, "/hello.txt", &headers);
+//! let req = FileRequest::new(&Method::GET, "/hello.txt", &headers);
 //! match serve(&root, &req, &Options::default()) {
 //!     Plan::File { status, headers, range, .. } => {
 //!         assert_eq!(status, StatusCode::PARTIAL_CONTENT);
@@ -83,7 +83,7 @@
 //!     other => panic!("unexpected {other:?}"),
 //! }
 //!
-//! let req = Request::new(&Method::GET, "/../etc/passwd", &headers);
+//! let req = FileRequest::new(&Method::GET, "/../etc/passwd", &headers);
 //! assert_eq!(serve(&root, &req, &Options::default()).status(), StatusCode::NOT_FOUND);
 //! std::fs::remove_dir_all(&dir).unwrap();
 //! ```
@@ -128,7 +128,7 @@ pub const ALLOWED_METHODS: &str = "GET, HEAD, OPTIONS";
 
 /// The request parts the planner needs.
 #[derive(Debug, Clone, Copy)]
-pub struct Request<'a> {
+pub struct FileRequest<'a> {
     /// Request method.
     pub method: &'a Method,
     /// Raw path after the mount prefix, without query string (`/a%20b`).
@@ -142,10 +142,10 @@ pub struct Request<'a> {
     pub headers: &'a HeaderMap,
 }
 
-impl<'a> Request<'a> {
+impl<'a> FileRequest<'a> {
     /// A request mounted at `/` with no query string.
-    pub fn new(method: &'a Method, path: &'a str, headers: &'a HeaderMap) -> Request<'a> {
-        Request {
+    pub fn new(method: &'a Method, path: &'a str, headers: &'a HeaderMap) -> FileRequest<'a> {
+        FileRequest {
             method,
             path,
             query: None,
@@ -317,7 +317,7 @@ impl Plan {
 /// Filesystem step: parses the request's path and resolves it beneath `root`; for a file
 /// (or a directory's index) also looks for the precompressed sibling the request's
 /// `Accept-Encoding` prefers, when `opts.precompressed` is on.
-pub fn lookup(root: &Root, req: &Request<'_>, opts: &Options) -> Lookup {
+pub fn lookup(root: &Root, req: &FileRequest<'_>, opts: &Options) -> Lookup {
     let safe = match SafePath::parse(req.path, opts.resolve.allow_hidden) {
         Ok(s) => s,
         Err(e) => return Lookup::BadPath(e),
@@ -347,7 +347,7 @@ pub fn lookup(root: &Root, req: &Request<'_>, opts: &Options) -> Lookup {
 
 /// [`plan_method`], else [`lookup`] then [`plan`], then [`not_found::fallback`] for a 404: the whole
 /// decision for one request.
-pub fn serve(root: &Root, req: &Request<'_>, opts: &Options) -> Plan {
+pub fn serve(root: &Root, req: &FileRequest<'_>, opts: &Options) -> Plan {
     match plan_method(req.method) {
         Some(plan) => plan,
         None => {
@@ -374,7 +374,7 @@ pub fn plan_method(method: &Method) -> Option<Plan> {
 }
 
 /// Pure step: decides the response from the request and the lookup.
-pub fn plan(req: &Request<'_>, lookup: Lookup, opts: &Options) -> Plan {
+pub fn plan(req: &FileRequest<'_>, lookup: Lookup, opts: &Options) -> Plan {
     if let Some(plan) = plan_method(req.method) {
         return plan;
     }
@@ -432,7 +432,7 @@ pub fn plan(req: &Request<'_>, lookup: Lookup, opts: &Options) -> Plan {
 }
 
 /// 301 from `/dir` to `/dir/`, query string preserved.
-fn redirect(req: &Request<'_>, safe: &SafePath) -> Plan {
+fn redirect(req: &FileRequest<'_>, safe: &SafePath) -> Plan {
     let mut location = format!("{}{}", req.mount_prefix, safe.to_url_path(true));
     if let Some(q) = req.query {
         location.push('?');
@@ -453,7 +453,7 @@ fn redirect(req: &Request<'_>, safe: &SafePath) -> Plan {
 /// the coding) are served, ranges count in its bytes, and only the content type is the
 /// original's.
 fn plan_file(
-    req: &Request<'_>,
+    req: &FileRequest<'_>,
     (original, meta, file): (PathBuf, FileMeta, OpenFile),
     sibling: Option<Sibling>,
     opts: &Options,

@@ -8,19 +8,19 @@ use http::header::{HeaderMap, ACCEPT_RANGES, ETAG, LAST_MODIFIED, VARY};
 use http::StatusCode;
 
 use super::resolve::Root;
-use super::{lookup, plan, Options, Plan, Request, NOT_FOUND_PAGE, SPA_INDEX};
+use super::{lookup, plan, FileRequest, Options, Plan, NOT_FOUND_PAGE, SPA_INDEX};
 
 /// What a 404 becomes: with `opts.spa`, the root's [`SPA_INDEX`] (planned for this request,
 /// so conditionals, ranges and encodings apply to it); else, with `opts.not_found_page`, the
 /// root's [`NOT_FOUND_PAGE`] with status 404 (whole, without validators, ranges or caching
 /// headers: it stands for an error, not for a representation of the URL). Any other plan,
 /// or a 404 when the page does not exist, is returned unchanged.
-pub fn fallback(root: &Root, req: &Request<'_>, planned: Plan, opts: &Options) -> Plan {
+pub fn fallback(root: &Root, req: &FileRequest<'_>, planned: Plan, opts: &Options) -> Plan {
     if planned.status() != StatusCode::NOT_FOUND {
         return planned;
     }
     if opts.spa {
-        let index = Request {
+        let index = FileRequest {
             path: SPA_INDEX,
             ..*req
         };
@@ -30,7 +30,7 @@ pub fn fallback(root: &Root, req: &Request<'_>, planned: Plan, opts: &Options) -
     }
     if opts.not_found_page {
         let no_headers = HeaderMap::new();
-        let page = Request {
+        let page = FileRequest {
             path: NOT_FOUND_PAGE,
             query: None,
             headers: &no_headers,

@@ -134,9 +134,9 @@ fn plan_table() {
                 HeaderValue::from_str(v).unwrap(),
             );
         }
-        let req = Request {
+        let req = FileRequest {
             query,
-            ..Request::new(&method, path, &headers)
+            ..FileRequest::new(&method, path, &headers)
         };
         let got = plan(&req, lookup, &Options::default());
         assert_eq!(summary(&got, &keys), want, "{method} {path} {hs:?}");
@@ -179,7 +179,7 @@ fn plan_encoded_sibling() {
                 HeaderValue::from_str(v).unwrap(),
             );
         }
-        let req = Request::new(&Method::GET, "/app.js", &headers);
+        let req = FileRequest::new(&Method::GET, "/app.js", &headers);
         let lookup = Lookup::Found(safe.clone(), resolved.clone(), Some(sibling(300)));
         let got = plan(&req, lookup, &Options::default());
         assert_eq!(summary(&got, &keys), want, "{hs:?}");
@@ -189,14 +189,14 @@ fn plan_encoded_sibling() {
 #[test]
 fn plan_details() {
     let h = HeaderMap::new();
-    let req = Request {
+    let req = FileRequest {
         mount_prefix: "/static",
-        ..Request::new(&Method::GET, "", &h)
+        ..FileRequest::new(&Method::GET, "", &h)
     };
     let p = plan(&req, dir("", false), &Options::default());
     assert_eq!(summary(&p, &["location"]), "301 location=/static/");
 
-    let req = Request::new(&Method::GET, "/d/", &h);
+    let req = FileRequest::new(&Method::GET, "/d/", &h);
     let no_listing = Options {
         listing: false,
         ..Options::default()
@@ -217,7 +217,7 @@ fn plan_details() {
         other => panic!("{other:?}"),
     }
 
-    let req = Request::new(&Method::GET, "/big.bin", &h);
+    let req = FileRequest::new(&Method::GET, "/big.bin", &h);
     let cached = Options {
         cache_control: Some(HeaderValue::from_static("max-age=60")),
         ..Options::default()
@@ -251,9 +251,9 @@ fn plan_details() {
             other => panic!("{other:?}"),
         }
     }
-    let json_req = Request {
+    let json_req = FileRequest {
         query: Some("format=json&sort=size"),
-        ..Request::new(&Method::GET, "/d/", &h)
+        ..FileRequest::new(&Method::GET, "/d/", &h)
     };
     match plan(&json_req, dir("/d/", false), &Options::default()) {
         Plan::Listing { headers, view, .. } => {
@@ -262,7 +262,7 @@ fn plan_details() {
         }
         other => panic!("{other:?}"),
     }
-    let mut bad_query = Request::new(&Method::GET, "/d", &h);
+    let mut bad_query = FileRequest::new(&Method::GET, "/d", &h);
     bad_query.query = Some("a\nb");
     assert_eq!(
         plan(&bad_query, dir("/d", false), &Options::default()).status(),
