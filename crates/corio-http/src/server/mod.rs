@@ -82,11 +82,10 @@ use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
 use std::rc::Rc;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-use corio::net::TcpListener;
+use corio::net::{SharedListener, TcpListener};
 use corio::{JoinHandle, Runtime};
-use socket2::{Domain, Protocol, Socket, Type};
 
 pub use config::*;
 pub use extract::{
@@ -168,14 +167,8 @@ impl Server {
     /// before this returns (on worker 0's loop): from then on a `SIGHUP` reloads the
     /// certificates instead of ending the process (see [`crate::tls::CertStore`]).
     pub fn start<H: Handler>(self, handler: H) -> io::Result<RunningServer> {
-        let first = bind_listener(self.addr)?;
-        let local_addr = first.local_addr()?;
-        let mut listeners = Vec::with_capacity(self.workers);
-        for _ in 1..self.workers {
-            listeners.push(Some(first.try_clone()?));
-        }
-        listeners.push(Some(first));
-        let listeners = Arc::new(Mutex::new(listeners));
+        let shared = bind_shared(self.addr)?;
+        let local_addr = shared.local_addr()?;
         let runtime = Runtime::builder()
             .workers(self.workers)
             .pin_to_cores(self.pin_to_cores)
@@ -190,14 +183,12 @@ impl Server {
         let tls = self.tls;
         let handles = runtime.run_on_each({
             let signal = signal.clone();
-            move |worker| {
-                let listener = listeners.lock().unwrap_or_else(|e| e.into_inner())[worker].take();
+            move |_worker| {
+                let shared = shared.clone();
                 let (handler, config, signal) = (handler.clone(), config.clone(), signal.clone());
                 let tls = tls.clone();
                 async move {
-                    let listener =
-                        listener.ok_or_else(|| io::Error::other("listener already taken"))?;
-                    let listener = TcpListener::from_std(listener)?;
+                    let listener = shared.listener()?;
                     run_worker(listener, handler, config, tls, signal).await;
                     Ok(())
                 }
@@ -233,14 +224,10 @@ fn watch_sighup(runtime: &Runtime, store: Arc<crate::tls::CertStore>) -> io::Res
         .map_err(|_| io::Error::other("the SIGHUP task did not start"))?
 }
 
-/// Binds the listening socket with `SO_REUSEADDR` (a restart need not wait for the old
-/// connections' `TIME_WAIT`; on Linux it never lets two sockets listen on one port) and
-/// without `SO_REUSEPORT` (see the module docs).
-fn bind_listener(addr: SocketAddr) -> io::Result<std::net::TcpListener> {
-    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
-    socket.set_reuse_address(true)?;
-    socket.set_nonblocking(true)?;
-    socket.bind(&addr.into()).map_err(|e| {
+/// Binds the server's one listening socket (see the module docs), naming the address in the
+/// error, and saying what an address in use most likely means.
+fn bind_shared(addr: SocketAddr) -> io::Result<SharedListener> {
+    SharedListener::bind(addr).map_err(|e| {
         let why = match e.kind() {
             io::ErrorKind::AddrInUse => {
                 "address already in use (is another server running?)".into()
@@ -248,9 +235,7 @@ fn bind_listener(addr: SocketAddr) -> io::Result<std::net::TcpListener> {
             _ => e.to_string(),
         };
         io::Error::new(e.kind(), format!("cannot bind {addr}: {why}"))
-    })?;
-    socket.listen(corio::net::DEFAULT_BACKLOG)?;
-    Ok(socket.into())
+    })
 }
 
 /// Serves `listener` on the current loop until `signal` triggers, then shuts down gracefully:
