@@ -419,18 +419,10 @@ fn ensure_fd_limit(needed: u64) -> Result<(), String> {
     Ok(())
 }
 
-/// An `http://` or `https://` URL with a host.
+/// The URL to load: the client's own check ([`corio_http::client::parse_url`]), as a usage
+/// error.
 fn parse_url(s: &str) -> Result<Url, String> {
-    let url = Url::parse(s).map_err(|e| format!("invalid URL {s}: {e}"))?;
-    if !matches!(url.scheme(), "http" | "https") {
-        return Err(format!(
-            "unsupported URL scheme in {s} (only http:// and https:// are supported)"
-        ));
-    }
-    if url.host().is_none() {
-        return Err(format!("no host in URL {s}"));
-    }
-    Ok(url)
+    corio_http::client::parse_url(s).map_err(|e| e.to_string())
 }
 
 /// `10s`, `500ms`, `2m`, `1h`, `250us`, or a bare number of seconds; fractions allowed;

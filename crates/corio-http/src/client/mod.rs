@@ -90,4 +90,4 @@ pub use pool::PoolStats;
 pub use protocol::Protocol;
 pub use request::ClientRequest;
 pub use response::{ClientResponse, StreamingResponse};
-pub use send::Client;
+pub use send::{parse_url, Client};

@@ -13,6 +13,7 @@ use http::header::{HeaderMap, HeaderName, HeaderValue, CONTENT_LENGTH, HOST, TRA
 use http::Method;
 use url::{Position, Url};
 
+use crate::proto::fields::write_field;
 use crate::proto::response::decimal;
 use crate::proto::Version;
 
@@ -129,30 +130,23 @@ pub(crate) fn encode_head(out: &mut Vec<u8>, parts: &Parts<'_>) {
     out.extend_from_slice(b"\r\n");
     if let Some(ua) = parts.user_agent {
         if !parts.headers.contains_key(http::header::USER_AGENT) {
-            field(out, b"user-agent", ua.as_bytes());
+            write_field(out, b"user-agent", ua.as_bytes());
         }
     }
     for (name, value) in parts.headers {
         if name == HOST || name == CONTENT_LENGTH || name == TRANSFER_ENCODING {
             continue;
         }
-        field(out, name.as_str().as_bytes(), value.as_bytes());
+        write_field(out, name.as_str().as_bytes(), value.as_bytes());
     }
     if parts.body_len > 0 || wants_length(parts.method) {
         let mut digits = [0; 20];
-        field(
+        write_field(
             out,
             b"content-length",
             decimal(parts.body_len as u64, &mut digits),
         );
     }
-    out.extend_from_slice(b"\r\n");
-}
-
-fn field(out: &mut Vec<u8>, name: &[u8], value: &[u8]) {
-    out.extend_from_slice(name);
-    out.extend_from_slice(b": ");
-    out.extend_from_slice(value);
     out.extend_from_slice(b"\r\n");
 }
 

@@ -370,8 +370,16 @@ enum Route<T> {
     Http1(Option<Stream>),
 }
 
-/// Parses and checks an absolute `http://` or `https://` URL.
-pub(crate) fn parse_url(s: &str) -> Result<Url, Error> {
+/// Parses `s` as a URL this client can fetch: absolute, `http://` or `https://`, with a host.
+/// The one URL check of the client, `corio get`, `crawl` and `bench`.
+///
+/// ```
+/// use corio_http::client::{parse_url, ErrorKind};
+/// assert!(parse_url("https://example.com/a").is_ok());
+/// assert_eq!(parse_url("ftp://example.com/").unwrap_err().kind(), ErrorKind::UnsupportedScheme);
+/// assert_eq!(parse_url("nonsense").unwrap_err().kind(), ErrorKind::InvalidUrl);
+/// ```
+pub fn parse_url(s: &str) -> Result<Url, Error> {
     let url = Url::parse(s).map_err(|e| Error::new(ErrorKind::InvalidUrl, s).with_source(e))?;
     if scheme(&url).is_none() {
         return Err(Error::new(ErrorKind::UnsupportedScheme, s));

@@ -62,14 +62,14 @@ pub(crate) fn write_fields(buf: &mut bytes::BytesMut, headers: &HeaderMap) {
     }
 }
 
-/// Appends one `name: value\r\n` line to `buf`.
+/// Appends one `name: value\r\n` line to `buf` (the server's output buffer, or the client's
+/// request head): the one field writer of both sides.
 #[inline]
-pub(crate) fn write_field(buf: &mut bytes::BytesMut, name: &[u8], value: &[u8]) {
-    buf.reserve(name.len() + value.len() + 4);
-    buf.extend_from_slice(name);
-    buf.extend_from_slice(b": ");
-    buf.extend_from_slice(value);
-    buf.extend_from_slice(b"\r\n");
+pub(crate) fn write_field(buf: &mut impl bytes::BufMut, name: &[u8], value: &[u8]) {
+    buf.put_slice(name);
+    buf.put_slice(b": ");
+    buf.put_slice(value);
+    buf.put_slice(b"\r\n");
 }
 
 /// Maps an httparse error (other than `Version`, which needs context).

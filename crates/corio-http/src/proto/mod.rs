@@ -76,7 +76,7 @@ pub mod chunked_encoder;
 mod connection;
 pub mod date;
 pub mod error;
-mod fields;
+pub(crate) mod fields;
 pub mod framing;
 mod header_fields;
 pub mod limits;
