@@ -77,6 +77,7 @@ fn main() -> ExitCode {
     }
     let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
     let mut server = Server::bind(addr).workers(workers);
+    let scheme = if cert.is_some() { "https" } else { "http" };
     match (cert, key) {
         (None, None) => {}
         (Some(cert), Some(key)) => match TlsConfig::from_pem_files(cert, key) {
@@ -92,7 +93,16 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     }
-    match server.start(plaintext).and_then(|s| s.run_until_signal()) {
+    let started = server.start(plaintext).and_then(|s| {
+        let plural = if workers == 1 { "" } else { "s" };
+        eprintln!(
+            "plaintext: serving GET /plaintext at {scheme}://{}/ ({workers} worker{plural}; \
+             Ctrl-C to stop)",
+            s.local_addr()
+        );
+        s.run_until_signal()
+    });
+    match started {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("plaintext: {e}");
