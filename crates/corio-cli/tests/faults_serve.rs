@@ -92,3 +92,31 @@ fn sigterm_finishes_in_flight_downloads_then_exits_zero() {
     assert!(status.success(), "exit status {status:?}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn connections_cut_by_the_grace_period_are_logged() {
+    let dir = temp_dir("grace-cut");
+    std::fs::File::create(dir.join("big.bin"))
+        .unwrap()
+        .set_len(BIG)
+        .unwrap();
+    let mut served = Served::start(&dir, None, &["--workers", "1", "--grace", "1"]);
+    // A client that asks for the big file and never reads: its response cannot finish.
+    let mut stuck = TcpStream::connect(served.addr).unwrap();
+    stuck
+        .write_all(b"GET /big.bin HTTP/1.1\r\nHost: a\r\n\r\n")
+        .unwrap();
+    let mut first = [0u8; 1];
+    stuck.read_exact(&mut first).unwrap();
+    served.signal("TERM");
+    let status = served.wait(Duration::from_secs(120));
+    assert!(status.success(), "exit status {status:?}");
+    let log = served.drain_log();
+    assert!(
+        log.iter()
+            .any(|l| l.contains("grace period") && l.contains("1 connection still busy")),
+        "{log:?}"
+    );
+    drop(stuck);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

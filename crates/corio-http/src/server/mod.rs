@@ -271,6 +271,7 @@ async fn run_worker<H: Handler>(
 ) {
     let tracker = Tracker::new();
     let grace = config.shutdown_grace;
+    let logging = config.access_log;
     access_log::set_format(config.access_log_format);
     let context = Rc::new(WorkerContext {
         handler,
@@ -294,7 +295,17 @@ async fn run_worker<H: Handler>(
     });
     accept::accept_loop(&listener, context, tls).await;
     drop(listener);
-    let _ = corio::time::timeout(grace, tracker.wait_drained()).await;
+    let drained = corio::time::timeout(grace, tracker.wait_drained()).await;
+    let cut = tracker.active();
+    if drained.is_err() && cut > 0 && logging {
+        // Said where the access log goes, so that an operator sees why clients lost a response.
+        eprintln!(
+            "corio: shutdown: the grace period ({grace:?}) ended with {cut} connection{} still \
+             busy; closing {}",
+            if cut == 1 { "" } else { "s" },
+            if cut == 1 { "it" } else { "them" }
+        );
+    }
     ticker.abort();
     fan_out.abort();
     access_log::flush();
