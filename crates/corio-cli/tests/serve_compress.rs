@@ -315,7 +315,7 @@ fn head_has_the_get_headers() {
 #[test]
 fn an_8_mib_file_streams() {
     let dir = TempDir::new("compress-large");
-    let original = text(8 * 1024 * 1024 / 64);
+    let original = text(8 * 1024 * 1024 / 50);
     assert!(original.len() >= 8 * 1024 * 1024);
     dir.write("big.txt", &original);
     let serve = Serve::start(&dir, &["--quiet"]);
