@@ -369,6 +369,9 @@ fn no_compress_sends_files_as_they_are() {
     let sibling = serve.get("/pre.js", &accept("gzip"));
     assert_eq!(sibling.header("content-encoding"), Some("gzip"));
     assert_eq!(sibling.body, b"pretend gzip");
+    // Nothing varies any more with siblings off too.
+    let none = Serve::start(&dir, &["--quiet", "--no-compress", "--no-precompressed"]);
+    assert_eq!(none.get("/app.js", &accept("gzip")).header("vary"), None);
     // The last of --compress / --no-compress wins.
     let serve = Serve::start(&dir, &["--quiet", "--no-compress", "--compress"]);
     let reply = serve.get("/app.js", &accept("gzip"));

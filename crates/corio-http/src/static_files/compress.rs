@@ -32,6 +32,9 @@
 //! * **Framing:** no `Content-Length` unless the whole compressed body is in memory (files up
 //!   to [`super::compress_cache::CACHED_FILE_MAX`], compressed whole and cached); larger files
 //!   stream, chunked on HTTP/1.1 (see [`super::compress_stream`]).
+//! * `Vary: Accept-Encoding` is sent on every response of a file that would be compressed
+//!   for some client (compressible, long enough), whatever this client accepts; with
+//!   precompressed siblings on, on every file response (see [`super::precompressed`]).
 //! * HEAD and 304 get exactly the headers the GET would get, computed the same way.
 
 use std::io::{self, Write};
@@ -103,10 +106,16 @@ pub fn is_compressible(content_type: &HeaderValue) -> bool {
         || COMPRESSIBLE_TYPES.contains(&essence.as_str())
 }
 
+/// Whether a file of this type and length is compressed for a client that accepts a coding
+/// (and so whether its responses vary with `Accept-Encoding`).
+pub fn applies(content_type: &HeaderValue, len: u64) -> bool {
+    len >= MIN_LEN && is_compressible(content_type)
+}
+
 /// The coding to compress a file with on the fly, if any: the client's best accepted coding
 /// (`accepted`, best first) when the file is compressible and at least [`MIN_LEN`] long.
 pub fn choose(accepted: &[Encoding], content_type: &HeaderValue, len: u64) -> Option<Encoding> {
-    if len < MIN_LEN || !is_compressible(content_type) {
+    if !applies(content_type, len) {
         return None;
     }
     accepted.first().copied()

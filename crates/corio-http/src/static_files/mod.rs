@@ -35,7 +35,7 @@
 //!      with a sibling, its bytes, length and per-encoding validators, the
 //!      original's `Content-Type` and `Content-Encoding` (ranges count in the
 //!      encoded bytes: see [`precompressed`]); `Vary: Accept-Encoding` while
-//!      siblings or compression are on, and [`Options::cache_control`] when set;
+//!      siblings are on (else on files compression applies to), and [`Options::cache_control`] when set;
 //!    * without a sibling, a compressible file the client accepts a coding for is
 //!      compressed on the fly ([`compress`]: weak per-coding ETag, no `Content-Length`, no
 //!      ranges: a GET with `Range` gets the identity bytes) with
@@ -498,7 +498,7 @@ fn plan_file(
     };
     let mut headers = HeaderMap::new();
     validators.write_headers(&mut headers);
-    if opts.precompressed || opts.compress {
+    if opts.precompressed || (opts.compress && compress::applies(&content_type, meta.len)) {
         headers.insert(VARY, HeaderValue::from_static("Accept-Encoding"));
     }
     if let Some(value) = &opts.cache_control {

@@ -287,7 +287,28 @@ fn plan_compression() {
         compress: false,
         ..Options::default()
     };
+    let no_siblings = Options {
+        precompressed: false,
+        ..Options::default()
+    };
     let cases: Vec<(Method, &str, &str, Vec<(&str, String)>, &Options, String)> = vec![
+        // Without siblings, only what could be compressed varies.
+        (
+            Method::GET,
+            "/a.png",
+            "gzip",
+            vec![],
+            &no_siblings,
+            format!("200 content-length=5000 accept-ranges=bytes etag={etag}"),
+        ),
+        (
+            Method::GET,
+            "/a.txt",
+            "identity",
+            vec![],
+            &no_siblings,
+            format!("200 content-length=5000 accept-ranges=bytes etag={etag} vary=Accept-Encoding"),
+        ),
         (
             Method::GET,
             "/a.txt",
