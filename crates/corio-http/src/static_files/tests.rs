@@ -270,6 +270,16 @@ fn plan_details() {
     );
 }
 
+/// method, path, Accept-Encoding, other headers, options, expected summary.
+type CompressCase<'a> = (
+    Method,
+    &'a str,
+    &'a str,
+    Vec<(&'static str, String)>,
+    &'a Options,
+    String,
+);
+
 #[test]
 fn plan_compression() {
     let keys = [
@@ -291,7 +301,7 @@ fn plan_compression() {
         precompressed: false,
         ..Options::default()
     };
-    let cases: Vec<(Method, &str, &str, Vec<(&str, String)>, &Options, String)> = vec![
+    let cases: Vec<CompressCase<'_>> = vec![
         // Without siblings, only what could be compressed varies.
         (
             Method::GET,
