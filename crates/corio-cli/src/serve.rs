@@ -12,7 +12,8 @@
 //! start-up ("cannot bind ADDR: address already in use"), also when the other process is
 //! another `corio serve`: its workers share one socket, no other process can join it.
 //!
-//! On top of files: precompressed siblings (`FILE.br`, `.zst`, `.gz`), `-H` extra headers,
+//! On top of files: precompressed siblings (`FILE.br`, `.zst`, `.gz`), on-the-fly compression
+//! (`--no-compress` turns it off), `-H` extra headers,
 //! `--cors`, `--cache-control`, `--spa`, a root `404.html`, `--hidden`, `--no-listing`,
 //! `--auth` (HTTP Basic, plain or argon2-hashed password; `--hash-password` makes a hash).
 //! HTTPS: `--tls-cert`/`--tls-key` or `--tls-self-signed` (see `serve_tls.rs`).
@@ -86,6 +87,13 @@ pub struct Args {
     /// Do not serve FILE.br, FILE.zst, FILE.gz in place of FILE to clients that accept them.
     #[arg(long)]
     pub no_precompressed: bool,
+    /// Compress text, JSON, JavaScript, SVG, XML and wasm files of 1 KiB or more on the fly
+    /// (gzip, brotli, zstd) for clients that accept it [default].
+    #[arg(long, overrides_with = "no_compress")]
+    pub compress: bool,
+    /// Send files as they are (precompressed siblings are still served).
+    #[arg(long, overrides_with = "compress")]
+    pub no_compress: bool,
     /// Require HTTP Basic authentication: USER:PASSWORD, or USER:HASH with an argon2 hash
     /// from --hash-password (quote it: it contains '$').
     #[arg(long, value_name = "USER:PASSWORD", value_parser = parse_auth)]
@@ -196,6 +204,7 @@ pub fn run(args: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
         },
         listing: !args.no_listing,
         precompressed: !args.no_precompressed,
+        compress: !args.no_compress,
         spa: args.spa,
         cache_control: args.cache_control,
         ..Options::default()

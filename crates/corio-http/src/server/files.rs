@@ -3,7 +3,9 @@
 //! The static-file logic decides the whole response ([`Plan`]) and opens the file (one
 //! `openat2` beneath the root directory, opened once, and one `fstat`); this handler only does
 //! the I/O the plan asks for: read a small file or range into memory with one `pread`, or hand
-//! the open file to the connection driver for `sendfile`; render a directory listing. File-system calls are made on the worker's loop, as nginx does
+//! the open file to the connection driver for `sendfile`; compress a file on the fly (a small
+//! one whole, through the shared [`CompressCache`], a larger one as a
+//! [`CompressStream`]); render a directory listing. File-system calls are made on the worker's loop, as nginx does
 //! without thread pools: they hit the page cache for the files a server serves repeatedly.
 //! The method is checked first, before any lookup: `OPTIONS` (`OPTIONS *` included) is 204
 //! with `Allow`, any method other than GET, HEAD and OPTIONS is 405 with `Allow`, on existing
@@ -36,6 +38,10 @@ use http::{HeaderMap, StatusCode};
 use super::handler::Handler;
 use crate::message::{Request, Response, ResponseBody};
 use crate::static_files::auth::{BasicAuth, Decision};
+use crate::static_files::compress;
+use crate::static_files::compress_cache::{self, CompressCache};
+use crate::static_files::compress_stream::CompressStream;
+use crate::static_files::encoding::Encoding;
 use crate::static_files::listing::ListingFormat;
 use crate::static_files::listing_html::Page;
 use crate::static_files::resolve::ResolveError;
@@ -61,6 +67,8 @@ pub struct StaticFiles {
     cors: bool,
     /// Headers set on every response (`-H`), in order; a name may repeat.
     extra_headers: Arc<Vec<(HeaderName, HeaderValue)>>,
+    /// Small files compressed on the fly, shared by every worker.
+    compressed: Arc<CompressCache>,
 }
 
 impl StaticFiles {
@@ -75,6 +83,7 @@ impl StaticFiles {
             auth: None,
             cors: false,
             extra_headers: Arc::new(Vec::new()),
+            compressed: Arc::new(CompressCache::default()),
         })
     }
 
@@ -264,6 +273,10 @@ impl StaticFiles {
             } => {
                 let (offset, len) = range.map_or((0, meta.len), |r| (r.start, r.len()));
                 let body = match body {
+                    // HEAD too: its headers must be the GET's (`Content-Length` or not).
+                    BodyStrategy::Compress(encoding) => {
+                        self.compressed_body(&path, &headers, file, meta.len, encoding)
+                    }
                     BodyStrategy::Memory if request.method() != http::Method::HEAD => {
                         read_range(file.file(), offset, len).map(ResponseBody::Bytes)
                     }
@@ -281,6 +294,44 @@ impl StaticFiles {
                 }
             }
         }
+    }
+}
+
+impl StaticFiles {
+    /// The body of a file compressed on the fly: a small file whole, from the cache or
+    /// compressed now and cached (the response then has a `Content-Length`); a larger one as
+    /// a stream.
+    fn compressed_body(
+        &self,
+        path: &Path,
+        headers: &HeaderMap,
+        file: resolve::OpenFile,
+        len: u64,
+        encoding: Encoding,
+    ) -> io::Result<ResponseBody> {
+        if len > compress_cache::CACHED_FILE_MAX {
+            return CompressStream::new(file.into_file()?, len, encoding)
+                .map(|stream| ResponseBody::Stream(Box::pin(stream)));
+        }
+        // The ETag (mtime, length, coding) keys the entry: it changes when the file is
+        // rewritten.
+        let etag = headers
+            .get(http::header::ETAG)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
+        let key = compress_cache::Key {
+            path: path.to_path_buf(),
+            etag,
+            encoding,
+        };
+        if let Some(bytes) = self.compressed.get(&key) {
+            return Ok(ResponseBody::Bytes(bytes));
+        }
+        let data = read_range(file.file(), 0, len)?;
+        let bytes = Bytes::from(compress::compress_all(encoding, &data)?);
+        self.compressed.insert(key, bytes.clone());
+        Ok(ResponseBody::Bytes(bytes))
     }
 }
 

@@ -3,8 +3,10 @@
 //!
 //! # Invariants
 //!
-//! * [`Validators::etag`] is always a syntactically valid strong entity-tag
-//!   (`"…"` of lowercase hex digits, `-`), so it is a valid header value.
+//! * [`Validators::etag`] is always a syntactically valid entity-tag
+//!   (`"…"` of lowercase hex digits, `-` and a coding token), so it is a valid
+//!   header value; it is strong except for a response compressed on the fly
+//!   ([`Validators::weak_for_encoding`]).
 //! * [`evaluate`] follows the precedence of RFC 9110 §13.2.2 exactly:
 //!   If-Match, else If-Unmodified-Since (→ 412); then If-None-Match, else
 //!   If-Modified-Since for GET/HEAD only (→ 304 for GET/HEAD, 412 for other
@@ -35,7 +37,8 @@ use super::resolve::FileMeta;
 /// The validators of one representation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Validators {
-    /// Strong entity-tag including its quotes, e.g. `"3b9aca00-1f4"`.
+    /// Entity-tag including its quotes, e.g. `"3b9aca00-1f4"` (weak, `W/"…"`, only when
+    /// compressed on the fly).
     pub etag: String,
     /// Modification time truncated to whole seconds, if known.
     pub last_modified: Option<HttpDate>,
@@ -64,6 +67,15 @@ impl Validators {
         validators.etag.push('-');
         validators.etag.push_str(encoding.token());
         validators.etag.push('"');
+        validators
+    }
+
+    /// The validators of the file (metadata `meta`) compressed on the fly with `encoding`:
+    /// a weak ETag with the coding, `W/"5f3a-1c-gzip"`, since the bytes depend on the
+    /// compressor (see [`super::compress`]); `Last-Modified` is the file's.
+    pub fn weak_for_encoding(meta: &FileMeta, encoding: Encoding) -> Validators {
+        let mut validators = Validators::for_encoding(meta, encoding);
+        validators.etag.insert_str(0, "W/");
         validators
     }
 

@@ -35,13 +35,19 @@
 //!      with a sibling, its bytes, length and per-encoding validators, the
 //!      original's `Content-Type` and `Content-Encoding` (ranges count in the
 //!      encoded bytes: see [`precompressed`]); `Vary: Accept-Encoding` while
-//!      siblings are on, and [`Options::cache_control`] when set.
+//!      siblings are on (else on files compression applies to), and [`Options::cache_control`] when set;
+//!    * without a sibling, a compressible file the client accepts a coding for is
+//!      compressed on the fly ([`compress`]: weak per-coding ETag, no `Content-Length`, no
+//!      ranges: a GET with `Range` gets the identity bytes) with
+//!      [`BodyStrategy::Compress`].
 //! 3. **Not found** ([`not_found::fallback`]): a 404 becomes the SPA index
 //!    ([`Options::spa`]) or the root's `404.html` with status 404.
 //! 4. **Body** (driver): for [`Plan::File`], if [`BodyStrategy::Memory`]
 //!    (at most [`SMALL_FILE_MAX`] bytes) read the range of the plan's open
 //!    file into memory with a positional read and write it with the headers,
-//!    else use `sendfile` from the range start. For
+//!    else use `sendfile` from the range start; for [`BodyStrategy::Compress`]
+//!    the compressed bytes from the [`compress_cache`] (small files, with
+//!    `Content-Length`) or a [`compress_stream::CompressStream`]. For
 //!    [`Plan::Listing`] call [`listing::read_entries`] on the plan's open
 //!    directory and render it as the plan's [`listing::ListingView`] asks
 //!    ([`listing_html::render`] or [`listing_json::render`]). No body for HEAD
@@ -57,7 +63,8 @@
 //! * Every header value [`plan`] emits is valid; every response that can be
 //!   sniffed carries `X-Content-Type-Options: nosniff`.
 //! * `Content-Length` of a [`Plan::File`] equals the number of body bytes
-//!   for GET (the range length, or the file length).
+//!   for GET (the range length, or the file length); a plan compressed on the
+//!   fly has none (the driver adds it when the body is in memory).
 //!
 //! # Example
 //!
@@ -89,6 +96,9 @@
 //! ```
 
 pub mod auth;
+pub mod compress;
+pub mod compress_cache;
+pub mod compress_stream;
 pub mod conditional;
 pub mod cors;
 pub mod encoding;
@@ -106,11 +116,12 @@ use std::path::PathBuf;
 
 use http::header::{
     HeaderMap, HeaderValue, ACCEPT_RANGES, ALLOW, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_LENGTH,
-    CONTENT_RANGE, CONTENT_TYPE, LOCATION, VARY, X_CONTENT_TYPE_OPTIONS,
+    CONTENT_RANGE, CONTENT_TYPE, LOCATION, RANGE, VARY, X_CONTENT_TYPE_OPTIONS,
 };
 use http::{Method, StatusCode};
 
 use conditional::{Precondition, Validators};
+use encoding::Encoding;
 use listing::{ListingFormat, ListingView};
 use path::{PathError, SafePath};
 use precompressed::Sibling;
@@ -173,6 +184,9 @@ pub struct Options {
     /// Serve `FILE.br`, `FILE.zst`, `FILE.gz` for `FILE` when the client accepts the
     /// coding (default `true`; see [`precompressed`]).
     pub precompressed: bool,
+    /// Compress compressible files on the fly when they have no sibling the client accepts
+    /// (default `true`; see [`compress`]).
+    pub compress: bool,
     /// Answer a path that is not found with [`SPA_INDEX`] (status 200), for single-page
     /// applications that route on the client (default `false`).
     pub spa: bool,
@@ -190,6 +204,7 @@ impl Default for Options {
             resolve: ResolveOptions::default(),
             listing: true,
             precompressed: true,
+            compress: true,
             spa: false,
             not_found_page: true,
             cache_control: None,
@@ -204,6 +219,8 @@ pub enum BodyStrategy {
     Memory,
     /// Use `sendfile` from the file descriptor.
     Sendfile,
+    /// Compress the whole file with this coding on the fly (see [`compress`]).
+    Compress(Encoding),
 }
 
 /// The outcome of [`lookup`]: input to [`plan`].
@@ -459,16 +476,29 @@ fn plan_file(
     opts: &Options,
 ) -> Plan {
     let content_type = mime::content_type(&original);
-    let (path, meta, file, validators, coding) = match sibling {
-        Some(s) => {
+    let on_the_fly = match &sibling {
+        Some(_) => None,
+        None if !opts.compress
+            || (req.method == Method::GET && req.headers.contains_key(RANGE)) =>
+        {
+            None
+        }
+        None => compress::choose(&encoding::negotiate(req.headers), &content_type, meta.len),
+    };
+    let (path, meta, file, validators, coding) = match (sibling, on_the_fly) {
+        (Some(s), _) => {
             let validators = Validators::for_encoding(&s.meta, s.encoding);
             (s.path, s.meta, s.file, validators, Some(s.encoding))
         }
-        None => (original, meta, file, Validators::from_meta(&meta), None),
+        (None, Some(encoding)) => {
+            let validators = Validators::weak_for_encoding(&meta, encoding);
+            (original, meta, file, validators, Some(encoding))
+        }
+        (None, None) => (original, meta, file, Validators::from_meta(&meta), None),
     };
     let mut headers = HeaderMap::new();
     validators.write_headers(&mut headers);
-    if opts.precompressed {
+    if opts.precompressed || (opts.compress && compress::applies(&content_type, meta.len)) {
         headers.insert(VARY, HeaderValue::from_static("Accept-Encoding"));
     }
     if let Some(value) = &opts.cache_control {
@@ -502,8 +532,10 @@ fn plan_file(
     if let Some(coding) = coding {
         headers.insert(CONTENT_ENCODING, HeaderValue::from_static(coding.token()));
     }
-    headers.insert(CONTENT_LENGTH, HeaderValue::from(body_len));
-    headers.insert(ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    if on_the_fly.is_none() {
+        headers.insert(CONTENT_LENGTH, HeaderValue::from(body_len));
+        headers.insert(ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    }
     headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     if let Some(r) = range {
         if let Ok(v) = HeaderValue::from_str(&r.content_range(meta.len)) {
@@ -517,7 +549,9 @@ fn plan_file(
         range,
         status,
         headers,
-        body: if body_len <= SMALL_FILE_MAX {
+        body: if let Some(encoding) = on_the_fly {
+            BodyStrategy::Compress(encoding)
+        } else if body_len <= SMALL_FILE_MAX {
             BodyStrategy::Memory
         } else {
             BodyStrategy::Sendfile

@@ -269,3 +269,155 @@ fn plan_details() {
         400
     );
 }
+
+/// method, path, Accept-Encoding, other headers, options, expected summary.
+type CompressCase<'a> = (
+    Method,
+    &'a str,
+    &'a str,
+    Vec<(&'static str, String)>,
+    &'a Options,
+    String,
+);
+
+#[test]
+fn plan_compression() {
+    let keys = [
+        "content-encoding",
+        "content-length",
+        "accept-ranges",
+        "etag",
+        "vary",
+        "content-range",
+    ];
+    let etag = Validators::from_meta(&meta(5000)).etag;
+    let weak = |coding: &str| format!("W/{}-{coding}\"", etag.trim_end_matches('"'));
+    let on = Options::default();
+    let off = Options {
+        compress: false,
+        ..Options::default()
+    };
+    let no_siblings = Options {
+        precompressed: false,
+        ..Options::default()
+    };
+    let cases: Vec<CompressCase<'_>> = vec![
+        // Without siblings, only what could be compressed varies.
+        (
+            Method::GET,
+            "/a.png",
+            "gzip",
+            vec![],
+            &no_siblings,
+            format!("200 content-length=5000 accept-ranges=bytes etag={etag}"),
+        ),
+        (
+            Method::GET,
+            "/a.txt",
+            "identity",
+            vec![],
+            &no_siblings,
+            format!("200 content-length=5000 accept-ranges=bytes etag={etag} vary=Accept-Encoding"),
+        ),
+        (
+            Method::GET,
+            "/a.txt",
+            "gzip",
+            vec![],
+            &on,
+            format!(
+                "200 content-encoding=gzip etag={} vary=Accept-Encoding",
+                weak("gzip")
+            ),
+        ),
+        (
+            Method::HEAD,
+            "/a.js",
+            "gzip, zstd",
+            vec![("range", "bytes=0-1".into())],
+            &on,
+            format!(
+                "200 content-encoding=zstd etag={} vary=Accept-Encoding",
+                weak("zstd")
+            ),
+        ),
+        (
+            Method::GET,
+            "/a.txt",
+            "br",
+            vec![("if-none-match", weak("br"))],
+            &on,
+            format!("304 etag={} vary=Accept-Encoding", weak("br")),
+        ),
+        // A GET with a Range gets identity bytes.
+        (
+            Method::GET,
+            "/a.txt",
+            "gzip",
+            vec![("range", "bytes=0-9".into())],
+            &on,
+            format!(
+                "206 content-length=10 accept-ranges=bytes etag={etag} vary=Accept-Encoding \
+                 content-range=bytes 0-9/5000"
+            ),
+        ),
+        (
+            Method::GET,
+            "/a.png",
+            "gzip",
+            vec![],
+            &on,
+            format!("200 content-length=5000 accept-ranges=bytes etag={etag} vary=Accept-Encoding"),
+        ),
+        (
+            Method::GET,
+            "/a.txt",
+            "identity",
+            vec![],
+            &on,
+            format!("200 content-length=5000 accept-ranges=bytes etag={etag} vary=Accept-Encoding"),
+        ),
+        (
+            Method::GET,
+            "/a.txt",
+            "gzip",
+            vec![],
+            &off,
+            format!("200 content-length=5000 accept-ranges=bytes etag={etag} vary=Accept-Encoding"),
+        ),
+    ];
+    for (method, path, accept, extra, opts, want) in cases {
+        let mut h = HeaderMap::new();
+        h.insert("accept-encoding", HeaderValue::from_str(accept).unwrap());
+        for (name, value) in &extra {
+            h.insert(*name, HeaderValue::from_str(value).unwrap());
+        }
+        let req = FileRequest::new(&method, path, &h);
+        let p = plan(&req, file(path, 5000), opts);
+        assert_eq!(
+            summary(&p, &keys),
+            want,
+            "{method} {path} {accept} {extra:?}"
+        );
+        if let Plan::File { body, .. } = p {
+            let compressed = want.contains("content-encoding");
+            assert_eq!(matches!(body, BodyStrategy::Compress(_)), compressed);
+        }
+    }
+    // Below the threshold: as it is.
+    let mut h = HeaderMap::new();
+    h.insert("accept-encoding", HeaderValue::from_static("gzip"));
+    let req = FileRequest::new(&Method::GET, "/a.txt", &h);
+    let p = plan(
+        &req,
+        file("/a.txt", compress::MIN_LEN - 1),
+        &Options::default(),
+    );
+    assert!(matches!(
+        p,
+        Plan::File {
+            body: BodyStrategy::Memory,
+            ..
+        }
+    ));
+}
