@@ -153,8 +153,10 @@ fn crawl_has_no_progress_line_off_a_terminal() {
         "--ignore-robots",
     ]);
     assert_eq!(f.code, Some(0), "{f:?}");
-    assert_eq!(f.stderr.lines().count(), 1, "{f:?}");
+    // The summary and the broken-links report, nothing else.
+    assert_eq!(f.stderr.lines().count(), 2, "{f:?}");
     assert!(f.stderr.starts_with("crawl: 3 URLs"), "{f:?}");
+    assert!(f.stderr.ends_with("broken links: 0\n"), "{f:?}");
     assert!(
         !f.stderr.contains("frontier") && !f.stderr.contains('\x1b'),
         "{f:?}"
