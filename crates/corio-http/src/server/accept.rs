@@ -15,7 +15,8 @@ use std::task::Poll;
 use corio::net::TcpListener;
 
 use super::config::ACCEPT_BACKOFF;
-use super::conn::{serve_connection, WorkerContext};
+use super::conn::WorkerContext;
+use super::dispatch::serve_cleartext;
 use super::handler::Handler;
 use super::tls::serve_tls_connection;
 use crate::tls::TlsConfig;
@@ -24,7 +25,8 @@ use crate::tls::TlsConfig;
 const ACCEPT_BURST: usize = 64;
 
 /// Accepts connections until shutdown begins; with `tls`, each connection's task runs its
-/// handshake first (see `tls.rs`).
+/// handshake first (see `tls.rs`), without, its first bytes choose HTTP/1.1 or HTTP/2 (see
+/// `dispatch.rs`).
 pub(crate) async fn accept_loop<H: Handler>(
     listener: &TcpListener,
     context: Rc<WorkerContext<H>>,
@@ -56,7 +58,7 @@ pub(crate) async fn accept_loop<H: Handler>(
                 let guard = tracker.register();
                 match &tls {
                     None => {
-                        corio::spawn_local(serve_connection(stream, peer, context.clone(), guard));
+                        corio::spawn_local(serve_cleartext(stream, peer, context.clone(), guard));
                     }
                     Some(tls) => {
                         let task =

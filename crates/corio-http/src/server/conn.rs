@@ -32,6 +32,7 @@ use std::sync::Arc;
 use std::task::Poll;
 use std::time::Instant;
 
+use bytes::Bytes;
 use corio::time::Deadline;
 use http::{Method, StatusCode};
 
@@ -40,6 +41,7 @@ use super::buffers;
 use super::config::{ServerConfig, DRAIN_LIMIT, WRITE_HIGH_WATER};
 use super::conn_io::{Arrived, ConnIo};
 use super::handler::{CatchUnwind, Handler};
+use super::http2::{sniff, Preface};
 use super::shutdown::{ConnectionGuard, Tracker};
 use super::transport::Transport;
 use crate::message::{Body, Request, Response};
@@ -60,6 +62,41 @@ pub(crate) async fn serve_connection<H: Handler, T: Transport>(
     context: Rc<WorkerContext<H>>,
     guard: ConnectionGuard,
 ) {
+    // Without sniffing the driver never hands the connection over.
+    let _ = serve(transport, peer, context, guard, Start::Http1).await;
+}
+
+/// How a connection's first bytes are taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Start {
+    /// As an HTTP/1.1 request (a TLS connection: ALPN chose the protocol).
+    Http1,
+    /// Checked for the HTTP/2 connection preface first (a cleartext port, see `cleartext.rs`).
+    Sniff,
+}
+
+/// A cleartext connection whose first bytes were the HTTP/2 preface, handed back by the
+/// HTTP/1.1 driver before it served anything: the transport, the bytes read from it and the
+/// connection's registration.
+pub(crate) struct Http2Handoff<T> {
+    pub(crate) transport: T,
+    pub(crate) read: Bytes,
+    pub(crate) guard: ConnectionGuard,
+}
+
+/// Serves one connection with the HTTP/1.1 driver; with [`Start::Sniff`], returns it instead
+/// if it opens with the HTTP/2 preface.
+///
+/// Sniffing costs the HTTP/1.1 path nothing per request: the driver's first read (which it
+/// makes anyway) fills its read buffer, and while those bytes are a proper prefix of the
+/// preface it reads more (under the head timeout) before parsing anything.
+pub(crate) async fn serve<H: Handler, T: Transport>(
+    transport: T,
+    peer: SocketAddr,
+    context: Rc<WorkerContext<H>>,
+    guard: ConnectionGuard,
+    start: Start,
+) -> Option<Http2Handoff<T>> {
     if let Some(tcp) = transport.as_tcp() {
         // Responses are written whole; Nagle would only delay the last segment.
         let _ = tcp.set_nodelay(true);
@@ -78,8 +115,18 @@ pub(crate) async fn serve_connection<H: Handler, T: Transport>(
         guard,
         write_deadline: None,
     };
+    let result = match start {
+        Start::Http1 => driver.run().await,
+        Start::Sniff => match driver.sniff().await {
+            Ok(Some(Preface::Http2)) => return driver.hand_off(),
+            Ok(Some(_)) => driver.run().await,
+            // The client left or stalled before its first bytes said anything.
+            Ok(None) => Ok(()),
+            Err(e) => Err(e),
+        },
+    };
     // Errors end the connection; there is nobody left to tell.
-    if driver.run().await.is_ok() {
+    if result.is_ok() {
         // A TLS transport writes its `close_notify` here: bounded like any write, so that a
         // client that stopped reading cannot hold the connection open.
         let io = &driver.io;
@@ -87,6 +134,7 @@ pub(crate) async fn serve_connection<H: Handler, T: Transport>(
         let _ = corio::time::timeout(driver.context.config.write_timeout, close).await;
     }
     driver.io.borrow_mut().release_buffers();
+    None
 }
 
 /// What the driver remembers of a request while its handler runs.
@@ -182,6 +230,41 @@ impl<H: Handler, T: Transport> Driver<H, T> {
                 return Ok(());
             }
         }
+    }
+
+    /// Reads until the first bytes tell HTTP/2 from HTTP/1.1 (see [`sniff`]). `None`: the
+    /// connection ended (EOF, head timeout, shutdown) before they did.
+    async fn sniff(&mut self) -> io::Result<Option<Preface>> {
+        loop {
+            let preface = match self.io.borrow().read.as_ref() {
+                Some(buf) => sniff(buf.filled()),
+                None => Preface::Undecided,
+            };
+            if preface != Preface::Undecided {
+                return Ok(Some(preface));
+            }
+            if !self.fill().await? {
+                return Ok(None);
+            }
+        }
+    }
+
+    /// Gives the connection up to HTTP/2, with the bytes read so far. Nothing was served, so
+    /// no request body shares the I/O.
+    fn hand_off(self) -> Option<Http2Handoff<T>> {
+        let Driver { io, guard, .. } = self;
+        let mut io = Rc::try_unwrap(io).ok()?.into_inner();
+        let read = io
+            .read
+            .as_ref()
+            .map(|buf| Bytes::copy_from_slice(buf.filled()))
+            .unwrap_or_default();
+        io.release_buffers();
+        Some(Http2Handoff {
+            transport: io.transport,
+            read,
+            guard,
+        })
     }
 
     /// The next complete request head in the buffer, if any.

@@ -11,6 +11,7 @@
 //! | `state.rs` | the connection state machine (sans I/O): body progress, `100 Continue`, keep-alive |
 //! | `conn_io.rs` | the connection's I/O shared with the request body: buffers, body reads, interim responses |
 //! | `transport.rs` | [`Transport`]: the byte stream the driver is generic over (TCP, TLS) |
+//! | `dispatch.rs` | HTTP/2 or HTTP/1.1: the preface on a cleartext port, ALPN over TLS; [`http2::serve_h2`] under the worker's shutdown |
 //! | `tls.rs` | a TLS connection: the handshake under the head timeout, ALPN, the TLS [`Transport`] |
 //! | `respond.rs` | response framing and writing: buffered, streamed, `sendfile` |
 //! | `buffers.rs` | per-worker pools of read and output buffers |
@@ -62,6 +63,7 @@ mod clock;
 mod config;
 mod conn;
 mod conn_io;
+mod dispatch;
 mod extract;
 mod files;
 mod handler;

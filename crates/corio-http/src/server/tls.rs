@@ -13,8 +13,8 @@
 //! connection, it is closed rather than waited for.
 //!
 //! After the handshake the protocol is the one ALPN chose: `http/1.1` (or no ALPN) runs the
-//! HTTP/1.1 driver over the TLS stream ([`Transport`] below); `h2` is where HTTP/2 will
-//! dispatch. A file body cannot use `sendfile(2)` through userspace TLS, so it streams
+//! HTTP/1.1 driver over the TLS stream ([`Transport`] below); `h2` runs
+//! [`serve_h2`](super::http2::serve_h2) over it (`dispatch.rs`). A file body cannot use `sendfile(2)` through userspace TLS, so it streams
 //! through the output buffer ([`Transport::as_tcp`] is `None`). Closing the transport sends
 //! `close_notify`, then the TCP FIN.
 
@@ -30,6 +30,7 @@ use futures_io::{AsyncRead, AsyncWrite};
 use futures_rustls::server::TlsStream;
 
 use super::conn::{serve_connection, WorkerContext};
+use super::dispatch::serve_http2;
 use super::handler::Handler;
 use super::shutdown::ConnectionGuard;
 use super::transport::Transport;
@@ -47,7 +48,7 @@ enum Protocol {
 impl Protocol {
     fn of(tls: &TlsStream<TcpStream>) -> Protocol {
         match tls.get_ref().1.alpn_protocol() {
-            Some(b"h2") => Protocol::Http2,
+            Some(crate::tls::ALPN_H2) => Protocol::Http2,
             _ => Protocol::Http1,
         }
     }
@@ -100,16 +101,8 @@ pub(crate) async fn serve_tls_connection<H: Handler>(
     };
     match Protocol::of(&stream) {
         Protocol::Http1 => serve_connection(stream, peer, context, guard).await,
-        // HTTP/2 dispatches here (`server/h2.rs`). Until it lands no configuration built by
-        // `TlsConfig::from_sources` offers `h2`; a custom rustls configuration that does gets
-        // the connection closed cleanly rather than HTTP/1.1 spoken to an HTTP/2 client.
-        Protocol::Http2 => close(stream).await,
+        Protocol::Http2 => serve_http2(stream, peer, &context, guard).await,
     }
-}
-
-/// Sends `close_notify` and closes.
-async fn close(mut stream: TlsStream<TcpStream>) {
-    let _ = poll_fn(|cx| Pin::new(&mut stream).poll_close(cx)).await;
 }
 
 impl Transport for TlsStream<TcpStream> {

@@ -54,6 +54,9 @@ pub use {futures_rustls, rustls};
 /// The ALPN identifier of HTTP/1.1.
 pub const ALPN_HTTP11: &[u8] = b"http/1.1";
 
+/// The ALPN identifier of HTTP/2 over TLS.
+pub const ALPN_H2: &[u8] = b"h2";
+
 /// The protocol versions offered and accepted: TLS 1.3 and 1.2 (1.0 and 1.1 are broken and
 /// rustls never implemented them).
 pub const PROTOCOL_VERSIONS: &[&SupportedProtocolVersion] =

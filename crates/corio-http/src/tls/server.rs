@@ -3,7 +3,8 @@
 //!
 //! Built from PEM files ([`TlsConfig::from_sources`]) the configuration is:
 //! - TLS 1.2 and 1.3 only, with rustls' default cipher suites (ring provider);
-//! - ALPN `http/1.1` ([`TlsConfig::alpn`] sets the list, for `h2` later);
+//! - ALPN `h2`, then `http/1.1` ([`TlsConfig::alpn`] sets the list): a client offering both
+//!   gets HTTP/2;
 //! - session resumption both ways: stateless tickets (a ticketer with rotating keys, shared by
 //!   every worker since the configuration is one `Arc`) and a session-ID cache of
 //!   [`SESSION_CACHE_SIZE`] entries for TLS 1.2 clients without ticket support;
@@ -24,7 +25,7 @@ use super::error::TlsConfigError;
 use super::pem::CertSource;
 use super::plaintext::{peek_first_byte, reject_plain_http, FirstByte};
 use super::reload::CertStore;
-use super::{provider, ALPN_HTTP11, PROTOCOL_VERSIONS};
+use super::{provider, ALPN_H2, ALPN_HTTP11, PROTOCOL_VERSIONS};
 
 /// Sessions kept for TLS 1.2 session-ID resumption: each entry is a few hundred bytes, so
 /// this is about a megabyte at most, and covers the clients of a busy minute.
@@ -70,7 +71,7 @@ impl TlsConfig {
             .map_err(TlsConfigError::Rustls)?
             .with_no_client_auth()
             .with_cert_resolver(store.clone());
-        server.alpn_protocols = vec![ALPN_HTTP11.to_vec()];
+        server.alpn_protocols = vec![ALPN_H2.to_vec(), ALPN_HTTP11.to_vec()];
         server.session_storage = ServerSessionMemoryCache::new(SESSION_CACHE_SIZE);
         server.ticketer = rustls::crypto::ring::Ticketer::new().map_err(TlsConfigError::Rustls)?;
         Ok(TlsConfig {

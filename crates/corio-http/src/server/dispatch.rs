@@ -1,0 +1,59 @@
+//! Which protocol a connection speaks, and handing it to HTTP/2.
+//!
+//! - **TLS**: ALPN decides (`tls.rs`); `h2` runs [`serve_h2`] over the TLS stream.
+//! - **Cleartext**: the client's first bytes decide. The HTTP/1.1 driver makes its first read
+//!   as always, and before parsing anything checks the bytes against the HTTP/2 connection
+//!   preface (reading more, under the head timeout, while they are a proper prefix of it). If
+//!   they are the preface, the driver hands the socket and the bytes back and
+//!   [`serve_h2`] runs over [`Rewind`] (HTTP/2 with prior knowledge, RFC 9113 §3.3);
+//!   otherwise the driver goes on with those bytes already in its buffer. The HTTP/1.1 path
+//!   pays one branch per connection and no extra read. `Upgrade: h2c` is not offered (see
+//!   ARCHITECTURE.md).
+//!
+//! Either way the connection keeps the registration the accept loop made: it counts against
+//! the worker's connection limit, and graceful shutdown (the guard's) sends a GOAWAY, lets the
+//! streams in flight finish, then closes.
+
+use std::future::poll_fn;
+use std::net::SocketAddr;
+use std::rc::Rc;
+
+use corio::net::TcpStream;
+use futures_io::{AsyncRead, AsyncWrite};
+
+use super::conn::{serve, Http2Handoff, Start, WorkerContext};
+use super::handler::Handler;
+use super::http2::{serve_h2, H2Config, Rewind};
+use super::shutdown::ConnectionGuard;
+
+/// Serves a connection accepted on a cleartext port: HTTP/1.1, or HTTP/2 if it opens with
+/// the preface.
+pub(crate) async fn serve_cleartext<H: Handler>(
+    stream: TcpStream,
+    peer: SocketAddr,
+    context: Rc<WorkerContext<H>>,
+    guard: ConnectionGuard,
+) {
+    let handoff = serve(stream, peer, context.clone(), guard, Start::Sniff).await;
+    if let Some(Http2Handoff {
+        transport,
+        read,
+        guard,
+    }) = handoff
+    {
+        serve_http2(Rewind::new(read, transport), peer, &context, guard).await;
+    }
+}
+
+/// Serves an HTTP/2 connection until it ends; the guard's shutdown sends the GOAWAY.
+pub(crate) async fn serve_http2<H: Handler, T: AsyncRead + AsyncWrite + Unpin>(
+    io: T,
+    peer: SocketAddr,
+    context: &WorkerContext<H>,
+    guard: ConnectionGuard,
+) {
+    let shutdown = poll_fn(|cx| guard.poll_shutdown(cx));
+    let config = H2Config::from_server(&context.config);
+    // Errors end the connection; h2 already told the client what it could (a GOAWAY).
+    let _ = serve_h2(io, Some(peer), context.handler.clone(), config, shutdown).await;
+}
