@@ -96,3 +96,126 @@ fn h2_over_tls_by_alpn() {
     assert_eq!(out, "alpha\nbeta\n");
     stop(served, dir);
 }
+
+/// The options people reach for behave the same over HTTP/1.1 and HTTP/2, cleartext and TLS:
+/// `-H`, `--cors` (with a preflight), `--cache-control`, `--auth`, `--spa`, and compression.
+#[test]
+fn serve_options_over_h1_and_h2_with_and_without_tls() {
+    let dir = site("serve-h2-options");
+    std::fs::write(dir.join("index.html"), "<h1>app</h1>\n").unwrap();
+    std::fs::write(dir.join("big.txt"), "corio ".repeat(2000)).unwrap();
+    let options = [
+        "--workers",
+        "1",
+        "-q",
+        "-H",
+        "X-Served-By: corio",
+        "--cors",
+        "--cache-control",
+        "max-age=60",
+        "--auth",
+        "ann:secret",
+        "--spa",
+    ];
+    let plain = Served::start(&dir, None, &options);
+    let mut tls_args = options.to_vec();
+    tls_args.push("--tls-self-signed");
+    let tls = Served::start(&dir, None, &tls_args);
+    let cert = tls
+        .startup
+        .split("--cacert ")
+        .nth(1)
+        .and_then(|rest| rest.split(';').next())
+        .unwrap_or_else(|| panic!("no certificate file in {:?}", tls.startup))
+        .to_owned();
+    let cases = [
+        (
+            format!("http://127.0.0.1:{}", plain.addr.port()),
+            vec!["--http1.1"],
+            "1.1",
+        ),
+        (
+            format!("http://127.0.0.1:{}", plain.addr.port()),
+            vec!["--http2-prior-knowledge"],
+            "2",
+        ),
+        (
+            format!("https://localhost:{}", tls.addr.port()),
+            vec!["--http1.1", "--cacert", &cert],
+            "1.1",
+        ),
+        (
+            format!("https://localhost:{}", tls.addr.port()),
+            vec!["--http2", "--cacert", &cert],
+            "2",
+        ),
+    ];
+    for (base, proto, version) in &cases {
+        let with = |extra: &[&str]| -> Vec<String> {
+            let mut args: Vec<String> = proto.iter().map(|s| s.to_string()).collect();
+            args.extend(extra.iter().map(|s| s.to_string()));
+            args
+        };
+        let run = |extra: &[&str], url: &str| -> String {
+            let args = with(extra);
+            let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+            fetch(&refs, url)
+        };
+        let what = format!("{base} {proto:?}");
+        // Without credentials: 401 (a preflight needs none).
+        let denied = run(&[], &format!("{base}/a.txt"));
+        assert!(
+            denied.ends_with(&format!(" {version} 401")),
+            "{what}: {denied}"
+        );
+        let preflight = run(
+            &[
+                "-X",
+                "OPTIONS",
+                "-H",
+                "Origin: http://example.test",
+                "-H",
+                "Access-Control-Request-Method: GET",
+                "-o",
+                "/dev/null",
+            ],
+            &format!("{base}/a.txt"),
+        );
+        assert!(
+            preflight.ends_with(&format!(" {version} 204")),
+            "{what}: {preflight}"
+        );
+        // With credentials: the file, the extra headers, CORS and Cache-Control.
+        let headers = run(
+            &["-u", "ann:secret", "-D", "-", "-o", "/dev/null"],
+            &format!("{base}/a.txt"),
+        )
+        .to_ascii_lowercase();
+        assert!(headers.contains("x-served-by: corio"), "{what}: {headers}");
+        assert!(
+            headers.contains("access-control-allow-origin: *"),
+            "{what}: {headers}"
+        );
+        assert!(
+            headers.contains("cache-control: max-age=60"),
+            "{what}: {headers}"
+        );
+        // --spa: an unknown path gets the index.
+        let spa = run(&["-u", "ann:secret"], &format!("{base}/some/route"));
+        assert_eq!(spa, format!("<h1>app</h1>\n {version} 200"), "{what}");
+        // Compression, decoded by curl.
+        let big = run(
+            &["-u", "ann:secret", "--compressed"],
+            &format!("{base}/big.txt"),
+        );
+        assert_eq!(
+            big,
+            format!("{} {version} 200", "corio ".repeat(2000)),
+            "{what}"
+        );
+    }
+    stop(plain, dir.clone());
+    let mut tls = tls;
+    tls.signal("TERM");
+    assert!(tls.wait(GUARD).success());
+}
