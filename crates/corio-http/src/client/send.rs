@@ -42,11 +42,14 @@ const REDIRECT_DRAIN_MAX: u64 = 64 * 1024;
 /// taken for a new client's).
 static NEXT_ID: AtomicU64 = AtomicU64::new(0);
 
+/// A thread's pools: client id → (the client, weakly; its pool on this thread).
+type Locals = HashMap<u64, (Weak<Shared>, Rc<Local>)>;
+
 thread_local! {
     /// This thread's connection pools, one per client used on it, with a weak reference to
     /// the client's shared half: an entry whose client is gone is dropped (closing its idle
     /// connections) the next time this thread meets a client it has no pool for.
-    static LOCALS: RefCell<HashMap<u64, (Weak<Shared>, Rc<Local>)>> = RefCell::new(HashMap::new());
+    static LOCALS: RefCell<Locals> = RefCell::new(HashMap::new());
 }
 
 /// An HTTP/1.1 and HTTP/2 client with connection pools. `Send + Sync` and cheap to clone
