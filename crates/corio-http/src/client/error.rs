@@ -49,6 +49,10 @@ pub enum ErrorKind {
     BodyTooLarge,
     /// A read or write on an established connection failed, or the server closed it early.
     Io(io::ErrorKind),
+    /// A request's value did not serialize to JSON
+    /// ([`ClientRequest::json`](super::ClientRequest::json)), or a response's body did not
+    /// parse as the JSON asked for ([`ClientResponse::json`](super::ClientResponse::json)).
+    Json,
 }
 
 impl ErrorKind {
@@ -72,6 +76,7 @@ impl ErrorKind {
             ErrorKind::BodyTooLarge => "response body too large",
             ErrorKind::Io(io::ErrorKind::UnexpectedEof) => "connection closed early",
             ErrorKind::Io(_) => "I/O error",
+            ErrorKind::Json => "invalid JSON",
         }
     }
 }

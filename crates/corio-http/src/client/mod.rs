@@ -31,8 +31,13 @@
 //!
 //! # Invariants
 //!
-//! - A [`Client`] lives on one event loop (it is `Rc`-based and not `Send`); clones share
-//!   its pool. Spawn concurrent requests with [`corio::spawn_local`].
+//! - A [`Client`] is a `Send + Sync` handle (an `Arc` of its settings): keep it in server
+//!   state, move clones into tasks on any worker. Connections belong to the loop that polls
+//!   them, so each thread gets its own pool of each client on first use, shared by every
+//!   clone used on that thread; a request's future runs on one loop (spawn concurrent
+//!   requests with [`corio::spawn_local`]).
+//! - Per request ([`ClientRequest::timeout`], [`ClientRequest::redirects`]) settings replace
+//!   the client's; [`ClientRequest::json`] and [`ClientResponse::json`] speak JSON (serde).
 //! - A connection returns to the pool only when its response body was read to the end, both
 //!   sides allowed keep-alive and nothing follows the body; otherwise it is closed.
 //! - A request that went out on a pooled connection the server had already closed is sent

@@ -15,7 +15,8 @@
 //! - every freed slot or newly idle connection wakes the first waiter that can proceed, and a
 //!   woken waiter that goes away without using its chance passes it on: no lost wake-ups.
 //!
-//! The pool lives on one event loop (`Rc`/`RefCell`); it is not `Send`.
+//! The pool lives on one event loop (`Rc`/`RefCell`); it is not `Send`: a `Client` keeps one
+//! per thread (see `send.rs`).
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;

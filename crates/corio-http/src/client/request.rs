@@ -8,9 +8,14 @@
 //!   request can never be framed ambiguously;
 //! - the request-target is the URL's path and query, never its fragment.
 
+use std::time::Duration;
+
 use bytes::Bytes;
-use http::header::{HeaderMap, HeaderName, HeaderValue, CONTENT_LENGTH, HOST, TRANSFER_ENCODING};
+use http::header::{
+    HeaderMap, HeaderName, HeaderValue, CONTENT_LENGTH, CONTENT_TYPE, HOST, TRANSFER_ENCODING,
+};
 use http::Method;
+use serde::Serialize;
 use url::{Position, Url};
 
 use crate::proto::fields::write_field;
@@ -40,6 +45,15 @@ pub struct ClientRequest {
     pub body: Bytes,
     /// HTTP/1.1 (the default) or HTTP/1.0.
     pub version: Version,
+    /// Time allowed for this request, replacing the client's
+    /// [`request_timeout`](super::ClientBuilder::request_timeout) (`None`: the client's).
+    pub timeout: Option<Duration>,
+    /// Redirects this request follows, replacing the client's
+    /// [`max_redirects`](super::ClientBuilder::max_redirects) (`None`: the client's).
+    pub max_redirects: Option<usize>,
+    /// Why [`ClientRequest::json`] could not serialize its value: sending the request fails
+    /// with [`ErrorKind::Json`](super::ErrorKind::Json) and this message.
+    pub(crate) json_error: Option<String>,
 }
 
 impl ClientRequest {
@@ -51,6 +65,9 @@ impl ClientRequest {
             headers: HeaderMap::new(),
             body: Bytes::new(),
             version: Version::Http11,
+            timeout: None,
+            max_redirects: None,
+            json_error: None,
         }
     }
 
@@ -75,6 +92,51 @@ impl ClientRequest {
     pub fn body(mut self, body: impl Into<Bytes>) -> ClientRequest {
         self.body = body.into();
         self
+    }
+
+    /// Sets the body to `value` as JSON and `Content-Type` to `application/json`. A value
+    /// that does not serialize (a map with non-string keys, a failing `Serialize`) makes
+    /// sending fail with [`ErrorKind::Json`](super::ErrorKind::Json).
+    ///
+    /// ```
+    /// use corio_http::client::ClientRequest;
+    /// let req = ClientRequest::new(http::Method::POST, "http://127.0.0.1:5000/items")
+    ///     .json(&serde_json::json!({"name": "pen"}));
+    /// assert_eq!(&req.body[..], br#"{"name":"pen"}"#);
+    /// assert_eq!(req.headers["content-type"], "application/json");
+    /// ```
+    pub fn json<T: Serialize + ?Sized>(mut self, value: &T) -> ClientRequest {
+        match serde_json::to_vec(value) {
+            Ok(body) => {
+                self.body = body.into();
+                self.headers
+                    .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            }
+            Err(e) => self.json_error = Some(e.to_string()),
+        }
+        self
+    }
+
+    /// Time allowed for this request: redirects and, for
+    /// [`Client::request`](super::Client::request), the body. Replaces the client's
+    /// request timeout; expiry is an
+    /// [`ErrorKind::Timeout`](super::ErrorKind::Timeout)`(`[`TimeoutKind::Request`](super::TimeoutKind::Request)`)`.
+    pub fn timeout(mut self, t: Duration) -> ClientRequest {
+        self.timeout = Some(t);
+        self
+    }
+
+    /// Follows at most `n` redirects for this request (more is an
+    /// [`ErrorKind::TooManyRedirects`](super::ErrorKind::TooManyRedirects)); replaces the
+    /// client's limit.
+    pub fn redirects(mut self, n: usize) -> ClientRequest {
+        self.max_redirects = Some(n);
+        self
+    }
+
+    /// Follows no redirects for this request: a 3xx response is returned as it is.
+    pub fn no_redirects(self) -> ClientRequest {
+        self.redirects(0)
     }
 
     /// Sets the HTTP version.

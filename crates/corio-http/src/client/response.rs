@@ -7,10 +7,11 @@ use std::borrow::Cow;
 
 use bytes::Bytes;
 use http::{HeaderMap, StatusCode};
+use serde::de::DeserializeOwned;
 use url::Url;
 
 use super::body::ClientBody;
-use super::error::Error;
+use super::error::{Error, ErrorKind};
 use crate::proto::Version;
 
 /// A complete response, body included.
@@ -45,6 +46,14 @@ impl ClientResponse {
     /// The body as text (invalid UTF-8 replaced).
     pub fn text(&self) -> Cow<'_, str> {
         String::from_utf8_lossy(&self.body)
+    }
+
+    /// The body parsed as JSON into a `T`. Whatever the status and `Content-Type` (check
+    /// them first if the server may answer errors in another format); a body that does not
+    /// parse as a `T` is an [`ErrorKind::Json`](super::ErrorKind::Json) naming the URL.
+    pub fn json<T: DeserializeOwned>(&self) -> Result<T, Error> {
+        serde_json::from_slice(&self.body)
+            .map_err(|e| Error::new(ErrorKind::Json, self.url.as_str()).with_source(e))
     }
 }
 

@@ -9,7 +9,12 @@
 //!   `CONNECT` ends the connection's HTTP life, so it is never pooled;
 //! - a connection is reused only if the request and the response both allow it.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::rc::Rc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Weak};
+use std::time::Duration;
 
 use bytes::Bytes;
 use http::header::{HeaderMap, LOCATION};
@@ -33,18 +38,48 @@ use crate::proto::{self, parse_response_head, BodyFraming, ChunkedDecoder, Limit
 /// ones close it (reading megabytes nobody wants costs more than a new connection).
 const REDIRECT_DRAIN_MAX: u64 = 64 * 1024;
 
-/// An HTTP/1.1 client with a connection pool. Cheap to clone (clones share the pool).
-///
-/// The client is bound to the event loop it is used on: it holds `Rc`s and is not `Send`.
-/// Use one client per loop (per worker of a multi-loop runtime) and spawn its requests with
-/// [`corio::spawn_local`].
-#[derive(Clone)]
-pub struct Client {
-    inner: Rc<Inner>,
+/// Client ids, to key each thread's pools (never reused, so a dead client's pool is never
+/// taken for a new client's).
+static NEXT_ID: AtomicU64 = AtomicU64::new(0);
+
+/// A thread's pools: client id → (the client, weakly; its pool on this thread).
+type Locals = HashMap<u64, (Weak<Shared>, Rc<Local>)>;
+
+thread_local! {
+    /// This thread's connection pools, one per client used on it, with a weak reference to
+    /// the client's shared half: an entry whose client is gone is dropped (closing its idle
+    /// connections) the next time this thread meets a client it has no pool for.
+    static LOCALS: RefCell<Locals> = RefCell::new(HashMap::new());
 }
 
-struct Inner {
+/// An HTTP/1.1 and HTTP/2 client with connection pools. `Send + Sync` and cheap to clone
+/// (an `Arc`): keep one in server state, move clones into tasks on any worker.
+///
+/// The handle holds the settings; connections are per thread. Each thread (each event
+/// loop) that sends a request through a client gets its own pool for it, made on first use
+/// and shared by every clone of the client used on that thread, since a connection belongs
+/// to the loop that polls it. The futures of a request and a [`StreamingResponse`] are tied to
+/// the loop they run on (not `Send`): await them in a handler, a [`corio::spawn_local`] task,
+/// or a task spawned on a worker that then spawns locally, as the test
+/// `client_shared.rs` shows.
+///
+/// ```
+/// fn shareable<T: Send + Sync + Clone>() {}
+/// shareable::<corio_http::client::Client>();
+/// ```
+#[derive(Clone)]
+pub struct Client {
+    shared: Arc<Shared>,
+}
+
+/// What every thread's clone shares: the id that keys the pools, and the settings.
+struct Shared {
+    id: u64,
     config: Config,
+}
+
+/// A client's state on one thread.
+struct Local {
     pool: Pool,
     /// What the client knows of each origin's HTTP/2 (used unless the protocol is HTTP/1.1).
     origins: Origins,
@@ -53,8 +88,8 @@ struct Inner {
 impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Client")
-            .field("config", &self.inner.config)
-            .field("pool", &self.inner.pool.stats())
+            .field("id", &self.shared.id)
+            .field("config", &self.shared.config)
             .finish()
     }
 }
@@ -78,17 +113,36 @@ impl Client {
 
     pub(crate) fn with_config(config: Config) -> Client {
         Client {
-            inner: Rc::new(Inner {
-                pool: Pool::new(config.pool),
-                origins: Origins::default(),
+            shared: Arc::new(Shared {
+                id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
                 config,
             }),
         }
     }
 
-    /// The pool's current numbers of open, idle and waiting connections.
+    /// This thread's pool of this client, made on first use.
+    fn local(&self) -> Rc<Local> {
+        LOCALS.with(|locals| {
+            let mut locals = locals.borrow_mut();
+            if let Some((_, local)) = locals.get(&self.shared.id) {
+                return local.clone();
+            }
+            locals.retain(|_, (shared, _)| shared.strong_count() > 0);
+            let local = Rc::new(Local {
+                pool: Pool::new(self.shared.config.pool),
+                origins: Origins::default(),
+            });
+            locals.insert(
+                self.shared.id,
+                (Arc::downgrade(&self.shared), local.clone()),
+            );
+            local
+        })
+    }
+
+    /// The current numbers of open, idle and waiting connections of this thread's pool.
     pub fn pool_stats(&self) -> PoolStats {
-        self.inner.pool.stats()
+        self.local().pool.stats()
     }
 
     /// `GET url`, body buffered.
@@ -110,9 +164,9 @@ impl Client {
     /// Sends `req`, follows redirects, and reads the whole body (at most the configured
     /// maximum body size).
     pub async fn request(&self, req: ClientRequest) -> Result<ClientResponse, Error> {
-        let max = self.inner.config.max_body;
-        let url = self.deadline_url(&req);
-        self.with_deadline(url, async move {
+        let max = self.shared.config.max_body;
+        let (timeout, url) = self.deadline(&req);
+        with_deadline(timeout, url, async move {
             self.execute(req, Some(max)).await?.bytes().await
         })
         .await
@@ -121,29 +175,16 @@ impl Client {
     /// Sends `req` and follows redirects; the body is left to read with
     /// [`ClientBody::chunk`](super::ClientBody::chunk), without a size limit.
     pub async fn send_streaming(&self, req: ClientRequest) -> Result<StreamingResponse, Error> {
-        let url = self.deadline_url(&req);
-        self.with_deadline(url, self.execute(req, None)).await
+        let (timeout, url) = self.deadline(&req);
+        with_deadline(timeout, url, self.execute(req, None)).await
     }
 
-    /// The URL to name in a request-timeout error (copied only if there is a timeout).
-    fn deadline_url(&self, req: &ClientRequest) -> Option<String> {
-        self.inner.config.request_timeout.map(|_| req.url.clone())
-    }
-
-    async fn with_deadline<T>(
-        &self,
-        url: Option<String>,
-        run: impl std::future::Future<Output = Result<T, Error>>,
-    ) -> Result<T, Error> {
-        match self.inner.config.request_timeout {
-            None => run.await,
-            Some(t) => corio::time::timeout(t, run).await.unwrap_or_else(|_| {
-                Err(Error::new(
-                    ErrorKind::Timeout(TimeoutKind::Request),
-                    url.unwrap_or_default(),
-                ))
-            }),
-        }
+    /// The request's timeout (its own, else the client's), and the URL to name in a
+    /// request-timeout error (copied only if there is a timeout).
+    fn deadline(&self, req: &ClientRequest) -> (Option<Duration>, String) {
+        let timeout = req.timeout.or(self.shared.config.request_timeout);
+        let url = timeout.map(|_| req.url.clone()).unwrap_or_default();
+        (timeout, url)
     }
 
     async fn execute(
@@ -157,14 +198,21 @@ impl Client {
             mut headers,
             mut body,
             version,
+            max_redirects,
+            json_error,
+            ..
         } = req;
         let mut url = parse_url(&url)?;
+        if let Some(e) = json_error {
+            return Err(Error::new(ErrorKind::Json, url.as_str()).with_source(e));
+        }
+        let max = max_redirects.unwrap_or(self.shared.config.max_redirects);
+        let local = self.local();
         let mut redirects = 0;
         loop {
             let mut resp = self
-                .send_once(&method, &url, &headers, &body, version, limit)
+                .send_once(&local, &method, &url, &headers, &body, version, limit)
                 .await?;
-            let max = self.inner.config.max_redirects;
             if max == 0 || !is_redirect(resp.status) {
                 return Ok(resp);
             }
@@ -185,8 +233,10 @@ impl Client {
     }
 
     /// One exchange on one connection (plus the stale-connection retry).
+    #[allow(clippy::too_many_arguments)]
     async fn send_once(
         &self,
+        local: &Local,
         method: &Method,
         url: &Url,
         headers: &HeaderMap,
@@ -194,7 +244,7 @@ impl Client {
         version: proto::Version,
         limit: Option<u64>,
     ) -> Result<StreamingResponse, Error> {
-        let config = &self.inner.config;
+        let config = &self.shared.config;
         let host = url.host_str().unwrap_or_default();
         let scheme = scheme(url).unwrap_or("http");
         let port = url.port_or_known_default().unwrap_or(80);
@@ -209,7 +259,7 @@ impl Client {
         let mut opened = None;
         if config.protocol.tries_h2(scheme) {
             match self
-                .send_h2(scheme, host, port, method, url, headers, body, limit)
+                .send_h2(local, scheme, host, port, method, url, headers, body, limit)
                 .await?
             {
                 Route::Http2(response) => return Ok(response),
@@ -218,7 +268,7 @@ impl Client {
         }
         let mut fresh = opened.is_some();
         loop {
-            let mut lease = self.inner.pool.acquire(scheme, host, port, fresh).await;
+            let mut lease = local.pool.acquire(scheme, host, port, fresh).await;
             let conn = match (&mut lease.conn, opened.take()) {
                 (Some(conn), _) => conn,
                 (None, Some(stream)) => lease.conn.insert(Conn::new(stream)),
@@ -294,7 +344,7 @@ impl Client {
 impl Client {
     /// A new connection to `url`'s origin: resolved, connected, and over TLS for `https`.
     async fn open(&self, url: &Url, scheme: &str, port: u16) -> Result<Stream, Error> {
-        let config = &self.inner.config;
+        let config = &self.shared.config;
         let addrs = resolve(url, port).await?;
         let tcp = connect(url, &addrs, config.connect_timeout).await?;
         match scheme {
@@ -309,6 +359,7 @@ impl Client {
     #[allow(clippy::too_many_arguments)]
     async fn send_h2(
         &self,
+        local: &Local,
         scheme: &'static str,
         host: &str,
         port: u16,
@@ -318,7 +369,7 @@ impl Client {
         body: &Bytes,
         limit: Option<u64>,
     ) -> Result<Route<StreamingResponse>, Error> {
-        let config = &self.inner.config;
+        let config = &self.shared.config;
         let key = Key {
             scheme,
             host: host.to_owned(),
@@ -327,8 +378,7 @@ impl Client {
         let prior_knowledge = scheme == "http";
         let mut retried = false;
         loop {
-            let route = self
-                .inner
+            let route = local
                 .origins
                 .route(&key, prior_knowledge, url, || self.open(url, scheme, port))
                 .await?;
@@ -348,7 +398,7 @@ impl Client {
             match http2::exchange(send, exchange).await {
                 Ok(response) => return Ok(Route::Http2(response)),
                 Err(Failure::Retry(e)) => {
-                    self.inner.origins.forget(&key);
+                    local.origins.forget(&key);
                     if retried {
                         return Err(e);
                     }
@@ -359,6 +409,21 @@ impl Client {
                 Err(Failure::Fatal(e)) => return Err(e),
             }
         }
+    }
+}
+
+/// Runs `run` within `timeout` (if any); a timeout is an [`ErrorKind::Timeout`] of
+/// [`TimeoutKind::Request`] naming `url`.
+async fn with_deadline<T>(
+    timeout: Option<Duration>,
+    url: String,
+    run: impl std::future::Future<Output = Result<T, Error>>,
+) -> Result<T, Error> {
+    match timeout {
+        None => run.await,
+        Some(t) => corio::time::timeout(t, run)
+            .await
+            .unwrap_or_else(|_| Err(Error::new(ErrorKind::Timeout(TimeoutKind::Request), url))),
     }
 }
 
