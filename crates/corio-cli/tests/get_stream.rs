@@ -82,8 +82,10 @@ fn check(child: Child, (total, last, peak): (usize, u8, u64)) {
     );
     assert_eq!((total, last), (BIG + 1, b'!'));
     assert!(peak > 0, "not measured");
+    // Half the body: a buffered body alone would pass it; the program itself (a debug build,
+    // its pools and socket buffers) stays far below it (9-17 MB measured on a loaded machine).
     assert!(
-        peak < (BIG / 4) as u64,
+        peak < (BIG / 2) as u64,
         "peak RSS {peak} bytes for a {BIG}-byte body"
     );
 }
