@@ -250,15 +250,28 @@ fn finish_head(
     } else {
         version == Version::Http11
     };
-    let head = Box::new(RequestHead {
-        keep_alive,
-        expect_continue: continue_requested && version == Version::Http11 && !body.is_empty(),
-        method,
-        target,
-        version,
-        headers: HeaderFields::from_head(raw),
-        body,
-    });
+    // The box is made from constants and then filled in place. Built from the values above,
+    // the whole head (its inline bytes included) would be assembled on the stack and copied
+    // into the box: about 90 instructions per request in the pipelined plaintext profile.
+    let mut head = Box::write(
+        Box::new_uninit(),
+        RequestHead {
+            keep_alive: false,
+            expect_continue: false,
+            method: Method::GET,
+            target: RequestTarget::unset(),
+            version: Version::Http11,
+            headers: HeaderFields::unfilled(),
+            body: BodyFraming::Empty,
+        },
+    );
+    head.keep_alive = keep_alive;
+    head.expect_continue = continue_requested && version == Version::Http11 && !body.is_empty();
+    head.method = method;
+    head.target = target;
+    head.version = version;
+    head.headers.fill(raw);
+    head.body = body;
     Ok(head)
 }
 

@@ -43,11 +43,18 @@ impl RequestTarget {
     /// Validates `raw` as a request-target for `method`.
     pub fn parse(target: &str, method: &Method) -> Result<RequestTarget, ProtoError> {
         let b = target.as_bytes();
-        if b.is_empty()
-            || b.len() > u32::MAX as usize
-            || !b.iter().all(|&c| c.is_ascii_graphic() && c != b'#')
-        {
+        if b.is_empty() || b.len() > u32::MAX as usize {
             return Err(ProtoError::BadTarget);
+        }
+        // One pass checks every byte and finds the first `?` (the query's start in the
+        // origin and absolute forms: an authority ends at the first `/` or `?`).
+        let mut first_question = None;
+        for (at, &c) in b.iter().enumerate() {
+            match TARGET_BYTE[c as usize] {
+                TargetByte::Invalid => return Err(ProtoError::BadTarget),
+                TargetByte::Question if first_question.is_none() => first_question = Some(at),
+                TargetByte::Question | TargetByte::Other => {}
+            }
         }
         let raw = TargetText::new(target);
         let r = |range: Range<usize>| range.start as u32..range.end as u32;
@@ -89,8 +96,8 @@ impl RequestTarget {
             }
             (TargetForm::Absolute, auth_start..auth_end, auth_end)
         };
-        let (path, query) = match b[path_start..].iter().position(|&c| c == b'?') {
-            Some(q) => (path_start..path_start + q, Some(path_start + q + 1..end)),
+        let (path, query) = match first_question {
+            Some(q) => (path_start..q, Some(q + 1..end)),
             None => (path_start..end, None),
         };
         Ok(RequestTarget {
@@ -100,6 +107,17 @@ impl RequestTarget {
             path: r(path),
             query: query.map(r),
         })
+    }
+
+    /// An empty origin-form target, for a head being filled in place (see `finish_head`).
+    pub(crate) fn unset() -> RequestTarget {
+        RequestTarget {
+            raw: TargetText::empty(),
+            form: TargetForm::Origin,
+            authority: 0..0,
+            path: 0..0,
+            query: None,
+        }
     }
 
     /// The whole request-target as received.
@@ -173,9 +191,12 @@ pub(crate) fn valid_host_field(b: &[u8]) -> bool {
                 .all(|&c| c.is_ascii_hexdigit() || matches!(c, b':' | b'.' | b'v' | b'V'));
         (ok, &inner[close + 1..])
     } else {
-        let end = b.iter().position(|&c| c == b':').unwrap_or(b.len());
-        let ok = b[..end].iter().all(|&c| REG_NAME[c as usize]);
-        (ok, &b[end..])
+        // One pass: reg-name bytes up to the first byte that is not one (`:` is not).
+        let end = b
+            .iter()
+            .position(|&c| !REG_NAME[c as usize])
+            .unwrap_or(b.len());
+        (true, &b[end..])
     };
     let port_ok = match rest {
         [] => true,
@@ -184,6 +205,36 @@ pub(crate) fn valid_host_field(b: &[u8]) -> bool {
     };
     host_ok && port_ok
 }
+
+/// How [`RequestTarget::parse`] sees a byte of a target.
+#[derive(Clone, Copy)]
+enum TargetByte {
+    /// Not allowed in a target: controls, space, DEL, non-ASCII, and `#` (a fragment is never
+    /// sent).
+    Invalid,
+    /// `?`, which may start the query.
+    Question,
+    /// Any other visible ASCII byte.
+    Other,
+}
+
+/// The class of every byte, as a table: the target is checked on every request.
+static TARGET_BYTE: [TargetByte; 256] = {
+    let mut table = [TargetByte::Invalid; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        table[c] = if b == b'?' {
+            TargetByte::Question
+        } else if b.is_ascii_graphic() && b != b'#' {
+            TargetByte::Other
+        } else {
+            TargetByte::Invalid
+        };
+        c += 1;
+    }
+    table
+};
 
 /// RFC 3986 `reg-name` bytes: unreserved, sub-delims and `%` (of pct-encoded), as a table
 /// because Host is checked on every request.

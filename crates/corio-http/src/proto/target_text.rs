@@ -30,6 +30,11 @@ impl TargetText {
         }
     }
 
+    /// The empty text.
+    pub(crate) fn empty() -> TargetText {
+        TargetText::Inline(ArrayString::new())
+    }
+
     /// The text.
     pub(crate) fn as_str(&self) -> &str {
         match self {
