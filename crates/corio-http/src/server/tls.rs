@@ -101,7 +101,9 @@ pub(crate) async fn serve_tls_connection<H: Handler>(
     };
     match Protocol::of(&stream) {
         Protocol::Http1 => serve_connection(stream, peer, context, guard).await,
-        Protocol::Http2 => serve_http2(stream, peer, &context, guard).await,
+        // Boxed, as on a cleartext port (`dispatch.rs`): inline, the larger HTTP/2 state
+        // would enlarge every HTTP/1.1 connection's task.
+        Protocol::Http2 => Box::pin(serve_http2(stream, peer, &context, guard)).await,
     }
 }
 
