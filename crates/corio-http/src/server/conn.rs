@@ -34,6 +34,7 @@ use std::time::Instant;
 
 use bytes::Bytes;
 use corio::time::Deadline;
+use futures_util::FutureExt;
 use http::{Method, StatusCode};
 
 use super::access_log;
@@ -56,14 +57,15 @@ pub(crate) struct WorkerContext<H> {
 
 /// Serves one connection until it closes. `guard` is its registration with the worker's
 /// tracker, made by the accept loop when it accepted the connection.
-pub(crate) async fn serve_connection<H: Handler, T: Transport>(
+pub(crate) fn serve_connection<H: Handler, T: Transport>(
     transport: T,
     peer: SocketAddr,
     context: Rc<WorkerContext<H>>,
     guard: ConnectionGuard,
-) {
-    // Without sniffing the driver never hands the connection over.
-    let _ = serve(transport, peer, context, guard, Start::Http1).await;
+) -> impl Future<Output = ()> {
+    // Without sniffing the driver never hands the connection over. (Not an `async fn`: that
+    // would keep its arguments beside the driver made from them.)
+    serve(transport, peer, context, guard, Start::Http1).map(drop)
 }
 
 /// How a connection's first bytes are taken.
@@ -76,12 +78,15 @@ pub(crate) enum Start {
 }
 
 /// A cleartext connection whose first bytes were the HTTP/2 preface, handed back by the
-/// HTTP/1.1 driver before it served anything: the transport, the bytes read from it and the
-/// connection's registration.
-pub(crate) struct Http2Handoff<T> {
+/// HTTP/1.1 driver before it served anything: the transport, the bytes read from it, the
+/// connection's registration, and what the driver was given. (Handing all of it back lets the
+/// caller keep nothing of its own while the driver runs: the connection's task stays small.)
+pub(crate) struct Http2Handoff<H, T> {
     pub(crate) transport: T,
     pub(crate) read: Bytes,
     pub(crate) guard: ConnectionGuard,
+    pub(crate) peer: SocketAddr,
+    pub(crate) context: Rc<WorkerContext<H>>,
 }
 
 /// Serves one connection with the HTTP/1.1 driver; with [`Start::Sniff`], returns it instead
@@ -96,7 +101,7 @@ pub(crate) async fn serve<H: Handler, T: Transport>(
     context: Rc<WorkerContext<H>>,
     guard: ConnectionGuard,
     start: Start,
-) -> Option<Http2Handoff<T>> {
+) -> Option<Http2Handoff<H, T>> {
     if let Some(tcp) = transport.as_tcp() {
         // Responses are written whole; Nagle would only delay the last segment.
         let _ = tcp.set_nodelay(true);
@@ -143,7 +148,9 @@ struct Exchange {
     is_head: bool,
     is_connect: bool,
     has_body: bool,
-    log: Option<access_log::RequestLine>,
+    /// Boxed: kept only when access logging is on, and inline it would take a hundred bytes
+    /// of every connection's task.
+    log: Option<Box<access_log::RequestLine>>,
 }
 
 /// A deadline already set at `at`.
@@ -168,7 +175,7 @@ struct PendingBody {
     rest: super::respond::RestOfBody,
     keep_alive: bool,
     status: StatusCode,
-    log: Option<access_log::RequestLine>,
+    log: Option<Box<access_log::RequestLine>>,
 }
 
 /// Why the wait for more bytes ended.
@@ -251,8 +258,14 @@ impl<H: Handler, T: Transport> Driver<H, T> {
 
     /// Gives the connection up to HTTP/2, with the bytes read so far. Nothing was served, so
     /// no request body shares the I/O.
-    fn hand_off(self) -> Option<Http2Handoff<T>> {
-        let Driver { io, guard, .. } = self;
+    fn hand_off(self) -> Option<Http2Handoff<H, T>> {
+        let Driver {
+            io,
+            guard,
+            peer,
+            context,
+            ..
+        } = self;
         let mut io = Rc::try_unwrap(io).ok()?.into_inner();
         let read = io
             .read
@@ -264,6 +277,8 @@ impl<H: Handler, T: Transport> Driver<H, T> {
             transport: io.transport,
             read,
             guard,
+            peer,
+            context,
         })
     }
 
@@ -349,7 +364,7 @@ impl<H: Handler, T: Transport> Driver<H, T> {
                 .context
                 .config
                 .access_log
-                .then(|| access_log::RequestLine::new(&head)),
+                .then(|| Box::new(access_log::RequestLine::new(&head))),
         };
         let number = self.io.borrow_mut().start(
             &head,
@@ -486,7 +501,7 @@ impl<H: Handler, T: Transport> Driver<H, T> {
         Ok(pending.keep_alive)
     }
 
-    fn log(&self, line: Option<access_log::RequestLine>, status: StatusCode, sent: u64) {
+    fn log(&self, line: Option<Box<access_log::RequestLine>>, status: StatusCode, sent: u64) {
         if let Some(line) = line {
             access_log::record(self.peer, &line, status, sent);
         }
