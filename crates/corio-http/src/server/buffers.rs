@@ -108,12 +108,15 @@ pub(crate) fn take_out() -> BytesMut {
 
 /// Returns an emptied output buffer to the pool.
 ///
-/// Writing advances the buffer's start, which shrinks its capacity; `reserve` on the emptied,
-/// unshared buffer moves the start back to the beginning of its allocation (no new
-/// allocation), so the whole buffer is reused.
+/// A partial write advances the buffer's start, which shrinks its capacity; `reserve` on the
+/// emptied, unshared buffer moves the start back to the beginning of its allocation (no new
+/// allocation), so the whole buffer is reused. A buffer written whole was cleared instead and
+/// needs nothing.
 pub(crate) fn release_out(mut buf: BytesMut) {
     buf.clear();
-    buf.reserve(OUT_BUF_SIZE);
+    if buf.capacity() < OUT_BUF_SIZE {
+        buf.reserve(OUT_BUF_SIZE);
+    }
     if buf.capacity() >= OUT_BUF_SIZE && buf.capacity() <= 4 * OUT_BUF_SIZE {
         OUT_POOL.with(|pool| {
             let mut pool = pool.borrow_mut();

@@ -106,6 +106,10 @@ impl<T: Transport> ConnIo<T> {
         while !out.is_empty() {
             match self.transport.poll_write(cx, out) {
                 Poll::Ready(Ok(0)) => return Poll::Ready(Err(io::ErrorKind::WriteZero.into())),
+                // All of it written (the usual case): `clear` keeps the buffer's whole
+                // capacity, where `advance` would move its start and the pool would have to
+                // reclaim the space.
+                Poll::Ready(Ok(n)) if n == out.len() => out.clear(),
                 Poll::Ready(Ok(n)) => out.advance(n),
                 Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
                 Poll::Pending => return Poll::Pending,
