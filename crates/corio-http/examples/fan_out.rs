@@ -9,8 +9,7 @@
 //! cargo run -p corio-http --example fan_out
 //! ```
 
-use std::cell::Cell;
-use std::rc::Rc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -35,22 +34,23 @@ fn main() -> std::io::Result<()> {
     let base = format!("http://{}", server.local_addr());
 
     let fetched = corio::block_on(async move {
-        // One client (one connection pool) shared by every task; it lives on this loop, so
-        // the tasks are spawned with spawn_local.
+        // One client shared by every task (a clone each: an `Arc`); the tasks and their
+        // request futures are `Send`, spawned as with tokio.
         let client = Client::builder().max_connections_per_host(LIMIT).build();
         let permits = Arc::new(Semaphore::new(LIMIT));
-        let (in_flight, most) = (Rc::new(Cell::new(0)), Rc::new(Cell::new(0)));
+        let in_flight = Arc::new(AtomicUsize::new(0));
+        let most = Arc::new(AtomicUsize::new(0));
         let mut tasks = JoinSet::new();
         for n in 0..URLS {
             let (client, permits) = (client.clone(), permits.clone());
             let (in_flight, most) = (in_flight.clone(), most.clone());
             let url = format!("{base}/item/{n}");
-            tasks.spawn_local(async move {
+            tasks.spawn(async move {
                 let _permit = permits.acquire_owned().await.expect("never closed");
-                in_flight.set(in_flight.get() + 1);
-                most.set(most.get().max(in_flight.get()));
+                let now = in_flight.fetch_add(1, Ordering::Relaxed) + 1;
+                most.fetch_max(now, Ordering::Relaxed);
                 let result = corio::time::timeout(PER_REQUEST, client.get(&url)).await;
-                in_flight.set(in_flight.get() - 1);
+                in_flight.fetch_sub(1, Ordering::Relaxed);
                 let response = result
                     .map_err(|_| format!("{url}: timed out"))?
                     .map_err(|e| format!("{url}: {e}"))?;
@@ -63,11 +63,11 @@ fn main() -> std::io::Result<()> {
             assert_eq!(body, format!("item {n}"));
             pages.push(n);
         }
-        assert!(most.get() <= LIMIT);
+        let most = most.load(Ordering::Relaxed);
+        assert!(most <= LIMIT);
         println!(
-            "fetched {} pages, at most {} requests at once (limit {LIMIT})",
-            pages.len(),
-            most.get()
+            "fetched {} pages, at most {most} requests at once (limit {LIMIT})",
+            pages.len()
         );
         pages.len()
     });

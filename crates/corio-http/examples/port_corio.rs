@@ -73,7 +73,7 @@ async fn main() {
         .into_iter()
         .map(|id| {
             let (client, url) = (client.clone(), format!("{base}/items/{id}"));
-            corio::spawn_local(async move {
+            corio::spawn(async move {
                 let resp = client.get(&url).await.unwrap();
                 (resp.status.as_u16(), resp.text().into_owned())
             })

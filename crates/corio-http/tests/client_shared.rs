@@ -41,7 +41,7 @@ fn one_client_moved_into_tasks_on_two_workers() {
             let client = client.clone();
             let url = url.clone();
             // The handle is `Send`: it moves into a task of each worker, which runs the
-            // request (a loop-bound future) on its own loop.
+            // requests in a local task on its own loop (`client_send.rs` spawns them).
             rt.spawn_on(worker, async move {
                 let thread = std::thread::current().id();
                 let resp = corio::spawn_local(async move {

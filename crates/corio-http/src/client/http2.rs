@@ -15,9 +15,9 @@
 //! server refused (`REFUSED_STREAM`) or that a graceful GOAWAY did not let through, is sent
 //! once more on a new connection (RFC 9113 §8.7: the server did not process it).
 
-use std::cell::RefCell;
 use std::collections::HashMap;
 use std::future::{poll_fn, Future};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::task::{Poll, Waker};
 use std::time::Duration;
 
@@ -62,13 +62,20 @@ pub(crate) enum Route {
     Http1(Option<Stream>),
 }
 
-/// The HTTP/2 state of every origin a client talked to. See the module docs.
+/// The HTTP/2 state of every origin a client talked to (on one thread, beside its HTTP/1.1
+/// pool; behind a lock, all but never contended, so that request futures are `Send`). See
+/// the module docs.
 #[derive(Default)]
 pub(crate) struct Origins {
-    map: RefCell<HashMap<Key, Origin>>,
+    map: Mutex<HashMap<Key, Origin>>,
 }
 
 impl Origins {
+    /// The map; nothing under the lock panics, and a poisoned lock is taken as it is.
+    fn map(&self) -> MutexGuard<'_, HashMap<Key, Origin>> {
+        self.map.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
     /// The route to `key`'s origin, opening a connection with `open` if none is known.
     /// `prior_knowledge`: speak HTTP/2 on the new connection whatever ALPN said (h2c).
     pub(crate) async fn route<F, Fut>(
@@ -83,7 +90,7 @@ impl Origins {
         Fut: Future<Output = Result<Stream, Error>>,
     {
         let known = poll_fn(|cx| {
-            let mut map = self.map.borrow_mut();
+            let mut map = self.map();
             match map.get_mut(key) {
                 None => {
                     map.insert(key.clone(), Origin::Connecting(Vec::new()));
@@ -126,7 +133,7 @@ impl Origins {
 
     /// Forgets `key`'s HTTP/2 connection after it failed: the next request opens another.
     pub(crate) fn forget(&self, key: &Key) {
-        let mut map = self.map.borrow_mut();
+        let mut map = self.map();
         if matches!(map.get(key), Some(Origin::Ready(_))) {
             map.remove(key);
         }
@@ -142,11 +149,7 @@ struct Claim<'a> {
 
 impl Claim<'_> {
     fn settle(self, origin: Origin) {
-        let old = self
-            .origins
-            .map
-            .borrow_mut()
-            .insert(self.key.clone(), origin);
+        let old = self.origins.map().insert(self.key.clone(), origin);
         std::mem::forget(self);
         wake(old);
     }
@@ -154,7 +157,7 @@ impl Claim<'_> {
 
 impl Drop for Claim<'_> {
     fn drop(&mut self) {
-        let old = self.origins.map.borrow_mut().remove(self.key);
+        let old = self.origins.map().remove(self.key);
         wake(old);
     }
 }

@@ -32,10 +32,12 @@
 //! # Invariants
 //!
 //! - A [`Client`] is a `Send + Sync` handle (an `Arc` of its settings): keep it in server
-//!   state, move clones into tasks on any worker. Connections belong to the loop that polls
-//!   them, so each thread gets its own pool of each client on first use, shared by every
-//!   clone used on that thread; a request's future runs on one loop (spawn concurrent
-//!   requests with [`corio::spawn_local`]).
+//!   state, move clones into tasks on any worker. Each thread gets its own pool of each
+//!   client on first use, shared by every clone used on that thread, so the connections a
+//!   worker reuses are registered with its own loop. Request futures, [`StreamingResponse`]
+//!   and [`ClientBody`] are `Send` (a pool is an `Arc<Mutex>`, uncontended: one thread uses
+//!   it but for a body moved elsewhere): spawn requests with [`corio::spawn`], a `Runtime`
+//!   or a `JoinSet`; a lease returns its connection to its own pool from any thread.
 //! - Per request ([`ClientRequest::timeout`], [`ClientRequest::redirects`]) settings replace
 //!   the client's; [`ClientRequest::json`] and [`ClientResponse::json`] speak JSON (serde).
 //! - A connection returns to the pool only when its response body was read to the end, both

@@ -15,13 +15,17 @@
 //! - every freed slot or newly idle connection wakes the first waiter that can proceed, and a
 //!   woken waiter that goes away without using its chance passes it on: no lost wake-ups.
 //!
-//! The pool lives on one event loop (`Rc`/`RefCell`); it is not `Send`: a `Client` keeps one
-//! per thread (see `send.rs`).
+//! A `Client` keeps one pool per thread (see `send.rs`), so its lock is all but never
+//! contended; it is an `Arc<Mutex>` rather than `Rc<RefCell>` so that a [`Lease`] (and the
+//! body and futures holding one) is `Send`: a request future may be spawned with
+//! `corio::spawn`, and a response moved to another thread still returns its connection to the
+//! pool it came from. The fast path takes the lock twice per request (acquire, release); no
+//! lock is held while a connection is closed or a waker runs.
 
-use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::future::poll_fn;
-use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Poll, Waker};
 use std::time::{Duration, Instant};
 
@@ -57,23 +61,24 @@ struct Idle {
 }
 
 struct Host {
-    key: Rc<Key>,
+    key: Arc<Key>,
     idle: VecDeque<Idle>,
     open: usize,
 }
 
 struct Waiter {
-    key: Rc<Key>,
+    key: Arc<Key>,
     fresh: bool,
-    waker: RefCell<Waker>,
-    notified: Cell<bool>,
+    /// Written only under the pool's lock (the inner lock is for the type system).
+    waker: Mutex<Waker>,
+    notified: AtomicBool,
 }
 
 struct State {
     config: PoolConfig,
     hosts: Vec<Host>,
     total: usize,
-    waiters: VecDeque<Rc<Waiter>>,
+    waiters: VecDeque<Arc<Waiter>>,
 }
 
 /// Pool statistics, for tests and diagnostics.
@@ -90,13 +95,13 @@ pub struct PoolStats {
 /// A shared handle to the pool.
 #[derive(Clone)]
 pub(crate) struct Pool {
-    state: Rc<RefCell<State>>,
+    state: Arc<Mutex<State>>,
 }
 
 /// A connection slot, with its connection once connected.
 pub(crate) struct Lease {
     pool: Pool,
-    key: Rc<Key>,
+    key: Arc<Key>,
     /// `None` while connecting.
     pub conn: Option<Conn>,
     returned: bool,
@@ -130,7 +135,7 @@ impl Drop for Lease {
 impl Pool {
     pub(crate) fn new(config: PoolConfig) -> Pool {
         Pool {
-            state: Rc::new(RefCell::new(State {
+            state: Arc::new(Mutex::new(State {
                 config,
                 hosts: Vec::new(),
                 total: 0,
@@ -139,8 +144,14 @@ impl Pool {
         }
     }
 
+    /// The state. Nothing under the lock panics short of a broken invariant (a bug), and a
+    /// poisoned lock is taken as it is rather than failing every later request.
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
     pub(crate) fn stats(&self) -> PoolStats {
-        let s = self.state.borrow();
+        let s = self.lock();
         PoolStats {
             open: s.total,
             idle: s.hosts.iter().map(|h| h.idle.len()).sum(),
@@ -148,8 +159,11 @@ impl Pool {
         }
     }
 
-    /// A slot for `key`'s origin: with an idle connection (unless `fresh`), or empty for the
-    /// caller to connect. Waits while the limits are reached.
+    /// A slot for the origin (`scheme`, `host`, `port`): with an idle connection (unless
+    /// `fresh`), or empty for the caller to connect. Waits while the limits are reached.
+    ///
+    /// Each poll looks and, if it must wait, queues its waiter under one lock, so a slot
+    /// freed from another thread in between cannot be missed.
     pub(crate) async fn acquire(
         &self,
         scheme: &'static str,
@@ -157,32 +171,43 @@ impl Pool {
         port: u16,
         fresh: bool,
     ) -> Lease {
-        let key = self.key(scheme, host, port);
         let mut waiter: Option<WaiterGuard> = None;
         poll_fn(|cx| {
-            if let Some(lease) = self.try_acquire(&key, fresh) {
+            let mut closing = Vec::new();
+            let mut s = self.lock();
+            let key = match &waiter {
+                Some(w) => w.waiter.key.clone(),
+                None => s.key(scheme, host, port),
+            };
+            if let Some(conn) = s.take(&key, fresh, &mut closing) {
+                drop(s);
+                drop(closing);
                 if let Some(w) = waiter.as_mut() {
                     w.used = true;
                 }
-                return Poll::Ready(lease);
+                return Poll::Ready(Lease {
+                    pool: self.clone(),
+                    key,
+                    conn,
+                    returned: false,
+                });
             }
-            let mut s = self.state.borrow_mut();
             match &waiter {
-                Some(w) if !w.waiter.notified.get() => {
-                    w.waiter.waker.borrow_mut().clone_from(cx.waker());
+                Some(w) if !w.waiter.notified.load(Ordering::Relaxed) => {
+                    w.waiter.set_waker(cx.waker());
                 }
                 Some(w) => {
                     // Woken but beaten to it: back to the front of the queue.
-                    w.waiter.notified.set(false);
-                    w.waiter.waker.borrow_mut().clone_from(cx.waker());
+                    w.waiter.notified.store(false, Ordering::Relaxed);
+                    w.waiter.set_waker(cx.waker());
                     s.waiters.push_front(w.waiter.clone());
                 }
                 None => {
-                    let w = Rc::new(Waiter {
-                        key: key.clone(),
+                    let w = Arc::new(Waiter {
+                        key,
                         fresh,
-                        waker: RefCell::new(cx.waker().clone()),
-                        notified: Cell::new(false),
+                        waker: Mutex::new(cx.waker().clone()),
+                        notified: AtomicBool::new(false),
                     });
                     s.waiters.push_back(w.clone());
                     waiter = Some(WaiterGuard {
@@ -192,45 +217,17 @@ impl Pool {
                     });
                 }
             }
+            drop(s);
+            drop(closing);
             Poll::Pending
         })
         .await
     }
 
-    fn key(&self, scheme: &'static str, host: &str, port: u16) -> Rc<Key> {
-        let mut s = self.state.borrow_mut();
-        if let Some(h) = s.hosts.iter().find(|h| h.key.matches(scheme, host, port)) {
-            return h.key.clone();
-        }
-        let key = Rc::new(Key {
-            scheme,
-            host: host.to_owned(),
-            port,
-        });
-        s.hosts.push(Host {
-            key: key.clone(),
-            idle: VecDeque::new(),
-            open: 0,
-        });
-        key
-    }
-
-    fn try_acquire(&self, key: &Rc<Key>, fresh: bool) -> Option<Lease> {
+    fn put_idle(&self, key: &Arc<Key>, conn: Conn) {
         let mut closing = Vec::new();
-        let lease = self.state.borrow_mut().take(key, fresh, &mut closing);
-        drop(closing);
-        lease.map(|conn| Lease {
-            pool: self.clone(),
-            key: key.clone(),
-            conn,
-            returned: false,
-        })
-    }
-
-    fn put_idle(&self, key: &Rc<Key>, conn: Conn) {
-        let mut closing = Vec::new();
-        {
-            let mut s = self.state.borrow_mut();
+        let wake = {
+            let mut s = self.lock();
             let max_idle = s.config.max_idle_per_host;
             let timeout = s.config.idle_timeout;
             let now = Instant::now();
@@ -249,26 +246,67 @@ impl Pool {
             }
             host.open -= dropped;
             s.total -= dropped;
-            s.wake_next();
-        }
+            s.wake_next()
+        };
         drop(closing);
+        if let Some(waker) = wake {
+            waker.wake();
+        }
     }
 
-    fn closed(&self, key: &Rc<Key>) {
-        let mut s = self.state.borrow_mut();
-        let i = s.host_index(key);
-        s.hosts[i].open -= 1;
-        s.total -= 1;
-        s.wake_next();
-        s.forget_unused(i);
+    fn closed(&self, key: &Arc<Key>) {
+        let wake = {
+            let mut s = self.lock();
+            let i = s.host_index(key);
+            s.hosts[i].open -= 1;
+            s.total -= 1;
+            let wake = s.wake_next();
+            s.forget_unused(i);
+            wake
+        };
+        if let Some(waker) = wake {
+            waker.wake();
+        }
+    }
+}
+
+impl Waiter {
+    /// Stores the waker of the latest poll (called under the pool's lock).
+    fn set_waker(&self, waker: &Waker) {
+        self.waker
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone_from(waker);
     }
 }
 
 impl State {
-    fn host_index(&self, key: &Rc<Key>) -> usize {
+    /// The key of the origin's entry, made on first use.
+    fn key(&mut self, scheme: &'static str, host: &str, port: u16) -> Arc<Key> {
+        if let Some(h) = self
+            .hosts
+            .iter()
+            .find(|h| h.key.matches(scheme, host, port))
+        {
+            return h.key.clone();
+        }
+        let key = Arc::new(Key {
+            scheme,
+            host: host.to_owned(),
+            port,
+        });
+        self.hosts.push(Host {
+            key: key.clone(),
+            idle: VecDeque::new(),
+            open: 0,
+        });
+        key
+    }
+
+    fn host_index(&self, key: &Arc<Key>) -> usize {
         self.hosts
             .iter()
-            .position(|h| Rc::ptr_eq(&h.key, key))
+            .position(|h| Arc::ptr_eq(&h.key, key))
             .expect("host entry lives while a lease or waiter holds its key")
     }
 
@@ -276,17 +314,17 @@ impl State {
     /// dropped refers to it (waiters and other leases hold the key too).
     fn forget_unused(&mut self, i: usize) {
         let h = &self.hosts[i];
-        if h.open == 0 && Rc::strong_count(&h.key) <= 2 {
+        if h.open == 0 && Arc::strong_count(&h.key) <= 2 {
             self.hosts.swap_remove(i);
         }
     }
 
     /// Takes a slot: `Some(Some(conn))` reuses an idle connection, `Some(None)` permits a
     /// connect, `None` means wait. Connections to close are pushed on `closing` (dropped
-    /// by the caller once the state is no longer borrowed).
+    /// by the caller once the lock is released).
     fn take(
         &mut self,
-        key: &Rc<Key>,
+        key: &Arc<Key>,
         fresh: bool,
         closing: &mut Vec<Conn>,
     ) -> Option<Option<Conn>> {
@@ -343,8 +381,8 @@ impl State {
     }
 
     /// Whether a waiter for `key` could get a slot now.
-    fn can_proceed(&self, key: &Rc<Key>, fresh: bool) -> bool {
-        let Some(host) = self.hosts.iter().find(|h| Rc::ptr_eq(&h.key, key)) else {
+    fn can_proceed(&self, key: &Arc<Key>, fresh: bool) -> bool {
+        let Some(host) = self.hosts.iter().find(|h| Arc::ptr_eq(&h.key, key)) else {
             return false;
         };
         if !fresh && !host.idle.is_empty() {
@@ -357,36 +395,42 @@ impl State {
         per_host_room && total_room
     }
 
-    /// Wakes the first waiter that can proceed.
-    fn wake_next(&mut self) {
-        let Some(pos) = self
+    /// Takes the first waiter that can proceed off the queue, marked notified; returns its
+    /// waker, for the caller to wake once the lock is released.
+    fn wake_next(&mut self) -> Option<Waker> {
+        let pos = self
             .waiters
             .iter()
-            .position(|w| self.can_proceed(&w.key, w.fresh))
-        else {
-            return;
-        };
-        if let Some(w) = self.waiters.remove(pos) {
-            w.notified.set(true);
-            w.waker.borrow().wake_by_ref();
-        }
+            .position(|w| self.can_proceed(&w.key, w.fresh))?;
+        let w = self.waiters.remove(pos)?;
+        w.notified.store(true, Ordering::Relaxed);
+        let waker = w.waker.lock().unwrap_or_else(PoisonError::into_inner);
+        Some(waker.clone())
     }
 }
 
 /// A registered waiter; on drop it leaves the queue, or passes on a wake-up it did not use.
 struct WaiterGuard {
     pool: Pool,
-    waiter: Rc<Waiter>,
+    waiter: Arc<Waiter>,
     used: bool,
 }
 
 impl Drop for WaiterGuard {
     fn drop(&mut self) {
-        let mut s = self.pool.state.borrow_mut();
-        if let Some(pos) = s.waiters.iter().position(|w| Rc::ptr_eq(w, &self.waiter)) {
-            s.waiters.remove(pos);
-        } else if self.waiter.notified.get() && !self.used {
-            s.wake_next();
+        let wake = {
+            let mut s = self.pool.lock();
+            if let Some(pos) = s.waiters.iter().position(|w| Arc::ptr_eq(w, &self.waiter)) {
+                s.waiters.remove(pos);
+                None
+            } else if self.waiter.notified.load(Ordering::Relaxed) && !self.used {
+                s.wake_next()
+            } else {
+                None
+            }
+        };
+        if let Some(waker) = wake {
+            waker.wake();
         }
     }
 }

@@ -11,7 +11,6 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::rc::Rc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::Duration;
@@ -43,7 +42,7 @@ const REDIRECT_DRAIN_MAX: u64 = 64 * 1024;
 static NEXT_ID: AtomicU64 = AtomicU64::new(0);
 
 /// A thread's pools: client id → (the client, weakly; its pool on this thread).
-type Locals = HashMap<u64, (Weak<Shared>, Rc<Local>)>;
+type Locals = HashMap<u64, (Weak<Shared>, Arc<Local>)>;
 
 thread_local! {
     /// This thread's connection pools, one per client used on it, with a weak reference to
@@ -57,15 +56,24 @@ thread_local! {
 ///
 /// The handle holds the settings; connections are per thread. Each thread (each event
 /// loop) that sends a request through a client gets its own pool for it, made on first use
-/// and shared by every clone of the client used on that thread, since a connection belongs
-/// to the loop that polls it. The futures of a request and a [`StreamingResponse`] are tied to
-/// the loop they run on (not `Send`): await them in a handler, a [`corio::spawn_local`] task,
-/// or a task spawned on a worker that then spawns locally, as the test
-/// `client_shared.rs` shows.
+/// (when the request's future is first polled) and shared by every clone of the client used
+/// on that thread: a connection is registered with the loop that opened it, so requests
+/// on one worker reuse that worker's connections.
+///
+/// The futures of a request, [`StreamingResponse`] and [`ClientBody`] are `Send`, as
+/// reqwest's are: spawn requests with [`corio::spawn`], `Runtime::spawn` or a `JoinSet`, as
+/// with tokio. A response body moved to another thread is read there and still returns its
+/// connection to the pool it came from (`tests/client_send.rs`).
 ///
 /// ```
 /// fn shareable<T: Send + Sync + Clone>() {}
 /// shareable::<corio_http::client::Client>();
+/// corio::block_on(async {
+///     let client = corio_http::client::Client::new();
+///     // A request in a `Send` task, as `tokio::spawn` takes it.
+///     let task = corio::spawn(async move { client.get("nonsense").await });
+///     assert!(task.await.unwrap().is_err());
+/// });
 /// ```
 #[derive(Clone)]
 pub struct Client {
@@ -121,14 +129,14 @@ impl Client {
     }
 
     /// This thread's pool of this client, made on first use.
-    fn local(&self) -> Rc<Local> {
+    fn local(&self) -> Arc<Local> {
         LOCALS.with(|locals| {
             let mut locals = locals.borrow_mut();
             if let Some((_, local)) = locals.get(&self.shared.id) {
                 return local.clone();
             }
             locals.retain(|_, (shared, _)| shared.strong_count() > 0);
-            let local = Rc::new(Local {
+            let local = Arc::new(Local {
                 pool: Pool::new(self.shared.config.pool),
                 origins: Origins::default(),
             });
