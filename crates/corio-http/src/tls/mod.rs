@@ -13,7 +13,7 @@
 //! | `pem.rs` | [`CertSource`]: chains and keys (PKCS#8, RSA, SEC1) from PEM |
 //! | `plaintext.rs` | cleartext HTTP on the TLS port: detected by its first byte, answered `400` |
 //! | `self_signed.rs` | [`SelfSigned`]: a development certificate and its fingerprint |
-//! | `ticketer.rs` | [`ticketer`]: session tickets sealed with AES-256-GCM-SIV, keys rotated |
+//! | `ticketer.rs` | [`ticketer()`]: session tickets sealed with AES-256-GCM-SIV, keys rotated |
 //! | `client.rs` | [`ClientTlsConfig`]: roots, `--insecure`, ALPN, the session store |
 //! | `insecure.rs` | [`AcceptAnyServerCert`]: the verifier of `-k` |
 //! | `classify.rs` | [`TlsErrorKind`]: a failed handshake's reason from rustls' error |

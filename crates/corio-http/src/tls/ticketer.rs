@@ -1,4 +1,4 @@
-//! [`ticketer`]: the server's stateless session tickets, sealed with AES-256-GCM-SIV.
+//! [`ticketer()`]: the server's stateless session tickets, sealed with AES-256-GCM-SIV.
 //!
 //! rustls' aws-lc-rs provider seals tickets as RFC 5077 recommends: AES-256-CBC with a fresh
 //! IV, then HMAC-SHA-256 over the whole ticket. Under callgrind that is ~14,000 instructions
@@ -37,7 +37,8 @@ pub const TICKET_KEY_LIFETIME: u32 = 6 * 60 * 60;
 /// Bytes of the random name that tells which key sealed a ticket.
 const KEY_NAME_LEN: usize = 16;
 
-/// The server's ticketer: a [`TicketRotator`] of [`AeadTicketer`]s.
+/// The server's ticketer: a [`TicketRotator`] of `AeadTicketer`s (a new key every
+/// [`TICKET_KEY_LIFETIME`]).
 pub fn ticketer() -> Result<Arc<dyn ProducesTickets>, rustls::Error> {
     Ok(Arc::new(TicketRotator::new(TICKET_KEY_LIFETIME, || {
         AeadTicketer::new().map(|t| Box::new(t) as Box<dyn ProducesTickets>)
