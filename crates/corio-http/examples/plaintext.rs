@@ -39,7 +39,7 @@ fn without_resumption(tls: &TlsConfig) -> TlsConfig {
     let full = tls.rustls_config();
     let mut config = ServerConfig::builder_with_provider(provider())
         .with_protocol_versions(PROTOCOL_VERSIONS)
-        .expect("the ring provider supports TLS 1.2 and 1.3")
+        .expect("the aws-lc-rs provider supports TLS 1.2 and 1.3")
         .with_no_client_auth()
         .with_cert_resolver(full.cert_resolver.clone());
     config.alpn_protocols = full.alpn_protocols.clone();

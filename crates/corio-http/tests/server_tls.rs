@@ -217,10 +217,12 @@ fn handshakes_under_way_count_toward_the_connection_limit() {
 }
 
 /// The second connection of a client resumes its session: with TLS 1.3 tickets and with
-/// TLS 1.2.
+/// TLS 1.2. The tickets are stateless (sealed by corio's ticketer), not keys into the
+/// session cache.
 #[test]
 fn a_second_connection_resumes() {
     let (ca, tls) = certificates();
+    assert!(tls.rustls_config().ticketer.enabled());
     let server = start_tls(tls, ServerConfig::default(), hello);
     let addr = server.local_addr();
     for versions in [

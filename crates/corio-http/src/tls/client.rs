@@ -11,7 +11,7 @@
 //!   the very verifier that checked it (a session verified by `-k` must not resume under
 //!   strict verification), so [`ClientTlsConfig::build`] builds the rustls configuration
 //!   once and every clone returns that same one; a setter starts a new configuration.
-//! - TLS 1.2 and 1.3, rustls' default suites, the ring provider.
+//! - TLS 1.2 and 1.3, rustls' default suites, the aws-lc-rs provider.
 
 use std::sync::{Arc, OnceLock};
 
@@ -100,7 +100,7 @@ impl ClientTlsConfig {
     fn make(&self) -> Arc<ClientConfig> {
         let builder = ClientConfig::builder_with_provider(provider())
             .with_protocol_versions(PROTOCOL_VERSIONS)
-            .expect("the ring provider supports TLS 1.2 and 1.3");
+            .expect("the aws-lc-rs provider supports TLS 1.2 and 1.3");
         let mut config = if self.insecure {
             builder
                 .dangerous()

@@ -3,7 +3,7 @@
 //!
 //! The transport is futures-rustls's `TlsStream<corio::net::TcpStream>`: corio's streams
 //! implement the `futures-io` traits, which is all futures-rustls needs, so no record layer
-//! or glue is written here. The crypto provider is ring, everywhere ([`provider`]).
+//! or glue is written here. The crypto provider is aws-lc-rs, everywhere ([`provider`]).
 //!
 //! | file | owns |
 //! |---|---|
@@ -13,6 +13,7 @@
 //! | `pem.rs` | [`CertSource`]: chains and keys (PKCS#8, RSA, SEC1) from PEM |
 //! | `plaintext.rs` | cleartext HTTP on the TLS port: detected by its first byte, answered `400` |
 //! | `self_signed.rs` | [`SelfSigned`]: a development certificate and its fingerprint |
+//! | `ticketer.rs` | [`ticketer()`]: session tickets sealed with AES-256-GCM-SIV, keys rotated |
 //! | `client.rs` | [`ClientTlsConfig`]: roots, `--insecure`, ALPN, the session store |
 //! | `insecure.rs` | [`AcceptAnyServerCert`]: the verifier of `-k` |
 //! | `classify.rs` | [`TlsErrorKind`]: a failed handshake's reason from rustls' error |
@@ -28,6 +29,7 @@ mod reload;
 mod self_signed;
 mod server;
 mod sni;
+mod ticketer;
 
 use std::sync::Arc;
 
@@ -46,6 +48,7 @@ pub use reload::CertStore;
 pub use self_signed::{sha256_fingerprint, SelfSigned, DEV_NAMES};
 pub use server::{AcceptError, TlsConfig, SESSION_CACHE_SIZE};
 pub use sni::SniCerts;
+pub use ticketer::{ticketer, TICKET_KEY_LIFETIME};
 
 /// The rustls and futures-rustls versions this crate uses, for building configurations and
 /// naming stream types that match.
@@ -62,7 +65,9 @@ pub const ALPN_H2: &[u8] = b"h2";
 pub const PROTOCOL_VERSIONS: &[&SupportedProtocolVersion] =
     &[&rustls::version::TLS13, &rustls::version::TLS12];
 
-/// The crypto provider of every configuration built here: ring (see ARCHITECTURE.md).
+/// The crypto provider of every configuration built here: aws-lc-rs, with the hybrid
+/// post-quantum key exchange X25519MLKEM768 preferred when a peer offers it (see
+/// ARCHITECTURE.md).
 pub fn provider() -> Arc<CryptoProvider> {
-    Arc::new(rustls::crypto::ring::default_provider())
+    Arc::new(rustls::crypto::aws_lc_rs::default_provider())
 }

@@ -43,7 +43,7 @@ impl SelfSigned {
 
 /// SHA-256 of `der` as `AB:CD:...`.
 pub fn sha256_fingerprint(der: &[u8]) -> String {
-    let digest = ring::digest::digest(&ring::digest::SHA256, der);
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, der);
     digest
         .as_ref()
         .iter()

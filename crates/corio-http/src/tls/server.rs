@@ -2,12 +2,13 @@
 //! handshake.
 //!
 //! Built from PEM files ([`TlsConfig::from_sources`]) the configuration is:
-//! - TLS 1.2 and 1.3 only, with rustls' default cipher suites (ring provider);
+//! - TLS 1.2 and 1.3 only, with rustls' default cipher suites (aws-lc-rs provider);
 //! - ALPN `h2`, then `http/1.1` ([`TlsConfig::alpn`] sets the list): a client offering both
 //!   gets HTTP/2;
-//! - session resumption both ways: stateless tickets (a ticketer with rotating keys, shared by
-//!   every worker since the configuration is one `Arc`) and a session-ID cache of
-//!   [`SESSION_CACHE_SIZE`] entries for TLS 1.2 clients without ticket support;
+//! - session resumption both ways: stateless tickets (AES-256-GCM-SIV under keys rotated
+//!   every six hours, see `ticketer.rs`; shared by every worker since the configuration is
+//!   one `Arc`) and a session-ID cache of [`SESSION_CACHE_SIZE`] entries for TLS 1.2
+//!   clients without ticket support; TLS 1.3 handshakes send rustls' default two tickets;
 //! - no 0-RTT early data (replayable requests are not worth the round trip);
 //! - certificates chosen by SNI from a [`CertStore`] that can be reloaded while serving.
 //!
@@ -25,6 +26,7 @@ use super::error::TlsConfigError;
 use super::pem::CertSource;
 use super::plaintext::{peek_first_byte, reject_plain_http, FirstByte};
 use super::reload::CertStore;
+use super::ticketer::ticketer;
 use super::{provider, ALPN_H2, ALPN_HTTP11, PROTOCOL_VERSIONS};
 
 /// Sessions kept for TLS 1.2 session-ID resumption: each entry is a few hundred bytes, so
@@ -73,7 +75,7 @@ impl TlsConfig {
             .with_cert_resolver(store.clone());
         server.alpn_protocols = vec![ALPN_H2.to_vec(), ALPN_HTTP11.to_vec()];
         server.session_storage = ServerSessionMemoryCache::new(SESSION_CACHE_SIZE);
-        server.ticketer = rustls::crypto::ring::Ticketer::new().map_err(TlsConfigError::Rustls)?;
+        server.ticketer = ticketer().map_err(TlsConfigError::Rustls)?;
         Ok(TlsConfig {
             server: Arc::new(server),
             store: Some(store),
