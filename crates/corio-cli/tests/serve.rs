@@ -1,140 +1,20 @@
 //! `corio serve` as a user runs it: the real binary on 127.0.0.1 port 0, its start-up line,
 //! a request, the access log, argument errors, SIGTERM, and the seed's Python client.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::mpsc;
-use std::time::Duration;
+mod serve_child;
 
-/// How long to wait for a line on stderr before failing (a hang guard, not a verdict).
-const SAFETY_TIMEOUT: Duration = Duration::from_secs(30);
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::process::{Command, ExitStatus, Stdio};
 
-/// A unique temp directory, removed on drop.
-struct TempDir(PathBuf);
+use serve_child::{exchange, exchange_body, Served, TempDir, SAFETY_TIMEOUT};
 
-impl TempDir {
-    fn new(tag: &str) -> TempDir {
-        use std::sync::atomic::{AtomicUsize, Ordering};
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let path =
-            std::env::temp_dir().join(format!("corio-cli-test-{tag}-{}-{n}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&path);
-        std::fs::create_dir_all(&path).unwrap();
-        TempDir(path)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// A running `corio serve`, its stderr lines arriving on a channel. Killed if still running
-/// when dropped (a failed test must not leave it behind).
-struct Serve {
-    child: Child,
-    lines: mpsc::Receiver<String>,
-    addr: SocketAddr,
-    seen: Vec<String>,
-}
-
-impl Serve {
-    fn start(dir: &Path, extra: &[&str]) -> Serve {
-        Serve::start_workers(dir, "1", extra)
-    }
-
-    fn start_workers(dir: &Path, workers: &str, extra: &[&str]) -> Serve {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_corio"))
-            .arg("serve")
-            .arg(dir)
-            .args(["--addr", "127.0.0.1:0", "--workers", workers])
-            .args(extra)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn corio");
-        let stderr = child.stderr.take().unwrap();
-        let (tx, lines) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines() {
-                let Ok(line) = line else { break };
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        let mut serve = Serve {
-            child,
-            lines,
-            addr: "127.0.0.1:0".parse().unwrap(),
-            seen: Vec::new(),
-        };
-        let line = serve.wait_line(|l| l.starts_with("corio: serving "));
-        let url = line
-            .split_whitespace()
-            .find(|w| w.starts_with("http://"))
-            .expect("a URL in the start-up line");
-        let host_port = url
-            .strip_prefix("http://")
-            .and_then(|s| s.strip_suffix('/'))
-            .expect("URL of the form http://host:port/");
-        serve.addr = host_port.parse().expect("host:port");
-        assert_eq!(serve.addr.ip().to_string(), "127.0.0.1");
-        assert_ne!(serve.addr.port(), 0);
-        serve
-    }
-
-    /// Reads stderr lines until one satisfies `pred`.
-    fn wait_line(&mut self, pred: impl Fn(&str) -> bool) -> String {
-        loop {
-            match self.lines.recv_timeout(SAFETY_TIMEOUT) {
-                Ok(line) => {
-                    self.seen.push(line.clone());
-                    if pred(&line) {
-                        return line;
-                    }
-                }
-                Err(e) => panic!("no matching stderr line ({e}); seen: {:#?}", self.seen),
-            }
-        }
-    }
-
-    fn terminate(&mut self) -> ExitStatus {
-        let status = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status()
-            .expect("run kill");
-        assert!(status.success());
-        self.child.wait().expect("wait for corio")
-    }
-}
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
-}
-
-/// One HTTP/1.1 request with `Connection: close`; the whole raw response.
-fn fetch(addr: SocketAddr, path: &str) -> String {
-    let mut stream = TcpStream::connect(addr).unwrap();
-    stream.set_read_timeout(Some(SAFETY_TIMEOUT)).unwrap();
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    response
+/// `corio serve DIR` on one worker, checked to listen where asked: 127.0.0.1 on a real port.
+fn start(dir: &TempDir, args: &[&str]) -> Served {
+    let serve = Served::one_worker(dir.path(), args);
+    assert_eq!(serve.addr.ip().to_string(), "127.0.0.1");
+    assert_ne!(serve.addr.port(), 0);
+    serve
 }
 
 /// Whether `line` is a Common Log Format line for `GET path HTTP/1.1` with `status` and
@@ -158,15 +38,14 @@ fn is_clf(line: &str, path: &str, status: u16, bytes: usize) -> bool {
 fn serves_logs_and_exits_on_sigterm() {
     let dir = TempDir::new("serve");
     std::fs::write(dir.0.join("hello.txt"), "hello").unwrap();
-    let mut serve = Serve::start(&dir.0, &[]);
+    let mut serve = start(&dir, &[]);
 
-    let response = fetch(serve.addr, "/hello.txt");
-    assert!(response.starts_with("HTTP/1.1 200 OK\r\n"), "{response}");
-    assert!(response.ends_with("\r\n\r\nhello"), "{response}");
+    let response = serve.get("/hello.txt", "");
+    assert_eq!((response.status, response.text().as_str()), (200, "hello"));
     serve.wait_line(|l| is_clf(l, "/hello.txt", 200, 5));
 
-    let missing = fetch(serve.addr, "/missing");
-    assert!(missing.starts_with("HTTP/1.1 404 "), "{missing}");
+    let missing = serve.get("/missing", "");
+    assert_eq!(missing.status, 404, "{missing:?}");
     serve.wait_line(|l| l.contains("\"GET /missing HTTP/1.1\" 404 "));
 
     let status = serve.terminate();
@@ -181,12 +60,12 @@ fn serves_logs_and_exits_on_sigterm() {
 fn quiet_does_not_log_requests() {
     let dir = TempDir::new("quiet");
     std::fs::write(dir.0.join("a.txt"), "a").unwrap();
-    let mut serve = Serve::start(&dir.0, &["--quiet"]);
-    assert!(fetch(serve.addr, "/a.txt").ends_with("\r\n\r\na"));
+    let mut serve = start(&dir, &["--quiet"]);
+    assert_eq!(serve.get("/a.txt", "").text(), "a");
     let status = serve.terminate();
     assert!(status.success());
     // The process is gone: this collects every remaining line until stderr's EOF.
-    let rest: Vec<String> = serve.lines.iter().collect();
+    let rest: Vec<String> = serve.log.iter().collect();
     assert!(
         !rest.iter().any(|l| l.contains("\"GET /a.txt")),
         "logged despite --quiet: {rest:#?}"
@@ -197,7 +76,7 @@ fn quiet_does_not_log_requests() {
 fn sigterm_lets_an_open_keep_alive_connection_go() {
     let dir = TempDir::new("idle");
     std::fs::write(dir.0.join("x"), "x").unwrap();
-    let mut serve = Serve::start(&dir.0, &[]);
+    let mut serve = start(&dir, &[]);
     let mut idle = TcpStream::connect(serve.addr).unwrap();
     idle.set_read_timeout(Some(SAFETY_TIMEOUT)).unwrap();
     idle.write_all(b"GET /x HTTP/1.1\r\nHost: a\r\n\r\n")
@@ -307,41 +186,27 @@ fn address_in_use_is_a_one_line_error() {
     assert!(lines[0].contains(&addr), "{lines:?}");
 }
 
-/// One raw request (`head` up to its last header line, then `body`) with `Connection: close`;
-/// the whole raw response.
-fn exchange(addr: SocketAddr, head: &str, body: &str) -> String {
-    let mut stream = TcpStream::connect(addr).unwrap();
-    stream.set_read_timeout(Some(SAFETY_TIMEOUT)).unwrap();
-    write!(
-        stream,
-        "{head}Host: 127.0.0.1\r\nConnection: close\r\n\r\n{body}"
-    )
-    .unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    response
-}
-
 /// `OPTIONS *` is 204 with `Allow` (it was 400); a PUT is 405 with `Allow` whether its path
 /// exists or not (a PUT to a missing file was 404).
 #[test]
 fn options_and_other_methods() {
     let dir = TempDir::new("methods");
     std::fs::write(dir.0.join("a.txt"), "a").unwrap();
-    let mut serve = Serve::start(&dir.0, &["--quiet"]);
-    let options = exchange(serve.addr, "OPTIONS * HTTP/1.1\r\n", "");
-    assert!(options.starts_with("HTTP/1.1 204 "), "{options}");
-    assert!(
-        options.contains("\r\nallow: GET, HEAD, OPTIONS\r\n"),
-        "{options}"
+    let mut serve = start(&dir, &["--quiet"]);
+    let options = exchange(serve.addr, "OPTIONS * HTTP/1.1\r\n");
+    assert_eq!(options.status, 204, "{options:?}");
+    assert_eq!(
+        options.header("allow"),
+        Some("GET, HEAD, OPTIONS"),
+        "{options:?}"
     );
     for path in ["/a.txt", "/missing.txt"] {
         let head = format!("PUT {path} HTTP/1.1\r\nContent-Length: 1\r\n");
-        let put = exchange(serve.addr, &head, "x");
-        assert!(put.starts_with("HTTP/1.1 405 "), "{path}: {put}");
-        assert!(put.contains("\r\nallow: GET, HEAD, OPTIONS\r\n"), "{put}");
+        let put = exchange_body(serve.addr, &head, b"x");
+        assert_eq!(put.status, 405, "{path}: {put:?}");
+        assert_eq!(put.header("allow"), Some("GET, HEAD, OPTIONS"), "{put:?}");
     }
-    assert!(fetch(serve.addr, "/missing.txt").starts_with("HTTP/1.1 404 "));
+    assert_eq!(serve.get("/missing.txt", "").status, 404);
     assert!(serve.terminate().success());
 }
 
@@ -354,7 +219,7 @@ fn second_serve_on_the_same_port_is_refused() {
     std::fs::write(first_dir.0.join("who.txt"), "first").unwrap();
     let second_dir = TempDir::new("second");
     std::fs::write(second_dir.0.join("who.txt"), "second").unwrap();
-    let mut first = Serve::start_workers(&first_dir.0, "2", &["--quiet"]);
+    let mut first = Served::start(first_dir.path(), None, &["--workers", "2", "--quiet"]);
     let addr = first.addr.to_string();
     let second = second_dir.0.to_str().unwrap();
     for workers in ["2", "1"] {
@@ -366,7 +231,7 @@ fn second_serve_on_the_same_port_is_refused() {
         assert!(lines[0].contains(&addr), "{lines:?}");
     }
     for _ in 0..8 {
-        assert!(fetch(first.addr, "/who.txt").ends_with("\r\n\r\nfirst"));
+        assert_eq!(first.get("/who.txt", "").text(), "first");
     }
     assert!(first.terminate().success());
 }
@@ -465,7 +330,7 @@ fn the_seed_python_client_works() {
     std::fs::write(dir.0.join("2"), "second file\n").unwrap();
     let script = dir.0.join("seed_client.py");
     std::fs::write(&script, SEED_CLIENT).unwrap();
-    let mut serve = Serve::start(&dir.0, &[]);
+    let mut serve = start(&dir, &[]);
     let output = Command::new("python3")
         .arg(&script)
         .arg("127.0.0.1")
@@ -492,7 +357,7 @@ fn the_seed_python_client_works() {
 #[test]
 fn sigterm_right_after_the_startup_line_is_graceful() {
     let dir = TempDir::new("early");
-    let mut serve = Serve::start(&dir.0, &[]);
+    let mut serve = start(&dir, &[]);
     let status = serve.terminate();
     assert!(
         status.success(),

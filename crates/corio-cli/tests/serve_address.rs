@@ -2,11 +2,11 @@
 //! `--addr localhost:PORT`, a directory named like a number, and one URL per interface when
 //! bound to every address. Every case serves a real request on 127.0.0.1.
 
-mod serve_util;
+mod serve_child;
 
-use serve_util::{exchange, url_addr, Serve, TempDir};
+use serve_child::{exchange, url_addr, Served, TempDir};
 
-fn get_file(serve: &Serve, path: &str) -> String {
+fn get_file(serve: &Served, path: &str) -> String {
     let reply = serve.get(path, "");
     assert_eq!(reply.status, 200, "{path}: {reply:?}");
     reply.text()
@@ -20,17 +20,17 @@ fn a_bare_number_is_a_port_and_dot_slash_is_a_directory() {
     let cwd = TempDir::new("positional");
     cwd.write("here.txt", "current directory");
     cwd.write("0/inside.txt", "the directory named 0");
-    let mut serve = Serve::start_in(cwd.path(), &["0", "--workers", "1"]);
+    let mut serve = Served::start_in(cwd.path(), &["0", "--workers", "1"]);
     assert_eq!(serve.addr.ip().to_string(), "127.0.0.1");
     assert_ne!(serve.addr.port(), 0);
     assert_eq!(get_file(&serve, "/here.txt"), "current directory");
     serve.wait_line(|l| l.contains("0 was read as a port; write ./0"));
 
-    let serve = Serve::start_in(cwd.path(), &["./0", "-p", "0", "--workers", "1"]);
+    let serve = Served::start_in(cwd.path(), &["./0", "-p", "0", "--workers", "1"]);
     assert_eq!(get_file(&serve, "/inside.txt"), "the directory named 0");
 
     // Port and directory in either order.
-    let serve = Serve::start_in(cwd.path(), &["0", "0/", "--workers", "1"]);
+    let serve = Served::start_in(cwd.path(), &["0", "0/", "--workers", "1"]);
     assert_eq!(get_file(&serve, "/inside.txt"), "the directory named 0");
 }
 
@@ -48,7 +48,7 @@ fn host_names_and_port_flags() {
     ] {
         let mut all = vec![dir.arg(), "--workers", "1"];
         all.extend_from_slice(&args);
-        let serve = Serve::start_in(dir.path(), &all);
+        let serve = Served::start_in(dir.path(), &all);
         assert_eq!(serve.addr.ip().to_string(), "127.0.0.1", "{args:?}");
         assert_eq!(get_file(&serve, "/f.txt"), "named", "{args:?}");
     }
@@ -61,7 +61,7 @@ fn every_interface_gets_a_url() {
     let dir = TempDir::new("any");
     dir.write("f.txt", "anywhere");
     for bind in ["0.0.0.0", "::"] {
-        let mut serve = Serve::start_in(
+        let mut serve = Served::start_in(
             dir.path(),
             &[dir.arg(), "-b", bind, "-p", "0", "--workers", "1"],
         );

@@ -1,9 +1,9 @@
 //! `corio serve --auth`: HTTP Basic with a plain password or an argon2 hash made by
 //! `corio serve --hash-password`, over real sockets.
 
-mod serve_util;
+mod serve_child;
 
-use serve_util::{corio, Serve, TempDir};
+use serve_child::{corio, Served, TempDir};
 
 /// Without credentials, or with wrong ones, every path is 401 with a Basic challenge and no
 /// content; the right ones get the file.
@@ -11,7 +11,7 @@ use serve_util::{corio, Serve, TempDir};
 fn plain_password() {
     let dir = TempDir::new("auth");
     dir.write("secret.txt", "the secret");
-    let mut serve = Serve::start(&dir, &["--auth", "alice:s3cret"]);
+    let mut serve = Served::one_worker(dir.path(), &["--auth", "alice:s3cret"]);
     serve.wait_line(|l| l.contains("HTTP Basic sends the password"));
     for (headers, want) in [
         ("", 401),
@@ -57,7 +57,7 @@ fn hashed_password() {
     let dir = TempDir::new("auth-hash");
     dir.write("f.txt", "behind a hash");
     let spec = format!("carol:{hash}");
-    let serve = Serve::start(&dir, &["--auth", &spec, "--quiet"]);
+    let serve = Served::one_worker(dir.path(), &["--auth", &spec, "--quiet"]);
     let right = "Authorization: Basic Y2Fyb2w6aHVudGVyMg==\r\n";
     let wrong = "Authorization: Basic Y2Fyb2w6aHVudGVyMw==\r\n";
     assert_eq!(serve.get("/f.txt", "").status, 401);

@@ -5,12 +5,12 @@
 //! answered from the identity bytes; HEAD and 304 like GET; an 8 MiB file streamed chunked;
 //! the cache of small files following edits; `--no-compress`.
 
-mod serve_util;
+mod serve_child;
 
 use std::io::Read;
 use std::process::Command;
 
-use serve_util::{exchange, Reply, Serve, TempDir};
+use serve_child::{exchange, Reply, Served, TempDir};
 
 /// Decodes `body` as `coding` with the real decoder.
 fn decode(coding: &str, body: &[u8]) -> Vec<u8> {
@@ -75,7 +75,7 @@ fn each_coding_decodes_to_the_file() {
     let original = text(2_000);
     dir.write("notes.txt", &original);
     dir.write("data.json", format!("[{}0]", "{\"k\": 1},".repeat(500)));
-    let serve = Serve::start(&dir, &["--quiet"]);
+    let serve = Served::one_worker(dir.path(), &["--quiet"]);
     for coding in ["gzip", "br", "zstd"] {
         let reply = serve.get("/notes.txt", &accept(coding));
         assert_eq!(reply.status, 200, "{coding}");
@@ -106,7 +106,7 @@ fn curl_compressed_gets_the_file() {
     let original = text(3_000);
     dir.write("page.html", &original);
     dir.write("big.js", text(200_000));
-    let serve = Serve::start(&dir, &["--quiet"]);
+    let serve = Served::one_worker(dir.path(), &["--quiet"]);
     for (path, want) in [("page.html", original), ("big.js", text(200_000))] {
         for coding in ["gzip", "br", "zstd"] {
             let url = format!("http://{}/{path}", serve.addr);
@@ -141,7 +141,7 @@ fn curl_compressed_gets_the_file() {
 fn q_values_choose_the_coding() {
     let dir = TempDir::new("compress-q");
     dir.write("app.js", text(500));
-    let serve = Serve::start(&dir, &["--quiet"]);
+    let serve = Served::one_worker(dir.path(), &["--quiet"]);
     let cases = [
         ("gzip", Some("gzip")),
         ("gzip, deflate, br, zstd", Some("br")),
@@ -178,7 +178,7 @@ fn small_and_binary_files_are_left_alone() {
     let png = vec![7u8; 10_000];
     dir.write("image.png", &png);
     dir.write("archive.gz", &png);
-    let serve = Serve::start(&dir, &["--quiet"]);
+    let serve = Served::one_worker(dir.path(), &["--quiet"]);
     let gz = accept("gzip, br, zstd");
     let reply = serve.get("/small.txt", &gz);
     assert_eq!(reply.header("content-encoding"), None);
@@ -200,7 +200,7 @@ fn small_and_binary_files_are_left_alone() {
 fn etags_per_coding_and_not_modified() {
     let dir = TempDir::new("compress-etag");
     dir.write("style.css", text(400));
-    let serve = Serve::start(&dir, &["--quiet"]);
+    let serve = Served::one_worker(dir.path(), &["--quiet"]);
     let identity = serve.get("/style.css", "");
     let identity_etag = identity.header("etag").unwrap().to_owned();
     assert!(identity_etag.starts_with('"'), "{identity_etag}");
@@ -239,7 +239,7 @@ fn a_range_gets_the_identity_bytes() {
     let dir = TempDir::new("compress-range");
     let original = text(1_000);
     dir.write("log.txt", &original);
-    let serve = Serve::start(&dir, &["--quiet"]);
+    let serve = Served::one_worker(dir.path(), &["--quiet"]);
     let gz = accept("gzip");
     let reply = serve.get("/log.txt", &format!("{gz}Range: bytes=100-199\r\n"));
     assert_eq!(reply.status, 206);
@@ -279,7 +279,7 @@ fn head_has_the_get_headers() {
     let dir = TempDir::new("compress-head");
     dir.write("small.svg", text(300));
     dir.write("large.xml", text(20_000));
-    let serve = Serve::start(&dir, &["--quiet"]);
+    let serve = Served::one_worker(dir.path(), &["--quiet"]);
     for path in ["/small.svg", "/large.xml"] {
         for coding in ["gzip", "br", "zstd"] {
             let get = serve.get(path, &accept(coding));
@@ -318,7 +318,7 @@ fn an_8_mib_file_streams() {
     let original = text(8 * 1024 * 1024 / 50);
     assert!(original.len() >= 8 * 1024 * 1024);
     dir.write("big.txt", &original);
-    let serve = Serve::start(&dir, &["--quiet"]);
+    let serve = Served::one_worker(dir.path(), &["--quiet"]);
     for coding in ["gzip", "br", "zstd"] {
         let reply = serve.get("/big.txt", &accept(coding));
         assert_eq!(reply.status, 200);
@@ -339,7 +339,7 @@ fn cached_small_files_follow_edits() {
     let dir = TempDir::new("compress-cache");
     let first = text(100);
     let path = dir.write("page.html", &first);
-    let serve = Serve::start(&dir, &["--quiet"]);
+    let serve = Served::one_worker(dir.path(), &["--quiet"]);
     let gz = accept("gzip");
     let a = serve.get("/page.html", &gz);
     let b = serve.get("/page.html", &gz);
@@ -360,7 +360,7 @@ fn no_compress_sends_files_as_they_are() {
     dir.write("app.js", &original);
     dir.write("pre.js", &original);
     dir.write("pre.js.gz", b"pretend gzip");
-    let serve = Serve::start(&dir, &["--quiet", "--no-compress"]);
+    let serve = Served::one_worker(dir.path(), &["--quiet", "--no-compress"]);
     let reply = serve.get("/app.js", &accept("gzip, br, zstd"));
     assert_eq!(reply.header("content-encoding"), None);
     assert_eq!(reply.text(), original);
@@ -370,10 +370,13 @@ fn no_compress_sends_files_as_they_are() {
     assert_eq!(sibling.header("content-encoding"), Some("gzip"));
     assert_eq!(sibling.body, b"pretend gzip");
     // Nothing varies any more with siblings off too.
-    let none = Serve::start(&dir, &["--quiet", "--no-compress", "--no-precompressed"]);
+    let none = Served::one_worker(
+        dir.path(),
+        &["--quiet", "--no-compress", "--no-precompressed"],
+    );
     assert_eq!(none.get("/app.js", &accept("gzip")).header("vary"), None);
     // The last of --compress / --no-compress wins.
-    let serve = Serve::start(&dir, &["--quiet", "--no-compress", "--compress"]);
+    let serve = Served::one_worker(dir.path(), &["--quiet", "--no-compress", "--compress"]);
     let reply = serve.get("/app.js", &accept("gzip"));
     assert_eq!(reply.header("content-encoding"), Some("gzip"));
 }

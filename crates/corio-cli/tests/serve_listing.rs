@@ -1,11 +1,11 @@
 //! Directory listings through `corio serve`: sorted by name, size or time in either order,
 //! breadcrumbs linking every level, and JSON for `?format=json` or `Accept: application/json`.
 
-mod serve_util;
+mod serve_child;
 
 use std::time::{Duration, SystemTime};
 
-use serve_util::{Serve, TempDir};
+use serve_child::{Served, TempDir};
 
 fn set_mtime(path: &std::path::Path, secs_ago: u64) {
     let file = std::fs::File::options().write(true).open(path).unwrap();
@@ -35,7 +35,7 @@ fn sorted_by_name_size_and_time() {
     set_mtime(&dir.write("Big.txt", "x".repeat(5000)), 300);
     set_mtime(&dir.write("small.txt", "x"), 200);
     std::fs::create_dir(dir.path().join("zdir")).unwrap();
-    let serve = Serve::start(&dir, &["--quiet"]);
+    let serve = Served::one_worker(dir.path(), &["--quiet"]);
     let cases = [
         ("/", ["zdir/", "Big.txt", "medium.txt", "small.txt"], ""),
         (
@@ -79,7 +79,7 @@ fn sorted_by_name_size_and_time() {
 fn breadcrumbs_and_parent_link() {
     let dir = TempDir::new("crumbs");
     dir.write("a/b c/d/file.txt", "f");
-    let serve = Serve::start(&dir, &["--quiet"]);
+    let serve = Served::one_worker(dir.path(), &["--quiet"]);
     let html = serve.get("/a/b%20c/d/", "").text();
     assert!(html.contains("<title>Index of /a/b c/d/</title>"), "{html}");
     for crumb in [
@@ -101,7 +101,7 @@ fn json_listing() {
     let dir = TempDir::new("json");
     dir.write("a b.txt", "12345");
     std::fs::create_dir(dir.path().join("sub")).unwrap();
-    let serve = Serve::start(&dir, &["--quiet"]);
+    let serve = Served::one_worker(dir.path(), &["--quiet"]);
     for (path, headers) in [("/?format=json", ""), ("/", "Accept: application/json\r\n")] {
         let reply = serve.get(path, headers);
         assert_eq!(reply.status, 200);

@@ -2,9 +2,9 @@
 //! `--spa`, a root `404.html`, `--hidden`, `--no-listing` and `--log-format`, each checked
 //! through the real binary over 127.0.0.1.
 
-mod serve_util;
+mod serve_child;
 
-use serve_util::{exchange, Serve, TempDir};
+use serve_child::{exchange, Served, TempDir};
 
 /// `-H` headers are on every response, errors included; a repeated name is sent once per
 /// value, and a header the server sets itself (`Cache-Control` of a listing) is replaced.
@@ -12,8 +12,8 @@ use serve_util::{exchange, Serve, TempDir};
 fn extra_headers_on_every_response() {
     let dir = TempDir::new("headers");
     dir.write("a.txt", "a");
-    let serve = Serve::start(
-        &dir,
+    let serve = Served::one_worker(
+        dir.path(),
         &[
             "-H",
             "X-Frame-Options: DENY",
@@ -49,7 +49,7 @@ fn cors_and_preflight() {
     let preflight = "OPTIONS /data.json HTTP/1.1\r\nOrigin: https://app.example\r\n\
                      Access-Control-Request-Method: GET\r\n\
                      Access-Control-Request-Headers: range, x-token\r\n";
-    let serve = Serve::start(&dir, &["--cors", "--quiet"]);
+    let serve = Served::one_worker(dir.path(), &["--cors", "--quiet"]);
     let reply = exchange(serve.addr, preflight);
     assert_eq!(reply.status, 204, "{reply:?}");
     assert_eq!(reply.header("access-control-allow-origin"), Some("*"));
@@ -76,13 +76,13 @@ fn cors_and_preflight() {
     );
 
     // A preflight carries no credentials: it is answered before authentication.
-    let guarded = Serve::start(&dir, &["--cors", "--auth", "u:p", "--quiet"]);
+    let guarded = Served::one_worker(dir.path(), &["--cors", "--auth", "u:p", "--quiet"]);
     assert_eq!(exchange(guarded.addr, preflight).status, 204);
     let denied = guarded.get("/data.json", "");
     assert_eq!(denied.status, 401);
     assert_eq!(denied.header("access-control-allow-origin"), Some("*"));
 
-    let plain = Serve::start(&dir, &["--quiet"]);
+    let plain = Served::one_worker(dir.path(), &["--quiet"]);
     let reply = exchange(plain.addr, preflight);
     assert_eq!(reply.status, 204);
     assert_eq!(reply.header("access-control-allow-origin"), None);
@@ -102,8 +102,8 @@ fn cache_control_on_files() {
     let dir = TempDir::new("cache");
     dir.write("app.css", "body{}");
     dir.write("sub/x", "x");
-    let serve = Serve::start(
-        &dir,
+    let serve = Served::one_worker(
+        dir.path(),
         &["--cache-control", "public, max-age=3600", "--quiet"],
     );
     let full = serve.get("/app.css", "");
@@ -135,7 +135,7 @@ fn spa_falls_back_to_index() {
     let dir = TempDir::new("spa");
     dir.write("index.html", "<app>");
     dir.write("assets/app.js", "js");
-    let serve = Serve::start(&dir, &["--spa", "--quiet"]);
+    let serve = Served::one_worker(dir.path(), &["--spa", "--quiet"]);
     for path in ["/users/42", "/deep/route/", "/missing.js"] {
         let reply = serve.get(path, "");
         assert_eq!(
@@ -150,7 +150,7 @@ fn spa_falls_back_to_index() {
     }
     assert_eq!(serve.get("/assets/app.js", "").text(), "js");
     assert_eq!(serve.get("/assets/", "").status, 200);
-    let plain = Serve::start(&dir, &["--quiet"]);
+    let plain = Served::one_worker(dir.path(), &["--quiet"]);
     assert_eq!(plain.get("/users/42", "").status, 404);
 }
 
@@ -160,7 +160,7 @@ fn spa_falls_back_to_index() {
 fn not_found_page() {
     let dir = TempDir::new("404");
     dir.write("a/b.txt", "b");
-    let serve = Serve::start(&dir, &["--quiet"]);
+    let serve = Served::one_worker(dir.path(), &["--quiet"]);
     let bare = serve.get("/missing", "");
     assert_eq!(bare.status, 404);
     assert!(!bare.text().contains("Oops"));
@@ -187,13 +187,13 @@ fn hidden_files() {
     dir.write(".env", "TOKEN=1");
     dir.write(".config/app.toml", "x=1");
     dir.write("visible.txt", "v");
-    let serve = Serve::start(&dir, &["--quiet"]);
+    let serve = Served::one_worker(dir.path(), &["--quiet"]);
     assert_eq!(serve.get("/.env", "").status, 404);
     assert_eq!(serve.get("/.config/app.toml", "").status, 404);
     let listing = serve.get("/", "").text();
     assert!(listing.contains("visible.txt") && !listing.contains(".env"));
 
-    let serve = Serve::start(&dir, &["--hidden", "--quiet"]);
+    let serve = Served::one_worker(dir.path(), &["--hidden", "--quiet"]);
     assert_eq!(serve.get("/.env", "").text(), "TOKEN=1");
     assert_eq!(serve.get("/.config/app.toml", "").text(), "x=1");
     let listing = serve.get("/", "").text();
@@ -206,13 +206,13 @@ fn no_listing() {
     let dir = TempDir::new("nolist");
     dir.write("plain/a.txt", "a");
     dir.write("site/index.html", "index");
-    let serve = Serve::start(&dir, &["--no-listing", "--quiet"]);
+    let serve = Served::one_worker(dir.path(), &["--no-listing", "--quiet"]);
     let reply = serve.get("/plain/", "");
     assert_eq!(reply.status, 403);
     assert!(!reply.text().contains("a.txt"));
     assert_eq!(serve.get("/site/", "").text(), "index");
     assert_eq!(serve.get("/plain/a.txt", "").text(), "a");
-    let listed = Serve::start(&dir, &["--quiet"]);
+    let listed = Served::one_worker(dir.path(), &["--quiet"]);
     assert!(listed.get("/plain/", "").text().contains("a.txt"));
 }
 
@@ -222,7 +222,7 @@ fn no_listing() {
 fn log_formats() {
     let dir = TempDir::new("logs");
     dir.write("f.txt", "12345");
-    let mut serve = Serve::start(&dir, &["--log-format", "combined"]);
+    let mut serve = Served::one_worker(dir.path(), &["--log-format", "combined"]);
     serve.get(
         "/f.txt",
         "Referer: http://ref.example/\r\nUser-Agent: tester \"quoted\"\r\n",
@@ -239,7 +239,7 @@ fn log_formats() {
     let line = serve.wait_line(|l| l.contains("\"GET /f.txt HTTP/1.1\""));
     assert!(line.ends_with("200 5 \"-\" \"-\""), "{line}");
 
-    let mut serve = Serve::start(&dir, &["--log-format", "json"]);
+    let mut serve = Served::one_worker(dir.path(), &["--log-format", "json"]);
     serve.get("/f.txt?q=1", "User-Agent: json-test\r\n");
     let line = serve.wait_line(|l| l.starts_with('{'));
     let value: serde_json::Value = serde_json::from_str(&line).unwrap();

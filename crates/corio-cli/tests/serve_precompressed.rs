@@ -4,12 +4,12 @@
 //! counted in the encoded bytes; decoded with the system's `gzip` and `zstd` to check that
 //! what a client decodes is the file.
 
-mod serve_util;
+mod serve_child;
 
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-use serve_util::{Serve, TempDir};
+use serve_child::{Served, TempDir};
 
 /// Compresses `data` with `program -c` (gzip, zstd).
 fn compress(program: &str, data: &[u8]) -> Vec<u8> {
@@ -49,7 +49,7 @@ fn siblings_by_accept_encoding() {
     dir.write("app.js.gz", &gz);
     dir.write("app.js.zst", &zst);
     dir.write("app.js.br", b"pretend brotli");
-    let serve = Serve::start(&dir, &["--quiet"]);
+    let serve = Served::one_worker(dir.path(), &["--quiet"]);
 
     let identity = serve.get("/app.js", "");
     assert_eq!(identity.text(), original);
@@ -149,7 +149,7 @@ fn stale_siblings_and_no_precompressed() {
     dir.write("page.html", "new");
     dir.write("fresh.txt", "fresh");
     dir.write("fresh.txt.gz", compress("gzip", b"fresh"));
-    let serve = Serve::start(&dir, &["--quiet"]);
+    let serve = Served::one_worker(dir.path(), &["--quiet"]);
     let reply = serve.get("/page.html", "Accept-Encoding: gzip\r\n");
     assert_eq!(reply.header("content-encoding"), None);
     assert_eq!(reply.text(), "new");
@@ -160,7 +160,7 @@ fn stale_siblings_and_no_precompressed() {
         Some("gzip")
     );
 
-    let off = Serve::start(&dir, &["--no-precompressed", "--quiet"]);
+    let off = Served::one_worker(dir.path(), &["--no-precompressed", "--quiet"]);
     let reply = off.get("/fresh.txt", "Accept-Encoding: gzip\r\n");
     assert_eq!(reply.header("content-encoding"), None);
     assert_eq!(reply.header("vary"), None);

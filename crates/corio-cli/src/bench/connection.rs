@@ -18,9 +18,10 @@
 //! - with `--new-conn` every response ends its connection (the request says
 //!   `Connection: close`; the connection is dropped after the response even if the server
 //!   would keep it), so each request pays a connect and, for `https`, a handshake;
-//! - responses are framed with `proto` (head by [`parse_response_status`], bodies by length,
-//!   by [`ChunkedDecoder`] or until close) and bodies are skipped in the read buffer, never
-//!   copied; the buffer grows only for a head that does not fit in it;
+//! - responses are framed with `proto` (head by `parse_response_status`, through the
+//!   connection's [`HeadCache`] so that a head seen just before costs one comparison; bodies
+//!   by length, by [`ChunkedDecoder`] or until close) and bodies are skipped in the read
+//!   buffer, never copied; the buffer grows only for a head that does not fit in it;
 //! - nothing is allocated per request, and no timer is set per request: one [`Deadline`] per
 //!   connection carries the earliest of the oldest request's timeout, the next send slot and
 //!   the end of the run;
@@ -38,8 +39,9 @@ use std::task::Poll;
 use std::time::{Duration, Instant};
 
 use corio::net::TcpStream;
-use corio_http::proto::{parse_response_status, BodyFraming, ChunkedDecoder, Limits};
+use corio_http::proto::{BodyFraming, ChunkedDecoder, Limits};
 
+use super::heads::HeadCache;
 use super::link::{handshake, Link};
 use super::schedule::Pacer;
 use super::stats::ErrorKind;
@@ -99,6 +101,7 @@ struct Connection {
     start: usize,
     end: usize,
     reading: Reading,
+    heads: HeadCache,
     chunked: ChunkedDecoder,
     limits: Limits,
     in_flight: VecDeque<InFlight>,
@@ -124,6 +127,7 @@ pub async fn run(worker: Rc<Worker>, index: usize) {
         start: 0,
         end: 0,
         reading: Reading::Head,
+        heads: HeadCache::default(),
         chunked: ChunkedDecoder::new(&limits),
         limits,
         in_flight: VecDeque::with_capacity(config.depth),
@@ -219,7 +223,7 @@ impl Connection {
             } else if link.flush().is_err() {
                 return self.give_up(ErrorKind::Write);
             }
-            match self.read(link) {
+            match self.read(link, now) {
                 Ok(true) => {
                     reads_in_a_row += 1;
                     if reads_in_a_row >= MAX_READS_PER_TURN {
@@ -303,9 +307,10 @@ impl Connection {
     }
 
     /// Reads once if the socket is readable (a short read clears its readiness, so the next
-    /// call costs no syscall until an event comes) and counts the responses completed. `Ok(true)`
-    /// if bytes came in (look again for requests to send), `Ok(false)` if there was nothing.
-    fn read(&mut self, link: &mut Link) -> Result<bool, Ended> {
+    /// call costs no syscall until an event comes) and counts the responses completed, as
+    /// received at `now` (the loop's time since it last woke). `Ok(true)` if bytes came in
+    /// (look again for requests to send), `Ok(false)` if there was nothing.
+    fn read(&mut self, link: &mut Link, now: Instant) -> Result<bool, Ended> {
         if self.end == self.buf.len() {
             self.make_room();
         }
@@ -314,7 +319,7 @@ impl Connection {
             Ok(n) => {
                 self.end += n;
                 self.worker.stats.borrow_mut().bytes += n as u64;
-                match self.parse(Instant::now()) {
+                match self.parse(now) {
                     Ok(true) => Ok(true),
                     Ok(false) => Err(self.give_up(ErrorKind::Read)),
                     Err(kind) => Err(self.give_up(kind)),
@@ -350,8 +355,9 @@ impl Connection {
             }
             let completed = match self.reading {
                 Reading::Head => {
-                    let parsed =
-                        parse_response_status(unread, &self.limits, &self.worker.config.method);
+                    let parsed = self
+                        .heads
+                        .parse(unread, &self.limits, &self.worker.config.method);
                     let (head, used) = match parsed {
                         Ok(Some(parsed)) => parsed,
                         Ok(None) => break Ok(true),

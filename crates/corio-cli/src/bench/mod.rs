@@ -12,6 +12,7 @@
 //! | `request.rs` | the request, encoded once ([`request::Batch`]) |
 //! | `worker.rs` | one event loop's share of the connections and the budget |
 //! | `connection.rs` | the per-connection request loop: pipelining, framing, errors, timeouts |
+//! | `heads.rs` | a connection's last response head, so that the same head again costs one comparison |
 //! | `link.rs` | a connection's stream, cleartext or TLS (rustls driven without a futures adapter) |
 //! | `h2.rs` | `--h2`: one connection's HTTP/2 load on the `h2` crate, `--max-concurrent-streams` streams (h2load's `-m`) |
 //! | `schedule.rs` | open-loop pacing and the per-connection lazy alarm |
@@ -35,6 +36,7 @@ pub mod clock;
 pub mod connection;
 pub mod encoding;
 pub mod h2;
+pub mod heads;
 pub mod link;
 pub mod live;
 pub mod merge;

@@ -115,10 +115,11 @@ async fn try_once(shared: &Shared, i: usize, last: bool) -> Try {
         let head = heads::verbose_response(resp.version.as_str(), status, &resp.headers);
         shared.downloads.eprintln(&head);
     }
-    let http_error = format!("{url}: HTTP {status}");
+    // Formatted only when needed: a load test's successful responses allocate nothing here.
+    let http_error = || format!("{url}: HTTP {status}");
     if !last && retry::status_is_transient(status) {
         return Try::Again {
-            why: http_error,
+            why: http_error(),
             headers: Some(resp.headers),
         };
     }
@@ -126,7 +127,7 @@ async fn try_once(shared: &Shared, i: usize, last: bool) -> Try {
     let is_error = status.as_u16() >= 400 && !resumed_complete;
     // --fail keeps an error's body out; a resumed file is never overwritten by one.
     if is_error && (settings.fail || offset > 0) {
-        return Try::Over(Err(http_error));
+        return Try::Over(Err(http_error()));
     }
     let plan = match resume::plan(status, &resp.headers, offset) {
         Ok(plan) => plan,
@@ -167,7 +168,7 @@ async fn try_once(shared: &Shared, i: usize, last: bool) -> Try {
         }
     }
     sink.finish();
-    Try::Over(if is_error { Err(http_error) } else { Ok(()) })
+    Try::Over(if is_error { Err(http_error()) } else { Ok(()) })
 }
 
 /// The end of a try that failed with `e`: worth another try if `e` is transient.

@@ -1,7 +1,13 @@
-//! `corio serve` as a child process for the hostile and fault tests: started on port 0 (the
-//! address is read from its startup line), optionally under a lowered `ulimit -n`.
+//! `corio serve` as a child process, the one helper every `serve` test uses: the real binary
+//! started with any arguments (on port 0 unless told otherwise, the address read from its
+//! start-up line; optionally under a lowered `ulimit -n`, or without privileges), its stderr
+//! lines on a channel, signals and exit; temporary directories; and raw HTTP/1.1 exchanges
+//! over 127.0.0.1 ([`reply`]).
 
-#![allow(dead_code)]
+// Each test file uses part of this helper.
+#![allow(dead_code, unused_imports)]
+
+mod reply;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -10,6 +16,11 @@ use std::process::{Child, ChildStderr, Command, ExitStatus, Stdio};
 use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
+
+pub use reply::{exchange, exchange_body, url_addr, Reply};
+
+/// How long to wait for a line or a reply before failing (a hang guard, not a verdict).
+pub const SAFETY_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The uid and gid of `nobody`, which an unprivileged server runs as when the tests run as
 /// root.
@@ -21,8 +32,10 @@ pub struct Served {
     pub addr: SocketAddr,
     /// The startup line.
     pub startup: String,
-    /// Stderr lines after the startup line.
+    /// Stderr lines after the startup line (those [`Served::wait_line`] read are in `seen`).
     pub log: mpsc::Receiver<String>,
+    /// The startup line and every line [`Served::wait_line`] has read.
+    pub seen: Vec<String>,
     /// A directory to remove after the process is gone (the binary copy of
     /// [`Served::start_unprivileged`]).
     scratch: Option<PathBuf>,
@@ -41,6 +54,25 @@ impl Served {
             .arg(bin)
             .arg(dir)
             .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        Served::spawn(cmd)
+    }
+
+    /// Starts `corio serve DIR --addr 127.0.0.1:0 --workers 1 ARGS...`.
+    pub fn one_worker(dir: &Path, args: &[&str]) -> Served {
+        let mut all = vec!["--workers", "1"];
+        all.extend_from_slice(args);
+        Served::start(dir, None, &all)
+    }
+
+    /// Starts `corio serve ARGS...` (nothing added) in the working directory `cwd`.
+    pub fn start_in(cwd: &Path, args: &[&str]) -> Served {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_corio"));
+        cmd.arg("serve")
+            .args(args)
+            .current_dir(cwd)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped());
@@ -89,10 +121,31 @@ impl Served {
         Served {
             child,
             addr,
+            seen: vec![startup.clone()],
             startup,
             log,
             scratch: None,
         }
+    }
+
+    /// Reads stderr lines until one satisfies `pred`.
+    pub fn wait_line(&mut self, pred: impl Fn(&str) -> bool) -> String {
+        loop {
+            match self.log.recv_timeout(SAFETY_TIMEOUT) {
+                Ok(line) => {
+                    self.seen.push(line.clone());
+                    if pred(&line) {
+                        return line;
+                    }
+                }
+                Err(e) => panic!("no matching stderr line ({e}); seen: {:#?}", self.seen),
+            }
+        }
+    }
+
+    /// `GET path` with extra header lines (each ending in `\r\n`) and `Connection: close`.
+    pub fn get(&self, path: &str, headers: &str) -> Reply {
+        exchange(self.addr, &format!("GET {path} HTTP/1.1\r\n{headers}"))
     }
 
     pub fn pid(&self) -> u32 {
@@ -108,6 +161,12 @@ impl Served {
             .unwrap()
             .success();
         assert!(ok, "kill -{name} failed");
+    }
+
+    /// Sends SIGTERM and waits for the exit.
+    pub fn terminate(&mut self) -> ExitStatus {
+        self.signal("TERM");
+        self.child.wait().expect("wait for corio serve")
     }
 
     /// Waits for exit (a hang guard of `guard`, then kills and panics).
@@ -163,7 +222,7 @@ fn read_startup(stderr: ChildStderr) -> (SocketAddr, String, mpsc::Receiver<Stri
         }
     });
     let line = rx
-        .recv_timeout(Duration::from_secs(60))
+        .recv_timeout(SAFETY_TIMEOUT)
         .expect("corio serve printed no startup line");
     let addr = line
         .split("://")
@@ -185,7 +244,7 @@ pub fn clock_ticks_per_sec() -> u64 {
         .unwrap_or(100)
 }
 
-/// A fresh temporary directory for one test.
+/// A fresh temporary directory for one test (left behind; see [`TempDir`] for one removed).
 pub fn temp_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("corio-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
@@ -193,10 +252,67 @@ pub fn temp_dir(name: &str) -> PathBuf {
     dir
 }
 
+/// A unique temporary directory, removed on drop.
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    pub fn new(tag: &str) -> TempDir {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        TempDir(temp_dir(&format!("serve-{tag}-{n}")))
+    }
+
+    /// Writes `contents` to `rel` (creating parent directories).
+    pub fn write(&self, rel: &str, contents: impl AsRef<[u8]>) -> PathBuf {
+        let path = self.0.join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, contents).unwrap();
+        path
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+
+    pub fn arg(&self) -> &str {
+        self.0.to_str().unwrap()
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Runs `corio ARGS...` with `stdin` as input; returns (exit code, stdout, stderr).
+pub fn corio(args: &[&str], stdin: &str) -> (Option<i32>, String, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_corio"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn corio");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
 /// `GET path` with `Connection: close`; the whole reply.
 pub fn get(addr: SocketAddr, path: &str) -> std::io::Result<Vec<u8>> {
     let mut s = TcpStream::connect(addr)?;
-    s.set_read_timeout(Some(Duration::from_secs(60)))?;
+    s.set_read_timeout(Some(SAFETY_TIMEOUT))?;
     write!(
         s,
         "GET {path} HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"

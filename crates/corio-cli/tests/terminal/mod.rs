@@ -37,7 +37,8 @@ struct Screen {
     closed: bool,
 }
 
-/// `corio ARGS...` running with stderr on a pseudo-terminal (stdout piped, stdin empty).
+/// `corio ARGS...` running with stderr on a pseudo-terminal, or on a pipe read as it comes
+/// (stdout piped, stdin empty).
 pub struct Terminal {
     child: Child,
     screen: Arc<(Mutex<Screen>, Condvar)>,
@@ -67,22 +68,28 @@ impl Terminal {
         .unwrap();
         // The command (and with it this process's copy of the terminal's slave side) is
         // dropped once spawned, so that the reader sees the end when the child exits.
-        let child = Command::new(env!("CARGO_BIN_EXE_corio"))
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::from(slave))
-            .spawn()
-            .unwrap();
+        let child = command(args).stderr(Stdio::from(slave)).spawn().unwrap();
+        Terminal::watch(child, std::fs::File::from(master))
+    }
+
+    /// Starts `corio ARGS...` with stderr on a pipe, read as it comes like a terminal's.
+    pub fn spawn_piped(args: &[&str]) -> Terminal {
+        let mut child = command(args).stderr(Stdio::piped()).spawn().unwrap();
+        let stderr = child.stderr.take().unwrap();
+        Terminal::watch(child, stderr)
+    }
+
+    /// Reads `output` into the screen on a thread until the child closes it.
+    fn watch(child: Child, mut output: impl Read + Send + 'static) -> Terminal {
         let screen = Arc::new((Mutex::new(Screen::default()), Condvar::new()));
         let reader = std::thread::spawn({
             let screen = screen.clone();
             move || {
-                let mut master = std::fs::File::from(master);
                 let mut buf = [0u8; 4096];
                 loop {
-                    // EIO (or 0) once every slave side is closed: the child has exited.
-                    let n = master.read(&mut buf).unwrap_or(0);
+                    // A terminal's master reads EIO (or 0) once every slave side is closed,
+                    // a pipe 0: the child has exited.
+                    let n = output.read(&mut buf).unwrap_or(0);
                     let (lock, changed) = &*screen;
                     let mut s = lock.lock().unwrap();
                     s.bytes.extend_from_slice(&buf[..n]);
@@ -104,11 +111,17 @@ impl Terminal {
     /// Waits until the terminal shows `text`; false if the command closed it first (or after
     /// [`PATIENCE`]).
     pub fn wait_for(&self, text: &str) -> bool {
+        self.wait_until(|screen| screen.contains(text))
+    }
+
+    /// Waits until what the terminal has shown satisfies `done`; false if the command closed
+    /// it first (or after [`PATIENCE`]).
+    pub fn wait_until(&self, done: impl Fn(&str) -> bool) -> bool {
         let deadline = Instant::now() + PATIENCE;
         let (lock, changed) = &*self.screen;
         let mut s = lock.lock().unwrap();
         loop {
-            if String::from_utf8_lossy(&s.bytes).contains(text) {
+            if done(&String::from_utf8_lossy(&s.bytes)) {
                 return true;
             }
             let now = Instant::now();
@@ -142,6 +155,13 @@ impl Terminal {
             stderr: String::from_utf8_lossy(&screen.bytes).into_owned(),
         }
     }
+}
+
+/// `corio ARGS...` with stdin empty and stdout piped.
+fn command(args: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_corio"));
+    cmd.args(args).stdin(Stdio::null()).stdout(Stdio::piped());
+    cmd
 }
 
 /// Runs `corio ARGS...` with stdout and stderr on pipes.
