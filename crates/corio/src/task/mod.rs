@@ -38,7 +38,13 @@ use header::{TaskCore, TaskHeader, ABORTED};
 use join::{Fail, JoinState, LocalJoin, Output};
 pub use join::{JoinError, JoinHandle};
 
-type BoxFuture = Pin<Box<dyn Future<Output = ()>>>;
+/// A task's future boxed with the waker it is polled with (see [`Completing`]).
+type BoxFuture = Pin<Box<dyn Step>>;
+
+/// One poll of a task's boxed future, with its own waker.
+pub(crate) trait Step {
+    fn step(self: Pin<&mut Self>) -> Poll<()>;
+}
 
 /// A task removed from its loop by [`TaskSlab::drain`]: its future (unless being polled),
 /// its core, and where to report that it was cancelled.
@@ -47,8 +53,6 @@ pub(crate) type DrainedTask = (Option<BoxFuture>, TaskRef, Arc<dyn Fail>);
 /// The loop-local half of a task.
 struct TaskSlot {
     task: TaskRef,
-    /// The waker the future is polled with (a `Waker` built on the core, made once).
-    waker: Waker,
     /// `None` while the task is being polled (it is moved out, so no borrow is held).
     future: Option<BoxFuture>,
     /// Where to report a panic or a cancellation.
@@ -207,8 +211,11 @@ where
     insert(
         lp,
         task.clone(),
-        waker,
-        Box::pin(Completing { future, output }),
+        Box::pin(Completing {
+            future,
+            waker,
+            output,
+        }),
         join,
     );
     lp.inner.ready.borrow_mut().push_back(Ready::Task(task));
@@ -216,16 +223,15 @@ where
 
 /// A task spawned from another thread, on its way to its loop through the remote queue.
 pub(crate) struct RemoteTask {
-    future: Pin<Box<dyn Future<Output = ()> + Send>>,
+    future: Pin<Box<dyn Step + Send>>,
     task: TaskRef,
-    waker: Waker,
     join: Arc<dyn Fail + Send + Sync>,
 }
 
 impl RemoteTask {
     /// Inserts the task in `lp`'s slab and queues its first step (on `lp`'s thread).
     pub(crate) fn start(self, lp: &EventLoop) {
-        insert(lp, self.task.clone(), self.waker, self.future, self.join);
+        insert(lp, self.task.clone(), self.future, self.join);
         lp.inner
             .ready
             .borrow_mut()
@@ -253,32 +259,34 @@ where
     shared.push(Remote::Spawn(RemoteTask {
         future: Box::pin(Completing {
             future,
+            waker: Waker::from(core.clone()),
             output: core.clone(),
         }),
         task: core.clone(),
-        waker: Waker::from(core.clone()),
         join: core.clone(),
     }));
     JoinHandle::joined(core)
 }
 
 pin_project_lite::pin_project! {
-    /// A task's future and where its output goes. Written by hand rather than as
+    /// A task's future, the waker to poll it with (built on the task's core, made once) and
+    /// where its output goes: the one box a task's loop keeps, so a step moves one pointer out
+    /// of the slab and back. Written by hand rather than as
     /// `async move { output.complete(Ok(future.await)) }`: an `async` block stores the future
     /// twice (once as captured, once as the awaited value), doubling every task's allocation.
     struct Completing<F, O> {
         #[pin]
         future: F,
+        waker: Waker,
         output: Arc<O>,
     }
 }
 
-impl<F: Future, O: Output<F::Output>> Future for Completing<F, O> {
-    type Output = ();
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+impl<F: Future, O: Output<F::Output>> Step for Completing<F, O> {
+    fn step(self: Pin<&mut Self>) -> Poll<()> {
         let this = self.project();
-        match this.future.poll(cx) {
+        let mut cx = Context::from_waker(this.waker);
+        match this.future.poll(&mut cx) {
             Poll::Ready(output) => {
                 this.output.join_state().complete(Ok(output));
                 Poll::Ready(())
@@ -288,13 +296,12 @@ impl<F: Future, O: Output<F::Output>> Future for Completing<F, O> {
     }
 }
 
-fn insert(lp: &EventLoop, task: TaskRef, waker: Waker, future: BoxFuture, join: Arc<dyn Fail>) {
+fn insert(lp: &EventLoop, task: TaskRef, future: BoxFuture, join: Arc<dyn Fail>) {
     let mut tasks = lp.inner.tasks.borrow_mut();
     let entry = tasks.slots.vacant_entry();
     task.header.set_id(entry.key());
     entry.insert(TaskSlot {
         task,
-        waker,
         future: Some(future),
         join,
     });
@@ -305,7 +312,7 @@ pub(crate) fn run(lp: &EventLoop, task: TaskRef) {
     let header = &task.header;
     let state = header.begin_step();
     let id = header.id();
-    let (mut future, waker) = {
+    let mut future = {
         let mut tasks = lp.inner.tasks.borrow_mut();
         let Some(slot) = tasks.slots.get_mut(id) else {
             return;
@@ -324,13 +331,9 @@ pub(crate) fn run(lp: &EventLoop, task: TaskRef) {
         let Some(future) = slot.future.take() else {
             return;
         };
-        (
-            future,
-            std::mem::replace(&mut slot.waker, Waker::noop().clone()),
-        )
+        future
     };
-    let mut cx = Context::from_waker(&waker);
-    let result = catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(&mut cx)));
+    let result = catch_unwind(AssertUnwindSafe(|| future.as_mut().step()));
     let mut tasks = lp.inner.tasks.borrow_mut();
     // The loop may have been closed during the poll (by this very task): its slot is gone.
     let Some(slot) = tasks
@@ -345,7 +348,6 @@ pub(crate) fn run(lp: &EventLoop, task: TaskRef) {
     match result {
         Ok(Poll::Pending) => {
             slot.future = Some(future);
-            slot.waker = waker;
         }
         Ok(Poll::Ready(())) => {
             tasks.slots.remove(id);
