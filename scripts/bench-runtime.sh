@@ -5,8 +5,8 @@
 #
 # - Ir/op: instructions per operation under callgrind, from the difference between a run of
 #   1 and a run of 1 + ITERS iterations (setup and first-iteration growth cancel out);
-# - CPU ns/op: the thread's CPU time per operation natively over ITERS iterations after a
-#   first one, median of ROUNDS runs.
+# - CPU ns/op: the thread's CPU time per operation natively over CPU_ITERS iterations after a
+#   first one, median of ROUNDS runs (the machine's noise shows in the spread of the rounds).
 #
 #   scripts/bench-runtime.sh [ROUNDS] [WORKLOAD...]
 #
@@ -18,7 +18,8 @@ rounds=${1:-3}
 shift || true
 workloads=("$@")
 [ ${#workloads[@]} -gt 0 ] || workloads=(spawn_join ping_pong timers tcp_echo)
-iters=${ITERS:-2}
+iters=${ITERS:-2}          # callgrind: iterations measured after the first
+cpu_iters=${CPU_ITERS:-30} # native: iterations timed after the first
 if [ -z "${BIN:-}" ]; then
   BIN=$(cargo bench -q -p corio --bench runtime_ops --no-run --message-format=json \
     | python3 -c 'import json,sys
@@ -47,7 +48,7 @@ for w in "${workloads[@]}"; do
     more=$(instructions "$w" "$rt" $((1 + iters)))
     ops=$("$BIN" "$w" "$rt" 1 | awk '{print $3}')
     ir[$rt]=$(awk -v a="$base" -v b="$more" -v n="$iters" -v o="$ops" 'BEGIN {printf "%.0f", (b - a) / n / o}')
-    cpu[$rt]=$(for _ in $(seq "$rounds"); do "$BIN" "$w" "$rt" $((1 + iters * 5)) | awk '{print $4}'; done | median)
+    cpu[$rt]=$(for _ in $(seq "$rounds"); do "$BIN" "$w" "$rt" $((1 + cpu_iters)) | awk '{print $4}'; done | median)
   done
   printf '%-11s %12s %12s %7.2f   %13s %13s %7.2f\n' "$w" "${ir[corio]}" "${ir[tokio]}" \
     "$(awk -v a="${ir[corio]}" -v b="${ir[tokio]}" 'BEGIN {print a / b}')" \

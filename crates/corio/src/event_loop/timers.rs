@@ -206,14 +206,22 @@ impl Timers {
         state
     }
 
-    /// Keeps the state of a dead entry leaving the heap for reuse, if nothing else refers to
-    /// it and the free list has room.
-    fn recycle(free: &mut Vec<Arc<TimerState>>, heap_capacity: usize, action: &TimerAction) {
-        if let TimerAction::Wake(state) = action {
-            if Arc::strong_count(state) == 1 && free.len() < heap_capacity {
-                // The task's waker is not kept alive while the state waits for reuse.
-                drop(state.waker.lock().unwrap_or_else(|e| e.into_inner()).take());
-                free.push(state.clone());
+    /// Keeps the state of a dead entry that left the heap for reuse, if nothing else refers to
+    /// it (its `Sleep` is gone) and the free list has room; its waker is dropped now, not
+    /// kept alive while the state waits.
+    fn recycle(free: &mut Vec<Arc<TimerState>>, heap_capacity: usize, action: TimerAction) {
+        if let TimerAction::Wake(mut state) = action {
+            if free.len() < heap_capacity {
+                if let Some(unique) = Arc::get_mut(&mut state) {
+                    drop(
+                        unique
+                            .waker
+                            .get_mut()
+                            .unwrap_or_else(|e| e.into_inner())
+                            .take(),
+                    );
+                    free.push(state);
+                }
             }
         }
     }
@@ -233,7 +241,7 @@ impl Timers {
         while let Some(top) = self.heap.peek() {
             if top.action.is_dead() {
                 if let Some(entry) = self.heap.pop() {
-                    Self::recycle(&mut self.free, self.heap.capacity(), &entry.action);
+                    Self::recycle(&mut self.free, self.heap.capacity(), entry.action);
                 }
                 self.uncount();
             } else {
@@ -259,7 +267,7 @@ impl Timers {
             }
             let Some(entry) = self.heap.pop() else { break };
             if entry.action.is_dead() {
-                Self::recycle(&mut self.free, self.heap.capacity(), &entry.action);
+                Self::recycle(&mut self.free, self.heap.capacity(), entry.action);
                 self.uncount();
                 continue;
             }
@@ -280,14 +288,18 @@ impl Timers {
         {
             return;
         }
-        let (free, capacity) = (&mut self.free, self.heap.capacity());
-        self.heap.retain(|entry| {
-            let dead = entry.action.is_dead();
-            if dead {
-                Self::recycle(free, capacity, &entry.action);
+        let mut entries = std::mem::take(&mut self.heap).into_vec();
+        let capacity = entries.capacity();
+        let mut i = 0;
+        while i < entries.len() {
+            if entries[i].action.is_dead() {
+                let dead = entries.swap_remove(i);
+                Self::recycle(&mut self.free, capacity, dead.action);
+            } else {
+                i += 1;
             }
-            !dead
-        });
+        }
+        self.heap = BinaryHeap::from(entries);
         self.cancelled.store(0, Ordering::Relaxed);
     }
 
