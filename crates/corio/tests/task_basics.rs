@@ -332,3 +332,32 @@ fn abort_of_a_running_blocking_job_cancels_its_handle_and_drops_its_result() {
         dropped_rx.recv().unwrap();
     });
 }
+
+/// Task steps woken by other task steps may run in the same iteration, but only up to the
+/// loop's budget: two tasks waking each other forever still let the loop take the work sent
+/// through its remote queue, which is drained only between iterations.
+#[test]
+fn tasks_waking_each_other_still_let_remote_work_in() {
+    const SENT_AT: usize = 10;
+    let lp = EventLoop::new().unwrap();
+    let steps = Rc::new(std::cell::Cell::new(0usize));
+    for _ in 0..2 {
+        let (steps, handle) = (steps.clone(), lp.handle());
+        drop(lp.spawn_local(async move {
+            loop {
+                steps.set(steps.get() + 1);
+                if steps.get() == SENT_AT {
+                    handle.stop(); // through the remote queue
+                }
+                corio::task::yield_now().await;
+            }
+        }));
+    }
+    lp.run_forever().unwrap();
+    let ran = steps.get();
+    assert!(
+        ran <= SENT_AT + 2 * corio::EVENT_INTERVAL,
+        "{ran} task steps ran before the loop took the remote stop"
+    );
+    lp.close();
+}

@@ -28,10 +28,10 @@ impl Inner {
             item.cancel();
         }
         let tasks = self.tasks.borrow_mut().drain();
-        for (future, header, join) in tasks {
+        for (future, task, join) in tasks {
             // Drop the future first, then tell the handle: awaiting it must not hang.
             drop(future);
-            header.complete();
+            task.header.complete();
             join.fail(crate::JoinError::cancelled());
         }
         let ready = std::mem::take(&mut *self.ready.borrow_mut());

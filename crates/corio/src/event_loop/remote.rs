@@ -16,7 +16,7 @@ use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use crate::task::{self, JoinHandle, RemoteTask, TaskHeader};
+use crate::task::{self, JoinHandle, RemoteTask, TaskRef};
 
 /// Work sent to a loop from any thread.
 pub(crate) enum Remote {
@@ -25,7 +25,7 @@ pub(crate) enum Remote {
     /// A task spawned from another thread, to insert in the loop's slab.
     Spawn(RemoteTask),
     /// A task woken from another thread.
-    Task(Arc<TaskHeader>),
+    Task(TaskRef),
     /// A futures-I/O source dropped on another thread: free its slab slot.
     Release(usize),
 }

@@ -4,12 +4,19 @@
 //! order they were set. Cancelling never searches the heap: the entry is marked dead (its
 //! callback dropped, or its [`TimerState`] flagged) and skipped when it reaches the top. When
 //! more than half of a large heap is dead, the heap is rebuilt without them (as asyncio does),
-//! so memory stays bounded by live timers even when every timer is cancelled.
+//! so memory stays bounded by live timers even when every timer is cancelled. This is checked
+//! on each insertion as well as each expiry: a task that sets and cancels timers without ever
+//! yielding to the loop cannot grow the heap either.
+//!
+//! A `Sleep`'s [`TimerState`] is recycled: when a dead entry leaves the heap and the heap held
+//! the last reference to its state (the `Sleep` is gone), the state goes to a free list that
+//! the next `sleep` takes from, so a loop that keeps setting and cancelling timers does not
+//! allocate for each. The free list never holds more states than the heap has room for
+//! entries, so it is bounded by the peak number of timers, like the heap's own buffer.
 //!
 //! Cancellations are counted against the loop that owns the timer, whatever thread cancels it
 //! (a `Sleep` is `Send` and may be dropped anywhere): the count is an atomic shared by the heap
-//! and its timers, and the loop checks it for compaction when it expires timers, each
-//! iteration that has any.
+//! and its timers, and the heap checks it for compaction on each insertion and expiry.
 //!
 //! Precision: a timer fires on the first loop iteration that starts at or after its deadline;
 //! the selector's timeout is rounded up to whole milliseconds, so a sleeping loop wakes within
@@ -160,11 +167,14 @@ pub(crate) struct Timers {
     heap: BinaryHeap<Entry>,
     sequence: u64,
     cancelled: CancelCount,
+    /// Recycled `Sleep` states, each referenced only from here (see the module docs).
+    free: Vec<Arc<TimerState>>,
 }
 
 impl Timers {
     /// Adds a timer.
     pub(crate) fn insert(&mut self, deadline: Instant, action: TimerAction) {
+        self.compact_if_mostly_dead();
         self.sequence += 1;
         self.heap.push(Entry {
             deadline,
@@ -175,13 +185,45 @@ impl Timers {
 
     /// Adds a `Sleep`'s timer, which wakes `waker` when it fires.
     pub(crate) fn insert_wake(&mut self, deadline: Instant, waker: Waker) -> Arc<TimerState> {
-        let state = Arc::new(TimerState {
-            state: AtomicU8::new(0),
-            waker: Mutex::new(Some(waker)),
-            cancel_count: self.cancelled.clone(),
-        });
+        let mut waker = Some(waker);
+        let state = self
+            .free
+            .pop()
+            .and_then(|mut state| {
+                let reset = Arc::get_mut(&mut state)?;
+                *reset.state.get_mut() = 0;
+                *reset.waker.get_mut().unwrap_or_else(|e| e.into_inner()) = waker.take();
+                Some(state)
+            })
+            .unwrap_or_else(|| {
+                Arc::new(TimerState {
+                    state: AtomicU8::new(0),
+                    waker: Mutex::new(waker.take()),
+                    cancel_count: self.cancelled.clone(),
+                })
+            });
         self.insert(deadline, TimerAction::Wake(state.clone()));
         state
+    }
+
+    /// Keeps the state of a dead entry that left the heap for reuse, if nothing else refers to
+    /// it (its `Sleep` is gone) and the free list has room; its waker is dropped now, not
+    /// kept alive while the state waits.
+    fn recycle(free: &mut Vec<Arc<TimerState>>, heap_capacity: usize, action: TimerAction) {
+        if let TimerAction::Wake(mut state) = action {
+            if free.len() < heap_capacity {
+                if let Some(unique) = Arc::get_mut(&mut state) {
+                    drop(
+                        unique
+                            .waker
+                            .get_mut()
+                            .unwrap_or_else(|e| e.into_inner())
+                            .take(),
+                    );
+                    free.push(state);
+                }
+            }
+        }
     }
 
     /// The count that cancellations of this heap's timers go to.
@@ -198,7 +240,9 @@ impl Timers {
     pub(crate) fn next_deadline(&mut self) -> Option<Instant> {
         while let Some(top) = self.heap.peek() {
             if top.action.is_dead() {
-                self.heap.pop();
+                if let Some(entry) = self.heap.pop() {
+                    Self::recycle(&mut self.free, self.heap.capacity(), entry.action);
+                }
                 self.uncount();
             } else {
                 return Some(top.deadline);
@@ -216,18 +260,14 @@ impl Timers {
         ready: &mut Vec<Rc<dyn Runnable>>,
         wakers: &mut Vec<Waker>,
     ) {
-        if self.heap.len() >= COMPACT_MIN_LEN
-            && self.cancelled.load(Ordering::Relaxed) * 2 > self.heap.len()
-        {
-            self.heap.retain(|entry| !entry.action.is_dead());
-            self.cancelled.store(0, Ordering::Relaxed);
-        }
+        self.compact_if_mostly_dead();
         while let Some(top) = self.heap.peek() {
             if top.deadline > now {
                 break;
             }
             let Some(entry) = self.heap.pop() else { break };
             if entry.action.is_dead() {
+                Self::recycle(&mut self.free, self.heap.capacity(), entry.action);
                 self.uncount();
                 continue;
             }
@@ -236,6 +276,31 @@ impl Timers {
                 TimerAction::Wake(state) => wakers.extend(state.finish(FIRED)),
             }
         }
+    }
+
+    /// Rebuilds the heap without its dead entries if they are the majority of a large heap.
+    /// Called on each insertion as well as each expiry, so that a task setting and cancelling
+    /// timers without ever yielding to the loop cannot grow the heap either. Amortised O(1):
+    /// a rebuild of n entries removes more than n/2 entries, each inserted once.
+    fn compact_if_mostly_dead(&mut self) {
+        if self.heap.len() < COMPACT_MIN_LEN
+            || self.cancelled.load(Ordering::Relaxed) * 2 <= self.heap.len()
+        {
+            return;
+        }
+        let mut entries = std::mem::take(&mut self.heap).into_vec();
+        let capacity = entries.capacity();
+        let mut i = 0;
+        while i < entries.len() {
+            if entries[i].action.is_dead() {
+                let dead = entries.swap_remove(i);
+                Self::recycle(&mut self.free, capacity, dead.action);
+            } else {
+                i += 1;
+            }
+        }
+        self.heap = BinaryHeap::from(entries);
+        self.cancelled.store(0, Ordering::Relaxed);
     }
 
     /// A dead entry left the heap.
@@ -252,6 +317,7 @@ impl Timers {
     /// borrowed (each `Sleep` then sets a new timer on the loop that polls it).
     pub(crate) fn shut_down(&mut self) -> (BinaryHeap<Entry>, Vec<Waker>) {
         self.cancelled.store(0, Ordering::Relaxed);
+        self.free = Vec::new();
         let heap = std::mem::take(&mut self.heap);
         let wakers = heap
             .iter()
@@ -278,6 +344,25 @@ mod tests {
         assert_eq!(wakers.len(), 1);
         let mut cx = Context::from_waker(Waker::noop());
         assert_eq!(state.poll(&mut cx), TimerPoll::Fired);
+    }
+
+    /// Setting and cancelling timers without the loop ever expiring them keeps the heap small,
+    /// and reuses the cancelled timers' states.
+    #[test]
+    fn timers_set_and_cancelled_without_expiry_stay_bounded_and_are_recycled() {
+        let mut timers = Timers::default();
+        let mut seen = std::collections::HashSet::new();
+        for _ in 0..10_000 {
+            let state = timers.insert_wake(Instant::now(), Waker::noop().clone());
+            seen.insert(Arc::as_ptr(&state) as usize);
+            state.cancel();
+        }
+        assert!(
+            timers.heap.len() <= 2 * COMPACT_MIN_LEN,
+            "{}",
+            timers.heap.len()
+        );
+        assert!(seen.len() <= 4 * COMPACT_MIN_LEN, "{} states", seen.len());
     }
 
     /// Cancelling counts once against the heap the timer is in, whoever cancels.

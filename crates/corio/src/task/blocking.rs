@@ -14,7 +14,7 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Condvar, Mutex, OnceLock};
 use std::time::Duration;
 
-use super::header::TaskHeader;
+use super::header::{TaskCore, TaskHeader};
 use super::join::{JoinError, JoinHandle, JoinState};
 use crate::event_loop::EventLoop;
 
@@ -75,19 +75,21 @@ where
             .shared
             .clone()
     });
-    let state = Arc::new(JoinState::new());
-    let header = Arc::new(TaskHeader::new_blocking(owner));
-    let (job_state, job_header) = (state.clone(), header.clone());
+    let core = Arc::new(TaskCore {
+        header: TaskHeader::new_blocking(owner),
+        join: JoinState::new(),
+    });
+    let job = core.clone();
     submit(Box::new(move || {
-        if !job_header.start_blocking() {
+        if !job.header.start_blocking() {
             return;
         }
         let output =
             std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(JoinError::panic);
-        job_header.complete();
-        job_state.complete(output);
+        job.header.complete();
+        job.join.complete(output);
     }));
-    JoinHandle { header, state }
+    JoinHandle::joined(core)
 }
 
 fn submit(job: Job) {

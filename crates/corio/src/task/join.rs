@@ -3,6 +3,13 @@
 //! The output travels through a [`JoinState`] shared by the task and its handle: a mutex
 //! around a three-state slot (waiting, done, taken). The mutex is uncontended except when the
 //! task finishes while its handle is being polled on another thread.
+//!
+//! When the output is `Send` (`spawn`, `spawn_blocking`, [`LoopHandle::spawn`]), the join
+//! state lives in the task's [`TaskCore`], next to its header, in the waker's allocation. A
+//! `spawn_local` output need not be `Send`, so it cannot be in a `Send + Sync` waker: it gets
+//! a join state of its own.
+//!
+//! [`LoopHandle::spawn`]: crate::LoopHandle::spawn
 
 use std::any::Any;
 use std::fmt;
@@ -11,7 +18,7 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 
-use super::header::TaskHeader;
+use super::header::{self, TaskCore, TaskHeader, TaskRef};
 
 /// Why a task produced no output.
 pub struct JoinError {
@@ -120,6 +127,38 @@ impl<T> JoinState<T> {
     }
 }
 
+/// The core of a task whose output is `Send`: header and join state in one allocation.
+pub(crate) type JoinedCore<T> = TaskCore<JoinState<T>>;
+
+/// The join state of a `spawn_local` task, with the task's core for its handle.
+pub(crate) struct LocalJoin<T> {
+    pub(crate) core: Arc<TaskCore<()>>,
+    pub(crate) join: JoinState<T>,
+}
+
+/// Where a task's output goes: its [`JoinState`], wherever it is allocated.
+pub(crate) trait Output<T> {
+    fn join_state(&self) -> &JoinState<T>;
+}
+
+impl<T> Output<T> for JoinState<T> {
+    fn join_state(&self) -> &JoinState<T> {
+        self
+    }
+}
+
+impl<T> Output<T> for LocalJoin<T> {
+    fn join_state(&self) -> &JoinState<T> {
+        &self.join
+    }
+}
+
+impl<T> Output<T> for JoinedCore<T> {
+    fn join_state(&self) -> &JoinState<T> {
+        &self.join
+    }
+}
+
 /// The type-erased side of a [`JoinState`] that the loop uses when a task ends without output.
 pub(crate) trait Fail {
     fn fail(&self, error: JoinError);
@@ -131,6 +170,17 @@ impl<T> Fail for JoinState<T> {
     }
 }
 
+impl<T> Fail for LocalJoin<T> {
+    fn fail(&self, error: JoinError) {
+        self.join.complete(Err(error));
+    }
+}
+
+impl<T> Fail for JoinedCore<T> {
+    fn fail(&self, error: JoinError) {
+        self.join.complete(Err(error));
+    }
+}
 /// An owned permission to await a task's output, returned by [`spawn`](crate::spawn).
 ///
 /// Awaiting it gives `Ok(output)`, or a [`JoinError`] if the task panicked or was aborted.
@@ -144,8 +194,49 @@ impl<T> Fail for JoinState<T> {
 /// });
 /// ```
 pub struct JoinHandle<T> {
-    pub(crate) header: Arc<TaskHeader>,
-    pub(crate) state: Arc<JoinState<T>>,
+    inner: Inner<T>,
+}
+
+/// A handle's view of its task (see the module docs).
+enum Inner<T> {
+    /// Output `Send`: the join state is in the task's core. The function turns the core into
+    /// the loop's [`TaskRef`] for [`JoinHandle::abort`] (the coercion needs `T: Send`, which
+    /// the handle's methods cannot require).
+    Joined(Arc<JoinedCore<T>>, fn(&Arc<JoinedCore<T>>) -> TaskRef),
+    /// A `spawn_local` task: the join state is apart from the core.
+    Local(Arc<LocalJoin<T>>),
+}
+
+impl<T: Send + 'static> JoinHandle<T> {
+    /// The handle of a task whose join state is in its core.
+    pub(crate) fn joined(core: Arc<JoinedCore<T>>) -> JoinHandle<T> {
+        JoinHandle {
+            inner: Inner::Joined(core, |core| core.clone()),
+        }
+    }
+}
+
+impl<T> JoinHandle<T> {
+    /// The handle of a `spawn_local` task.
+    pub(crate) fn local(join: Arc<LocalJoin<T>>) -> JoinHandle<T> {
+        JoinHandle {
+            inner: Inner::Local(join),
+        }
+    }
+
+    fn header(&self) -> &TaskHeader {
+        match &self.inner {
+            Inner::Joined(core, _) => &core.header,
+            Inner::Local(local) => &local.core.header,
+        }
+    }
+
+    fn state(&self) -> &JoinState<T> {
+        match &self.inner {
+            Inner::Joined(core, _) => &core.join,
+            Inner::Local(local) => &local.join,
+        }
+    }
 }
 
 impl<T> JoinHandle<T> {
@@ -164,16 +255,20 @@ impl<T> JoinHandle<T> {
     /// });
     /// ```
     pub fn abort(&self) {
-        if self.header.abort() {
-            self.state.complete(Err(JoinError::cancelled()));
+        let task = match &self.inner {
+            Inner::Joined(core, task) => task(core),
+            Inner::Local(local) => local.core.clone(),
+        };
+        if header::abort(task) {
+            self.state().complete(Err(JoinError::cancelled()));
         }
     }
 
     /// Whether the task has finished (with output, a panic, or cancelled).
     pub fn is_finished(&self) -> bool {
-        self.header.is_complete()
+        self.header().is_complete()
             || matches!(
-                *self.state.slot.lock().unwrap_or_else(|e| e.into_inner()),
+                *self.state().slot.lock().unwrap_or_else(|e| e.into_inner()),
                 Slot::Done(_)
             )
     }
@@ -183,7 +278,7 @@ impl<T> Future for JoinHandle<T> {
     type Output = Result<T, JoinError>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let mut slot = self.state.slot.lock().unwrap_or_else(|e| e.into_inner());
+        let mut slot = self.state().slot.lock().unwrap_or_else(|e| e.into_inner());
         match std::mem::replace(&mut *slot, Slot::Taken) {
             Slot::Done(output) => Poll::Ready(output),
             Slot::Waiting(waker) => {
@@ -203,7 +298,7 @@ impl<T> Future for JoinHandle<T> {
 impl<T> futures_core::FusedFuture for JoinHandle<T> {
     fn is_terminated(&self) -> bool {
         matches!(
-            *self.state.slot.lock().unwrap_or_else(|e| e.into_inner()),
+            *self.state().slot.lock().unwrap_or_else(|e| e.into_inner()),
             Slot::Taken
         )
     }

@@ -10,8 +10,9 @@
 //!
 //! - in its loop's slab (`TaskSlab`), loop-local: the boxed future (which need not be `Send`)
 //!   and the waker to poll it with;
-//! - in a `TaskHeader` (`Arc`, `Send + Sync`): the state bits and the slab key. The header is
-//!   the waker, so a task can be woken from any thread.
+//! - in a `TaskCore` (`Arc`, `Send + Sync`): the header (state bits, slab key) and, when the
+//!   output is `Send`, the join state. The core is the waker, so a task can be woken from any
+//!   thread.
 //!
 //! Cancellation: [`JoinHandle::abort`] drops the future on the task's loop before its next
 //! step, that is at the await point where it is suspended. A panic inside a task is caught; the
@@ -32,22 +33,26 @@ use slab::Slab;
 
 use crate::event_loop::{EventLoop, Ready, Remote, Shared};
 pub use blocking::spawn_blocking;
-pub(crate) use header::TaskHeader;
-use header::ABORTED;
-use join::{Fail, JoinState};
+pub(crate) use header::TaskRef;
+use header::{TaskCore, TaskHeader, ABORTED};
+use join::{Fail, JoinState, LocalJoin, Output};
 pub use join::{JoinError, JoinHandle};
 
-type BoxFuture = Pin<Box<dyn Future<Output = ()>>>;
+/// A task's future boxed with the waker it is polled with (see [`Completing`]).
+type BoxFuture = Pin<Box<dyn Step>>;
+
+/// One poll of a task's boxed future, with its own waker.
+pub(crate) trait Step {
+    fn step(self: Pin<&mut Self>) -> Poll<()>;
+}
 
 /// A task removed from its loop by [`TaskSlab::drain`]: its future (unless being polled),
-/// its header, and where to report that it was cancelled.
-pub(crate) type DrainedTask = (Option<BoxFuture>, Arc<TaskHeader>, Arc<dyn Fail>);
+/// its core, and where to report that it was cancelled.
+pub(crate) type DrainedTask = (Option<BoxFuture>, TaskRef, Arc<dyn Fail>);
 
 /// The loop-local half of a task.
 struct TaskSlot {
-    header: Arc<TaskHeader>,
-    /// The waker the future is polled with (a `Waker` built on `header`, made once).
-    waker: Waker,
+    task: TaskRef,
     /// `None` while the task is being polled (it is moved out, so no borrow is held).
     future: Option<BoxFuture>,
     /// Where to report a panic or a cancellation.
@@ -68,7 +73,7 @@ impl TaskSlab {
     pub(crate) fn drain(&mut self) -> Vec<DrainedTask> {
         self.slots
             .drain()
-            .map(|slot| (slot.future, slot.header, slot.join))
+            .map(|slot| (slot.future, slot.task, slot.join))
             .collect()
     }
 }
@@ -76,7 +81,8 @@ impl TaskSlab {
 /// Spawns a task on the loop running on this thread.
 ///
 /// The future must be `Send` (so that it could be moved; see [`spawn_local`] for the rest);
-/// it runs on the current loop and never moves. Tasks start on the loop's next iteration.
+/// it runs on the current loop and never moves. The task is queued behind what is
+/// already ready: it never runs inside `spawn`.
 ///
 /// # Panics
 ///
@@ -86,7 +92,10 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    spawn_local(future)
+    EventLoop::with_current(|current| {
+        let lp = current.expect("corio::spawn called outside a corio event loop");
+        spawn_on(lp, future)
+    })
 }
 
 /// Spawns a task that need not be `Send` on the loop running on this thread.
@@ -109,8 +118,8 @@ where
     F::Output: 'static,
 {
     EventLoop::with_current(|current| {
-        let lp = current.expect("corio::spawn called outside a corio event loop");
-        spawn_on(lp, future)
+        let lp = current.expect("corio::spawn_local called outside a corio event loop");
+        spawn_local_on(lp, future)
     })
 }
 
@@ -146,55 +155,93 @@ pub async fn yield_now() {
     .await
 }
 
-/// Spawns on `lp` (the caller is on `lp`'s thread). On a closed loop the task is cancelled at
-/// once.
+/// Spawns on `lp` (the caller is on `lp`'s thread) a task whose output is `Send`: its join
+/// state is in its core. On a closed loop the task is cancelled at once.
 pub(crate) fn spawn_on<F>(lp: &EventLoop, future: F) -> JoinHandle<F::Output>
+where
+    F: Future + 'static,
+    F::Output: Send + 'static,
+{
+    let core = Arc::new(TaskCore {
+        header: TaskHeader::new(lp.inner.shared.clone()),
+        join: JoinState::new(),
+    });
+    start(
+        lp,
+        future,
+        core.clone(),
+        Waker::from(core.clone()),
+        core.clone(),
+    );
+    JoinHandle::joined(core)
+}
+
+/// Spawns on `lp` (the caller is on `lp`'s thread) a task whose output need not be `Send`.
+/// On a closed loop the task is cancelled at once.
+pub(crate) fn spawn_local_on<F>(lp: &EventLoop, future: F) -> JoinHandle<F::Output>
 where
     F: Future + 'static,
     F::Output: 'static,
 {
-    let state = Arc::new(JoinState::new());
-    let header = Arc::new(TaskHeader::new(lp.inner.shared.clone()));
+    let core = Arc::new(TaskCore {
+        header: TaskHeader::new(lp.inner.shared.clone()),
+        join: (),
+    });
+    let join = Arc::new(LocalJoin {
+        core: core.clone(),
+        join: JoinState::new(),
+    });
+    start(lp, future, core.clone(), Waker::from(core), join.clone());
+    JoinHandle::local(join)
+}
+
+/// Inserts a new task in `lp`'s slab and queues its first step; cancels it if `lp` is closed.
+fn start<F, O>(lp: &EventLoop, future: F, task: TaskRef, waker: Waker, output: Arc<O>)
+where
+    F: Future + 'static,
+    O: Output<F::Output> + Fail + 'static,
+{
     if lp.is_closed() {
         drop(future);
-        header.complete();
-        state.fail(JoinError::cancelled());
-        return JoinHandle { header, state };
+        task.header.complete();
+        output.fail(JoinError::cancelled());
+        return;
     }
+    let join: Arc<dyn Fail> = output.clone();
     insert(
         lp,
-        header.clone(),
-        wrap(future, state.clone()),
-        state.clone(),
+        task.clone(),
+        Box::pin(Completing {
+            future,
+            waker,
+            output,
+        }),
+        join,
     );
-    lp.inner
-        .ready
-        .borrow_mut()
-        .push_back(Ready::Task(header.clone()));
-    JoinHandle { header, state }
+    lp.inner.ready.borrow_mut().push_back(Ready::Task(task));
 }
 
 /// A task spawned from another thread, on its way to its loop through the remote queue.
 pub(crate) struct RemoteTask {
-    future: Pin<Box<dyn Future<Output = ()> + Send>>,
-    header: Arc<TaskHeader>,
+    future: Pin<Box<dyn Step + Send>>,
+    task: TaskRef,
     join: Arc<dyn Fail + Send + Sync>,
 }
 
 impl RemoteTask {
     /// Inserts the task in `lp`'s slab and queues its first step (on `lp`'s thread).
     pub(crate) fn start(self, lp: &EventLoop) {
-        insert(lp, self.header.clone(), self.future, self.join);
+        insert(lp, self.task.clone(), self.future, self.join);
         lp.inner
             .ready
             .borrow_mut()
-            .push_back(Ready::Task(self.header));
+            .push_back(Ready::Task(self.task));
     }
 
     /// Drops the task unrun (its loop shut down): its handle gives a cancelled `JoinError`.
     pub(crate) fn cancel(self) {
         drop(self.future);
-        self.header.complete();
+        self.task.header.complete();
         self.join.fail(JoinError::cancelled());
     }
 }
@@ -205,46 +252,43 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    let state = Arc::new(JoinState::new());
-    let header = Arc::new(TaskHeader::new(shared.clone()));
+    let core = Arc::new(TaskCore {
+        header: TaskHeader::new(shared.clone()),
+        join: JoinState::new(),
+    });
     shared.push(Remote::Spawn(RemoteTask {
         future: Box::pin(Completing {
             future,
-            state: state.clone(),
+            waker: Waker::from(core.clone()),
+            output: core.clone(),
         }),
-        header: header.clone(),
-        join: state.clone(),
+        task: core.clone(),
+        join: core.clone(),
     }));
-    JoinHandle { header, state }
-}
-
-fn wrap<F>(future: F, state: Arc<JoinState<F::Output>>) -> BoxFuture
-where
-    F: Future + 'static,
-    F::Output: 'static,
-{
-    Box::pin(Completing { future, state })
+    JoinHandle::joined(core)
 }
 
 pin_project_lite::pin_project! {
-    /// A task's future and where its output goes. Written by hand rather than as
-    /// `async move { state.complete(Ok(future.await)) }`: an `async` block stores the future
+    /// A task's future, the waker to poll it with (built on the task's core, made once) and
+    /// where its output goes: the one box a task's loop keeps, so a step moves one pointer out
+    /// of the slab and back. Written by hand rather than as
+    /// `async move { output.complete(Ok(future.await)) }`: an `async` block stores the future
     /// twice (once as captured, once as the awaited value), doubling every task's allocation.
-    struct Completing<F: Future> {
+    struct Completing<F, O> {
         #[pin]
         future: F,
-        state: Arc<JoinState<F::Output>>,
+        waker: Waker,
+        output: Arc<O>,
     }
 }
 
-impl<F: Future> Future for Completing<F> {
-    type Output = ();
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+impl<F: Future, O: Output<F::Output>> Step for Completing<F, O> {
+    fn step(self: Pin<&mut Self>) -> Poll<()> {
         let this = self.project();
-        match this.future.poll(cx) {
+        let mut cx = Context::from_waker(this.waker);
+        match this.future.poll(&mut cx) {
             Poll::Ready(output) => {
-                this.state.complete(Ok(output));
+                this.output.join_state().complete(Ok(output));
                 Poll::Ready(())
             }
             Poll::Pending => Poll::Pending,
@@ -252,27 +296,28 @@ impl<F: Future> Future for Completing<F> {
     }
 }
 
-fn insert(lp: &EventLoop, header: Arc<TaskHeader>, future: BoxFuture, join: Arc<dyn Fail>) {
-    let waker = Waker::from(header.clone());
-    let id = lp.inner.tasks.borrow_mut().slots.insert(TaskSlot {
-        header: header.clone(),
-        waker,
+fn insert(lp: &EventLoop, task: TaskRef, future: BoxFuture, join: Arc<dyn Fail>) {
+    let mut tasks = lp.inner.tasks.borrow_mut();
+    let entry = tasks.slots.vacant_entry();
+    task.header.set_id(entry.key());
+    entry.insert(TaskSlot {
+        task,
         future: Some(future),
         join,
     });
-    header.set_id(id);
 }
 
 /// One step of a task (the seed's `Task.step`): poll its future once.
-pub(crate) fn run(lp: &EventLoop, header: Arc<TaskHeader>) {
+pub(crate) fn run(lp: &EventLoop, task: TaskRef) {
+    let header = &task.header;
     let state = header.begin_step();
     let id = header.id();
-    let (mut future, waker) = {
+    let mut future = {
         let mut tasks = lp.inner.tasks.borrow_mut();
         let Some(slot) = tasks.slots.get_mut(id) else {
             return;
         };
-        if !Arc::ptr_eq(&slot.header, &header) {
+        if !Arc::ptr_eq(&slot.task, &task) {
             return;
         }
         if state & ABORTED != 0 {
@@ -286,19 +331,15 @@ pub(crate) fn run(lp: &EventLoop, header: Arc<TaskHeader>) {
         let Some(future) = slot.future.take() else {
             return;
         };
-        (
-            future,
-            std::mem::replace(&mut slot.waker, Waker::noop().clone()),
-        )
+        future
     };
-    let mut cx = Context::from_waker(&waker);
-    let result = catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(&mut cx)));
+    let result = catch_unwind(AssertUnwindSafe(|| future.as_mut().step()));
     let mut tasks = lp.inner.tasks.borrow_mut();
     // The loop may have been closed during the poll (by this very task): its slot is gone.
     let Some(slot) = tasks
         .slots
         .get_mut(id)
-        .filter(|slot| Arc::ptr_eq(&slot.header, &header))
+        .filter(|slot| Arc::ptr_eq(&slot.task, &task))
     else {
         drop(tasks);
         drop(future);
@@ -307,7 +348,6 @@ pub(crate) fn run(lp: &EventLoop, header: Arc<TaskHeader>) {
     match result {
         Ok(Poll::Pending) => {
             slot.future = Some(future);
-            slot.waker = waker;
         }
         Ok(Poll::Ready(())) => {
             tasks.slots.remove(id);

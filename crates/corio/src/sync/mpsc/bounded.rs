@@ -1,14 +1,10 @@
 //! The bounded channel: [`Sender`], [`Receiver`], [`Permit`].
 
 use std::fmt;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 
-use futures_core::Stream;
-
-use super::chan::{Chan, Recv};
-use super::error::{SendError, TryRecvError, TrySendError};
+use super::chan::Chan;
+use super::error::{SendError, TrySendError};
 use crate::sync::TryAcquireError;
 
 /// A bounded channel holding at most `capacity` values; senders wait (in FIFO order) while it
@@ -252,76 +248,4 @@ pub struct Receiver<T> {
     chan: Arc<Chan<T>>,
 }
 
-impl<T> Receiver<T> {
-    /// Waits for the next value; `None` once every sender is dropped (or the channel was
-    /// closed) and the queue is empty.
-    ///
-    /// # Cancel safety
-    ///
-    /// Cancel safe: if the future is dropped, no value was taken from the channel.
-    pub fn recv(&mut self) -> Recv<'_, T> {
-        Recv::new(&self.chan)
-    }
-
-    /// Takes the next value without waiting.
-    pub fn try_recv(&mut self) -> Result<T, TryRecvError> {
-        self.chan.try_recv()
-    }
-
-    /// Receives on a plain thread, blocking it until a value comes or the channel ends.
-    ///
-    /// # Panics
-    ///
-    /// If called on a corio event loop thread (it would block the loop).
-    pub fn blocking_recv(&mut self) -> Option<T> {
-        crate::sync::park::wait("mpsc::Receiver::blocking_recv", self.recv())
-    }
-
-    /// The poll behind [`Receiver::recv`], for hand-written futures.
-    pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<T>> {
-        self.chan.poll_recv(cx)
-    }
-
-    /// Closes the channel: sends fail from now on (waiting senders at once); values already
-    /// queued, and those sent through permits reserved before, can still be received.
-    pub fn close(&mut self) {
-        self.chan.close();
-    }
-
-    /// Whether the channel was closed, by [`Receiver::close`].
-    pub fn is_closed(&self) -> bool {
-        self.chan.is_closed()
-    }
-
-    /// The number of values queued.
-    pub fn len(&self) -> usize {
-        self.chan.len()
-    }
-
-    /// Whether no value is queued.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-}
-
-impl<T> Stream for Receiver<T> {
-    type Item = T;
-
-    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
-        self.chan.poll_recv(cx)
-    }
-}
-
-impl<T> Drop for Receiver<T> {
-    fn drop(&mut self) {
-        self.chan.drop_receiver();
-    }
-}
-
-impl<T> fmt::Debug for Receiver<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Receiver")
-            .field("chan", &self.chan)
-            .finish()
-    }
-}
+super::receiver::receiver_impls!(Receiver);

@@ -10,6 +10,7 @@
 mod bounded;
 mod chan;
 pub mod error;
+mod receiver;
 mod unbounded;
 
 pub use bounded::{channel, Permit, Receiver, Sender};

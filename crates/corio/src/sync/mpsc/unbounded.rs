@@ -1,14 +1,10 @@
 //! The unbounded channel: [`UnboundedSender`], [`UnboundedReceiver`].
 
 use std::fmt;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 
-use futures_core::Stream;
-
-use super::chan::{Chan, Recv};
-use super::error::{SendError, TryRecvError};
+use super::chan::Chan;
+use super::error::SendError;
 
 /// A channel without a bound: [`UnboundedSender::send`] never waits, so the queue grows as
 /// long as the receiver lags. Prefer [`channel`](super::channel) when the producer can outrun
@@ -116,76 +112,4 @@ pub struct UnboundedReceiver<T> {
     chan: Arc<Chan<T>>,
 }
 
-impl<T> UnboundedReceiver<T> {
-    /// Waits for the next value; `None` once every sender is dropped (or the channel was
-    /// closed) and the queue is empty.
-    ///
-    /// # Cancel safety
-    ///
-    /// Cancel safe: if the future is dropped, no value was taken from the channel.
-    pub fn recv(&mut self) -> Recv<'_, T> {
-        Recv::new(&self.chan)
-    }
-
-    /// Takes the next value without waiting.
-    pub fn try_recv(&mut self) -> Result<T, TryRecvError> {
-        self.chan.try_recv()
-    }
-
-    /// Receives on a plain thread, blocking it until a value comes or the channel ends.
-    ///
-    /// # Panics
-    ///
-    /// If called on a corio event loop thread (it would block the loop).
-    pub fn blocking_recv(&mut self) -> Option<T> {
-        crate::sync::park::wait("mpsc::UnboundedReceiver::blocking_recv", self.recv())
-    }
-
-    /// The poll behind [`UnboundedReceiver::recv`], for hand-written futures.
-    pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<T>> {
-        self.chan.poll_recv(cx)
-    }
-
-    /// Closes the channel: sends fail from now on; values already queued can still be
-    /// received.
-    pub fn close(&mut self) {
-        self.chan.close();
-    }
-
-    /// Whether the channel was closed, by [`UnboundedReceiver::close`].
-    pub fn is_closed(&self) -> bool {
-        self.chan.is_closed()
-    }
-
-    /// The number of values queued.
-    pub fn len(&self) -> usize {
-        self.chan.len()
-    }
-
-    /// Whether no value is queued.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-}
-
-impl<T> Stream for UnboundedReceiver<T> {
-    type Item = T;
-
-    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
-        self.chan.poll_recv(cx)
-    }
-}
-
-impl<T> Drop for UnboundedReceiver<T> {
-    fn drop(&mut self) {
-        self.chan.drop_receiver();
-    }
-}
-
-impl<T> fmt::Debug for UnboundedReceiver<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("UnboundedReceiver")
-            .field("chan", &self.chan)
-            .finish()
-    }
-}
+super::receiver::receiver_impls!(UnboundedReceiver);
