@@ -23,11 +23,11 @@ use std::time::Instant;
 
 use bytes::Bytes;
 use corio::time::Deadline;
-use h2::server::Connection;
-use h2::{Ping, PingPong};
+use h2::server::{Connection, SendResponse};
+use h2::{Ping, PingPong, RecvStream};
 
 use super::activity::Activity;
-use super::stream::{serve_stream, StreamContext};
+use super::stream::{start_stream, StreamContext};
 use super::streams::Streams;
 use super::H2Error;
 use crate::server::handler::Handler;
@@ -50,12 +50,17 @@ enum Keepalive {
     AwaitingPong { due: Instant },
 }
 
+/// A stream as h2 hands it over.
+type Accepted = (http::Request<RecvStream>, SendResponse<Bytes>);
+
 /// The state of one connection after the handshake.
 pub(super) struct Driver<T, H, S> {
     connection: Connection<T, Bytes>,
     ping: PingPong,
     activity: Rc<Activity>,
     streams: Rc<Streams>,
+    /// Streams taken from h2 and not yet started (empty between polls; kept for its memory).
+    accepted: Vec<Accepted>,
     context: Rc<StreamContext<H>>,
     shutdown: Pin<Box<S>>,
     phase: Phase,
@@ -83,6 +88,7 @@ where
             ping,
             activity,
             streams: Streams::new(),
+            accepted: Vec::new(),
             context,
             shutdown: Box::pin(shutdown),
             phase: Phase::Serving { idle_since: None },
@@ -148,22 +154,33 @@ where
     }
 
     /// Accepts streams while under the limit, and drives h2's reads and writes.
+    ///
+    /// Every stream h2 has ready is taken before any is answered: h2 writes what is queued
+    /// each time it is polled, and most streams are answered at once (see `stream.rs`), so
+    /// answering between accepts would cost a write per stream instead of one per batch.
     fn poll_connection(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), H2Error>> {
         let limit = self.context.config.max_concurrent_streams as usize;
         loop {
-            if self.streams.live() >= limit {
+            while self.streams.live() + self.accepted.len() < limit {
+                match self.connection.poll_accept(cx) {
+                    Poll::Ready(Some(Ok(stream))) => self.accepted.push(stream),
+                    Poll::Ready(Some(Err(e))) => return Poll::Ready(client_left(e)),
+                    Poll::Ready(None) => return Poll::Ready(Ok(())),
+                    Poll::Pending => break,
+                }
+            }
+            if self.accepted.is_empty() {
+                if self.streams.live() < limit {
+                    return Poll::Pending;
+                }
                 self.streams.wake_on_end(cx.waker());
                 return self.connection.poll_closed(cx).map_err(H2Error::Connection);
             }
-            match self.connection.poll_accept(cx) {
-                Poll::Ready(Some(Ok((request, respond)))) => {
-                    self.streams
-                        .spawn(serve_stream(request, respond, self.context.clone()));
-                }
-                Poll::Ready(Some(Err(e))) => return Poll::Ready(client_left(e)),
-                Poll::Ready(None) => return Poll::Ready(Ok(())),
-                Poll::Pending => return Poll::Pending,
+            let mut batch = std::mem::take(&mut self.accepted);
+            for (request, respond) in batch.drain(..) {
+                start_stream(request, respond, &self.context, &self.streams, cx);
             }
+            self.accepted = batch;
         }
     }
 
