@@ -17,6 +17,7 @@
 //! | `recv_body.rs` | the request body streamed from h2 under flow control, its limit and timeout |
 //! | `response.rs` | [`Response`](crate::Response) → h2 response head |
 //! | `send_body.rs` | response bodies under flow control, the send timeout |
+//! | `wake.rs` | the waker h2 gets: no wake-up of a driver by its own poll |
 //! | `activity.rs` | the socket wrapper telling the driver about reads and blocked writes |
 //! | `preface.rs` | [`sniff`]: HTTP/2 or HTTP/1.1 on a cleartext port, from the first bytes |
 //! | `rewind.rs` | [`Rewind`]: the sniffed bytes put back in front of the socket |
@@ -47,6 +48,7 @@ mod rewind;
 mod send_body;
 mod stream;
 mod streams;
+mod wake;
 
 use std::fmt;
 use std::future::{poll_fn, Future};
