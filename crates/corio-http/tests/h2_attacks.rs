@@ -11,7 +11,7 @@ mod h2_util;
 use std::io::Write;
 use std::net::TcpStream;
 use std::sync::{Arc, Condvar, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use corio_http::server::http2::{H2Config, DEFAULT_MAX_CONCURRENT_STREAMS};
@@ -307,6 +307,46 @@ fn an_idle_connection_gets_goaway_and_closes() {
     let mut raw = RawClient::connect(server.addr);
     assert_eq!(raw.read_until_goaway(), Some(NO_ERROR));
     while raw.read_until_goaway().is_some() {}
+    assert_eq!(server.stop(), vec![Ok(())]);
+}
+
+#[test]
+fn a_connection_busy_with_streams_answered_at_once_is_not_idle() {
+    let idle_timeout = Duration::from_millis(200);
+    let config = H2Config {
+        idle_timeout,
+        ..H2Config::default()
+    };
+    let (server, _) = start(config);
+    let mut raw = RawClient::connect(server.addr);
+    // One request after another for several idle timeouts. Each is answered inside the
+    // driver's poll, so no stream is ever open when the driver checks for idleness; the
+    // connection is busy all the same and must get no GOAWAY.
+    let started = Instant::now();
+    let mut id = 1;
+    while started.elapsed() < idle_timeout * 4 {
+        raw.write(&frame(
+            HEADERS,
+            END_HEADERS | END_STREAM,
+            id,
+            &get_block("/"),
+        ))
+        .unwrap();
+        loop {
+            let read = raw.read_frame().expect("the connection stays open");
+            assert_ne!(
+                read.kind,
+                GOAWAY,
+                "GOAWAY {:?} into a busy connection",
+                started.elapsed()
+            );
+            if read.kind == DATA && read.stream == id && read.flags & END_STREAM != 0 {
+                break;
+            }
+        }
+        id += 2;
+    }
+    drop(raw);
     assert_eq!(server.stop(), vec![Ok(())]);
 }
 

@@ -208,6 +208,11 @@ where
                     .poll_closed(h2cx)
                     .map_err(H2Error::Connection);
             }
+            // Streams answered here leave none open for the idle check that follows: the
+            // connection's idle time starts now, not when it last had a stream open.
+            if let Phase::Serving { idle_since } = &mut self.phase {
+                *idle_since = None;
+            }
             let mut batch = std::mem::take(&mut self.accepted);
             for (request, respond) in batch.drain(..) {
                 start_stream(request, respond, &self.context, &self.streams, cx);
