@@ -2,24 +2,16 @@
 //!
 //! hyper reads into a buffer that may be uninitialized, and its cursor can be advanced only
 //! with `unsafe` code or by copying a slice in (`put_slice`). corio forbids `unsafe`, so a
-//! read goes through a per-thread scratch buffer: one `memcpy` of what the socket returned,
-//! no per-connection memory (a read never suspends while holding the scratch buffer).
+//! read goes through a per-thread scratch buffer (`read.rs`): one `memcpy` of what the
+//! socket returned, no per-connection memory.
 
-use std::cell::RefCell;
 use std::io::{self, IoSlice};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use futures_io::{AsyncRead, AsyncWrite};
 
-/// The most bytes one read takes: hyper's read buffer starts at 8 KiB and reads in pieces of
-/// at most this much anyway; larger would only grow the per-thread scratch buffer.
-const SCRATCH_LEN: usize = 16 * 1024;
-
-thread_local! {
-    /// The scratch buffer of the loop on this thread, shared by all its connections.
-    static SCRATCH: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
-}
+use super::read::poll_read_into;
 
 /// Wraps a `futures-io` stream (a corio `TcpStream`, a TLS stream...) so that hyper can serve
 /// or call over it. See the module docs for how reads are copied.
@@ -61,21 +53,7 @@ impl<T: AsyncRead + Unpin> hyper::rt::Read for HyperIo<T> {
         cx: &mut Context<'_>,
         mut buf: hyper::rt::ReadBufCursor<'_>,
     ) -> Poll<io::Result<()>> {
-        let want = buf.remaining().min(SCRATCH_LEN);
-        if want == 0 {
-            return Poll::Ready(Ok(()));
-        }
-        SCRATCH.with(|scratch| {
-            let mut scratch = scratch.borrow_mut();
-            if scratch.len() < SCRATCH_LEN {
-                scratch.resize(SCRATCH_LEN, 0);
-            }
-            let polled = Pin::new(&mut self.inner).poll_read(cx, &mut scratch[..want]);
-            if let Poll::Ready(Ok(n)) = polled {
-                buf.put_slice(&scratch[..n]);
-            }
-            polled.map_ok(|_| ())
-        })
+        poll_read_into(Pin::new(&mut self.inner), cx, &mut buf).map_ok(|_| ())
     }
 }
 

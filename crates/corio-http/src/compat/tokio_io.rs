@@ -3,13 +3,16 @@
 //! tokio-util's `compat` module does the same, but its writer does not forward vectored
 //! writes, and h2 chains every DATA payload over 256 bytes behind its 9-byte frame head
 //! (one `writev` with vectored I/O, two `write`s without). The glue is a few delegating
-//! lines, so corio keeps its own (see ARCHITECTURE.md).
+//! lines, so corio keeps its own (see ARCHITECTURE.md). Reads copy through a per-thread
+//! scratch buffer (`read.rs`: zeroing tokio's uninitialized buffer instead cost more).
 
 use std::io::{self, IoSlice};
 use std::pin::Pin;
-use std::task::{ready, Context, Poll};
+use std::task::{Context, Poll};
 
 use futures_io::{AsyncRead, AsyncWrite};
+
+use super::read::poll_read_into;
 
 /// Wraps a `futures-io` stream (a corio `TcpStream`, a TLS stream...) so that it implements
 /// `tokio::io::AsyncRead` and `AsyncWrite`, as the `h2` crate requires.
@@ -56,11 +59,7 @@ impl<T: AsyncRead + Unpin> tokio::io::AsyncRead for TokioIo<T> {
         cx: &mut Context<'_>,
         buf: &mut tokio::io::ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        // `futures-io` reads into initialized memory: zero what was never initialized (tokio
-        // tracks that, so a reused buffer is zeroed once).
-        let n = ready!(Pin::new(&mut self.inner).poll_read(cx, buf.initialize_unfilled()))?;
-        buf.advance(n);
-        Poll::Ready(Ok(()))
+        poll_read_into(Pin::new(&mut self.inner), cx, buf).map_ok(|_| ())
     }
 }
 

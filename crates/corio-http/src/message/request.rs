@@ -139,12 +139,8 @@ impl Request {
     /// If the URI is not a valid request-target for the method.
     pub fn from_http(request: http::Request<Body>) -> Result<Request, crate::proto::ProtoError> {
         let (parts, body) = request.into_parts();
-        let target = parts
-            .uri
-            .path_and_query()
-            .map_or("/", |pq| pq.as_str())
-            .to_owned();
-        let target = RequestTarget::parse(&target, &parts.method)?;
+        let target = parts.uri.path_and_query().map_or("/", |pq| pq.as_str());
+        let target = RequestTarget::parse(target, &parts.method)?;
         let version = if parts.version == http::Version::HTTP_10 {
             Version::Http10
         } else {

@@ -18,17 +18,19 @@ use std::future::Future;
 use std::io::ErrorKind;
 use std::pin::Pin;
 use std::rc::Rc;
-use std::task::{Context, Poll};
+use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
 use std::time::Instant;
 
 use bytes::Bytes;
 use corio::time::Deadline;
-use h2::server::Connection;
-use h2::{Ping, PingPong};
+use h2::server::{Connection, SendResponse};
+use h2::{Ping, PingPong, RecvStream};
 
 use super::activity::Activity;
-use super::stream::{serve_stream, StreamContext};
+use super::stream::{start_stream, StreamContext};
 use super::streams::Streams;
+use super::wake::DriverWaker;
 use super::H2Error;
 use crate::server::handler::Handler;
 
@@ -50,17 +52,25 @@ enum Keepalive {
     AwaitingPong { due: Instant },
 }
 
+/// A stream as h2 hands it over.
+type Accepted = (http::Request<RecvStream>, SendResponse<Bytes>);
+
 /// The state of one connection after the handshake.
 pub(super) struct Driver<T, H, S> {
     connection: Connection<T, Bytes>,
     ping: PingPong,
     activity: Rc<Activity>,
     streams: Rc<Streams>,
+    /// Streams taken from h2 and not yet started (empty between polls; kept for its memory).
+    accepted: Vec<Accepted>,
     context: Rc<StreamContext<H>>,
     shutdown: Pin<Box<S>>,
     phase: Phase,
     keepalive: Keepalive,
     timer: Deadline,
+    wake: Arc<DriverWaker>,
+    /// `wake` as a [`Waker`], made once.
+    h2_waker: Waker,
 }
 
 impl<T, H, S> Driver<T, H, S>
@@ -75,6 +85,7 @@ where
         context: Rc<StreamContext<H>>,
         shutdown: S,
     ) -> Driver<T, H, S> {
+        let wake = DriverWaker::new();
         let ping = connection
             .ping_pong()
             .expect("the PingPong of a new connection is there to take");
@@ -83,16 +94,34 @@ where
             ping,
             activity,
             streams: Streams::new(),
+            accepted: Vec::new(),
             context,
             shutdown: Box::pin(shutdown),
             phase: Phase::Serving { idle_since: None },
             keepalive: Keepalive::Quiet,
             timer: Deadline::new(),
+            h2_waker: Waker::from(wake.clone()),
+            wake,
         }
     }
 
     /// Drives the connection until it closes (`Ok`) or is given up (`Err`).
+    ///
+    /// h2's objects are polled with the [`DriverWaker`] (`h2cx`), everything else with the
+    /// task's own context.
     pub(super) fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), H2Error>> {
+        self.wake.enter(cx.waker());
+        let waker = self.h2_waker.clone();
+        let result = self.poll_phases(cx, &mut Context::from_waker(&waker));
+        self.wake.leave();
+        result
+    }
+
+    fn poll_phases(
+        &mut self,
+        cx: &mut Context<'_>,
+        h2cx: &mut Context<'_>,
+    ) -> Poll<Result<(), H2Error>> {
         loop {
             let now = Instant::now();
             if matches!(self.phase, Phase::Serving { .. })
@@ -100,10 +129,10 @@ where
             {
                 self.drain(now);
             }
-            if let Poll::Ready(end) = self.poll_connection(cx) {
+            if let Poll::Ready(end) = self.poll_connection(cx, h2cx) {
                 return Poll::Ready(end);
             }
-            let mut next = self.poll_keepalive(cx, now)?;
+            let mut next = self.poll_keepalive(h2cx, now)?;
             match self.phase {
                 Phase::Serving { idle_since } => {
                     let idle = self.streams.live() == 0 && !self.connection.has_streams();
@@ -148,22 +177,47 @@ where
     }
 
     /// Accepts streams while under the limit, and drives h2's reads and writes.
-    fn poll_connection(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), H2Error>> {
+    ///
+    /// Every stream h2 has ready is taken before any is answered: h2 writes what is queued
+    /// each time it is polled, and most streams are answered at once (see `stream.rs`), so
+    /// answering between accepts would cost a write per stream instead of one per batch.
+    fn poll_connection(
+        &mut self,
+        cx: &mut Context<'_>,
+        h2cx: &mut Context<'_>,
+    ) -> Poll<Result<(), H2Error>> {
         let limit = self.context.config.max_concurrent_streams as usize;
         loop {
-            if self.streams.live() >= limit {
-                self.streams.wake_on_end(cx.waker());
-                return self.connection.poll_closed(cx).map_err(H2Error::Connection);
-            }
-            match self.connection.poll_accept(cx) {
-                Poll::Ready(Some(Ok((request, respond)))) => {
-                    self.streams
-                        .spawn(serve_stream(request, respond, self.context.clone()));
+            while self.streams.live() + self.accepted.len() < limit {
+                self.wake.forget();
+                match self.connection.poll_accept(h2cx) {
+                    Poll::Ready(Some(Ok(stream))) => self.accepted.push(stream),
+                    Poll::Ready(Some(Err(e))) => return Poll::Ready(client_left(e)),
+                    Poll::Ready(None) => return Poll::Ready(Ok(())),
+                    Poll::Pending => break,
                 }
-                Poll::Ready(Some(Err(e))) => return Poll::Ready(client_left(e)),
-                Poll::Ready(None) => return Poll::Ready(Ok(())),
-                Poll::Pending => return Poll::Pending,
             }
+            if self.accepted.is_empty() {
+                if self.streams.live() < limit {
+                    return Poll::Pending;
+                }
+                self.streams.wake_on_end(cx.waker());
+                self.wake.forget();
+                return self
+                    .connection
+                    .poll_closed(h2cx)
+                    .map_err(H2Error::Connection);
+            }
+            // Streams answered here leave none open for the idle check that follows: the
+            // connection's idle time starts now, not when it last had a stream open.
+            if let Phase::Serving { idle_since } = &mut self.phase {
+                *idle_since = None;
+            }
+            let mut batch = std::mem::take(&mut self.accepted);
+            for (request, respond) in batch.drain(..) {
+                start_stream(request, respond, &self.context, &self.streams, cx);
+            }
+            self.accepted = batch;
         }
     }
 

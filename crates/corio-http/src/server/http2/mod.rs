@@ -2,7 +2,8 @@
 //! [`Handler`] as HTTP/1.1.
 //!
 //! HPACK, framing, flow-control accounting and stream states are h2's; corio adds what h2
-//! leaves to its user: running handlers on corio tasks, bounding them, sending bodies only as
+//! leaves to its user: running handlers (in the driver's poll, or as corio tasks when they
+//! wait: see `stream.rs`), bounding them, sending bodies only as
 //! fast as flow control allows, the keep-alive PING, idle/send/drain timeouts and graceful
 //! shutdown. h2 does its I/O through tokio's `AsyncRead`/`AsyncWrite` traits only (never a
 //! tokio runtime); [`crate::compat::TokioIo`] provides them over any `futures-io` stream.
@@ -17,6 +18,7 @@
 //! | `recv_body.rs` | the request body streamed from h2 under flow control, its limit and timeout |
 //! | `response.rs` | [`Response`](crate::Response) → h2 response head |
 //! | `send_body.rs` | response bodies under flow control, the send timeout |
+//! | `wake.rs` | the waker h2 gets: no wake-up of a driver by its own poll |
 //! | `activity.rs` | the socket wrapper telling the driver about reads and blocked writes |
 //! | `preface.rs` | [`sniff`]: HTTP/2 or HTTP/1.1 on a cleartext port, from the first bytes |
 //! | `rewind.rs` | [`Rewind`]: the sniffed bytes put back in front of the socket |
@@ -47,6 +49,7 @@ mod rewind;
 mod send_body;
 mod stream;
 mod streams;
+mod wake;
 
 use std::fmt;
 use std::future::{poll_fn, Future};
@@ -113,7 +116,7 @@ impl std::error::Error for H2Error {
 /// finish (for up to `config.shutdown_grace`), then the connection closes. Returns when the
 /// connection is over; dropping the future drops the connection and aborts its streams.
 ///
-/// Must run on a corio loop: each stream's handler runs as a task on it.
+/// Must run on a corio loop: a stream whose handler or body has to wait runs as a task on it.
 ///
 /// ```no_run
 /// use std::sync::Arc;

@@ -12,9 +12,12 @@ use http::header::HOST;
 use http::{HeaderValue, StatusCode};
 
 use crate::message::{Body, Request};
-use crate::proto::Version;
+use crate::proto::{BodyFraming, HeaderFields, RequestHead, RequestTarget, Version};
 
 /// Builds the handler's request; `Err` carries the status to answer with.
+///
+/// The head is built directly rather than through [`Request::from_http`], which also works
+/// out HTTP/1.1's keep-alive from the `Connection` field: an HTTP/2 request has neither.
 pub(super) fn to_request(
     mut head: http::request::Parts,
     body: Body,
@@ -27,11 +30,19 @@ pub(super) fn to_request(
             head.headers.insert(HOST, host);
         }
     }
-    let mut request = Request::from_http(http::Request::from_parts(head, body))
+    let target = head.uri.path_and_query().map_or("/", |pq| pq.as_str());
+    let target = RequestTarget::parse(target, &head.method)
         .map_err(|e| StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_REQUEST))?;
-    request.head.version = Version::Http2;
-    request.remote_addr = peer;
-    Ok(request)
+    let head = RequestHead {
+        method: head.method,
+        target,
+        version: Version::Http2,
+        headers: HeaderFields::from_map(head.headers),
+        keep_alive: true,
+        expect_continue: false,
+        body: BodyFraming::Empty,
+    };
+    Ok(Request::new(Box::new(head), body, peer))
 }
 
 #[cfg(test)]

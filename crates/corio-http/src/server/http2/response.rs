@@ -6,6 +6,9 @@
 //! RFC 9113 §8.2.2 forbids, are dropped; a HEAD response, a 1xx, 204 or 304 carries no body
 //! (HEAD keeps the length the body would have had).
 
+use std::cell::RefCell;
+
+use bytes::Bytes;
 use http::header::{
     HeaderName, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, DATE, SERVER, TRANSFER_ENCODING, UPGRADE,
 };
@@ -33,31 +36,69 @@ pub(super) fn to_h2(
     is_head: bool,
 ) -> (http::Response<()>, Option<ResponseBody>) {
     let status = response.status;
-    let mut headers = response.headers.map(|h| *h).unwrap_or_default();
-    for name in &CONNECTION_SPECIFIC {
-        headers.remove(name);
-    }
-    if let Some(content_type) = response.content_type {
-        headers.entry(CONTENT_TYPE).or_insert(content_type);
-    }
     let bodiless = status.is_informational()
         || status == StatusCode::NO_CONTENT
         || status == StatusCode::NOT_MODIFIED;
-    if status == StatusCode::NO_CONTENT || status.is_informational() {
-        headers.remove(CONTENT_LENGTH);
-    } else if let Some(len) = response.body.len() {
-        if !bodiless {
-            headers
-                .entry(CONTENT_LENGTH)
-                .or_insert(HeaderValue::from(len));
+    let mut fields = match response.headers {
+        Some(headers) => Fields::Handler(*headers),
+        None => Fields::Fresh(HeaderMap::with_capacity(FRESH_FIELDS)),
+    };
+    if let Fields::Handler(headers) = &mut fields {
+        for name in &CONNECTION_SPECIFIC {
+            headers.remove(name);
+        }
+        if status == StatusCode::NO_CONTENT || status.is_informational() {
+            headers.remove(CONTENT_LENGTH);
         }
     }
-    add_fixed_fields(&mut headers);
+    if let Some(content_type) = response.content_type {
+        fields.add(CONTENT_TYPE, content_type);
+    }
+    if !bodiless {
+        if let Some(len) = response.body.len() {
+            fields.add(CONTENT_LENGTH, HeaderValue::from(len));
+        }
+    }
+    fields.add(SERVER, SERVER_NAME);
+    if let Some(date) = date_value() {
+        fields.add(DATE, date);
+    }
     let mut head = http::Response::new(());
     *head.status_mut() = status;
-    *head.headers_mut() = headers;
+    *head.headers_mut() = fields.into_map();
     let body = (!is_head && !bodiless && !response.body.is_empty()).then_some(response.body);
     (head, body)
+}
+
+/// Fields corio adds to a response without any of the handler's own: content type,
+/// length, server, date.
+const FRESH_FIELDS: usize = 4;
+
+/// The header map of a response being converted.
+enum Fields {
+    /// The handler's fields: corio's own are added only where the handler set none.
+    Handler(HeaderMap),
+    /// The handler set none: corio's are appended without looking for them first.
+    Fresh(HeaderMap),
+}
+
+impl Fields {
+    fn add(&mut self, name: HeaderName, value: HeaderValue) {
+        match self {
+            Fields::Handler(headers) => {
+                headers.entry(name).or_insert(value);
+            }
+            Fields::Fresh(headers) => {
+                headers.append(name, value);
+            }
+        }
+    }
+
+    fn into_map(self) -> HeaderMap {
+        match self {
+            Fields::Handler(headers) | Fields::Fresh(headers) => headers,
+        }
+    }
 }
 
 /// A bodiless response with `status`, for errors found before the handler runs.
@@ -72,11 +113,28 @@ pub(super) fn status_only(status: StatusCode) -> http::Response<()> {
 
 fn add_fixed_fields(headers: &mut HeaderMap) {
     headers.entry(SERVER).or_insert(SERVER_NAME);
-    if !headers.contains_key(DATE) {
-        if let Some(date) = clock::with_date(|d| HeaderValue::from_bytes(d).ok()) {
-            headers.insert(DATE, date);
-        }
+    if let Some(date) = date_value() {
+        headers.entry(DATE).or_insert(date);
     }
+}
+
+thread_local! {
+    /// The worker clock's `Date` as a field value, made again only when the clock ticks:
+    /// cloning it shares the bytes, where building one per response allocated and copied.
+    static DATE_VALUE: RefCell<Option<HeaderValue>> = const { RefCell::new(None) };
+}
+
+/// The current `Date` value (`None` only if the clock's rendering were not a valid value).
+fn date_value() -> Option<HeaderValue> {
+    clock::with_date(|date| {
+        DATE_VALUE.with(|cached| {
+            let mut cached = cached.borrow_mut();
+            if !matches!(&*cached, Some(value) if value.as_bytes() == date) {
+                *cached = HeaderValue::from_maybe_shared(Bytes::copy_from_slice(date)).ok();
+            }
+            cached.clone()
+        })
+    })
 }
 
 #[cfg(test)]
@@ -111,5 +169,16 @@ mod tests {
         assert!(!head.headers().contains_key(CONTENT_LENGTH));
         let (_, body) = to_h2(Response::new(StatusCode::NOT_MODIFIED, "x"), false);
         assert!(body.is_none());
+    }
+
+    #[test]
+    fn the_handlers_fields_win_over_corios() {
+        let response = Response::text("hello")
+            .with_header(SERVER, HeaderValue::from_static("mine"))
+            .with_header(CONTENT_LENGTH, HeaderValue::from_static("5"));
+        let (head, _) = to_h2(response, false);
+        assert_eq!(head.headers()[SERVER], "mine");
+        assert_eq!(head.headers().get_all(CONTENT_LENGTH).iter().count(), 1);
+        assert!(head.headers().contains_key(DATE));
     }
 }

@@ -4,8 +4,10 @@ use std::io::{self, IoSlice};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use bytes::{Buf, Bytes};
+use bytes::Bytes;
 use futures_io::{AsyncRead, AsyncWrite};
+
+use crate::compat::take_prefix;
 
 /// Replays `prefix`, then reads from the stream; writes go straight to the stream.
 ///
@@ -32,10 +34,7 @@ impl<T: AsyncRead + Unpin> AsyncRead for Rewind<T> {
         buf: &mut [u8],
     ) -> Poll<io::Result<usize>> {
         if !self.prefix.is_empty() {
-            let n = self.prefix.len().min(buf.len());
-            buf[..n].copy_from_slice(&self.prefix[..n]);
-            self.prefix.advance(n);
-            return Poll::Ready(Ok(n));
+            return Poll::Ready(Ok(take_prefix(&mut self.prefix, buf)));
         }
         Pin::new(&mut self.inner).poll_read(cx, buf)
     }

@@ -107,9 +107,30 @@ enum Stop {
     Stalled,
 }
 
+/// Sends a body in memory at once when flow control already grants all of it (the common
+/// case: a small body and a fresh stream window), ending the stream; otherwise gives the body
+/// back for [`send_body`].
+pub(super) fn send_at_once(
+    stream: &mut SendStream<Bytes>,
+    body: ResponseBody,
+) -> Option<ResponseBody> {
+    let ResponseBody::Bytes(bytes) = body else {
+        return Some(body);
+    };
+    let len = bytes.len();
+    if len <= PIECE_LEN {
+        stream.reserve_capacity(len);
+        if stream.capacity() >= len {
+            let _ = stream.send_data(bytes, true);
+            return None;
+        }
+    }
+    Some(ResponseBody::Bytes(bytes))
+}
+
 /// Sends `body` on `stream`, ending the stream with the last piece.
 pub(super) async fn send_body(
-    stream: &mut SendStream<Bytes>,
+    mut stream: SendStream<Bytes>,
     body: ResponseBody,
     send_timeout: Duration,
 ) {
@@ -133,7 +154,7 @@ pub(super) async fn send_body(
         while !data.is_empty() {
             stream.reserve_capacity(data.len().min(PIECE_LEN));
             deadline.set(Some(Instant::now() + send_timeout));
-            let granted = match poll_fn(|cx| poll_granted(stream, &mut deadline, cx)).await {
+            let granted = match poll_fn(|cx| poll_granted(&mut stream, &mut deadline, cx)).await {
                 Ok(n) => n,
                 Err(Stop::Stalled) => {
                     stream.send_reset(Reason::CANCEL);

@@ -1,7 +1,8 @@
 //! [`Streams`]: the handler tasks of one connection's streams.
 //!
-//! Each request stream runs as its own corio task on the connection's loop, so that a slow
-//! handler delays only its stream. The connection driver counts them: it accepts a new
+//! A stream that cannot finish inside the driver's poll (its handler or its body has to
+//! wait; see `stream.rs`) goes on as its own corio task on the connection's loop, so that a
+//! slow handler delays only its stream. The connection driver counts them: it accepts a new
 //! stream only while fewer than `max_concurrent_streams` run, which bounds the handler work
 //! a client can start whatever it resets (streams the client resets stop counting toward
 //! h2's limit at once, but their task runs until it sees the reset). When the connection

@@ -1,0 +1,78 @@
+//! [`DriverWaker`]: the waker h2 is given, which drops h2's wake-ups of a driver that is
+//! already polling it.
+//!
+//! h2 keeps the connection's waker and, the first time a stream queues a frame after a
+//! poll, wakes the connection so that it writes the frame. When a stream is answered inside
+//! the driver's own poll (see `stream.rs`), that wake-up lands on the task being polled,
+//! which the loop then polls once more for nothing: the driver polls h2 again itself, after
+//! answering, and that poll writes the frames. So while the driver polls, wake-ups are only
+//! noted; the driver forgets one that came before a poll of h2 (that poll did the work), and
+//! passes on one that came after the last (see `connection.rs`). Outside the driver's poll
+//! (a stream task sending, the socket becoming ready) a wake-up goes straight to the task.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::{Wake, Waker};
+
+/// See the module docs.
+#[derive(Debug, Default)]
+pub(super) struct DriverWaker {
+    /// The connection task's waker.
+    task: Mutex<Option<Waker>>,
+    /// The driver is polling: wake-ups are noted in `woken`.
+    polling: AtomicBool,
+    /// A wake-up arrived while the driver was polling.
+    woken: AtomicBool,
+}
+
+impl DriverWaker {
+    pub(super) fn new() -> Arc<DriverWaker> {
+        Arc::new(DriverWaker::default())
+    }
+
+    /// The driver starts polling, on behalf of the task `waker` wakes.
+    pub(super) fn enter(&self, waker: &Waker) {
+        let mut task = self.task.lock().unwrap_or_else(|e| e.into_inner());
+        if !task.as_ref().is_some_and(|t| t.will_wake(waker)) {
+            *task = Some(waker.clone());
+        }
+        self.woken.store(false, Ordering::SeqCst);
+        self.polling.store(true, Ordering::SeqCst);
+    }
+
+    /// Forgets the wake-ups so far: the driver is about to poll h2, which does their work.
+    pub(super) fn forget(&self) {
+        self.woken.store(false, Ordering::SeqCst);
+    }
+
+    /// The driver's poll is over: a wake-up since the last [`DriverWaker::forget`] is
+    /// passed on.
+    pub(super) fn leave(&self) {
+        self.polling.store(false, Ordering::SeqCst);
+        if self.woken.swap(false, Ordering::SeqCst) {
+            self.wake_task();
+        }
+    }
+
+    fn wake_task(&self) {
+        let task = self.task.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(task) = task.as_ref() {
+            task.wake_by_ref();
+        }
+    }
+}
+
+impl Wake for DriverWaker {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        // Noted first, then passed on unless the driver is polling: a wake-up racing with
+        // `leave` (from another thread) is passed on by one of the two.
+        self.woken.store(true, Ordering::SeqCst);
+        if !self.polling.load(Ordering::SeqCst) && self.woken.swap(false, Ordering::SeqCst) {
+            self.wake_task();
+        }
+    }
+}
