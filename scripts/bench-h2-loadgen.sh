@@ -9,13 +9,13 @@
 # Usage: scripts/bench-h2-loadgen.sh [SECONDS] [ROUNDS]
 # Needs h2load (nghttp2-client), taskset, GNU time, python3, and the server built by
 # ../shared/bench/http-bench (~/.cache/bench-peers-target/release/hyper-h2-hello, or
-# $HYPER_H2); builds target/release/corio if missing.
+# $HYPER_H2); runs $CORIO, else target/release/corio (built if missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_PER_RUN=${1:-5}
 ROUNDS=${2:-3}
 TARGET=${CARGO_TARGET_DIR:-target}
-BIN="$TARGET/release/corio"
+BIN=${CORIO:-$TARGET/release/corio}
 SERVER=${HYPER_H2:-$HOME/.cache/bench-peers-target/release/hyper-h2-hello}
 [ -x "$SERVER" ] || { echo "no $SERVER: run ../shared/bench/http-bench --h2 once to build it" >&2; exit 1; }
 [ -x "$BIN" ] || cargo build --release -p corio-cli
