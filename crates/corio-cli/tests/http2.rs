@@ -24,7 +24,7 @@ async fn pages(req: Request, served: Arc<AtomicU64>) -> Response {
     let before = served.fetch_add(1, Ordering::SeqCst);
     let body = match req.path() {
         // Every other request (the first, the third...) is never answered.
-        "/stall-odd" if before % 2 == 0 => std::future::pending().await,
+        "/stall-odd" if before.is_multiple_of(2) => std::future::pending().await,
         "/robots.txt" => return Response::text("User-agent: *\nAllow: /\n"),
         "/" => r#"<a href="/a">a</a> <a href="/b">b</a>"#.to_owned(),
         path => format!("{} {path}", req.version().as_str()),
