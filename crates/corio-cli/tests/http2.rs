@@ -18,10 +18,13 @@ use h2_util::H2Server;
 use serde_json::Value;
 use site::corio;
 
-/// Pages: `/` links to `/a` and `/b`; every page says the protocol and its path.
+/// Pages: `/` links to `/a` and `/b`; every page says the protocol and its path;
+/// `/stall-odd` never answers the server's first, third... request.
 async fn pages(req: Request, served: Arc<AtomicU64>) -> Response {
-    served.fetch_add(1, Ordering::SeqCst);
+    let before = served.fetch_add(1, Ordering::SeqCst);
     let body = match req.path() {
+        // Every other request (the first, the third...) is never answered.
+        "/stall-odd" if before.is_multiple_of(2) => std::future::pending().await,
         "/robots.txt" => return Response::text("User-agent: *\nAllow: /\n"),
         "/" => r#"<a href="/a">a</a> <a href="/b">b</a>"#.to_owned(),
         path => format!("{} {path}", req.version().as_str()),
@@ -127,6 +130,19 @@ fn bench_h2_sends_exactly_n_requests_over_c_connections_with_m_streams() {
     assert_eq!(n(&r, "/errors_total"), 0, "{r}");
     assert_eq!(served.load(Ordering::SeqCst), 1000);
     assert_eq!(server.accepted.load(Ordering::SeqCst), 4);
+}
+
+#[test]
+fn bench_h2_times_out_a_stream_and_goes_on_on_the_same_connection() {
+    let (server, base, served) = h2c_server();
+    let url = format!("{base}/stall-odd");
+    let r = bench(&[&url, "--h2", "-c", "1", "-n", "6", "--timeout", "200ms"]);
+    assert_eq!(n(&r, "/sent"), 6, "{r}");
+    assert_eq!(n(&r, "/responses"), 3, "{r}");
+    assert_eq!(n(&r, "/errors/timeout"), 3, "{r}");
+    assert_eq!(n(&r, "/errors_total"), 3, "{r}");
+    assert_eq!(served.load(Ordering::SeqCst), 6);
+    assert_eq!(server.accepted.load(Ordering::SeqCst), 1);
 }
 
 #[test]

@@ -3,36 +3,50 @@
 //! HTTP/2's framing, HPACK and flow control are the `h2` crate's (as in corio's server and
 //! client), so this loop does not share the HTTP/1.1 loop's hand-made framing
 //! (`connection.rs`): each connection is an h2 client over [`TokioIo`] (over TLS with ALPN
-//! `h2` for `https://`, h2c with prior knowledge for `http://`), its driver a task of its
-//! own, and `--max-concurrent-streams` (h2load's `-m`) stream loops share it. Each stream
-//! loop takes a request from the worker's budget, sends it, reads the whole response (its
-//! bytes given back to the server's window) and counts it with its own latency, then sends
-//! the next: a closed loop per stream.
+//! `h2` for `https://`, h2c with prior knowledge for `http://`), and
+//! `--max-concurrent-streams` (h2load's `-m`) streams share it. Each stream takes a request
+//! from the worker's budget, sends it, reads the whole response (its bytes given back to the
+//! server's window) and counts it with its own latency, then sends the next: a closed loop
+//! per stream.
+//!
+//! Decision: one task per connection drives both h2's connection and its streams, each
+//! stream an explicit state machine ([`Stream`]) polled by hand, as h2load's single event
+//! loop does. A task per stream (and one for the connection's driver) would cost a task wake
+//! and a poll for each hop between them, twice per request; here every waker h2 holds is the
+//! connection task's, one pass polls the connection (reading), every stream, then the
+//! connection again (writing what the streams queued), and nothing is allocated per request
+//! beyond what h2 itself allocates. One clock reading per pass serves every stream that
+//! finishes or starts in it, and one timer per connection ([`Deadline`], re-armed lazily)
+//! watches the oldest request in flight and the run's end.
 //!
 //! Invariants:
 //! - exactly the budget is sent (each request is taken from the worker's counter before it
 //!   is sent), and every request sent is counted once: a response or an error;
-//! - a request without a complete response within `--timeout` is a timeout error;
-//! - when the connection fails (GOAWAY with an error, reset, I/O), every stream loop on it
-//!   stops, the request each had in flight is counted as a read error, and a new
-//!   connection is opened unless the run is over;
+//! - a request without a complete response within `--timeout` is a timeout error (its
+//!   stream is reset; the connection goes on);
+//! - when the connection fails (GOAWAY with an error, reset, I/O), every stream on it stops,
+//!   the request each had in flight is counted as an error, and a new connection is opened
+//!   unless the run is over;
 //! - a server whose ALPN does not pick `h2` is a connect error that says so;
 //! - the report's `bytes` are response body bytes (h2 hides frame and HPACK bytes), where
 //!   the HTTP/1.1 loop counts every byte read.
 
 use std::future::{poll_fn, Future};
 use std::io;
+use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::Arc;
-use std::task::Poll;
+use std::task::{Context, Poll};
 use std::time::Instant;
 
 use bytes::Bytes;
+use corio::time::Deadline;
 use corio_http::compat::TokioIo;
 use corio_http::tls::futures_rustls::client::TlsStream;
 use corio_http::tls::futures_rustls::TlsConnector;
 use futures_io::{AsyncRead, AsyncWrite};
-use h2::client::SendRequest;
+use h2::client::{ResponseFuture, SendRequest};
+use h2::RecvStream;
 use http::{HeaderMap, Method, Uri};
 
 use super::connection::{connect_tcp, CONNECT_RETRY_DELAY};
@@ -66,7 +80,9 @@ impl H2Request {
         *request.method_mut() = self.method.clone();
         *request.uri_mut() = self.uri.clone();
         *request.version_mut() = http::Version::HTTP_2;
-        *request.headers_mut() = self.headers.clone();
+        if !self.headers.is_empty() {
+            *request.headers_mut() = self.headers.clone();
+        }
         request
     }
 }
@@ -90,7 +106,10 @@ pub fn h2_headers(fields: &[(http::HeaderName, http::HeaderValue)]) -> HeaderMap
     headers
 }
 
-/// How a stream loop ended.
+/// h2's connection driver, whatever the transport under it.
+type Driver = Pin<Box<dyn Future<Output = Result<(), h2::Error>>>>;
+
+/// How a connection's run ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Ended {
     /// The run is over (its end, or no request left).
@@ -106,8 +125,8 @@ pub async fn run(worker: Rc<Worker>, request: Arc<H2Request>) {
         if config.end.is_some_and(|end| Instant::now() >= end) || worker.exhausted() {
             return;
         }
-        let send = match connect(&worker).await {
-            Ok(send) => send,
+        let (send, driver) = match connect(&worker).await {
+            Ok(connected) => connected,
             Err(e) => {
                 let counted = worker.take(1);
                 worker.fail(ErrorKind::Connect, counted as u64);
@@ -118,29 +137,15 @@ pub async fn run(worker: Rc<Worker>, request: Arc<H2Request>) {
                 continue;
             }
         };
-        let loops: Vec<_> = (0..config.depth)
-            .map(|_| {
-                let (worker, request, send) = (worker.clone(), request.clone(), send.clone());
-                corio::spawn_local(async move { stream_loop(&worker, &request, send).await })
-            })
-            .collect();
-        drop(send);
-        let mut reopen = false;
-        for handle in loops {
-            match handle.await {
-                Ok(ended) => reopen |= ended == Ended::Reopen,
-                Err(e) => std::panic::resume_unwind(e.into_panic()),
-            }
-        }
-        if !reopen {
+        if drive(&worker, &request, send, driver).await == Ended::Finished {
             return;
         }
     }
 }
 
 /// Opens a connection and runs the HTTP/2 handshake (TLS with ALPN `h2` first for
-/// `https://`), within the timeout; the connection's driver runs as a task.
-async fn connect(worker: &Worker) -> Result<SendRequest<Bytes>, io::Error> {
+/// `https://`), within the timeout.
+async fn connect(worker: &Worker) -> Result<(SendRequest<Bytes>, Driver), io::Error> {
     let config = &worker.config;
     let tcp = connect_tcp(worker).await?;
     let handshake = async {
@@ -167,7 +172,7 @@ async fn connect(worker: &Worker) -> Result<SendRequest<Bytes>, io::Error> {
     }
 }
 
-async fn h2_handshake<T>(io: T) -> Result<SendRequest<Bytes>, io::Error>
+async fn h2_handshake<T>(io: T) -> Result<(SendRequest<Bytes>, Driver), io::Error>
 where
     T: AsyncRead + AsyncWrite + Unpin + 'static,
 {
@@ -177,103 +182,209 @@ where
         .handshake::<_, Bytes>(TokioIo::new(io))
         .await
         .map_err(|e| io::Error::other(format!("HTTP/2 handshake: {e}")))?;
-    drop(corio::spawn_local(async move {
-        // Its failure shows in every stream on it.
-        let _ = connection.await;
-    }));
-    Ok(send)
+    Ok((send, Box::pin(connection)))
 }
 
-/// How one exchange ended.
-enum Outcome {
-    /// A whole response with this status.
-    Response(u16),
-    /// The request failed; `lost`: with its connection.
-    Failed { kind: ErrorKind, lost: bool },
-    /// The run ended while it was in flight (not counted, as in the HTTP/1.1 loop).
-    RunOver,
-}
-
-/// An h2 error as an outcome: the connection is lost when the error is the connection's
-/// (I/O, GOAWAY), not the stream's (a reset).
-fn failed(kind: ErrorKind, e: &h2::Error) -> Outcome {
-    Outcome::Failed {
-        kind,
-        lost: e.is_io() || e.is_go_away(),
-    }
-}
-
-/// One stream after another on `send` until the run is over or the connection fails.
-async fn stream_loop(worker: &Worker, request: &H2Request, mut send: SendRequest<Bytes>) -> Ended {
+/// Drives one connection and its streams until the run is over or the connection fails.
+async fn drive(
+    worker: &Worker,
+    request: &H2Request,
+    send: SendRequest<Bytes>,
+    mut driver: Driver,
+) -> Ended {
     let config = &worker.config;
-    loop {
-        if config.end.is_some_and(|end| Instant::now() >= end) || worker.take(1) == 0 {
-            return Ended::Finished;
+    let mut streams: Vec<Stream> = (0..config.depth).map(|_| Stream::new(&send)).collect();
+    drop(send);
+    let mut driver_done = false;
+    let mut alarm = Deadline::new();
+    poll_fn(|cx| loop {
+        // Its failure shows in every stream on it.
+        driver_done = driver_done || driver.as_mut().poll(cx).is_ready();
+        let now = Instant::now();
+        if config.end.is_some_and(|end| now >= end) {
+            // Requests in flight when the run ends are not counted (as in the HTTP/1.1 loop).
+            return Poll::Ready(Ended::Finished);
         }
-        worker.stats.borrow_mut().sent += 1;
-        let start = Instant::now();
-        let mut exchange = std::pin::pin!(exchange(&mut send, request, worker));
-        let mut alarm = corio::time::Deadline::new();
-        let timeout = start + config.timeout;
-        alarm.set(Some(config.end.map_or(timeout, |end| end.min(timeout))));
-        let outcome = poll_fn(|cx| {
-            if let Poll::Ready(outcome) = exchange.as_mut().poll(cx) {
-                return Poll::Ready(outcome);
-            }
-            alarm.poll(cx).map(|()| match config.end {
-                Some(end) if Instant::now() >= end => Outcome::RunOver,
-                // The stream is reset when its future is dropped; the connection goes on.
-                _ => Outcome::Failed {
-                    kind: ErrorKind::Timeout,
-                    lost: false,
-                },
-            })
-        })
-        .await;
-        match outcome {
-            Outcome::Response(status) => {
-                let latency = start.elapsed();
-                worker.stats.borrow_mut().response(status, latency);
-                worker.progress.record(latency);
-            }
-            Outcome::RunOver => return Ended::Finished,
-            Outcome::Failed { kind, lost } => {
-                worker.fail(kind, 1);
-                if lost {
-                    return Ended::Reopen;
+        let mut sent = false;
+        let mut oldest: Option<Instant> = None;
+        let mut running = false;
+        for stream in &mut streams {
+            sent |= stream.advance(cx, worker, request, now);
+            match stream.state {
+                State::Ended(_) => {}
+                State::Idle => running = true,
+                _ => {
+                    running = true;
+                    oldest = Some(oldest.map_or(stream.start, |o| o.min(stream.start)));
                 }
             }
         }
-    }
+        if sent && !driver_done {
+            driver_done = driver.as_mut().poll(cx).is_ready();
+        }
+        if !running {
+            let lost = streams
+                .iter()
+                .any(|s| matches!(s.state, State::Ended(Ended::Reopen)));
+            return Poll::Ready(if lost { Ended::Reopen } else { Ended::Finished });
+        }
+        if driver_done {
+            // Whatever h2 has not failed yet is lost with the connection.
+            for stream in &mut streams {
+                if stream.in_flight() {
+                    worker.fail(ErrorKind::Read, 1);
+                }
+            }
+            return Poll::Ready(Ended::Reopen);
+        }
+        let timeout = oldest.map(|start| start + config.timeout);
+        alarm.set(match (timeout, config.end) {
+            (Some(t), Some(end)) => Some(t.min(end)),
+            (t, end) => t.or(end),
+        });
+        if alarm.poll(cx).is_pending() {
+            return Poll::Pending;
+        }
+        // The run's end, or the oldest request's timeout: reset each stream past its own
+        // (dropping its futures resets it; the connection goes on), then go round again.
+        let now = Instant::now();
+        for stream in &mut streams {
+            if stream.in_flight() && now >= stream.start + config.timeout {
+                worker.fail(ErrorKind::Timeout, 1);
+                stream.state = State::Idle;
+            }
+        }
+    })
+    .await
 }
 
-/// Sends the request and reads the whole response.
-async fn exchange(send: &mut SendRequest<Bytes>, request: &H2Request, worker: &Worker) -> Outcome {
-    if let Err(e) = poll_fn(|cx| send.poll_ready(cx)).await {
-        return failed(ErrorKind::Write, &e);
-    }
-    let (response, mut body) = match send.send_request(request.build(), request.body.is_empty()) {
-        Ok(sent) => sent,
-        Err(e) => return failed(ErrorKind::Write, &e),
-    };
-    if !request.body.is_empty() {
-        if let Err(e) = body.send_data(request.body.clone(), true) {
-            return failed(ErrorKind::Write, &e);
+/// Where one stream is in its closed loop.
+enum State {
+    /// No request taken yet.
+    Idle,
+    /// A request taken from the budget, waiting for h2 to accept another stream.
+    Opening,
+    /// Sent; waiting for the response head.
+    Head(ResponseFuture),
+    /// Reading the response body.
+    Body(RecvStream),
+    /// No more requests from this stream.
+    Ended(Ended),
+}
+
+/// One of a connection's `--max-concurrent-streams` closed loops.
+struct Stream {
+    send: SendRequest<Bytes>,
+    state: State,
+    /// When the request in flight was taken.
+    start: Instant,
+    /// The response's status, between its head and the end of its body.
+    status: u16,
+}
+
+impl Stream {
+    fn new(send: &SendRequest<Bytes>) -> Stream {
+        Stream {
+            send: send.clone(),
+            state: State::Idle,
+            start: Instant::now(),
+            status: 0,
         }
     }
-    let response = match response.await {
-        Ok(response) => response,
-        Err(e) => return failed(ErrorKind::Read, &e),
-    };
-    let status = response.status().as_u16();
-    let mut recv = response.into_body();
-    while let Some(piece) = recv.data().await {
-        let piece = match piece {
-            Ok(piece) => piece,
-            Err(e) => return failed(ErrorKind::Read, &e),
-        };
-        worker.stats.borrow_mut().bytes += piece.len() as u64;
-        let _ = recv.flow_control().release_capacity(piece.len());
+
+    /// Whether a request is counted as sent and not yet answered.
+    fn in_flight(&self) -> bool {
+        matches!(self.state, State::Opening | State::Head(_) | State::Body(_))
     }
-    Outcome::Response(status)
+
+    /// Moves the stream on as far as it goes without waiting; `now` is the pass's clock.
+    /// Returns whether a request was handed to h2 (the driver has frames to write).
+    fn advance(
+        &mut self,
+        cx: &mut Context<'_>,
+        worker: &Worker,
+        request: &H2Request,
+        now: Instant,
+    ) -> bool {
+        let mut sent = false;
+        loop {
+            match &mut self.state {
+                State::Ended(_) => return sent,
+                State::Idle => {
+                    if worker.take(1) == 0 {
+                        self.state = State::Ended(Ended::Finished);
+                        return sent;
+                    }
+                    worker.stats.borrow_mut().sent += 1;
+                    self.start = now;
+                    self.state = State::Opening;
+                }
+                State::Opening => match self.send.poll_ready(cx) {
+                    Poll::Pending => return sent,
+                    Poll::Ready(Err(e)) => self.fail(worker, ErrorKind::Write, &e),
+                    Poll::Ready(Ok(())) => {
+                        let end = request.body.is_empty();
+                        match self.send.send_request(request.build(), end) {
+                            Err(e) => self.fail(worker, ErrorKind::Write, &e),
+                            Ok((response, mut body)) => {
+                                sent = true;
+                                self.state = State::Head(response);
+                                if !end {
+                                    if let Err(e) = body.send_data(request.body.clone(), true) {
+                                        self.fail(worker, ErrorKind::Write, &e);
+                                    }
+                                }
+                            }
+                        }
+                    }
+                },
+                State::Head(response) => match Pin::new(response).poll(cx) {
+                    Poll::Pending => return sent,
+                    Poll::Ready(Err(e)) => self.fail(worker, ErrorKind::Read, &e),
+                    Poll::Ready(Ok(response)) => {
+                        // The status is counted when the body is whole.
+                        let status = response.status().as_u16();
+                        let body = response.into_body();
+                        if body.is_end_stream() {
+                            self.done(worker, status, now);
+                        } else {
+                            self.state = State::Body(body);
+                            self.status = status;
+                        }
+                    }
+                },
+                State::Body(body) => match body.poll_data(cx) {
+                    Poll::Pending => return sent,
+                    Poll::Ready(Some(Err(e))) => self.fail(worker, ErrorKind::Read, &e),
+                    Poll::Ready(Some(Ok(piece))) => {
+                        worker.stats.borrow_mut().bytes += piece.len() as u64;
+                        let _ = body.flow_control().release_capacity(piece.len());
+                        if body.is_end_stream() {
+                            self.done(worker, self.status, now);
+                        }
+                    }
+                    Poll::Ready(None) => self.done(worker, self.status, now),
+                },
+            }
+        }
+    }
+
+    /// Counts a whole response; the stream takes its next request.
+    fn done(&mut self, worker: &Worker, status: u16, now: Instant) {
+        let latency = now.saturating_duration_since(self.start);
+        worker.stats.borrow_mut().response(status, latency);
+        worker.progress.record(latency);
+        self.state = State::Idle;
+    }
+
+    /// Counts a failed request: the stream goes on after a reset of its own, and stops when
+    /// the error is the connection's (I/O, GOAWAY).
+    fn fail(&mut self, worker: &Worker, kind: ErrorKind, e: &h2::Error) {
+        worker.fail(kind, 1);
+        self.state = if e.is_io() || e.is_go_away() {
+            State::Ended(Ended::Reopen)
+        } else {
+            State::Idle
+        };
+    }
 }
