@@ -20,7 +20,7 @@ TLS=0
 SECONDS_PER_RUN=${1:-5}
 ROUNDS=${2:-3}
 TARGET=${CARGO_TARGET_DIR:-target}
-BIN="$TARGET/release/corio"
+BIN="${CORIO:-$TARGET/release/corio}"
 LUA=${PIPELINE_LUA:-../shared/bench/pipeline.lua}
 [ -f "$LUA" ] || LUA=/work/shared/bench/pipeline.lua
 [ -x "$BIN" ] || cargo build --release -p corio-cli
