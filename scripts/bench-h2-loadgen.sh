@@ -10,28 +10,43 @@
 # Needs h2load (nghttp2-client), taskset, GNU time, python3, and the server built by
 # ../shared/bench/http-bench (~/.cache/bench-peers-target/release/hyper-h2-hello, or
 # $HYPER_H2); runs $CORIO, else target/release/corio (built if missing).
+#
+# With --nginx first, the server is one nginx worker (h2c, `listen ... http2`) instead, as
+# issue 12's goal names it: scripts/bench-h2-loadgen.sh --nginx [SECONDS] [ROUNDS].
 set -euo pipefail
 cd "$(dirname "$0")/.."
+USE_NGINX=0
+if [ "${1:-}" = --nginx ]; then
+    USE_NGINX=1
+    shift
+fi
 SECONDS_PER_RUN=${1:-5}
 ROUNDS=${2:-3}
 TARGET=${CARGO_TARGET_DIR:-target}
 BIN=${CORIO:-$TARGET/release/corio}
-SERVER=${HYPER_H2:-$HOME/.cache/bench-peers-target/release/hyper-h2-hello}
-[ -x "$SERVER" ] || { echo "no $SERVER: run ../shared/bench/http-bench --h2 once to build it" >&2; exit 1; }
 [ -x "$BIN" ] || cargo build --release -p corio-cli
-
-DIR=$(mktemp -d)
-SERVER_PID=
-trap '[ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null; rm -rf "$DIR"' EXIT
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-ulimit -n 8192 2>/dev/null || true
-taskset -c 0 "$SERVER" "$PORT" &
-SERVER_PID=$!
-for _ in $(seq 50); do
-    (exec 3<>/dev/tcp/127.0.0.1/$PORT) 2>/dev/null && break
-    sleep 0.1
-done
-URL="http://127.0.0.1:$PORT/plaintext"
+if [ "$USE_NGINX" = 1 ]; then
+    H2=1
+    # shellcheck source=lib/nginx-hello.sh
+    . scripts/lib/nginx-hello.sh
+    start_nginx
+    URL="${URL}plaintext"
+else
+    SERVER=${HYPER_H2:-$HOME/.cache/bench-peers-target/release/hyper-h2-hello}
+    [ -x "$SERVER" ] || { echo "no $SERVER: run ../shared/bench/http-bench --h2 once to build it" >&2; exit 1; }
+    DIR=$(mktemp -d)
+    SERVER_PID=
+    trap '[ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null; rm -rf "$DIR"' EXIT
+    PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+    ulimit -n 8192 2>/dev/null || true
+    taskset -c 0 "$SERVER" "$PORT" &
+    SERVER_PID=$!
+    for _ in $(seq 50); do
+        (exec 3<>/dev/tcp/127.0.0.1/$PORT) 2>/dev/null && break
+        sleep 0.1
+    done
+    URL="http://127.0.0.1:$PORT/plaintext"
+fi
 
 # One run; prints "REQUESTS USER SYS".
 run_h2load() { # conns streams

@@ -1,5 +1,6 @@
-# Sourced by the client-side benchmarks (bench-client.sh, bench-loadgen.sh): one nginx worker
-# pinned to CPU 0 answering every request with 200 "Hello, World!", over HTTP or, with
+# Sourced by the client-side benchmarks (bench-client.sh, bench-loadgen.sh,
+# bench-h2-loadgen.sh --nginx): one nginx worker pinned to CPU 0 answering every request with
+# 200 "Hello, World!", over HTTP (with H2=1: HTTP/2 with prior knowledge, h2c) or, with
 # TLS=1, over HTTPS with a self-signed EC P-256 certificate for 127.0.0.1 (TLS 1.2 and 1.3 and
 # a shared session cache, as ../shared/bench/peers/nginx-tls.conf.in). The caller is at the
 # repository root and has `set -euo pipefail`.
@@ -8,6 +9,7 @@
 # that make corio trust the certificate: an array, empty over HTTP) and NGINX_PID.
 
 TLS=${TLS:-0}
+H2=${H2:-0}
 
 start_nginx() {
     DIR=$(mktemp -d)
@@ -26,6 +28,8 @@ start_nginx() {
         ssl_protocols TLSv1.2 TLSv1.3; ssl_session_cache shared:SSL:10m;"
         SCHEME=https
         CORIO_TLS=(--cacert "$DIR/cert.pem")
+    elif [ "$H2" = 1 ]; then
+        listen="listen 127.0.0.1:$PORT http2;"
     fi
     cat > "$DIR/nginx.conf" <<CONF
 worker_processes 1;
@@ -50,7 +54,7 @@ CONF
     NGINX_PID=$!
     URL="$SCHEME://127.0.0.1:$PORT/"
     for _ in $(seq 50); do
-        curl -sfk -o /dev/null "$URL" && return
+        curl -sfk $([ "$H2" = 1 ] && echo --http2-prior-knowledge) -o /dev/null "$URL" && return
         sleep 0.1
     done
     echo "nginx did not answer on $URL" >&2
