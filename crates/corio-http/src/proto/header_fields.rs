@@ -88,17 +88,16 @@ impl HeaderFields {
     }
 
     /// Takes the fields from `head`, a validated request head (copied: in place if short).
+    /// `self` is [`HeaderFields::unfilled`]: no bytes and no map yet.
     pub(crate) fn fill(&mut self, head: &[u8]) {
-        match &mut self.raw {
-            RawHead::Inline(bytes) if head.len() <= INLINE_HEAD => {
-                bytes.clear();
-                bytes
-                    .try_extend_from_slice(head)
-                    .expect("the length was checked");
-            }
-            raw => *raw = RawHead::Shared(Bytes::copy_from_slice(head)),
+        debug_assert!(self.raw.as_slice().is_empty() && self.map.get().is_none());
+        let inline = match &mut self.raw {
+            RawHead::Inline(bytes) => bytes.try_extend_from_slice(head).is_ok(),
+            RawHead::Shared(_) => false,
+        };
+        if !inline {
+            self.raw = RawHead::Shared(Bytes::copy_from_slice(head));
         }
-        self.map = OnceCell::new();
     }
 
     /// Fields given as a map.
@@ -144,5 +143,43 @@ fn parse_map(raw: &Bytes) -> HeaderMap {
             to_header_map(raw, request.headers).unwrap_or_default()
         }
         _ => HeaderMap::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The bytes of a head with an `X-Pad` field, apart from the padding itself.
+    const FIXED: &str = "GET / HTTP/1.1\r\nHost: a\r\nX-Pad: \r\n\r\n";
+
+    /// A head of `len` bytes whose `X-Pad` value fills it.
+    fn head_of(len: usize) -> Vec<u8> {
+        let pad = "p".repeat(len - FIXED.len());
+        format!("GET / HTTP/1.1\r\nHost: a\r\nX-Pad: {pad}\r\n\r\n").into_bytes()
+    }
+
+    #[test]
+    fn heads_up_to_the_inline_limit_stay_inline_and_longer_ones_are_shared() {
+        for len in [
+            INLINE_HEAD - 1,
+            INLINE_HEAD,
+            INLINE_HEAD + 1,
+            4 * INLINE_HEAD,
+        ] {
+            let head = head_of(len);
+            assert_eq!(head.len(), len);
+            let mut fields = HeaderFields::unfilled();
+            fields.fill(&head);
+            assert_eq!(
+                matches!(fields.raw, RawHead::Inline(_)),
+                len <= INLINE_HEAD,
+                "{len}"
+            );
+            assert_eq!(fields.raw.as_slice(), &head[..]);
+            let map = fields.map();
+            assert_eq!(map.get("host").unwrap(), "a");
+            assert_eq!(map.get("x-pad").unwrap().len(), len - FIXED.len());
+        }
     }
 }
