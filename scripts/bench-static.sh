@@ -3,12 +3,17 @@
 # pinned to CPU 0 and loaded by wrk pinned to CPU 1. Reports, per server and file, requests/s,
 # throughput and server CPU µs per request (user+sys from /proc over the run).
 #
-#   scripts/bench-static.sh [DURATION_SECONDS] [ROUNDS]
+#   scripts/bench-static.sh [--tls] [DURATION_SECONDS] [ROUNDS]
+#
+# --tls: both over HTTPS (one self-signed certificate). sendfile cannot cross userspace TLS, so
+# this measures corio's buffered streaming of large files against nginx's (OpenSSL, no kTLS).
 #
 # Needs: wrk, nginx, taskset, curl (installed by scripts/lib/serve-vs-nginx.sh if missing);
 # builds target/release/corio (or set CORIO=/path/to/corio).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+tls=0
+[ "${1:-}" = --tls ] && { tls=1; shift; }
 duration=${1:-5}
 rounds=${2:-3}
 nginx_http='tcp_nopush on;'
@@ -23,14 +28,14 @@ for round in $(seq "$rounds"); do
       port=$(free_port)
       start_server $server "$port"
       wait_ready "$port" "/$file"
-      got=$(curl -sf -o /dev/null -w '%{size_download}' "http://127.0.0.1:$port/$file" || echo failed)
+      got=$(curl -sfk -o /dev/null -w '%{size_download}' "$scheme://127.0.0.1:$port/$file" || echo failed)
       if [ "$got" != "$(stat -c %s "$tmp/www/$file")" ]; then
         echo "$server did not serve $file (got: $got)" >&2
         exit 1
       fi
       conns=64; [ "$file" = 64m.bin ] && conns=4
       before=$(cpu_ticks "$pid")
-      out=$(taskset -c 1 wrk -t1 -c$conns -d"${duration}s" "http://127.0.0.1:$port/$file")
+      out=$(taskset -c 1 wrk -t1 -c$conns -d"${duration}s" "$scheme://127.0.0.1:$port/$file")
       after=$(cpu_ticks "$pid")
       kill "$pid"; wait "$pid" 2>/dev/null || true
       reqs=$(wrk_requests "$out")

@@ -4,7 +4,9 @@
 # `set -euo pipefail`.
 #
 # Sets: corio (the binary), tmp (scratch: www/ is the document root, nginx/ nginx's files),
-# tck (clock ticks per second). Reads: nginx_http (extra directives for nginx's http block).
+# tck (clock ticks per second), scheme (http or https). Reads: nginx_http (extra directives for
+# nginx's http block), tls (1: both servers over TLS with one self-signed EC P-256 certificate,
+# TLS 1.2 and 1.3 and a session cache on both, as in ../shared/bench/peers/nginx-tls.conf.in).
 # Functions: free_port, start_server NAME PORT (sets pid), wait_ready PORT PATH,
 # cpu_ticks PID, wrk_requests OUTPUT, wrk_rate OUTPUT.
 
@@ -21,13 +23,29 @@ chmod 755 "$tmp"
 mkdir -p "$tmp/www" "$tmp/nginx"
 tck=$(getconf CLK_TCK)
 nginx_http=${nginx_http:-}
+tls=${tls:-0}
+scheme=http
+corio_tls=()
+nginx_listen=""
+if [ "$tls" = 1 ]; then
+  scheme=https
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+    -keyout "$tmp/key.pem" -out "$tmp/cert.pem" -days 2 -subj /CN=localhost \
+    -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" 2>/dev/null
+  chmod 644 "$tmp/key.pem"
+  corio_tls=(--tls-cert "$tmp/cert.pem" --tls-key "$tmp/key.pem")
+  nginx_listen=" ssl"
+  nginx_http="$nginx_http
+    ssl_certificate $tmp/cert.pem; ssl_certificate_key $tmp/key.pem;
+    ssl_protocols TLSv1.2 TLSv1.3; ssl_session_cache shared:SSL:10m;"
+fi
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 start_server() { # name port; sets $pid
   case $1 in
     corio)
-      taskset -c 0 "$corio" serve "$tmp/www" --addr "127.0.0.1:$2" --workers 1 --quiet >/dev/null 2>&1 &
+      taskset -c 0 "$corio" serve "$tmp/www" --addr "127.0.0.1:$2" --workers 1 --quiet "${corio_tls[@]}" >/dev/null 2>&1 &
       pid=$! ;;
     nginx)
       cat > "$tmp/nginx/nginx.conf" <<CONF
@@ -42,7 +60,7 @@ http {
     keepalive_requests 100000000;
     client_body_temp_path $tmp/nginx/body;
     $nginx_http
-    server { listen 127.0.0.1:$2 reuseport backlog=4096; root $tmp/www; }
+    server { listen 127.0.0.1:$2$nginx_listen reuseport backlog=4096; root $tmp/www; }
 }
 CONF
       taskset -c 0 nginx -c "$tmp/nginx/nginx.conf" -p "$tmp/nginx" >/dev/null 2>&1 &
@@ -51,7 +69,7 @@ CONF
 }
 
 wait_ready() { # port path
-  for _ in $(seq 50); do curl -sf -o /dev/null "http://127.0.0.1:$1$2" && return; sleep 0.1; done
+  for _ in $(seq 50); do curl -sfk -o /dev/null "$scheme://127.0.0.1:$1$2" && return; sleep 0.1; done
 }
 
 cpu_ticks() { # pid (and its children: nginx's master forks the worker)
