@@ -390,8 +390,12 @@ impl Crawler {
                 stat.content_type.as_deref(),
                 Some("text/html" | "application/xhtml+xml")
             );
-        let (status, version, headers, mut body) =
-            (resp.status, resp.version, resp.headers, resp.body);
+        let (status, version, headers, mut body) = (
+            resp.status,
+            resp.version,
+            resp.headers.into_map(),
+            resp.body,
+        );
         let mut extractor = html.then(|| Extractor::new(url));
         let mut kept = Vec::new();
         let mut cut = false;

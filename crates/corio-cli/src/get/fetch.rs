@@ -88,7 +88,11 @@ async fn try_once(shared: &Shared, i: usize, last: bool) -> Try {
         },
         _ => 0,
     };
-    let mut req = ClientRequest::new(settings.method.clone(), url.as_str());
+    let parsed = &shared.parsed[i % shared.urls.len()];
+    let mut req = match parsed {
+        Some(parsed) => ClientRequest::from_url(settings.method.clone(), parsed.clone()),
+        None => ClientRequest::new(settings.method.clone(), url.as_str()),
+    };
     req.headers = settings.headers.clone();
     req.body = settings.body.clone();
     if offset > 0 {
@@ -98,7 +102,13 @@ async fn try_once(shared: &Shared, i: usize, last: bool) -> Try {
         );
     }
     if settings.verbose {
-        let head = heads::verbose_request(&req.method, url, &req.headers, req.body.len());
+        let head = heads::verbose_request(
+            &req.method,
+            url,
+            &req.headers,
+            req.body.len(),
+            super::USER_AGENT_VALUE,
+        );
         shared.downloads.eprintln(&head);
     }
     let mut resp = match shared.client.send_streaming(req).await {
@@ -107,7 +117,7 @@ async fn try_once(shared: &Shared, i: usize, last: bool) -> Try {
     };
     let status = resp.status;
     if settings.verbose {
-        if url::Url::parse(url).ok().as_ref() != Some(resp.url()) {
+        if parsed.as_ref() != Some(resp.url()) {
             shared
                 .downloads
                 .eprintln(&format!("* followed redirects to {}", resp.url()));
@@ -120,7 +130,7 @@ async fn try_once(shared: &Shared, i: usize, last: bool) -> Try {
     if !last && retry::status_is_transient(status) {
         return Try::Again {
             why: http_error(),
-            headers: Some(resp.headers),
+            headers: Some(resp.headers.into_map()),
         };
     }
     let resumed_complete = offset > 0 && status == StatusCode::RANGE_NOT_SATISFIABLE;

@@ -3,9 +3,9 @@
 //! curl shows them).
 //!
 //! The request head is rebuilt from the request by the client's own framing rules (request
-//! line, `host` first, the request's fields in order, `content-length` when there is a body
-//! or the method normally has one); `corio get` puts its `user-agent` among the request's
-//! fields, so nothing the client adds is left out.
+//! line, `host` first, the client's `user-agent` unless the request has one, the request's
+//! fields in order, `content-length` when there is a body or the method normally has one), so
+//! nothing the client adds is left out.
 
 use http::{HeaderMap, Method, StatusCode};
 use url::{Position, Url};
@@ -27,8 +27,15 @@ pub fn response(version: &str, status: StatusCode, headers: &HeaderMap) -> Strin
     s
 }
 
-/// The request head as sent, for `-v`: each line prefixed with `> `.
-pub fn verbose_request(method: &Method, url: &str, headers: &HeaderMap, body_len: usize) -> String {
+/// The request head as sent by a client whose `User-Agent` is `user_agent`, for `-v`: each
+/// line prefixed with `> `.
+pub fn verbose_request(
+    method: &Method,
+    url: &str,
+    headers: &HeaderMap,
+    body_len: usize,
+    user_agent: &str,
+) -> String {
     let mut lines = Vec::new();
     let (target, host) = match Url::parse(url) {
         Ok(u) => (
@@ -44,6 +51,9 @@ pub fn verbose_request(method: &Method, url: &str, headers: &HeaderMap, body_len
     match headers.get(http::header::HOST) {
         Some(h) => lines.push(format!("host: {}", String::from_utf8_lossy(h.as_bytes()))),
         None => lines.push(format!("host: {host}")),
+    }
+    if !headers.contains_key(http::header::USER_AGENT) {
+        lines.push(format!("user-agent: {user_agent}"));
     }
     for (name, value) in headers {
         if name == http::header::HOST
@@ -102,16 +112,16 @@ mod tests {
     #[test]
     fn request_head() {
         let mut h = HeaderMap::new();
-        h.insert("user-agent", "corio/1".parse().unwrap());
         h.insert("content-length", "999".parse().unwrap());
         assert_eq!(
-            verbose_request(&Method::GET, "http://a:81?q#f", &h, 0),
+            verbose_request(&Method::GET, "http://a:81?q#f", &h, 0, "corio/1"),
             "> GET /?q HTTP/1.1\n> host: a:81\n> user-agent: corio/1\n>"
         );
         h.insert("host", "b".parse().unwrap());
+        h.insert("user-agent", "mine/2".parse().unwrap());
         assert_eq!(
-            verbose_request(&Method::POST, "http://a/x", &h, 3),
-            "> POST /x HTTP/1.1\n> host: b\n> user-agent: corio/1\n> content-length: 3\n>"
+            verbose_request(&Method::POST, "http://a/x", &h, 3, "corio/1"),
+            "> POST /x HTTP/1.1\n> host: b\n> user-agent: mine/2\n> content-length: 3\n>"
         );
     }
 }

@@ -30,9 +30,10 @@ use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use corio_http::client::Client;
-use http::header::{CONTENT_TYPE, USER_AGENT};
+use corio_http::client::{parse_url, Client};
+use http::header::CONTENT_TYPE;
 use http::{HeaderMap, HeaderName, HeaderValue, Method};
+use url::Url;
 
 use crate::progress::Downloads;
 use output::Ordered;
@@ -40,7 +41,7 @@ use output::Ordered;
 /// Default number of requests in flight: the seed's two fit, and a list of URLs gets going
 /// without swamping a server.
 pub const DEFAULT_CONCURRENCY: u32 = 10;
-/// The `User-Agent` sent unless `-H` gives one.
+/// The `User-Agent` sent unless `-H` gives one (the client's, see [`request_headers`]).
 const USER_AGENT_VALUE: &str = concat!("corio/", env!("CARGO_PKG_VERSION"));
 /// The `Content-Type` of `-d` data unless `-H` gives one (curl's).
 const FORM: &str = "application/x-www-form-urlencoded";
@@ -168,6 +169,9 @@ struct Shared {
     client: Client,
     settings: Settings,
     urls: Vec<String>,
+    /// Each URL parsed, once for all its fetches (`None`: it does not parse, and each fetch
+    /// fails with the client's error naming it).
+    parsed: Vec<Option<Url>>,
     targets: Vec<Target>,
     /// The ordered stdout, when some output goes there.
     stdout: Option<Ordered>,
@@ -206,7 +210,7 @@ pub fn run(args: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
         .max_connections_per_host(concurrency)
         .max_idle_per_host(concurrency)
         .max_connections(concurrency.max(corio_http::client::DEFAULT_MAX_CONNECTIONS))
-        .user_agent(None);
+        .user_agent(Some(USER_AGENT_VALUE));
     if args.no_location {
         client = client.max_redirects(0);
     }
@@ -227,6 +231,7 @@ pub fn run(args: Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
         total,
         failed: Cell::new(0),
         ok: Cell::new(0),
+        parsed: args.urls.iter().map(|u| parse_url(u).ok()).collect(),
         urls: args.urls,
     });
     let start = Instant::now();
@@ -302,11 +307,11 @@ fn is_dir(path: &Path) -> bool {
     path.is_dir() || path.as_os_str().to_string_lossy().ends_with('/')
 }
 
-/// The request headers: corio's `User-Agent`, `-d`'s `Content-Type`, then `-H`'s (which
-/// replace those two).
+/// The request headers: `-d`'s `Content-Type`, then `-H`'s (which replace it). corio's
+/// `User-Agent` is the client's own (sent unless `-H` gives one), so that a plain `GET` has no
+/// header map to copy for each request.
 fn request_headers(args: &Args) -> HeaderMap {
     let mut headers = HeaderMap::new();
-    headers.insert(USER_AGENT, HeaderValue::from_static(USER_AGENT_VALUE));
     if !args.data.is_empty() {
         headers.insert(CONTENT_TYPE, HeaderValue::from_static(FORM));
     }

@@ -6,7 +6,8 @@
 //! resource is N bytes long (or says nothing) means the file is already complete. Anything
 //! else is refused rather than guessed at, so a resumed file is never silently corrupt.
 
-use http::{HeaderMap, StatusCode};
+use corio_http::proto::HeaderFields;
+use http::StatusCode;
 
 /// What to do with the file for a response.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,8 +22,9 @@ pub enum Plan {
 
 /// The plan for a response with `status` to a request for the bytes from `offset` on
 /// (`offset` 0: no range was asked for). Statuses of 400 and above other than `416` are the
-/// caller's failures, not this function's.
-pub fn plan(status: StatusCode, headers: &HeaderMap, offset: u64) -> Result<Plan, String> {
+/// caller's failures, not this function's. The fields are looked at (and their map built)
+/// only when resuming.
+pub fn plan(status: StatusCode, headers: &HeaderFields, offset: u64) -> Result<Plan, String> {
     if offset == 0 {
         return Ok(Plan::Truncate);
     }
@@ -59,16 +61,17 @@ pub fn plan(status: StatusCode, headers: &HeaderMap, offset: u64) -> Result<Plan
 #[cfg(test)]
 mod tests {
     use super::*;
+    use http::HeaderMap;
 
-    fn range(value: &str) -> HeaderMap {
+    fn range(value: &str) -> HeaderFields {
         let mut h = HeaderMap::new();
         h.insert(http::header::CONTENT_RANGE, value.parse().unwrap());
-        h
+        h.into()
     }
 
     #[test]
     fn plans() {
-        let none = HeaderMap::new();
+        let none = HeaderFields::default();
         let partial = StatusCode::PARTIAL_CONTENT;
         let unsatisfiable = StatusCode::RANGE_NOT_SATISFIABLE;
         assert_eq!(plan(StatusCode::OK, &none, 0), Ok(Plan::Truncate));

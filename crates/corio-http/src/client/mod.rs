@@ -46,6 +46,10 @@
 //!   again once, on a new connection, if its method is idempotent.
 //! - Each request is one `write` (head and small body together); each connection reuses its
 //!   read and write buffers.
+//! - What a request to one URL costs again and again is paid once: a request made with
+//!   [`ClientRequest::from_url`] is not parsed again, and a response's header fields are kept
+//!   as the head's bytes ([`crate::proto::HeaderFields`]) until first looked at, so a caller
+//!   that reads only the status and the body never builds a `HeaderMap`.
 //!
 //! # Example
 //!

@@ -1,7 +1,9 @@
 //! [`ClientResponse`] (body in memory) and [`StreamingResponse`] (body read on demand).
 //!
-//! Invariant: both carry the final URL, after any redirects the client followed, so relative
-//! links in the body resolve against the right base.
+//! Invariants: both carry the final URL, after any redirects the client followed, so relative
+//! links in the body resolve against the right base; their header fields are a
+//! [`HeaderFields`]: the head's bytes, turned into a `HeaderMap` on first use (it dereferences
+//! to one), so a caller that only wants the status and the body never pays for the map.
 
 use std::borrow::Cow;
 
@@ -12,7 +14,7 @@ use url::Url;
 
 use super::body::ClientBody;
 use super::error::{Error, ErrorKind};
-use crate::proto::Version;
+use crate::proto::{HeaderFields, Version};
 
 /// A complete response, body included.
 #[derive(Debug, Clone)]
@@ -21,8 +23,8 @@ pub struct ClientResponse {
     pub status: StatusCode,
     /// The server's HTTP version.
     pub version: Version,
-    /// The header fields (names lowercased).
-    pub headers: HeaderMap,
+    /// The header fields (names lowercased): a `HeaderMap`, built on first use.
+    pub headers: HeaderFields,
     /// The trailer fields of a chunked body (empty otherwise).
     pub trailers: HeaderMap,
     /// The body (decoded from its transfer coding; content codings are left as sent).
@@ -65,8 +67,8 @@ pub struct StreamingResponse {
     pub status: StatusCode,
     /// The server's HTTP version.
     pub version: Version,
-    /// The header fields (names lowercased).
-    pub headers: HeaderMap,
+    /// The header fields (names lowercased): a `HeaderMap`, built on first use.
+    pub headers: HeaderFields,
     /// The body reader.
     pub body: ClientBody,
 }

@@ -31,7 +31,9 @@ use super::redirect::{apply, is_redirect, redirect};
 use super::request::{encode_head, is_idempotent, ClientRequest, Parts};
 use super::response::{ClientResponse, StreamingResponse};
 use super::stream::Stream;
-use crate::proto::{self, parse_response_head, BodyFraming, ChunkedDecoder, Limits, ResponseHead};
+use crate::proto::{
+    self, parse_response_status, BodyFraming, ChunkedDecoder, HeaderFields, Limits, ResponseStatus,
+};
 
 /// Redirect bodies up to this size are read and dropped to keep the connection; larger
 /// ones close it (reading megabytes nobody wants costs more than a new connection).
@@ -184,6 +186,11 @@ impl Client {
     /// [`ClientBody::chunk`](super::ClientBody::chunk), without a size limit.
     pub async fn send_streaming(&self, req: ClientRequest) -> Result<StreamingResponse, Error> {
         let (timeout, url) = self.deadline(&req);
+        if timeout.is_none() {
+            // Without a deadline, straight on: each wrapper is one more copy of the request's
+            // (large) future for every request.
+            return self.execute(req, None).await;
+        }
         with_deadline(timeout, url, self.execute(req, None)).await
     }
 
@@ -208,9 +215,13 @@ impl Client {
             version,
             max_redirects,
             json_error,
+            parsed,
             ..
         } = req;
-        let mut url = parse_url(&url)?;
+        let mut url = match parsed {
+            Some(parsed) if parsed.as_str() == url => check_url(parsed, &url)?,
+            _ => parse_url(&url)?,
+        };
         if let Some(e) = json_error {
             return Err(Error::new(ErrorKind::Json, url.as_str()).with_source(e));
         }
@@ -218,8 +229,9 @@ impl Client {
         let local = self.local();
         let mut redirects = 0;
         loop {
+            // The URL moves into the response (no copy); a redirect takes it from there.
             let mut resp = self
-                .send_once(&local, &method, &url, &headers, &body, version, limit)
+                .send_once(&local, &method, url, &headers, &body, version, limit)
                 .await?;
             if max == 0 || !is_redirect(resp.status) {
                 return Ok(resp);
@@ -227,9 +239,9 @@ impl Client {
             let Some(location) = resp.headers.get(LOCATION) else {
                 return Ok(resp);
             };
-            let next = redirect(resp.status, &method, &url, location.as_bytes())?;
+            let next = redirect(resp.status, &method, resp.url(), location.as_bytes())?;
             if redirects == max {
-                return Err(Error::new(ErrorKind::TooManyRedirects, url.as_str())
+                return Err(Error::new(ErrorKind::TooManyRedirects, resp.url().as_str())
                     .with_source(format!("more than {max} redirects")));
             }
             redirects += 1;
@@ -240,13 +252,14 @@ impl Client {
         }
     }
 
-    /// One exchange on one connection (plus the stale-connection retry).
+    /// One exchange on one connection (plus the stale-connection retry); the response's body
+    /// keeps `url`.
     #[allow(clippy::too_many_arguments)]
     async fn send_once(
         &self,
         local: &Local,
         method: &Method,
-        url: &Url,
+        url: Url,
         headers: &HeaderMap,
         body: &Bytes,
         version: proto::Version,
@@ -254,21 +267,25 @@ impl Client {
     ) -> Result<StreamingResponse, Error> {
         let config = &self.shared.config;
         let host = url.host_str().unwrap_or_default();
-        let scheme = scheme(url).unwrap_or("http");
+        let scheme = scheme(&url).unwrap_or("http");
         let port = url.port_or_known_default().unwrap_or(80);
         let parts = Parts {
             method,
-            url,
+            url: &url,
             headers,
             body_len: body.len(),
             version,
             user_agent: config.user_agent.as_ref(),
         };
         let mut opened = None;
+        // The connect and HTTP/2 futures are boxed: they are large (resolution, TLS, h2) and
+        // rare on a keep-alive path, and inline they would make every request's future as
+        // large, which is copied each time it moves.
         if config.protocol.tries_h2(scheme) {
-            match self
-                .send_h2(local, scheme, host, port, method, url, headers, body, limit)
-                .await?
+            match Box::pin(self.send_h2(
+                local, scheme, host, port, method, &url, headers, body, limit,
+            ))
+            .await?
             {
                 Route::Http2(response) => return Ok(response),
                 Route::Http1(stream) => opened = stream,
@@ -282,12 +299,14 @@ impl Client {
                 (None, Some(stream)) => lease.conn.insert(Conn::new(stream)),
                 (None, None) => lease
                     .conn
-                    .insert(Conn::new(self.open(url, scheme, port).await?)),
+                    .insert(Conn::new(Box::pin(self.open(&url, scheme, port)).await?)),
             };
             let retry_allowed = conn.is_reused() && !fresh && is_idempotent(method);
             encode_head(conn.write_buffer(), &parts);
             let head = match conn.send(body).await {
-                Ok(()) => read_head(conn, &config.limits, config.read_timeout, url).await?,
+                Ok(()) => {
+                    read_head(conn, method, &config.limits, config.read_timeout, &url).await?
+                }
                 Err(e) if !retry_allowed => return Err(Error::io(url.as_str(), e)),
                 Err(_) => None,
             };
@@ -302,19 +321,18 @@ impl Client {
                 )
                 .with_source("server closed the connection without a response"));
             };
-            let framing = head
-                .framing(method)
-                .map_err(|e| Error::proto(url.as_str(), e))?;
-            let upgraded = head.status == StatusCode::SWITCHING_PROTOCOLS
-                || (method == Method::CONNECT && head.status.is_success());
-            let reusable = head.keep_alive
+            let Head { status, fields } = head;
+            let framing = status.body;
+            let upgraded = status.status == StatusCode::SWITCHING_PROTOCOLS
+                || (method == Method::CONNECT && status.status.is_success());
+            let reusable = status.keep_alive
                 && proto::keep_alive(version, headers)
                 && framing != BodyFraming::CloseDelimited
                 && !upgraded;
             let state = match framing {
                 BodyFraming::Empty => BodyState::Done,
                 BodyFraming::Length(n) if limit.is_some_and(|l| n > l) => {
-                    return Err(too_large(url))
+                    return Err(too_large(&url))
                 }
                 BodyFraming::Length(n) => BodyState::Length(n),
                 BodyFraming::Chunked => {
@@ -326,24 +344,11 @@ impl Client {
                 }
                 BodyFraming::CloseDelimited => BodyState::UntilClose,
             };
-            let ResponseHead {
-                version: resp_version,
-                status,
-                headers: resp_headers,
-                ..
-            } = head;
             return Ok(StreamingResponse {
-                status,
-                version: resp_version,
-                headers: resp_headers,
-                body: ClientBody::new(
-                    lease,
-                    state,
-                    reusable,
-                    config.read_timeout,
-                    url.clone(),
-                    limit,
-                ),
+                status: status.status,
+                version: status.version,
+                headers: fields,
+                body: ClientBody::new(lease, state, reusable, config.read_timeout, url, limit),
             });
         }
     }
@@ -454,6 +459,11 @@ enum Route<T> {
 /// ```
 pub fn parse_url(s: &str) -> Result<Url, Error> {
     let url = Url::parse(s).map_err(|e| Error::new(ErrorKind::InvalidUrl, s).with_source(e))?;
+    check_url(url, s)
+}
+
+/// `url` (spelt `s`) if this client can fetch it: `http://` or `https://`, with a host.
+fn check_url(url: Url, s: &str) -> Result<Url, Error> {
     if scheme(&url).is_none() {
         return Err(Error::new(ErrorKind::UnsupportedScheme, s));
     }
@@ -472,25 +482,39 @@ fn scheme(url: &Url) -> Option<&'static str> {
     }
 }
 
-/// Reads the final response head. `Ok(None)`: the connection was closed (EOF, reset,
-/// broken pipe) before any byte arrived.
+/// A final response head: what it says about the exchange (status, persistence, framing of
+/// the body), and its fields, whose map is built only if the caller looks at them.
+struct Head {
+    status: ResponseStatus,
+    fields: HeaderFields,
+}
+
+/// Reads the final response head to a `method` request. `Ok(None)`: the connection was
+/// closed (EOF, reset, broken pipe) before any byte arrived.
+///
+/// The head is checked and its body framing decided by [`parse_response_status`] on the
+/// fields in place (the same strict rules as [`proto::parse_response_head`]); the fields are
+/// kept as the head's bytes, one copy, and no `HeaderMap` is built here.
 async fn read_head(
     conn: &mut Conn,
+    method: &Method,
     limits: &Limits,
     timeout: Option<std::time::Duration>,
     url: &Url,
-) -> Result<Option<ResponseHead>, Error> {
+) -> Result<Option<Head>, Error> {
     let mut got_any = !conn.unread().is_empty();
     loop {
         if !conn.unread().is_empty() {
-            match parse_response_head(conn.unread(), limits) {
-                Ok(Some((head, n))) => {
-                    conn.consume(n);
-                    let interim = head.status.is_informational()
-                        && head.status != StatusCode::SWITCHING_PROTOCOLS;
+            match parse_response_status(conn.unread(), limits, method) {
+                Ok(Some((status, n))) => {
+                    let interim = status.status.is_informational()
+                        && status.status != StatusCode::SWITCHING_PROTOCOLS;
                     if !interim {
-                        return Ok(Some(head));
+                        let fields = HeaderFields::copied(&conn.unread()[..n]);
+                        conn.consume(n);
+                        return Ok(Some(Head { status, fields }));
                     }
+                    conn.consume(n);
                     continue;
                 }
                 Ok(None) => {}

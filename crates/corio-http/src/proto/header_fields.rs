@@ -1,10 +1,15 @@
-//! [`HeaderFields`]: a request's header section, turned into a `HeaderMap` only when asked.
+//! [`HeaderFields`]: a message's header section, turned into a `HeaderMap` only when asked.
 //!
 //! Building an `http::HeaderMap` costs allocations and hashing for every field, which is most
-//! of the price of parsing a request. The framing decisions (length, chunked, keep-alive,
-//! Host, Expect) are made by the parser straight from httparse's borrowed fields; the map is
-//! built on first access, from the head bytes the request keeps anyway. A handler that never
-//! looks at the headers never pays for the map.
+//! of the price of parsing a request (server) or a response head (client). The framing
+//! decisions (length, chunked, keep-alive, Host, Expect) are made by the parsers straight from
+//! httparse's borrowed fields; the map is built on first access, from the head bytes the
+//! message keeps anyway. A handler that never looks at a request's headers, or a client
+//! caller that never looks at a response's (a load generator), never pays for the map.
+//!
+//! It dereferences to the map (built on first use, as a `LazyLock` dereferences to its value),
+//! so `fields.get("name")` reads like a `HeaderMap` lookup. The cell is a `OnceLock`, so
+//! fields (and a client response holding them) can be shared between threads.
 //!
 //! The head bytes are kept inline when they fit in [`INLINE_HEAD`] bytes, so that a typical
 //! request (which arrives boxed, see [`RequestHeadParser`](super::RequestHeadParser)) costs one
@@ -12,11 +17,14 @@
 //! copied into a `Bytes`. Building the map from an inline head first copies it into a `Bytes`
 //! (one allocation) so that the values share it.
 //!
-//! Invariant: the raw head is a complete request head that already passed every check of
-//! [`parse_request_head`](super::parse_request_head), so re-parsing it cannot fail.
+//! Invariant: the raw head is a complete request or response head that already passed every
+//! check of [`parse_request_head`](super::parse_request_head) or
+//! [`parse_response_status`](super::parse_response_status), so re-parsing its field lines
+//! cannot fail.
 
-use std::cell::OnceCell;
 use std::mem::MaybeUninit;
+use std::ops::{Deref, DerefMut};
+use std::sync::OnceLock;
 
 use arrayvec::ArrayVec;
 use bytes::Bytes;
@@ -61,19 +69,46 @@ impl std::fmt::Debug for RawHead {
     }
 }
 
-/// A request's header fields, as a lazily built [`HeaderMap`].
-#[derive(Debug, Clone)]
+/// A message's header fields, as a lazily built [`HeaderMap`] (see the module docs).
+#[derive(Clone)]
 pub struct HeaderFields {
     raw: RawHead,
-    map: OnceCell<Box<HeaderMap>>,
+    map: OnceLock<Box<HeaderMap>>,
 }
 
 impl Default for HeaderFields {
     fn default() -> HeaderFields {
         HeaderFields {
             raw: RawHead::Shared(Bytes::new()),
-            map: OnceCell::new(),
+            map: OnceLock::new(),
         }
+    }
+}
+
+/// Shows the fields as the map they stand for (built if need be), like a `HeaderMap`.
+impl std::fmt::Debug for HeaderFields {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.map().fmt(f)
+    }
+}
+
+impl Deref for HeaderFields {
+    type Target = HeaderMap;
+
+    fn deref(&self) -> &HeaderMap {
+        self.map()
+    }
+}
+
+impl DerefMut for HeaderFields {
+    fn deref_mut(&mut self) -> &mut HeaderMap {
+        self.map_mut()
+    }
+}
+
+impl From<HeaderMap> for HeaderFields {
+    fn from(map: HeaderMap) -> HeaderFields {
+        HeaderFields::from_map(map)
     }
 }
 
@@ -83,7 +118,16 @@ impl HeaderFields {
     pub(crate) fn unfilled() -> HeaderFields {
         HeaderFields {
             raw: RawHead::Inline(ArrayVec::new()),
-            map: OnceCell::new(),
+            map: OnceLock::new(),
+        }
+    }
+
+    /// The fields of `head`, a validated response head (copied into a `Bytes`: a client
+    /// response moves through several futures, which an inline head would make large).
+    pub(crate) fn copied(head: &[u8]) -> HeaderFields {
+        HeaderFields {
+            raw: RawHead::Shared(Bytes::copy_from_slice(head)),
+            map: OnceLock::new(),
         }
     }
 
@@ -104,7 +148,7 @@ impl HeaderFields {
     pub fn from_map(map: HeaderMap) -> HeaderFields {
         HeaderFields {
             raw: RawHead::Shared(Bytes::new()),
-            map: OnceCell::from(Box::new(map)),
+            map: OnceLock::from(Box::new(map)),
         }
     }
 
@@ -132,17 +176,30 @@ impl HeaderFields {
     }
 }
 
+/// The map of a validated head: a response's if its start line begins with `HTTP/` (a
+/// request's method is a token, which has no `/`), a request's otherwise.
 fn parse_map(raw: &Bytes) -> HeaderMap {
-    if raw.is_empty() {
-        return HeaderMap::new();
-    }
     let mut fields = [const { MaybeUninit::<httparse::Header<'_>>::uninit() }; MAX_HEADERS];
-    let mut request = httparse::Request::new(&mut []);
-    match request.parse_with_uninit_headers(raw, &mut fields) {
-        Ok(httparse::Status::Complete(_)) => {
-            to_header_map(raw, request.headers).unwrap_or_default()
-        }
-        _ => HeaderMap::new(),
+    let start = raw
+        .iter()
+        .position(|&b| b != b'\r' && b != b'\n')
+        .unwrap_or(raw.len());
+    let parsed = if raw[start..].starts_with(b"HTTP/") {
+        let mut response = httparse::Response::new(&mut []);
+        let done = httparse::ParserConfig::default().parse_response_with_uninit_headers(
+            &mut response,
+            raw,
+            &mut fields,
+        );
+        matches!(done, Ok(httparse::Status::Complete(_))).then_some(response.headers)
+    } else {
+        let mut request = httparse::Request::new(&mut []);
+        let done = request.parse_with_uninit_headers(raw, &mut fields);
+        matches!(done, Ok(httparse::Status::Complete(_))).then_some(request.headers)
+    };
+    match parsed {
+        Some(headers) => to_header_map(raw, headers).unwrap_or_default(),
+        None => HeaderMap::new(),
     }
 }
 

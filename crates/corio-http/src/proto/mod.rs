@@ -10,8 +10,10 @@
 //! - [`ChunkedDecoder`] decodes a chunked body incrementally and zero-copy:
 //!   it hands back ranges of the caller's buffer.
 //! - [`encode_response_head`], [`ChunkedEncoder`] and [`DateCache`] write
-//!   responses; [`parse_response_head`] and [`response_framing`] serve the client, and
-//!   [`parse_response_status`] (status and framing only, nothing allocated) the load generator.
+//!   responses; [`parse_response_status`] (status, persistence and framing only, nothing
+//!   allocated) serves the client, with [`HeaderFields`] keeping the head for a lazy map, and
+//!   the load generator; [`parse_response_head`] (every field in a `HeaderMap`) and
+//!   [`response_framing`] are the same rules for callers that want the map at once.
 //! - Every failure is a [`ProtoError`] whose [`ProtoError::status`] is the
 //!   status code to answer with; after any error the connection must be closed.
 //!
