@@ -107,6 +107,7 @@ pub mod listing_html;
 pub mod listing_json;
 pub mod mime;
 pub mod not_found;
+pub mod open_cache;
 pub mod path;
 pub mod precompressed;
 pub mod range;

@@ -62,10 +62,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::SystemTime;
 
+use bytes::Bytes;
 use http::StatusCode;
 use rustix::fs::{Mode, OFlags, ResolveFlags};
 use rustix::io::Errno;
 
+use super::open_cache::OpenCache;
 use super::path::SafePath;
 
 /// File served for a directory request when it exists, as in nginx and
@@ -108,26 +110,50 @@ impl From<&fs::Metadata> for FileMeta {
 }
 
 /// A file opened by [`resolve`], shared cheaply so [`Target`] and the plan
-/// keep their derives. Two `OpenFile`s are equal when they are the same
-/// open file (pointer equality), not when they name the same path.
+/// keep their derives (and the [`OpenCache`] can hold it). Two `OpenFile`s
+/// are equal when they are the same open file (pointer equality), not when
+/// they name the same path.
 #[derive(Clone)]
-pub struct OpenFile(Arc<fs::File>);
+pub struct OpenFile {
+    file: Arc<fs::File>,
+    /// The whole file's bytes, when the [`OpenCache`] keeps them (small files).
+    content: Option<Bytes>,
+}
 
 impl OpenFile {
     /// Wraps an open file.
     pub fn new(file: fs::File) -> OpenFile {
-        OpenFile(Arc::new(file))
+        OpenFile {
+            file: Arc::new(file),
+            content: None,
+        }
+    }
+
+    /// The same open file, carrying `content`, which must be its whole bytes
+    /// as of the metadata it is served with.
+    pub fn with_content(self, content: Bytes) -> OpenFile {
+        OpenFile {
+            file: self.file,
+            content: Some(content),
+        }
     }
 
     /// The open file (for positional reads: `FileExt::read_exact_at`).
     pub fn file(&self) -> &fs::File {
-        &self.0
+        &self.file
+    }
+
+    /// The file's bytes, when kept in memory by the [`OpenCache`]: read these
+    /// instead of the descriptor.
+    pub fn content(&self) -> Option<&Bytes> {
+        self.content.as_ref()
     }
 
     /// The file itself when this is the only handle (the usual case: the
-    /// plan owns it), else a duplicate descriptor (`dup`).
+    /// plan owns it), else a duplicate descriptor (`dup`; a file from the
+    /// [`OpenCache`]).
     pub fn into_file(self) -> io::Result<fs::File> {
-        match Arc::try_unwrap(self.0) {
+        match Arc::try_unwrap(self.file) {
             Ok(file) => Ok(file),
             Err(shared) => shared.try_clone(),
         }
@@ -136,15 +162,16 @@ impl OpenFile {
 
 impl fmt::Debug for OpenFile {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("OpenFile")
-            .field(&self.0.as_raw_fd())
+        f.debug_struct("OpenFile")
+            .field("fd", &self.file.as_raw_fd())
+            .field("content", &self.content.as_ref().map(Bytes::len))
             .finish()
     }
 }
 
 impl PartialEq for OpenFile {
     fn eq(&self, other: &OpenFile) -> bool {
-        Arc::ptr_eq(&self.0, &other.0)
+        Arc::ptr_eq(&self.file, &other.file)
     }
 }
 
@@ -265,6 +292,8 @@ pub struct Root {
     /// Cleared when `openat2` turns out to be missing, so an old kernel
     /// pays for the failed call once, not per request.
     openat2: AtomicBool,
+    /// Files the fast path opened, revalidated on every hit.
+    cache: OpenCache,
 }
 
 impl Root {
@@ -279,12 +308,18 @@ impl Root {
             path,
             dir,
             openat2: AtomicBool::new(true),
+            cache: OpenCache::default(),
         })
     }
 
     /// The canonical root path.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The open-file cache: descriptors held and bytes kept.
+    pub fn cache_usage(&self) -> (usize, usize) {
+        self.cache.usage()
     }
 }
 
@@ -382,6 +417,21 @@ pub fn resolve(
     opts: ResolveOptions,
 ) -> Result<Resolved, ResolveError> {
     let rel_path = rel.to_relative_path();
+    // Only files requested without a trailing slash are cached, and only by the fast path.
+    let cacheable =
+        !rel.is_root() && !rel.has_trailing_slash() && root.openat2.load(Ordering::Relaxed);
+    if cacheable {
+        if let Some((meta, file)) = root.cache.get(&root.dir, &rel_path) {
+            return Ok(Resolved {
+                target: Target::File {
+                    path: root.path.join(&rel_path),
+                    meta,
+                    file,
+                },
+                needs_slash_redirect: false,
+            });
+        }
+    }
     let lexical = if rel.is_root() {
         Path::new(".")
     } else {
@@ -391,6 +441,13 @@ pub fn resolve(
         Fast::Opened(file, meta) => {
             // No symlink on the way: the lexical path is the canonical one.
             let path = root.path.join(&rel_path);
+            if cacheable && meta.is_file() {
+                let (meta, file) = root.cache.insert(&rel_path, file, &meta);
+                return Ok(Resolved {
+                    target: Target::File { path, meta, file },
+                    needs_slash_redirect: false,
+                });
+            }
             finish(root, rel, opts, path, file, &meta)
         }
         Fast::Failed(e) => Err(e),
