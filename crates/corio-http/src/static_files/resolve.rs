@@ -795,6 +795,24 @@ mod tests {
         }
     }
 
+    /// The fast path fills the open-file cache for files only: the same open file again
+    /// for `/a.txt`, a new one each time for a symlink (fallback) or a directory's index.
+    #[test]
+    fn only_fast_path_files_are_cached() {
+        let (_t, root) = fixture("cached");
+        let open = |raw: &str| {
+            let safe = SafePath::parse(raw, false).unwrap();
+            match resolve(&root, &safe, Default::default()).unwrap().target {
+                Target::File { file, .. } => file,
+                Target::Directory { index, .. } => index.unwrap().2,
+            }
+        };
+        assert!(open("/a.txt") == open("/a.txt"));
+        assert!(open("/in_link") != open("/in_link"));
+        assert!(open("/sub/") != open("/sub/"));
+        assert_eq!(root.cache_usage().0, 1);
+    }
+
     #[test]
     fn open_verified_checks_identity() {
         let (_t, root) = fixture("open");
