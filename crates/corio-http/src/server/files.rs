@@ -1,8 +1,9 @@
 //! [`StaticFiles`]: the async side of [`crate::static_files`].
 //!
 //! The static-file logic decides the whole response ([`Plan`]) and opens the file (one
-//! `openat2` beneath the root directory, opened once, and one `fstat`); this handler only does
-//! the I/O the plan asks for: read a small file or range into memory with one `pread`, or hand
+//! `openat2` beneath the root directory, opened once, and one `fstat`; or one `statx` when the
+//! root's open-file cache has it); this handler only does the I/O the plan asks for: read a
+//! small file or range into memory with one `pread` (none when the cache keeps its bytes), or hand
 //! the open file to the connection driver for `sendfile`; compress a file on the fly (a small
 //! one whole, through the shared [`CompressCache`], a larger one as a
 //! [`CompressStream`]); render a directory listing. File-system calls are made on the worker's loop, as nginx does
