@@ -165,13 +165,15 @@ struct Entry {
     meta: FileMeta,
     /// The descriptor, with the bytes when kept.
     file: OpenFile,
+    /// The bytes counted against the shard's bound (`file`'s, once the shard has seen them).
+    counted: usize,
     /// Set by a hit, cleared when the clock hand passes.
     referenced: bool,
 }
 
 impl Entry {
     fn content_len(&self) -> usize {
-        self.file.content().map_or(0, Bytes::len)
+        self.counted
     }
 }
 
@@ -258,12 +260,15 @@ impl Shard {
     /// Gives the entry under `key`, if it still has `stamp`, the bytes `file` carries, then
     /// evicts down to the bounds.
     fn keep_content(&mut self, key: &Path, stamp: Stamp, file: &OpenFile) {
-        let Some(entry) = self.find(key).filter(|e| e.stamp == stamp) else {
+        let Some(entry) = self
+            .find(key)
+            .filter(|e| e.stamp == stamp && e.file == *file)
+        else {
             return;
         };
-        let before = entry.content_len();
-        entry.file = file.clone();
-        let after = entry.content_len();
+        let before = entry.counted;
+        let after = file.content().map_or(0, Bytes::len);
+        entry.counted = after;
         self.bytes = self.bytes - before + after;
         while self.bytes > self.max_bytes && self.len() > 1 {
             self.evict_one();
@@ -401,6 +406,7 @@ impl OpenCache {
             stamp,
             meta: file_meta,
             file: file.clone(),
+            counted: file.content().map_or(0, Bytes::len),
             // Unmarked until its first hit, so a stream of files seen once cannot push out
             // the ones requested again.
             referenced: false,

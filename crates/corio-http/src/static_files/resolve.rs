@@ -66,7 +66,7 @@ use std::os::fd::AsRawFd;
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::SystemTime;
 
 use bytes::Bytes;
@@ -121,48 +121,50 @@ impl From<&fs::Metadata> for FileMeta {
 /// are equal when they are the same open file (pointer equality), not when
 /// they name the same path.
 #[derive(Clone)]
-pub struct OpenFile {
-    file: Arc<fs::File>,
-    /// The whole file's bytes, when the [`OpenCache`] keeps them (small files).
-    content: Option<Bytes>,
+pub struct OpenFile(Arc<Shared>);
+
+/// What the handles of one [`OpenFile`] share.
+struct Shared {
+    file: fs::File,
+    /// The whole file's bytes, once the [`OpenCache`] keeps them (small files).
+    content: OnceLock<Bytes>,
 }
 
 impl OpenFile {
     /// Wraps an open file.
     pub fn new(file: fs::File) -> OpenFile {
-        OpenFile {
-            file: Arc::new(file),
-            content: None,
-        }
+        OpenFile(Arc::new(Shared {
+            file,
+            content: OnceLock::new(),
+        }))
     }
 
-    /// The same open file, carrying `content`, which must be its whole bytes
-    /// as of the metadata it is served with.
+    /// The same open file, carrying `content` (unless it already carries
+    /// bytes), which must be its whole bytes as of the metadata it is served
+    /// with; every handle of it sees them.
     pub fn with_content(self, content: Bytes) -> OpenFile {
-        OpenFile {
-            file: self.file,
-            content: Some(content),
-        }
+        let _ = self.0.content.set(content);
+        self
     }
 
     /// The open file (for positional reads: `FileExt::read_exact_at`).
     pub fn file(&self) -> &fs::File {
-        &self.file
+        &self.0.file
     }
 
     /// The file's bytes, when kept in memory by the [`OpenCache`]: read these
     /// instead of the descriptor.
     pub fn content(&self) -> Option<&Bytes> {
-        self.content.as_ref()
+        self.0.content.get()
     }
 
     /// The file itself when this is the only handle (the usual case: the
     /// plan owns it), else a duplicate descriptor (`dup`; a file from the
     /// [`OpenCache`]).
     pub fn into_file(self) -> io::Result<fs::File> {
-        match Arc::try_unwrap(self.file) {
-            Ok(file) => Ok(file),
-            Err(shared) => shared.try_clone(),
+        match Arc::try_unwrap(self.0) {
+            Ok(shared) => Ok(shared.file),
+            Err(shared) => shared.file.try_clone(),
         }
     }
 }
@@ -170,15 +172,15 @@ impl OpenFile {
 impl fmt::Debug for OpenFile {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("OpenFile")
-            .field("fd", &self.file.as_raw_fd())
-            .field("content", &self.content.as_ref().map(Bytes::len))
+            .field("fd", &self.0.file.as_raw_fd())
+            .field("content", &self.content().map(Bytes::len))
             .finish()
     }
 }
 
 impl PartialEq for OpenFile {
     fn eq(&self, other: &OpenFile) -> bool {
-        Arc::ptr_eq(&self.file, &other.file)
+        Arc::ptr_eq(&self.0, &other.0)
     }
 }
 
