@@ -116,7 +116,7 @@ impl Stamp {
         }
     }
 
-    /// Whether the status change time is at least [`RACY_MARGIN`] before `now`.
+    /// Whether the status change time is at least `margin` before `now`.
     fn quiet_at(&self, now: SystemTime, margin: Duration) -> bool {
         let Ok(secs) = u64::try_from(self.ctime.0) else {
             return true;
