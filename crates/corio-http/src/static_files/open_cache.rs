@@ -56,8 +56,11 @@
 //! [`MAX_SHARDS`]); a thread always uses the same shard, so with one event loop per core each
 //! worker's shard lock is uncontended. Over all shards at most [`MAX_OPEN`] descriptors and
 //! [`MAX_CONTENT_BYTES`] of file bytes are held; past either, entries are evicted in clock
-//! order (a hit marks an entry, the hand spares marked entries once). Large files keep
-//! `sendfile`, from a duplicate of the cached descriptor.
+//! order (a hit marks an entry, the hand spares marked entries once). Files larger than
+//! [`FILE_MAX`] (those sent with `sendfile`) are not cached: the transfer dominates their
+//! cost, and like any open descriptor (nginx's `open_file_cache` too) a cached one keeps a
+//! deleted file's disk space allocated until the entry goes, which this bounds to
+//! [`MAX_OPEN`] × [`FILE_MAX`].
 
 use std::collections::HashMap;
 use std::ffi::OsStr;
@@ -79,8 +82,13 @@ use super::resolve::{FileMeta, OpenFile};
 /// read per request (or sent with `sendfile`).
 pub const CONTENT_MAX: u64 = 16 * 1024;
 
+/// Largest file cached at all: the largest body read into memory. Above it `sendfile`
+/// dominates the cost, and a cached descriptor of a deleted file would hold its disk space.
+pub const FILE_MAX: u64 = super::SMALL_FILE_MAX;
+
 /// Descriptors held open at most per root, over all shards: well under the usual soft
-/// `RLIMIT_NOFILE` of 1024, which connections need too.
+/// `RLIMIT_NOFILE` of 1024, which connections need too (and never more than a quarter of
+/// the process's soft limit).
 pub const MAX_OPEN: usize = 256;
 
 /// File bytes kept at most per root, over all shards.
@@ -319,9 +327,11 @@ impl fmt::Debug for OpenCache {
 impl Default for OpenCache {
     fn default() -> OpenCache {
         let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let nofile = rustix::process::getrlimit(rustix::process::Resource::Nofile).current;
+        let max_open = nofile.map_or(MAX_OPEN, |n| MAX_OPEN.min((n / 4) as usize));
         OpenCache::new(
             cpus.min(MAX_SHARDS),
-            MAX_OPEN,
+            max_open,
             MAX_CONTENT_BYTES,
             RACY_MARGIN,
         )
@@ -391,11 +401,15 @@ impl OpenCache {
     }
 
     /// Caches `file` (just opened by the fast path, `meta` from `fstat` on it, a regular
-    /// file) under `rel`; returns it, with its bytes when they are kept.
+    /// file) under `rel` unless it is larger than [`FILE_MAX`]; returns it, with its bytes
+    /// when they are kept.
     pub fn insert(&self, rel: &Path, file: fs::File, meta: &fs::Metadata) -> (FileMeta, OpenFile) {
         let stamp = Stamp::of(meta);
         let file_meta = FileMeta::from(meta);
         let file = OpenFile::new(file);
+        if file_meta.len > FILE_MAX {
+            return (file_meta, file);
+        }
         let file = if file_meta.len <= CONTENT_MAX {
             self.keep_bytes(file, &stamp, SystemTime::now())
         } else {

@@ -17,8 +17,8 @@
 //! whole hidden-file check. A directory's [`INDEX_FILE`] is opened the same
 //! way relative to the directory's descriptor.
 //!
-//! A regular file the fast path opens for a path without a trailing slash is
-//! kept in the root's [`OpenCache`]; the next request for that path uses it
+//! A regular file (up to [`super::open_cache::FILE_MAX`]) the fast path opens
+//! for a path without a trailing slash is kept in the root's [`OpenCache`]; the next request for that path uses it
 //! after one `statx` per component finds it unchanged (see
 //! [`super::open_cache`] for why a hit never serves what this path would
 //! refuse). Nothing else is cached: directories, index files and anything

@@ -158,10 +158,15 @@ fn bounds_hold_with_more_files_than_entries() {
         let (open, bytes) = cache.usage();
         assert!(open <= 4 && bytes <= 3 * 1024, "{open} {bytes}");
     }
-    // A file too large for its bytes to be kept holds a descriptor only.
+    // A file too large for its bytes to be kept holds a descriptor only; a larger one, not
+    // even that.
     d.write("big", &vec![b'x'; CONTENT_MAX as usize + 1]);
     let (_, big) = d.fill(&cache, "big");
     assert_eq!(bytes_of(&big), None);
+    assert!(cache.get(&d.1, Path::new("big")).is_some());
+    d.write("huge", &vec![b'x'; FILE_MAX as usize + 1]);
+    d.fill(&cache, "huge");
+    assert!(cache.get(&d.1, Path::new("huge")).is_none());
     // Entries that are hit survive the clock hand.
     let hot = "f19";
     for i in 20..40 {
