@@ -1,8 +1,9 @@
 //! [`StaticFiles`]: the async side of [`crate::static_files`].
 //!
 //! The static-file logic decides the whole response ([`Plan`]) and opens the file (one
-//! `openat2` beneath the root directory, opened once, and one `fstat`); this handler only does
-//! the I/O the plan asks for: read a small file or range into memory with one `pread`, or hand
+//! `openat2` beneath the root directory, opened once, and one `fstat`; or one `statx` when the
+//! root's open-file cache has it); this handler only does the I/O the plan asks for: read a
+//! small file or range into memory with one `pread` (none when the cache keeps its bytes), or hand
 //! the open file to the connection driver for `sendfile`; compress a file on the fly (a small
 //! one whole, through the shared [`CompressCache`], a larger one as a
 //! [`CompressStream`]); render a directory listing. File-system calls are made on the worker's loop, as nginx does
@@ -22,7 +23,6 @@
 //! gets the CORS headers and the extra headers (`-H`), which replace any the server set under
 //! the same names.
 
-use std::fs::File;
 use std::future::{ready, Future, Ready};
 use std::io;
 use std::os::unix::fs::FileExt;
@@ -44,7 +44,7 @@ use crate::static_files::compress_stream::CompressStream;
 use crate::static_files::encoding::Encoding;
 use crate::static_files::listing::ListingFormat;
 use crate::static_files::listing_html::Page;
-use crate::static_files::resolve::ResolveError;
+use crate::static_files::resolve::{OpenFile, ResolveError};
 use crate::static_files::{
     self, cors, listing, listing_html, listing_json, resolve, BodyStrategy, Lookup, Options, Plan,
 };
@@ -278,7 +278,7 @@ impl StaticFiles {
                         self.compressed_body(&path, &headers, file, meta.len, encoding)
                     }
                     BodyStrategy::Memory if request.method() != http::Method::HEAD => {
-                        read_range(file.file(), offset, len).map(ResponseBody::Bytes)
+                        read_range(&file, offset, len).map(ResponseBody::Bytes)
                     }
                     // sendfile, or HEAD: the driver sends the headers only.
                     _ => file.into_file().map(|file| ResponseBody::File {
@@ -328,7 +328,7 @@ impl StaticFiles {
         if let Some(bytes) = self.compressed.get(&key) {
             return Ok(ResponseBody::Bytes(bytes));
         }
-        let data = read_range(file.file(), 0, len)?;
+        let data = read_range(&file, 0, len)?;
         let bytes = Bytes::from(compress::compress_all(encoding, &data)?);
         self.compressed.insert(key, bytes.clone());
         Ok(ResponseBody::Bytes(bytes))
@@ -418,11 +418,20 @@ fn with_headers(status: StatusCode, headers: HeaderMap, body: ResponseBody) -> R
     response
 }
 
-/// One `pread` of the range (no `lseek`); the file is closed when the plan is dropped.
-fn read_range(file: &File, offset: u64, len: u64) -> io::Result<Bytes> {
+/// The range from the bytes the open-file cache keeps (no system call), else with one `pread`
+/// (no `lseek`); the file is closed when the plan is dropped (unless cached).
+fn read_range(file: &OpenFile, offset: u64, len: u64) -> io::Result<Bytes> {
+    let start = usize::try_from(offset).map_err(|_| io::Error::other("range too large"))?;
     let len = usize::try_from(len).map_err(|_| io::Error::other("range too large"))?;
+    if let Some(content) = file.content() {
+        let end = start
+            .checked_add(len)
+            .filter(|&end| end <= content.len())
+            .ok_or_else(|| io::Error::from(io::ErrorKind::UnexpectedEof))?;
+        return Ok(content.slice(start..end));
+    }
     let mut data = vec![0; len];
-    file.read_exact_at(&mut data, offset)?;
+    file.file().read_exact_at(&mut data, offset)?;
     Ok(Bytes::from(data))
 }
 

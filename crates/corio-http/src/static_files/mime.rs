@@ -33,23 +33,33 @@ const TEXTUAL_APPLICATION_TYPES: &[&str] = &[
     "image/svg+xml",
 ];
 
+/// The type `mime_guess` knows for `path`'s extension, without parsing it (a static
+/// string: no allocation), and whether it is text that gets a charset.
+fn guess(path: &Path) -> Option<(&'static str, bool)> {
+    let ext = path.extension()?.to_str()?;
+    let essence = mime_guess::from_ext(ext).first_raw()?;
+    let textual = essence.starts_with("text/") || TEXTUAL_APPLICATION_TYPES.contains(&essence);
+    Some((essence, textual))
+}
+
 /// The content type string for `path` (only its extension is looked at).
 pub fn content_type_str(path: &Path) -> String {
-    let Some(guess) = mime_guess::from_path(path).first() else {
-        return DEFAULT_CONTENT_TYPE.to_string();
-    };
-    let essence = guess.essence_str();
-    if guess.type_() == mime_guess::mime::TEXT || TEXTUAL_APPLICATION_TYPES.contains(&essence) {
-        format!("{essence}; charset=utf-8")
-    } else {
-        essence.to_string()
+    match guess(path) {
+        None => DEFAULT_CONTENT_TYPE.to_string(),
+        Some((essence, true)) => format!("{essence}; charset=utf-8"),
+        Some((essence, false)) => essence.to_string(),
     }
 }
 
-/// The `Content-Type` header value for `path`.
+/// The `Content-Type` header value for `path` (a static value, not copied, for types
+/// without a charset).
 pub fn content_type(path: &Path) -> HeaderValue {
-    HeaderValue::from_str(&content_type_str(path))
-        .unwrap_or(HeaderValue::from_static(DEFAULT_CONTENT_TYPE))
+    match guess(path) {
+        None => HeaderValue::from_static(DEFAULT_CONTENT_TYPE),
+        Some((essence, false)) => HeaderValue::from_static(essence),
+        Some((essence, true)) => HeaderValue::from_str(&format!("{essence}; charset=utf-8"))
+            .unwrap_or(HeaderValue::from_static(DEFAULT_CONTENT_TYPE)),
+    }
 }
 
 #[cfg(test)]

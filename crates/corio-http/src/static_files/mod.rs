@@ -16,7 +16,9 @@
 //!    [`resolve::Root`] (one `openat2` and one `fstat`; symlinks go through
 //!    the canonicalizing fallback) and refuses anything outside. The file is
 //!    opened here, once, and carried in the plan as a
-//!    [`resolve::OpenFile`]. For a file (or a directory's index) the
+//!    [`resolve::OpenFile`]; a file the fast path opened before comes from
+//!    the root's [`open_cache`] instead, after a `statx` found it unchanged
+//!    (with its bytes when small). For a file (or a directory's index) the
 //!    precompressed sibling the client's `Accept-Encoding` prefers is
 //!    looked up too ([`encoding::negotiate`], [`precompressed::find`]).
 //! 2. **Plan** ([`plan`], pure): given the method, headers and the lookup,
@@ -44,7 +46,8 @@
 //!    ([`Options::spa`]) or the root's `404.html` with status 404.
 //! 4. **Body** (driver): for [`Plan::File`], if [`BodyStrategy::Memory`]
 //!    (at most [`SMALL_FILE_MAX`] bytes) read the range of the plan's open
-//!    file into memory with a positional read and write it with the headers,
+//!    file into memory with a positional read (or slice the bytes the
+//!    [`open_cache`] keeps) and write it with the headers,
 //!    else use `sendfile` from the range start; for [`BodyStrategy::Compress`]
 //!    the compressed bytes from the [`compress_cache`] (small files, with
 //!    `Content-Length`) or a [`compress_stream::CompressStream`]. For
@@ -107,6 +110,7 @@ pub mod listing_html;
 pub mod listing_json;
 pub mod mime;
 pub mod not_found;
+pub mod open_cache;
 pub mod path;
 pub mod precompressed;
 pub mod range;

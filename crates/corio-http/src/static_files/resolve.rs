@@ -17,6 +17,13 @@
 //! whole hidden-file check. A directory's [`INDEX_FILE`] is opened the same
 //! way relative to the directory's descriptor.
 //!
+//! A regular file (up to [`super::open_cache::FILE_MAX`]) the fast path opens
+//! for a path without a trailing slash is kept in the root's [`OpenCache`]; the next request for that path uses it
+//! after one `statx` per component finds it unchanged (see
+//! [`super::open_cache`] for why a hit never serves what this path would
+//! refuse). Nothing else is cached: directories, index files and anything
+//! the fallback opened are resolved afresh every time.
+//!
 //! # Fallback
 //!
 //! When `openat2` fails because the path holds a symlink (`ELOOP`), or the
@@ -59,13 +66,15 @@ use std::os::fd::AsRawFd;
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::SystemTime;
 
+use bytes::Bytes;
 use http::StatusCode;
 use rustix::fs::{Mode, OFlags, ResolveFlags};
 use rustix::io::Errno;
 
+use super::open_cache::OpenCache;
 use super::path::SafePath;
 
 /// File served for a directory request when it exists, as in nginx and
@@ -108,36 +117,63 @@ impl From<&fs::Metadata> for FileMeta {
 }
 
 /// A file opened by [`resolve`], shared cheaply so [`Target`] and the plan
-/// keep their derives. Two `OpenFile`s are equal when they are the same
-/// open file (pointer equality), not when they name the same path.
+/// keep their derives (and the [`OpenCache`] can hold it). Two `OpenFile`s
+/// are equal when they are the same open file (pointer equality), not when
+/// they name the same path.
 #[derive(Clone)]
-pub struct OpenFile(Arc<fs::File>);
+pub struct OpenFile(Arc<Shared>);
+
+/// What the handles of one [`OpenFile`] share.
+struct Shared {
+    file: fs::File,
+    /// The whole file's bytes, once the [`OpenCache`] keeps them (small files).
+    content: OnceLock<Bytes>,
+}
 
 impl OpenFile {
     /// Wraps an open file.
     pub fn new(file: fs::File) -> OpenFile {
-        OpenFile(Arc::new(file))
+        OpenFile(Arc::new(Shared {
+            file,
+            content: OnceLock::new(),
+        }))
+    }
+
+    /// The same open file, carrying `content` (unless it already carries
+    /// bytes), which must be its whole bytes as of the metadata it is served
+    /// with; every handle of it sees them.
+    pub fn with_content(self, content: Bytes) -> OpenFile {
+        let _ = self.0.content.set(content);
+        self
     }
 
     /// The open file (for positional reads: `FileExt::read_exact_at`).
     pub fn file(&self) -> &fs::File {
-        &self.0
+        &self.0.file
+    }
+
+    /// The file's bytes, when kept in memory by the [`OpenCache`]: read these
+    /// instead of the descriptor.
+    pub fn content(&self) -> Option<&Bytes> {
+        self.0.content.get()
     }
 
     /// The file itself when this is the only handle (the usual case: the
-    /// plan owns it), else a duplicate descriptor (`dup`).
+    /// plan owns it), else a duplicate descriptor (`dup`; a file from the
+    /// [`OpenCache`]).
     pub fn into_file(self) -> io::Result<fs::File> {
         match Arc::try_unwrap(self.0) {
-            Ok(file) => Ok(file),
-            Err(shared) => shared.try_clone(),
+            Ok(shared) => Ok(shared.file),
+            Err(shared) => shared.file.try_clone(),
         }
     }
 }
 
 impl fmt::Debug for OpenFile {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("OpenFile")
-            .field(&self.0.as_raw_fd())
+        f.debug_struct("OpenFile")
+            .field("fd", &self.0.file.as_raw_fd())
+            .field("content", &self.content().map(Bytes::len))
             .finish()
     }
 }
@@ -265,6 +301,8 @@ pub struct Root {
     /// Cleared when `openat2` turns out to be missing, so an old kernel
     /// pays for the failed call once, not per request.
     openat2: AtomicBool,
+    /// Files the fast path opened, revalidated on every hit.
+    cache: OpenCache,
 }
 
 impl Root {
@@ -279,12 +317,18 @@ impl Root {
             path,
             dir,
             openat2: AtomicBool::new(true),
+            cache: OpenCache::default(),
         })
     }
 
     /// The canonical root path.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The open-file cache: descriptors held and bytes kept.
+    pub fn cache_usage(&self) -> (usize, usize) {
+        self.cache.usage()
     }
 }
 
@@ -382,6 +426,21 @@ pub fn resolve(
     opts: ResolveOptions,
 ) -> Result<Resolved, ResolveError> {
     let rel_path = rel.to_relative_path();
+    // Only files requested without a trailing slash are cached, and only by the fast path.
+    let cacheable =
+        !rel.is_root() && !rel.has_trailing_slash() && root.openat2.load(Ordering::Relaxed);
+    if cacheable {
+        if let Some((meta, file)) = root.cache.get(&root.dir, &rel_path) {
+            return Ok(Resolved {
+                target: Target::File {
+                    path: root.path.join(&rel_path),
+                    meta,
+                    file,
+                },
+                needs_slash_redirect: false,
+            });
+        }
+    }
     let lexical = if rel.is_root() {
         Path::new(".")
     } else {
@@ -391,6 +450,13 @@ pub fn resolve(
         Fast::Opened(file, meta) => {
             // No symlink on the way: the lexical path is the canonical one.
             let path = root.path.join(&rel_path);
+            if cacheable && meta.is_file() {
+                let (meta, file) = root.cache.insert(&rel_path, file, &meta);
+                return Ok(Resolved {
+                    target: Target::File { path, meta, file },
+                    needs_slash_redirect: false,
+                });
+            }
             finish(root, rel, opts, path, file, &meta)
         }
         Fast::Failed(e) => Err(e),
@@ -736,6 +802,24 @@ mod tests {
                 assert!(file.into_file().is_ok());
             }
         }
+    }
+
+    /// The fast path fills the open-file cache for files only: the same open file again
+    /// for `/a.txt`, a new one each time for a symlink (fallback) or a directory's index.
+    #[test]
+    fn only_fast_path_files_are_cached() {
+        let (_t, root) = fixture("cached");
+        let open = |raw: &str| {
+            let safe = SafePath::parse(raw, false).unwrap();
+            match resolve(&root, &safe, Default::default()).unwrap().target {
+                Target::File { file, .. } => file,
+                Target::Directory { index, .. } => index.unwrap().2,
+            }
+        };
+        assert!(open("/a.txt") == open("/a.txt"));
+        assert!(open("/in_link") != open("/in_link"));
+        assert!(open("/sub/") != open("/sub/"));
+        assert_eq!(root.cache_usage().0, 1);
     }
 
     #[test]
