@@ -10,17 +10,24 @@
 //! request (which arrives boxed, see [`RequestHeadParser`](super::RequestHeadParser)) costs one
 //! allocation in all: the box holds the parsed head and its bytes together. A longer head is
 //! copied into a `Bytes`. Building the map from an inline head first copies it into a `Bytes`
-//! (one allocation) so that the values share it.
+//! (one allocation) so that the values share it. The map, once built, lives in the same box.
+//!
+//! An HTTP/2 request arrives with its map already built (by h2); it moves into the head's box
+//! as it is. Its `:authority` becomes a `Host` field when the client sent none (so that
+//! handlers routing on `Host` work over both protocols), but only when the map is first read:
+//! the value is a copy, and a handler that never reads the fields never pays for it.
 //!
 //! Invariant: the raw head is a complete request head that already passed every check of
 //! [`parse_request_head`](super::parse_request_head), so re-parsing it cannot fail.
 
-use std::cell::OnceCell;
+use std::cell::{Cell, OnceCell};
 use std::mem::MaybeUninit;
 
 use arrayvec::ArrayVec;
 use bytes::Bytes;
-use http::HeaderMap;
+use http::header::HOST;
+use http::uri::Authority;
+use http::{HeaderMap, HeaderValue};
 
 use super::fields::to_header_map;
 use super::limits::MAX_HEADERS;
@@ -29,7 +36,7 @@ use super::limits::MAX_HEADERS;
 /// generators and curl, and most of a browser's; a longer head costs one more allocation.
 pub const INLINE_HEAD: usize = 512;
 
-/// The bytes of a validated request head.
+/// Where a request's fields come from until their map is built.
 ///
 /// The large inline variant is the point: the head lives in the parser's one `Box` allocation
 /// (see the module docs), so boxing the array again would be the second allocation this type
@@ -37,41 +44,65 @@ pub const INLINE_HEAD: usize = 512;
 /// made with an empty one and the head's bytes are copied straight into it
 /// ([`HeaderFields::fill`]), so a request pays for copying its own bytes, not for zeroing or
 /// moving the whole array (those were a tenth of the pipelined plaintext profile).
-#[derive(Clone)]
 #[allow(clippy::large_enum_variant)]
-enum RawHead {
-    /// Up to [`INLINE_HEAD`] bytes, in place.
+enum Source {
+    /// Up to [`INLINE_HEAD`] bytes of a validated head, in place.
     Inline(ArrayVec<u8, INLINE_HEAD>),
     /// A longer head (or none: empty).
     Shared(Bytes),
+    /// An HTTP/2 request's map, and its `:authority`, which becomes its `Host` when the map
+    /// is first read and has none (the read takes them, leaving `None`).
+    Authority(Cell<Option<(HeaderMap, Authority)>>),
 }
 
-impl RawHead {
-    fn as_slice(&self) -> &[u8] {
+impl Source {
+    /// A copy of what `pending` holds, leaving it as it was.
+    fn copy_pending(
+        pending: &Cell<Option<(HeaderMap, Authority)>>,
+    ) -> Option<(HeaderMap, Authority)> {
+        let taken = pending.take();
+        let copy = taken.clone();
+        pending.set(taken);
+        copy
+    }
+}
+
+impl Clone for Source {
+    fn clone(&self) -> Source {
         match self {
-            RawHead::Inline(bytes) => bytes,
-            RawHead::Shared(bytes) => bytes,
+            Source::Inline(bytes) => Source::Inline(bytes.clone()),
+            Source::Shared(bytes) => Source::Shared(bytes.clone()),
+            Source::Authority(pending) => {
+                Source::Authority(Cell::new(Source::copy_pending(pending)))
+            }
         }
     }
 }
 
-impl std::fmt::Debug for RawHead {
+impl std::fmt::Debug for Source {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{:?}", String::from_utf8_lossy(self.as_slice()))
+        match self {
+            Source::Inline(bytes) => write!(f, "{:?}", String::from_utf8_lossy(bytes)),
+            Source::Shared(bytes) => write!(f, "{:?}", String::from_utf8_lossy(bytes)),
+            Source::Authority(pending) => match Source::copy_pending(pending) {
+                Some((map, authority)) => write!(f, "{map:?} with Host {authority:?}"),
+                None => f.write_str("(in the map)"),
+            },
+        }
     }
 }
 
 /// A request's header fields, as a lazily built [`HeaderMap`].
 #[derive(Debug, Clone)]
 pub struct HeaderFields {
-    raw: RawHead,
-    map: OnceCell<Box<HeaderMap>>,
+    source: Source,
+    map: OnceCell<HeaderMap>,
 }
 
 impl Default for HeaderFields {
     fn default() -> HeaderFields {
         HeaderFields {
-            raw: RawHead::Shared(Bytes::new()),
+            source: Source::Shared(Bytes::new()),
             map: OnceCell::new(),
         }
     }
@@ -82,7 +113,7 @@ impl HeaderFields {
     /// given its bytes with [`HeaderFields::fill`].
     pub(crate) fn unfilled() -> HeaderFields {
         HeaderFields {
-            raw: RawHead::Inline(ArrayVec::new()),
+            source: Source::Inline(ArrayVec::new()),
             map: OnceCell::new(),
         }
     }
@@ -90,32 +121,42 @@ impl HeaderFields {
     /// Takes the fields from `head`, a validated request head (copied: in place if short).
     /// `self` is [`HeaderFields::unfilled`]: no bytes and no map yet.
     pub(crate) fn fill(&mut self, head: &[u8]) {
-        debug_assert!(self.raw.as_slice().is_empty() && self.map.get().is_none());
-        let inline = match &mut self.raw {
-            RawHead::Inline(bytes) => bytes.try_extend_from_slice(head).is_ok(),
-            RawHead::Shared(_) => false,
+        debug_assert!(self.map.get().is_none());
+        let inline = match &mut self.source {
+            Source::Inline(bytes) => {
+                debug_assert!(bytes.is_empty());
+                bytes.try_extend_from_slice(head).is_ok()
+            }
+            Source::Shared(_) | Source::Authority(_) => false,
         };
         if !inline {
-            self.raw = RawHead::Shared(Bytes::copy_from_slice(head));
+            self.source = Source::Shared(Bytes::copy_from_slice(head));
         }
     }
 
     /// Fields given as a map.
     pub fn from_map(map: HeaderMap) -> HeaderFields {
         HeaderFields {
-            raw: RawHead::Shared(Bytes::new()),
-            map: OnceCell::from(Box::new(map)),
+            source: Source::Shared(Bytes::new()),
+            map: OnceCell::from(map),
+        }
+    }
+
+    /// Fields given as a map and an HTTP/2 request's `:authority`, which becomes the `Host`
+    /// field when the map is first read and has none (RFC 9113 §8.3.1).
+    pub(crate) fn with_authority(map: HeaderMap, authority: Authority) -> HeaderFields {
+        HeaderFields {
+            source: Source::Authority(Cell::new(Some((map, authority)))),
+            map: OnceCell::new(),
         }
     }
 
     /// The fields as a map (built on first call).
     pub fn map(&self) -> &HeaderMap {
-        self.map.get_or_init(|| {
-            let shared = match &self.raw {
-                RawHead::Inline(_) => Bytes::copy_from_slice(self.raw.as_slice()),
-                RawHead::Shared(bytes) => bytes.clone(),
-            };
-            Box::new(parse_map(&shared))
+        self.map.get_or_init(|| match &self.source {
+            Source::Inline(bytes) => parse_map(&Bytes::copy_from_slice(bytes)),
+            Source::Shared(bytes) => parse_map(bytes),
+            Source::Authority(pending) => with_host(pending.take()),
         })
     }
 
@@ -128,8 +169,24 @@ impl HeaderFields {
     /// The map, by value.
     pub fn into_map(mut self) -> HeaderMap {
         self.map();
-        *self.map.take().expect("initialised just above")
+        self.map.take().expect("initialised just above")
     }
+}
+
+/// The map of [`Source::Authority`], its `:authority` added as `Host` if it has none. (`None`
+/// only if a first build was cut short by a panic, as an allocation failure can.)
+fn with_host(pending: Option<(HeaderMap, Authority)>) -> HeaderMap {
+    let Some((mut map, authority)) = pending else {
+        return HeaderMap::new();
+    };
+    if !map.contains_key(HOST) {
+        // An `Authority` holds URI characters only (visible ASCII), all valid in a field
+        // value: the conversion cannot fail.
+        if let Ok(host) = HeaderValue::from_str(authority.as_str()) {
+            map.insert(HOST, host);
+        }
+    }
+    map
 }
 
 fn parse_map(raw: &Bytes) -> HeaderMap {
@@ -171,15 +228,40 @@ mod tests {
             assert_eq!(head.len(), len);
             let mut fields = HeaderFields::unfilled();
             fields.fill(&head);
-            assert_eq!(
-                matches!(fields.raw, RawHead::Inline(_)),
-                len <= INLINE_HEAD,
-                "{len}"
-            );
-            assert_eq!(fields.raw.as_slice(), &head[..]);
+            match &fields.source {
+                Source::Inline(bytes) => assert!(len <= INLINE_HEAD && bytes[..] == head[..]),
+                Source::Shared(bytes) => assert!(len > INLINE_HEAD && bytes[..] == head[..]),
+                Source::Authority(_) => panic!("a head's bytes became a map"),
+            }
             let map = fields.map();
             assert_eq!(map.get("host").unwrap(), "a");
             assert_eq!(map.get("x-pad").unwrap().len(), len - FIXED.len());
         }
+    }
+
+    #[test]
+    fn an_authority_becomes_host_when_the_map_is_first_read() {
+        let mut map = HeaderMap::new();
+        map.insert("x-a", HeaderValue::from_static("1"));
+        let fields = HeaderFields::with_authority(map, Authority::from_static("a.example:8080"));
+        let copy = fields.clone();
+        assert!(format!("{fields:?}").contains("a.example:8080"));
+        assert_eq!(fields.map()[HOST], "a.example:8080");
+        assert_eq!(fields.map()["x-a"], "1");
+        assert_eq!(fields.map().len(), 2);
+        // A copy made before the first read has the same fields, and so does one made after.
+        assert_eq!(copy.into_map(), *fields.map());
+        assert_eq!(fields.clone().into_map()[HOST], "a.example:8080");
+    }
+
+    #[test]
+    fn a_host_field_is_kept_over_the_authority() {
+        let mut map = HeaderMap::new();
+        map.insert(HOST, HeaderValue::from_static("b.example"));
+        let fields = HeaderFields::with_authority(map, Authority::from_static("a.example"));
+        assert_eq!(
+            fields.map().get_all(HOST).iter().collect::<Vec<_>>(),
+            ["b.example"]
+        );
     }
 }
