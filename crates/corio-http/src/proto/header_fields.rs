@@ -52,7 +52,7 @@ enum Source {
     Shared(Bytes),
     /// An HTTP/2 request's map, and its `:authority`, which becomes its `Host` when the map
     /// is first read and has none (the read takes them, leaving `None`).
-    Authority(Cell<Option<(HeaderMap, Authority)>>),
+    MapAndAuthority(Cell<Option<(HeaderMap, Authority)>>),
 }
 
 impl Source {
@@ -72,8 +72,8 @@ impl Clone for Source {
         match self {
             Source::Inline(bytes) => Source::Inline(bytes.clone()),
             Source::Shared(bytes) => Source::Shared(bytes.clone()),
-            Source::Authority(pending) => {
-                Source::Authority(Cell::new(Source::copy_pending(pending)))
+            Source::MapAndAuthority(pending) => {
+                Source::MapAndAuthority(Cell::new(Source::copy_pending(pending)))
             }
         }
     }
@@ -84,7 +84,7 @@ impl std::fmt::Debug for Source {
         match self {
             Source::Inline(bytes) => write!(f, "{:?}", String::from_utf8_lossy(bytes)),
             Source::Shared(bytes) => write!(f, "{:?}", String::from_utf8_lossy(bytes)),
-            Source::Authority(pending) => match Source::copy_pending(pending) {
+            Source::MapAndAuthority(pending) => match Source::copy_pending(pending) {
                 Some((map, authority)) => write!(f, "{map:?} with Host {authority:?}"),
                 None => f.write_str("(in the map)"),
             },
@@ -127,7 +127,7 @@ impl HeaderFields {
                 debug_assert!(bytes.is_empty());
                 bytes.try_extend_from_slice(head).is_ok()
             }
-            Source::Shared(_) | Source::Authority(_) => false,
+            Source::Shared(_) | Source::MapAndAuthority(_) => false,
         };
         if !inline {
             self.source = Source::Shared(Bytes::copy_from_slice(head));
@@ -146,7 +146,7 @@ impl HeaderFields {
     /// field when the map is first read and has none (RFC 9113 §8.3.1).
     pub(crate) fn with_authority(map: HeaderMap, authority: Authority) -> HeaderFields {
         HeaderFields {
-            source: Source::Authority(Cell::new(Some((map, authority)))),
+            source: Source::MapAndAuthority(Cell::new(Some((map, authority)))),
             map: OnceCell::new(),
         }
     }
@@ -156,7 +156,7 @@ impl HeaderFields {
         self.map.get_or_init(|| match &self.source {
             Source::Inline(bytes) => parse_map(&Bytes::copy_from_slice(bytes)),
             Source::Shared(bytes) => parse_map(bytes),
-            Source::Authority(pending) => with_host(pending.take()),
+            Source::MapAndAuthority(pending) => with_host(pending.take()),
         })
     }
 
@@ -173,8 +173,8 @@ impl HeaderFields {
     }
 }
 
-/// The map of [`Source::Authority`], its `:authority` added as `Host` if it has none. (`None`
-/// only if a first build was cut short by a panic, as an allocation failure can.)
+/// The map of [`Source::MapAndAuthority`], its `:authority` added as `Host` if it has none.
+/// (`None` only after a first build that panicked part way, which left the map unbuilt.)
 fn with_host(pending: Option<(HeaderMap, Authority)>) -> HeaderMap {
     let Some((mut map, authority)) = pending else {
         return HeaderMap::new();
@@ -231,7 +231,7 @@ mod tests {
             match &fields.source {
                 Source::Inline(bytes) => assert!(len <= INLINE_HEAD && bytes[..] == head[..]),
                 Source::Shared(bytes) => assert!(len > INLINE_HEAD && bytes[..] == head[..]),
-                Source::Authority(_) => panic!("a head's bytes became a map"),
+                Source::MapAndAuthority(_) => panic!("a head's bytes became a map"),
             }
             let map = fields.map();
             assert_eq!(map.get("host").unwrap(), "a");
