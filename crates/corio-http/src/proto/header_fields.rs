@@ -15,7 +15,12 @@
 //! request (which arrives boxed, see [`RequestHeadParser`](super::RequestHeadParser)) costs one
 //! allocation in all: the box holds the parsed head and its bytes together. A longer head is
 //! copied into a `Bytes`. Building the map from an inline head first copies it into a `Bytes`
-//! (one allocation) so that the values share it.
+//! (one allocation) so that the values share it. The map, once built, lives in the same box.
+//!
+//! An HTTP/2 request arrives with its map already built (by h2); it moves into the head's box
+//! as it is. Its `:authority` becomes a `Host` field when the client sent none (so that
+//! handlers routing on `Host` work over both protocols), but only when the map is first read:
+//! the value is a copy, and a handler that never reads the fields never pays for it.
 //!
 //! Invariant: the raw head is a complete request or response head that already passed every
 //! check of [`parse_request_head`](super::parse_request_head) or
@@ -24,11 +29,13 @@
 
 use std::mem::MaybeUninit;
 use std::ops::{Deref, DerefMut};
-use std::sync::OnceLock;
+use std::sync::{Mutex, MutexGuard, OnceLock};
 
 use arrayvec::ArrayVec;
 use bytes::Bytes;
-use http::HeaderMap;
+use http::header::HOST;
+use http::uri::Authority;
+use http::{HeaderMap, HeaderValue};
 
 use super::fields::to_header_map;
 use super::limits::MAX_HEADERS;
@@ -37,7 +44,7 @@ use super::limits::MAX_HEADERS;
 /// generators and curl, and most of a browser's; a longer head costs one more allocation.
 pub const INLINE_HEAD: usize = 512;
 
-/// The bytes of a validated request head.
+/// Where a request's fields come from until their map is built.
 ///
 /// The large inline variant is the point: the head lives in the parser's one `Box` allocation
 /// (see the module docs), so boxing the array again would be the second allocation this type
@@ -45,41 +52,51 @@ pub const INLINE_HEAD: usize = 512;
 /// made with an empty one and the head's bytes are copied straight into it
 /// ([`HeaderFields::fill`]), so a request pays for copying its own bytes, not for zeroing or
 /// moving the whole array (those were a tenth of the pipelined plaintext profile).
-#[derive(Clone)]
 #[allow(clippy::large_enum_variant)]
-enum RawHead {
-    /// Up to [`INLINE_HEAD`] bytes, in place.
+enum Source {
+    /// Up to [`INLINE_HEAD`] bytes of a validated head, in place.
     Inline(ArrayVec<u8, INLINE_HEAD>),
     /// A longer head (or none: empty).
     Shared(Bytes),
+    /// An HTTP/2 request's map, and its `:authority`, which becomes its `Host` when the map
+    /// is first read and has none (the read takes them, leaving `None`). A `Mutex`, not a
+    /// `Cell`, so that fields stay `Sync` (a client response is shared between threads); it
+    /// is locked once, uncontended, when the map is built.
+    MapAndAuthority(Mutex<Option<(HeaderMap, Authority)>>),
 }
 
-impl RawHead {
-    fn as_slice(&self) -> &[u8] {
-        match self {
-            RawHead::Inline(bytes) => bytes,
-            RawHead::Shared(bytes) => bytes,
-        }
+impl Source {
+    /// What `pending` holds (a panic while it was locked left it as it was).
+    fn pending(
+        pending: &Mutex<Option<(HeaderMap, Authority)>>,
+    ) -> MutexGuard<'_, Option<(HeaderMap, Authority)>> {
+        pending.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
-impl std::fmt::Debug for RawHead {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{:?}", String::from_utf8_lossy(self.as_slice()))
+impl Clone for Source {
+    fn clone(&self) -> Source {
+        match self {
+            Source::Inline(bytes) => Source::Inline(bytes.clone()),
+            Source::Shared(bytes) => Source::Shared(bytes.clone()),
+            Source::MapAndAuthority(pending) => {
+                Source::MapAndAuthority(Mutex::new(Source::pending(pending).clone()))
+            }
+        }
     }
 }
 
 /// A message's header fields, as a lazily built [`HeaderMap`] (see the module docs).
 #[derive(Clone)]
 pub struct HeaderFields {
-    raw: RawHead,
-    map: OnceLock<Box<HeaderMap>>,
+    source: Source,
+    map: OnceLock<HeaderMap>,
 }
 
 impl Default for HeaderFields {
     fn default() -> HeaderFields {
         HeaderFields {
-            raw: RawHead::Shared(Bytes::new()),
+            source: Source::Shared(Bytes::new()),
             map: OnceLock::new(),
         }
     }
@@ -117,7 +134,7 @@ impl HeaderFields {
     /// given its bytes with [`HeaderFields::fill`].
     pub(crate) fn unfilled() -> HeaderFields {
         HeaderFields {
-            raw: RawHead::Inline(ArrayVec::new()),
+            source: Source::Inline(ArrayVec::new()),
             map: OnceLock::new(),
         }
     }
@@ -126,7 +143,7 @@ impl HeaderFields {
     /// response moves through several futures, which an inline head would make large).
     pub(crate) fn copied(head: &[u8]) -> HeaderFields {
         HeaderFields {
-            raw: RawHead::Shared(Bytes::copy_from_slice(head)),
+            source: Source::Shared(Bytes::copy_from_slice(head)),
             map: OnceLock::new(),
         }
     }
@@ -134,32 +151,42 @@ impl HeaderFields {
     /// Takes the fields from `head`, a validated request head (copied: in place if short).
     /// `self` is [`HeaderFields::unfilled`]: no bytes and no map yet.
     pub(crate) fn fill(&mut self, head: &[u8]) {
-        debug_assert!(self.raw.as_slice().is_empty() && self.map.get().is_none());
-        let inline = match &mut self.raw {
-            RawHead::Inline(bytes) => bytes.try_extend_from_slice(head).is_ok(),
-            RawHead::Shared(_) => false,
+        debug_assert!(self.map.get().is_none());
+        let inline = match &mut self.source {
+            Source::Inline(bytes) => {
+                debug_assert!(bytes.is_empty());
+                bytes.try_extend_from_slice(head).is_ok()
+            }
+            Source::Shared(_) | Source::MapAndAuthority(_) => false,
         };
         if !inline {
-            self.raw = RawHead::Shared(Bytes::copy_from_slice(head));
+            self.source = Source::Shared(Bytes::copy_from_slice(head));
         }
     }
 
     /// Fields given as a map.
     pub fn from_map(map: HeaderMap) -> HeaderFields {
         HeaderFields {
-            raw: RawHead::Shared(Bytes::new()),
-            map: OnceLock::from(Box::new(map)),
+            source: Source::Shared(Bytes::new()),
+            map: OnceLock::from(map),
+        }
+    }
+
+    /// Fields given as a map and an HTTP/2 request's `:authority`, which becomes the `Host`
+    /// field when the map is first read and has none (RFC 9113 §8.3.1).
+    pub(crate) fn with_authority(map: HeaderMap, authority: Authority) -> HeaderFields {
+        HeaderFields {
+            source: Source::MapAndAuthority(Mutex::new(Some((map, authority)))),
+            map: OnceLock::new(),
         }
     }
 
     /// The fields as a map (built on first call).
     pub fn map(&self) -> &HeaderMap {
-        self.map.get_or_init(|| {
-            let shared = match &self.raw {
-                RawHead::Inline(_) => Bytes::copy_from_slice(self.raw.as_slice()),
-                RawHead::Shared(bytes) => bytes.clone(),
-            };
-            Box::new(parse_map(&shared))
+        self.map.get_or_init(|| match &self.source {
+            Source::Inline(bytes) => parse_map(&Bytes::copy_from_slice(bytes)),
+            Source::Shared(bytes) => parse_map(bytes),
+            Source::MapAndAuthority(pending) => with_host(Source::pending(pending).take()),
         })
     }
 
@@ -172,8 +199,24 @@ impl HeaderFields {
     /// The map, by value.
     pub fn into_map(mut self) -> HeaderMap {
         self.map();
-        *self.map.take().expect("initialised just above")
+        self.map.take().expect("initialised just above")
     }
+}
+
+/// The map of [`Source::MapAndAuthority`], its `:authority` added as `Host` if it has none.
+/// (`None` only after a first build that panicked part way, which left the map unbuilt.)
+fn with_host(pending: Option<(HeaderMap, Authority)>) -> HeaderMap {
+    let Some((mut map, authority)) = pending else {
+        return HeaderMap::new();
+    };
+    if !map.contains_key(HOST) {
+        // An `Authority` holds URI characters only (visible ASCII), all valid in a field
+        // value: the conversion cannot fail.
+        if let Ok(host) = HeaderValue::from_str(authority.as_str()) {
+            map.insert(HOST, host);
+        }
+    }
+    map
 }
 
 /// The map of a validated head: a response's if its start line begins with `HTTP/` (a
@@ -228,15 +271,40 @@ mod tests {
             assert_eq!(head.len(), len);
             let mut fields = HeaderFields::unfilled();
             fields.fill(&head);
-            assert_eq!(
-                matches!(fields.raw, RawHead::Inline(_)),
-                len <= INLINE_HEAD,
-                "{len}"
-            );
-            assert_eq!(fields.raw.as_slice(), &head[..]);
+            match &fields.source {
+                Source::Inline(bytes) => assert!(len <= INLINE_HEAD && bytes[..] == head[..]),
+                Source::Shared(bytes) => assert!(len > INLINE_HEAD && bytes[..] == head[..]),
+                Source::MapAndAuthority(_) => panic!("a head's bytes became a map"),
+            }
             let map = fields.map();
             assert_eq!(map.get("host").unwrap(), "a");
             assert_eq!(map.get("x-pad").unwrap().len(), len - FIXED.len());
         }
+    }
+
+    #[test]
+    fn an_authority_becomes_host_when_the_map_is_first_read() {
+        let mut map = HeaderMap::new();
+        map.insert("x-a", HeaderValue::from_static("1"));
+        let fields = HeaderFields::with_authority(map, Authority::from_static("a.example:8080"));
+        let copy = fields.clone();
+        assert!(format!("{fields:?}").contains("a.example:8080"));
+        assert_eq!(fields.map()[HOST], "a.example:8080");
+        assert_eq!(fields.map()["x-a"], "1");
+        assert_eq!(fields.map().len(), 2);
+        // A copy made before the first read has the same fields, and so does one made after.
+        assert_eq!(copy.into_map(), *fields.map());
+        assert_eq!(fields.clone().into_map()[HOST], "a.example:8080");
+    }
+
+    #[test]
+    fn a_host_field_is_kept_over_the_authority() {
+        let mut map = HeaderMap::new();
+        map.insert(HOST, HeaderValue::from_static("b.example"));
+        let fields = HeaderFields::with_authority(map, Authority::from_static("a.example"));
+        assert_eq!(
+            fields.map().get_all(HOST).iter().collect::<Vec<_>>(),
+            ["b.example"]
+        );
     }
 }

@@ -56,7 +56,7 @@ enum Keepalive {
 type Accepted = (http::Request<RecvStream>, SendResponse<Bytes>);
 
 /// The state of one connection after the handshake.
-pub(super) struct Driver<T, H, S> {
+pub(super) struct Driver<T, H: Handler, S> {
     connection: Connection<T, Bytes>,
     ping: PingPong,
     activity: Rc<Activity>,
@@ -252,7 +252,7 @@ where
     }
 }
 
-impl<T, H, S> Drop for Driver<T, H, S> {
+impl<T, H: Handler, S> Drop for Driver<T, H, S> {
     fn drop(&mut self) {
         self.streams.abort_all();
     }

@@ -156,11 +156,7 @@ where
         Ok(Err(e)) => return Err(H2Error::Connection(e)),
         Err(_) => return Err(H2Error::HandshakeTimedOut),
     };
-    let context = Rc::new(StreamContext {
-        handler,
-        peer,
-        config,
-    });
+    let context = Rc::new(StreamContext::new(handler, peer, config));
     let mut driver = Driver::new(connection, activity, context, shutdown);
     poll_fn(|cx| driver.poll(cx)).await
 }

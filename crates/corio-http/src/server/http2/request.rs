@@ -5,49 +5,55 @@
 //! connection-specific fields (§8.2.2). What corio adds: the `:authority` becomes a `Host`
 //! field when the client sent none (§8.3.1), so handlers that route on `Host` work on both
 //! protocols, and the target is checked with the HTTP/1.1 parser's rules.
+//!
+//! The head costs one allocation: its box, which takes h2's header map as it is. Whether a
+//! `Host` field is missing is looked up, and the authority copied into one, when the handler
+//! first reads the fields (see [`HeaderFields`](crate::proto::HeaderFields)): a handler that
+//! never reads them pays for neither.
 
 use std::net::SocketAddr;
 
-use http::header::HOST;
-use http::{HeaderValue, StatusCode};
+use http::StatusCode;
 
 use crate::message::{Body, Request};
-use crate::proto::{BodyFraming, HeaderFields, RequestHead, RequestTarget, Version};
+use crate::proto::{HeaderFields, RequestHead, RequestTarget, Version};
 
 /// Builds the handler's request; `Err` carries the status to answer with.
 ///
 /// The head is built directly rather than through [`Request::from_http`], which also works
 /// out HTTP/1.1's keep-alive from the `Connection` field: an HTTP/2 request has neither.
 pub(super) fn to_request(
-    mut head: http::request::Parts,
+    head: http::request::Parts,
     body: Body,
     peer: Option<SocketAddr>,
 ) -> Result<Request, StatusCode> {
-    if !head.headers.contains_key(HOST) {
-        if let Some(authority) = head.uri.authority() {
-            let host =
-                HeaderValue::from_str(authority.as_str()).map_err(|_| StatusCode::BAD_REQUEST)?;
-            head.headers.insert(HOST, host);
-        }
-    }
-    let target = head.uri.path_and_query().map_or("/", |pq| pq.as_str());
-    let target = RequestTarget::parse(target, &head.method)
+    let http::request::Parts {
+        method,
+        uri,
+        headers,
+        ..
+    } = head;
+    let target = uri.path_and_query().map_or("/", |pq| pq.as_str());
+    let target = RequestTarget::parse(target, &method)
         .map_err(|e| StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_REQUEST))?;
-    let head = RequestHead {
-        method: head.method,
-        target,
-        version: Version::Http2,
-        headers: HeaderFields::from_map(head.headers),
-        keep_alive: true,
-        expect_continue: false,
-        body: BodyFraming::Empty,
+    let authority = uri.into_parts().authority;
+    let mut boxed = RequestHead::unset_boxed();
+    boxed.method = method;
+    boxed.target = target;
+    boxed.version = Version::Http2;
+    boxed.headers = match authority {
+        Some(authority) => HeaderFields::with_authority(headers, authority),
+        None => HeaderFields::from_map(headers),
     };
-    Ok(Request::new(Box::new(head), body, peer))
+    boxed.keep_alive = true;
+    Ok(Request::new(boxed, body, peer))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use http::header::HOST;
+    use http::HeaderValue;
 
     fn parts(uri: &str) -> http::request::Parts {
         let (parts, ()) = http::Request::builder()
@@ -82,5 +88,13 @@ mod tests {
             .insert(HOST, HeaderValue::from_static("b.example"));
         let request = to_request(head, Body::empty(), None).unwrap();
         assert_eq!(request.headers()[HOST], "b.example");
+        assert_eq!(request.headers().get_all(HOST).iter().count(), 1);
+    }
+
+    #[test]
+    fn without_an_authority_there_is_no_host() {
+        let request = to_request(parts("/a"), Body::empty(), None).unwrap();
+        assert!(request.headers().is_empty());
+        assert_eq!(request.path(), "/a");
     }
 }

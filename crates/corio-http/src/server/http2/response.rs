@@ -56,7 +56,7 @@ pub(super) fn to_h2(
     }
     if !bodiless {
         if let Some(len) = response.body.len() {
-            fields.add(CONTENT_LENGTH, HeaderValue::from(len));
+            fields.add(CONTENT_LENGTH, length_value(len));
         }
     }
     fields.add(SERVER, SERVER_NAME);
@@ -106,7 +106,7 @@ pub(super) fn status_only(status: StatusCode) -> http::Response<()> {
     let mut head = http::Response::new(());
     *head.status_mut() = status;
     head.headers_mut()
-        .insert(CONTENT_LENGTH, HeaderValue::from(0));
+        .insert(CONTENT_LENGTH, HeaderValue::from_static("0"));
     add_fixed_fields(head.headers_mut());
     head
 }
@@ -122,6 +122,28 @@ thread_local! {
     /// The worker clock's `Date` as a field value, made again only when the clock ticks:
     /// cloning it shares the bytes, where building one per response allocated and copied.
     static DATE_VALUE: RefCell<Option<HeaderValue>> = const { RefCell::new(None) };
+}
+
+thread_local! {
+    /// The last `content-length` value made, and the length it says. A handler's responses
+    /// often have one length (a fixed body): cloning the value shares its bytes, where making
+    /// one allocates twice (its bytes, then their shared owner).
+    static LENGTH_VALUE: RefCell<Option<(u64, HeaderValue)>> = const { RefCell::new(None) };
+}
+
+/// `len` as a `content-length` value.
+fn length_value(len: u64) -> HeaderValue {
+    LENGTH_VALUE.with(|cached| {
+        let mut cached = cached.borrow_mut();
+        match &*cached {
+            Some((last, value)) if *last == len => value.clone(),
+            _ => {
+                let value = HeaderValue::from(len);
+                *cached = Some((len, value.clone()));
+                value
+            }
+        }
+    })
 }
 
 /// The current `Date` value (`None` only if the clock's rendering were not a valid value).
@@ -149,6 +171,14 @@ mod tests {
         assert_eq!(head.headers()[CONTENT_TYPE], "text/plain");
         assert_eq!(head.headers()[SERVER], "corio");
         assert!(head.headers().contains_key(DATE));
+    }
+
+    #[test]
+    fn each_length_is_said_right_whatever_came_before() {
+        for (body, expected) in [("hello", "5"), ("hello", "5"), ("", "0"), ("hi", "2")] {
+            let (head, _) = to_h2(Response::text(body), false);
+            assert_eq!(head.headers()[CONTENT_LENGTH], expected);
+        }
     }
 
     #[test]

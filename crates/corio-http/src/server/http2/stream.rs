@@ -9,6 +9,13 @@
 //! polls it again with its own waker), or a body that waits for window, comes from a file
 //! or a stream.
 //!
+//! The handler's future is polled in a box, as it may have to move into a task once polled
+//! (a pinned future cannot move out of the driver's stack). The box is the connection's:
+//! a future that answers on its first poll is dropped in place and the box kept for the
+//! next stream, so a connection whose handlers answer at once allocates none per request
+//! (the HTTP/1.1 driver gets the same by pinning the future in its own state). Only a
+//! pending future takes the box into its task; the next stream makes a new one.
+//!
 //! The handler is the same [`Handler`] as over HTTP/1.1 and sees the same [`Request`]
 //! (version `HTTP/2`). The request body streams to the handler as it reads it (see
 //! `recv_body.rs`: flow-control window goes back to the client as the handler takes bytes;
@@ -21,6 +28,7 @@
 //! either protocol). h2 removes any pseudo-header fields from a trailer section before
 //! corio sees it, so they can never reach a handler; see SECURITY.md.
 
+use std::cell::Cell;
 use std::future::{poll_fn, Future};
 use std::net::SocketAddr;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -45,14 +53,30 @@ use crate::message::{Body, Request, Response, ResponseBody};
 use crate::server::handler::{CatchUnwind, Handler};
 
 /// What every stream of a connection shares.
-pub(super) struct StreamContext<H> {
-    pub(super) handler: Arc<H>,
-    pub(super) peer: Option<SocketAddr>,
+pub(super) struct StreamContext<H: Handler> {
+    handler: Arc<H>,
+    peer: Option<SocketAddr>,
     pub(super) config: H2Config,
+    /// The box the next stream's handler future is polled in, when the last one answered on
+    /// its first poll (see the module docs); `None` before the first stream and after a
+    /// future took the box into its task.
+    spare: Cell<Option<Handling<H>>>,
 }
 
-/// A handler's future, boxed so that it can move into a task after its first poll.
-type Handling<H> = Pin<Box<CatchUnwind<<H as Handler>::Future>>>;
+impl<H: Handler> StreamContext<H> {
+    pub(super) fn new(handler: Arc<H>, peer: Option<SocketAddr>, config: H2Config) -> Self {
+        StreamContext {
+            handler,
+            peer,
+            config,
+            spare: Cell::new(None),
+        }
+    }
+}
+
+/// A handler's future, boxed so that it can move into a task after its first poll. `None`
+/// between futures: the box is kept empty for the next one.
+type Handling<H> = Pin<Box<Option<CatchUnwind<<H as Handler>::Future>>>>;
 
 /// What answering a request needs besides the handler's response.
 struct Exchange {
@@ -75,15 +99,19 @@ pub(super) fn start_stream<H: Handler>(
         return;
     };
     let handler = &context.handler;
-    let mut handling: Handling<H> = match catch_unwind(AssertUnwindSafe(|| handler.call(request))) {
-        Ok(future) => Box::pin(CatchUnwind::new(future)),
+    let future = match catch_unwind(AssertUnwindSafe(|| handler.call(request))) {
+        Ok(future) => future,
         Err(_) => {
             exchange.answer(panicked(), context, streams);
             return;
         }
     };
-    match handling.as_mut().poll(cx) {
+    let mut handling = context.spare.take().unwrap_or_else(|| Box::pin(None));
+    handling.as_mut().set(Some(CatchUnwind::new(future)));
+    match poll_handling(&mut handling, cx) {
         Poll::Ready(result) => {
+            handling.as_mut().set(None);
+            context.spare.set(Some(handling));
             exchange.answer(result.unwrap_or_else(|()| panicked()), context, streams)
         }
         Poll::Pending => {
@@ -103,7 +131,7 @@ pub(super) fn start_stream<H: Handler>(
 
 /// Checks the request head and builds the handler's [`Request`]; `None` when the stream was
 /// answered already (413 for a declared body over the limit, 400 for a bad target).
-fn accept<H>(
+fn accept<H: Handler>(
     request: http::Request<RecvStream>,
     mut respond: SendResponse<Bytes>,
     context: &StreamContext<H>,
@@ -111,18 +139,20 @@ fn accept<H>(
     let (head, recv) = request.into_parts();
     let is_head = head.method == Method::HEAD;
     let config = &context.config;
-    let declared = head
-        .headers
-        .get(CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|len| len > config.max_request_body) {
-        let _ = respond.send_response(status_only(StatusCode::PAYLOAD_TOO_LARGE), true);
-        return None;
-    }
+    // A request without a body (END_STREAM on its HEADERS) has no `Content-Length` to
+    // check: h2 resets such a stream if it announces a non-zero one (RFC 9113 §8.1.1).
     let (body, source) = if recv.is_end_stream() {
         (Body::empty(), None)
     } else {
+        let declared = head
+            .headers
+            .get(CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        if declared.is_some_and(|len| len > config.max_request_body) {
+            let _ = respond.send_response(status_only(StatusCode::PAYLOAD_TOO_LARGE), true);
+            return None;
+        }
         let source = Rc::new(RecvBody::new(
             recv,
             config.max_request_body,
@@ -187,10 +217,22 @@ async fn run_handler<H: Handler>(
     respond: &mut SendResponse<Bytes>,
 ) -> Option<Response> {
     poll_fn(|cx| {
-        if let Poll::Ready(result) = handling.as_mut().poll(cx) {
+        if let Poll::Ready(result) = poll_handling(&mut handling, cx) {
             return Poll::Ready(Some(result.unwrap_or_else(|()| panicked())));
         }
         respond.poll_reset(cx).map(|_| None)
     })
     .await
+}
+
+/// Polls the handler's future in `handling`, which holds one.
+fn poll_handling<F: Future<Output = Response>>(
+    handling: &mut Pin<Box<Option<CatchUnwind<F>>>>,
+    cx: &mut Context<'_>,
+) -> Poll<Result<Response, ()>> {
+    handling
+        .as_mut()
+        .as_pin_mut()
+        .expect("a stream's box holds its handler's future until it answers")
+        .poll(cx)
 }
