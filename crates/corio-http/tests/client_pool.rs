@@ -21,6 +21,34 @@ fn sequential_keep_alive_gets_use_one_connection() {
 }
 
 #[test]
+fn clients_on_one_thread_keep_their_own_pools() {
+    corio::block_on(async {
+        let server = serve(|req| ok("text/plain", &req.path));
+        let url = server.url("/");
+        let (a, b, c) = (Client::new(), Client::new(), Client::new());
+        for _ in 0..2 {
+            for client in [&a, &b, &c] {
+                client.get(&url).await.unwrap();
+            }
+        }
+        // One connection each, re-used by its own client only.
+        assert_eq!(server.accepted.get(), 3);
+        for client in [&a, &b, &c] {
+            assert_eq!(client.pool_stats().idle, 1);
+        }
+        // A client made after one is dropped gets a new pool, and the others keep theirs.
+        drop(b);
+        let d = Client::new();
+        assert_eq!(d.pool_stats().open, 0);
+        d.get(&url).await.unwrap();
+        a.get(&url).await.unwrap();
+        c.get(&url).await.unwrap();
+        assert_eq!(server.accepted.get(), 4);
+        assert_eq!(d.pool_stats().idle, 1);
+    });
+}
+
+#[test]
 fn connection_close_is_honoured() {
     corio::block_on(async {
         let server = serve(|_| {

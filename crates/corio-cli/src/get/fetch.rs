@@ -39,10 +39,12 @@ pub async fn fetch(shared: &Shared, i: usize) -> Result<(), String> {
     let mut retries = 0;
     loop {
         let last = retries == settings.retries;
-        let once = try_once(shared, i, last);
+        // The try's future is awaited where it is made: binding it first, or wrapping it in
+        // a timer without a box, would copy the (large) future for every request. The timer
+        // case is boxed: `--max-time` is the rare case, and its box keeps this future small.
         let outcome = match settings.max_time {
-            None => once.await,
-            Some(t) => corio::time::timeout(t, once)
+            None => try_once(shared, i, last).await,
+            Some(t) => Box::pin(corio::time::timeout(t, try_once(shared, i, last)))
                 .await
                 .unwrap_or_else(|_| Try::Again {
                     why: format!("{url}: timed out after {}s (--max-time)", t.as_secs_f64()),

@@ -10,7 +10,6 @@
 //! - a connection is reused only if the request and the response both allow it.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::Duration;
@@ -43,14 +42,16 @@ const REDIRECT_DRAIN_MAX: u64 = 64 * 1024;
 /// taken for a new client's).
 static NEXT_ID: AtomicU64 = AtomicU64::new(0);
 
-/// A thread's pools: client id → (the client, weakly; its pool on this thread).
-type Locals = HashMap<u64, (Weak<Shared>, Arc<Local>)>;
+/// A thread's pools: (client id, the client weakly, its pool on this thread). A list, not a
+/// map: a thread meets one client or a few, and a scan of those is cheaper than hashing the
+/// id on every request.
+type Locals = Vec<(u64, Weak<Shared>, Arc<Local>)>;
 
 thread_local! {
     /// This thread's connection pools, one per client used on it, with a weak reference to
     /// the client's shared half: an entry whose client is gone is dropped (closing its idle
     /// connections) the next time this thread meets a client it has no pool for.
-    static LOCALS: RefCell<Locals> = RefCell::new(HashMap::new());
+    static LOCALS: RefCell<Locals> = const { RefCell::new(Vec::new()) };
 }
 
 /// An HTTP/1.1 and HTTP/2 client with connection pools. `Send + Sync` and cheap to clone
@@ -134,18 +135,16 @@ impl Client {
     fn local(&self) -> Arc<Local> {
         LOCALS.with(|locals| {
             let mut locals = locals.borrow_mut();
-            if let Some((_, local)) = locals.get(&self.shared.id) {
+            let id = self.shared.id;
+            if let Some((_, _, local)) = locals.iter().find(|(i, _, _)| *i == id) {
                 return local.clone();
             }
-            locals.retain(|_, (shared, _)| shared.strong_count() > 0);
+            locals.retain(|(_, shared, _)| shared.strong_count() > 0);
             let local = Arc::new(Local {
                 pool: Pool::new(self.shared.config.pool),
                 origins: Origins::default(),
             });
-            locals.insert(
-                self.shared.id,
-                (Arc::downgrade(&self.shared), local.clone()),
-            );
+            locals.push((id, Arc::downgrade(&self.shared), local.clone()));
             local
         })
     }
