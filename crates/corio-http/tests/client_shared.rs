@@ -128,6 +128,13 @@ async fn a_per_request_timeout_fires_on_a_stalled_server() {
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Timeout(TimeoutKind::Request));
     assert_eq!(err.url(), url);
+    // The streaming path has the same deadline.
+    let err = client
+        .send_streaming(ClientRequest::get(&url).timeout(Duration::from_millis(100)))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Timeout(TimeoutKind::Request));
+    assert_eq!(err.url(), url);
     release.cancel();
     // Without the per-request timeout (the client has none), the released server answers.
     let resp = client.get(&url).await.unwrap();

@@ -190,7 +190,8 @@ impl Client {
             // (large) future for every request.
             return self.execute(req, None).await;
         }
-        with_deadline(timeout, url, self.execute(req, None)).await
+        // Boxed, so that this future does not hold a second, timed copy of the request's.
+        Box::pin(with_deadline(timeout, url, self.execute(req, None))).await
     }
 
     /// The request's timeout (its own, else the client's), and the URL to name in a
