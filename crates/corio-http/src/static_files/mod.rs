@@ -120,9 +120,10 @@ pub mod resolve;
 use std::path::PathBuf;
 
 use http::header::{
-    HeaderMap, HeaderValue, ACCEPT_RANGES, ALLOW, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_LENGTH,
-    CONTENT_RANGE, CONTENT_TYPE, ETAG, LAST_MODIFIED, LOCATION, RANGE, VARY,
-    X_CONTENT_TYPE_OPTIONS,
+    HeaderMap, HeaderName, HeaderValue, ACCEPT, ACCEPT_ENCODING, ACCEPT_RANGES, ALLOW,
+    CACHE_CONTROL, CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE, ETAG, IF_MATCH,
+    IF_MODIFIED_SINCE, IF_NONE_MATCH, IF_RANGE, IF_UNMODIFIED_SINCE, LAST_MODIFIED, LOCATION,
+    RANGE, VARY, X_CONTENT_TYPE_OPTIONS,
 };
 use http::{Method, StatusCode};
 
@@ -142,6 +143,20 @@ pub const SMALL_FILE_MAX: u64 = 64 * 1024;
 /// Value of `Allow` on a 405 and on the answer to `OPTIONS`: the only methods a static file
 /// supports.
 pub const ALLOWED_METHODS: &str = "GET, HEAD, OPTIONS";
+
+/// The request fields the file logic reads (conditional requests, ranges, content coding, a
+/// listing's format): a request with none of them is planned against an empty map, so the
+/// server never builds its header map (see [`crate::server::StaticFiles`]).
+pub const REQUEST_FIELDS: [HeaderName; 8] = [
+    IF_MATCH,
+    IF_NONE_MATCH,
+    IF_MODIFIED_SINCE,
+    IF_UNMODIFIED_SINCE,
+    RANGE,
+    IF_RANGE,
+    ACCEPT_ENCODING,
+    ACCEPT,
+];
 
 /// The request parts the planner needs.
 #[derive(Debug, Clone, Copy)]
@@ -486,6 +501,7 @@ fn plan_file(
     let on_the_fly = match &sibling {
         Some(_) => None,
         None if !opts.compress
+            || !compress::applies(own.compressible, meta.len)
             || (req.method == Method::GET && req.headers.contains_key(RANGE)) =>
         {
             None
