@@ -1,9 +1,9 @@
-//! The response header values of one open file, built once per [`OpenFile`]: its
+//! The response header values of one open file, built once per [`OpenFile`](super::resolve::OpenFile): its
 //! `Content-Type` (from the path's extension), its validators and their `ETag` and
 //! `Last-Modified` values. An open file is always served with the metadata it was opened
 //! with (a file from the [`OpenCache`](super::open_cache::OpenCache) with the entry's, which
 //! a hit checks against the file's current stamp), so these values stay true for as long as
-//! the open file is served; a file that changes is opened again, into a new [`OpenFile`]
+//! the open file is served; a file that changes is opened again, into a new [`OpenFile`](super::resolve::OpenFile)
 //! with its own values. A cache hit clones them (`HeaderValue` clones share their bytes)
 //! instead of looking the type up and formatting the ETag and the date again.
 
