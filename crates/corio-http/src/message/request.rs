@@ -2,7 +2,7 @@
 
 use std::net::SocketAddr;
 
-use http::{HeaderMap, Method};
+use http::{HeaderMap, HeaderName, Method};
 
 use super::body::Body;
 use crate::proto::{RequestHead, RequestTarget, Version};
@@ -78,6 +78,12 @@ impl Request {
     /// The header fields.
     pub fn headers(&self) -> &HeaderMap {
         self.head.headers.map()
+    }
+
+    /// Whether the request has a field named one of `names`, answered without building the
+    /// header map when it is not built yet: a scan of the head's field lines.
+    pub fn has_any_header(&self, names: &[HeaderName]) -> bool {
+        self.head.headers.contains_any(names)
     }
 
     /// The header fields, mutable.

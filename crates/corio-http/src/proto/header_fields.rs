@@ -33,7 +33,7 @@ use std::sync::{Mutex, MutexGuard, OnceLock};
 
 use arrayvec::ArrayVec;
 use bytes::Bytes;
-use http::header::HOST;
+use http::header::{HeaderName, HOST};
 use http::uri::Authority;
 use http::{HeaderMap, HeaderValue};
 
@@ -190,6 +190,28 @@ impl HeaderFields {
         })
     }
 
+    /// Whether a field is named one of `names`, found without building the map when it is not
+    /// built yet: a scan of the head's field lines, so that a caller reading a few rare fields
+    /// (the static files' conditional, range and encoding fields) does not pay for the map
+    /// of a request that has none of them. It may only say yes wrongly (a start line is no
+    /// field name: it holds a space), never no.
+    pub fn contains_any(&self, names: &[HeaderName]) -> bool {
+        let raw: &[u8] = match (self.map.get(), &self.source) {
+            (Some(map), _) => return names.iter().any(|name| map.contains_key(name)),
+            (None, Source::MapAndAuthority(_)) => {
+                return names.iter().any(|name| self.map().contains_key(name))
+            }
+            (None, Source::Inline(bytes)) => &bytes[..],
+            (None, Source::Shared(bytes)) => &bytes[..],
+        };
+        raw.split(|&b| b == b'\n').any(|line| {
+            let field = line.split(|&b| b == b':').next().unwrap_or_default();
+            names
+                .iter()
+                .any(|name| field.eq_ignore_ascii_case(name.as_str().as_bytes()))
+        })
+    }
+
     /// The fields as a mutable map.
     pub fn map_mut(&mut self) -> &mut HeaderMap {
         self.map();
@@ -257,6 +279,25 @@ mod tests {
     fn head_of(len: usize) -> Vec<u8> {
         let pad = "p".repeat(len - FIXED.len());
         format!("GET / HTTP/1.1\r\nHost: a\r\nX-Pad: {pad}\r\n\r\n").into_bytes()
+    }
+
+    #[test]
+    fn contains_any_finds_fields_without_building_the_map() {
+        use http::header::{IF_NONE_MATCH, RANGE};
+        let names = [RANGE, IF_NONE_MATCH];
+        let mut plain = HeaderFields::unfilled();
+        plain.fill(b"GET /range:if-none-match HTTP/1.1\r\nHost: a\r\nX-Range: 1\r\n\r\n");
+        assert!(!plain.contains_any(&names));
+        assert!(plain.map.get().is_none(), "the map is not built");
+        let mut ranged = HeaderFields::unfilled();
+        ranged.fill(b"GET / HTTP/1.1\r\nHost: a\r\nif-None-MATCH: \"x\"\r\n\r\n");
+        assert!(ranged.contains_any(&names));
+        let long = HeaderFields::copied(&head_of(INLINE_HEAD + 1));
+        assert!(!long.contains_any(&names));
+        let mut map = HeaderMap::new();
+        map.insert(RANGE, HeaderValue::from_static("bytes=0-1"));
+        assert!(HeaderFields::from_map(map).contains_any(&names));
+        assert!(!HeaderFields::default().contains_any(&names));
     }
 
     #[test]

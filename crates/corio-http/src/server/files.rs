@@ -182,12 +182,20 @@ impl StaticFiles {
         } else {
             inner_path
         };
+        // A plain GET has none of the fields the file logic reads: plan it against an empty
+        // map rather than build the request's.
+        let no_fields = HeaderMap::new();
+        let headers = if request.has_any_header(&static_files::REQUEST_FIELDS) {
+            request.headers()
+        } else {
+            &no_fields
+        };
         let files_request = static_files::FileRequest {
             method: request.method(),
             path: inner_path,
             query: target.query(),
             mount_prefix: prefix,
-            headers: request.headers(),
+            headers,
         };
         let found = static_files::lookup(&self.root, &files_request, &self.options);
         if let Lookup::Failed(ResolveError::Io(e) | ResolveError::Forbidden(e)) = &found {

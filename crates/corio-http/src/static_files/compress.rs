@@ -106,16 +106,18 @@ pub fn is_compressible(content_type: &HeaderValue) -> bool {
         || COMPRESSIBLE_TYPES.contains(&essence.as_str())
 }
 
-/// Whether a file of this type and length is compressed for a client that accepts a coding
-/// (and so whether its responses vary with `Accept-Encoding`).
-pub fn applies(content_type: &HeaderValue, len: u64) -> bool {
-    len >= MIN_LEN && is_compressible(content_type)
+/// Whether a file of a type that is `compressible` ([`is_compressible`]) and of this length
+/// is compressed for a client that accepts a coding (and so whether its responses vary with
+/// `Accept-Encoding`).
+pub fn applies(compressible: bool, len: u64) -> bool {
+    len >= MIN_LEN && compressible
 }
 
 /// The coding to compress a file with on the fly, if any: the client's best accepted coding
-/// (`accepted`, best first) when the file is compressible and at least [`MIN_LEN`] long.
-pub fn choose(accepted: &[Encoding], content_type: &HeaderValue, len: u64) -> Option<Encoding> {
-    if !applies(content_type, len) {
+/// (`accepted`, best first) when the file is `compressible` ([`is_compressible`]) and at
+/// least [`MIN_LEN`] long.
+pub fn choose(accepted: &[Encoding], compressible: bool, len: u64) -> Option<Encoding> {
+    if !applies(compressible, len) {
         return None;
     }
     accepted.first().copied()
@@ -289,9 +291,12 @@ pub(crate) mod tests {
         let text = HeaderValue::from_static("text/plain");
         let png = HeaderValue::from_static("image/png");
         let both = [Encoding::Zstd, Encoding::Gzip];
-        assert_eq!(choose(&both, &text, MIN_LEN), Some(Encoding::Zstd));
-        assert_eq!(choose(&both, &text, MIN_LEN - 1), None);
-        assert_eq!(choose(&both, &png, 1 << 20), None);
-        assert_eq!(choose(&[], &text, 1 << 20), None);
+        assert_eq!(
+            choose(&both, is_compressible(&text), MIN_LEN),
+            Some(Encoding::Zstd)
+        );
+        assert_eq!(choose(&both, is_compressible(&text), MIN_LEN - 1), None);
+        assert_eq!(choose(&both, is_compressible(&png), 1 << 20), None);
+        assert_eq!(choose(&[], is_compressible(&text), 1 << 20), None);
     }
 }

@@ -105,6 +105,7 @@ pub mod compress_stream;
 pub mod conditional;
 pub mod cors;
 pub mod encoding;
+pub mod file_headers;
 pub mod listing;
 pub mod listing_html;
 pub mod listing_json;
@@ -119,8 +120,10 @@ pub mod resolve;
 use std::path::PathBuf;
 
 use http::header::{
-    HeaderMap, HeaderValue, ACCEPT_RANGES, ALLOW, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_LENGTH,
-    CONTENT_RANGE, CONTENT_TYPE, LOCATION, RANGE, VARY, X_CONTENT_TYPE_OPTIONS,
+    HeaderMap, HeaderName, HeaderValue, ACCEPT, ACCEPT_ENCODING, ACCEPT_RANGES, ALLOW,
+    CACHE_CONTROL, CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE, ETAG, IF_MATCH,
+    IF_MODIFIED_SINCE, IF_NONE_MATCH, IF_RANGE, IF_UNMODIFIED_SINCE, LAST_MODIFIED, LOCATION,
+    RANGE, VARY, X_CONTENT_TYPE_OPTIONS,
 };
 use http::{Method, StatusCode};
 
@@ -140,6 +143,20 @@ pub const SMALL_FILE_MAX: u64 = 64 * 1024;
 /// Value of `Allow` on a 405 and on the answer to `OPTIONS`: the only methods a static file
 /// supports.
 pub const ALLOWED_METHODS: &str = "GET, HEAD, OPTIONS";
+
+/// The request fields the file logic reads (conditional requests, ranges, content coding, a
+/// listing's format): a request with none of them is planned against an empty map, so the
+/// server never builds its header map (see [`crate::server::StaticFiles`]).
+pub const REQUEST_FIELDS: [HeaderName; 8] = [
+    IF_MATCH,
+    IF_NONE_MATCH,
+    IF_MODIFIED_SINCE,
+    IF_UNMODIFIED_SINCE,
+    RANGE,
+    IF_RANGE,
+    ACCEPT_ENCODING,
+    ACCEPT,
+];
 
 /// The request parts the planner needs.
 #[derive(Debug, Clone, Copy)]
@@ -479,60 +496,76 @@ fn plan_file(
     sibling: Option<Sibling>,
     opts: &Options,
 ) -> Plan {
-    let content_type = mime::content_type(&original);
+    // Built once per open file (a cache hit reuses them): see `file_headers`.
+    let own = file.headers(&original, &meta);
     let on_the_fly = match &sibling {
         Some(_) => None,
         None if !opts.compress
+            || !compress::applies(own.compressible, meta.len)
             || (req.method == Method::GET && req.headers.contains_key(RANGE)) =>
         {
             None
         }
-        None => compress::choose(&encoding::negotiate(req.headers), &content_type, meta.len),
+        None => compress::choose(
+            &encoding::negotiate(req.headers),
+            own.compressible,
+            meta.len,
+        ),
     };
+    let coded;
     let (path, meta, file, validators, coding) = match (sibling, on_the_fly) {
         (Some(s), _) => {
-            let validators = Validators::for_encoding(&s.meta, s.encoding);
-            (s.path, s.meta, s.file, validators, Some(s.encoding))
+            coded = Validators::for_encoding(&s.meta, s.encoding);
+            (s.path, s.meta, s.file, &coded, Some(s.encoding))
         }
         (None, Some(encoding)) => {
-            let validators = Validators::weak_for_encoding(&meta, encoding);
-            (original, meta, file, validators, Some(encoding))
+            coded = Validators::weak_for_encoding(&meta, encoding);
+            (original, meta, file, &coded, Some(encoding))
         }
-        (None, None) => (original, meta, file, Validators::from_meta(&meta), None),
+        (None, None) => (original, meta, file, &own.validators, None),
     };
     let mut headers = HeaderMap::new();
-    validators.write_headers(&mut headers);
-    if opts.precompressed || (opts.compress && compress::applies(&content_type, meta.len)) {
+    if coding.is_some() {
+        validators.write_headers(&mut headers);
+    } else {
+        if let Some(etag) = &own.etag {
+            headers.insert(ETAG, etag.clone());
+        }
+        if let Some(last_modified) = &own.last_modified {
+            headers.insert(LAST_MODIFIED, last_modified.clone());
+        }
+    }
+    if opts.precompressed || (opts.compress && compress::applies(own.compressible, meta.len)) {
         headers.insert(VARY, HeaderValue::from_static("Accept-Encoding"));
     }
     if let Some(value) = &opts.cache_control {
         headers.insert(CACHE_CONTROL, value.clone());
     }
-    match conditional::evaluate(req.method, req.headers, &validators) {
+    match conditional::evaluate(req.method, req.headers, validators) {
         Precondition::Proceed => {}
         Precondition::NotModified => return Plan::NotModified { headers },
         Precondition::Failed => {
             return Plan::error(StatusCode::PRECONDITION_FAILED, "precondition failed")
         }
     }
-    let (status, range) =
-        match range::evaluate_range(req.method, req.headers, meta.len, &validators) {
-            RangeOutcome::Full => (StatusCode::OK, None),
-            RangeOutcome::Partial(r) => (StatusCode::PARTIAL_CONTENT, Some(r)),
-            RangeOutcome::Unsatisfiable => {
-                let mut headers = HeaderMap::new();
-                if let Ok(v) = HeaderValue::from_str(&range::unsatisfied_content_range(meta.len)) {
-                    headers.insert(CONTENT_RANGE, v);
-                }
-                return Plan::Error {
-                    status: StatusCode::RANGE_NOT_SATISFIABLE,
-                    reason: "range not satisfiable",
-                    headers,
-                };
+    let (status, range) = match range::evaluate_range(req.method, req.headers, meta.len, validators)
+    {
+        RangeOutcome::Full => (StatusCode::OK, None),
+        RangeOutcome::Partial(r) => (StatusCode::PARTIAL_CONTENT, Some(r)),
+        RangeOutcome::Unsatisfiable => {
+            let mut headers = HeaderMap::new();
+            if let Ok(v) = HeaderValue::from_str(&range::unsatisfied_content_range(meta.len)) {
+                headers.insert(CONTENT_RANGE, v);
             }
-        };
+            return Plan::Error {
+                status: StatusCode::RANGE_NOT_SATISFIABLE,
+                reason: "range not satisfiable",
+                headers,
+            };
+        }
+    };
     let body_len = range.map_or(meta.len, |r| r.len());
-    headers.insert(CONTENT_TYPE, content_type);
+    headers.insert(CONTENT_TYPE, own.content_type.clone());
     if let Some(coding) = coding {
         headers.insert(CONTENT_ENCODING, HeaderValue::from_static(coding.token()));
     }

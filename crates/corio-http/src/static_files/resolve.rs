@@ -74,6 +74,7 @@ use http::StatusCode;
 use rustix::fs::{Mode, OFlags, ResolveFlags};
 use rustix::io::Errno;
 
+use super::file_headers::FileHeaders;
 use super::open_cache::OpenCache;
 use super::path::SafePath;
 
@@ -128,6 +129,8 @@ struct Shared {
     file: fs::File,
     /// The whole file's bytes, once the [`OpenCache`] keeps them (small files).
     content: OnceLock<Bytes>,
+    /// Its response header values, built by the first request that serves it.
+    headers: OnceLock<Arc<FileHeaders>>,
 }
 
 impl OpenFile {
@@ -136,6 +139,7 @@ impl OpenFile {
         OpenFile(Arc::new(Shared {
             file,
             content: OnceLock::new(),
+            headers: OnceLock::new(),
         }))
     }
 
@@ -156,6 +160,18 @@ impl OpenFile {
     /// instead of the descriptor.
     pub fn content(&self) -> Option<&Bytes> {
         self.0.content.get()
+    }
+
+    /// The response header values of this file as served from `path` with `meta` (see
+    /// [`super::file_headers`]): built on the first call, shared by every handle after. The
+    /// callers keep to what makes that true: an open file is served under one path, with the
+    /// metadata it was opened with.
+    pub fn headers(&self, path: &Path, meta: &FileMeta) -> Arc<FileHeaders> {
+        Arc::clone(
+            self.0
+                .headers
+                .get_or_init(|| Arc::new(FileHeaders::new(path, meta))),
+        )
     }
 
     /// The file itself when this is the only handle (the usual case: the
@@ -820,6 +836,43 @@ mod tests {
         assert!(open("/in_link") != open("/in_link"));
         assert!(open("/sub/") != open("/sub/"));
         assert_eq!(root.cache_usage().0, 1);
+    }
+
+    /// A cached file's header values are built once and shared by every hit; once the file
+    /// changes on disk, the next request opens it again and gets values for its new times.
+    #[test]
+    fn cached_header_values_follow_the_file() {
+        let (_t, root) = fixture("headers");
+        let headers = || {
+            let safe = SafePath::parse("/a.txt", false).unwrap();
+            let Target::File { path, meta, file } =
+                resolve(&root, &safe, Default::default()).unwrap().target
+            else {
+                panic!("not a file");
+            };
+            (file.headers(&path, &meta), FileHeaders::new(&path, &meta))
+        };
+        let (first, fresh) = headers();
+        let (again, _) = headers();
+        assert!(Arc::ptr_eq(&first, &again), "a hit reuses the values");
+        assert_eq!(first.etag, fresh.etag);
+        assert_eq!(first.last_modified, fresh.last_modified);
+        assert_eq!(first.content_type, "text/plain; charset=utf-8");
+
+        fs::File::options()
+            .write(true)
+            .open(root.path().join("a.txt"))
+            .unwrap()
+            .set_modified(SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_000))
+            .unwrap();
+        let (changed, fresh) = headers();
+        assert!(!Arc::ptr_eq(&first, &changed));
+        assert_ne!(changed.etag, first.etag);
+        assert_eq!(changed.etag, fresh.etag);
+        assert_eq!(
+            changed.last_modified.as_ref().unwrap(),
+            "Thu, 01 Jan 1970 00:16:40 GMT"
+        );
     }
 
     #[test]
