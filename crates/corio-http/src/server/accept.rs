@@ -1,6 +1,7 @@
 //! The accept loop of one worker.
 //!
-//! It accepts until shutdown, spawning one task per connection on this worker. At the
+//! It accepts until shutdown, spawning one task per connection on this worker, detached:
+//! nobody joins a connection, so its task keeps no join state. At the
 //! per-worker connection limit it stops accepting (the kernel's backlog holds newcomers) until
 //! a connection closes. When the process runs out of file descriptors (`EMFILE`, `ENFILE`) or
 //! memory, it pauses for [`ACCEPT_BACKOFF`] rather than spinning on a listener that stays
@@ -58,12 +59,13 @@ pub(crate) async fn accept_loop<H: Handler>(
                 let guard = tracker.register();
                 match &tls {
                     None => {
-                        corio::spawn_local(serve_cleartext(stream, peer, context.clone(), guard));
+                        let task = serve_cleartext(stream, peer, context.clone(), guard);
+                        corio::task::spawn_local_detached(task);
                     }
                     Some(tls) => {
                         let task =
                             serve_tls_connection(stream, peer, context.clone(), guard, tls.clone());
-                        corio::spawn_local(task);
+                        corio::task::spawn_local_detached(task);
                     }
                 }
                 burst += 1;

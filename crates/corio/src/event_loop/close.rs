@@ -32,7 +32,9 @@ impl Inner {
             // Drop the future first, then tell the handle: awaiting it must not hang.
             drop(future);
             task.header.complete();
-            join.fail(crate::JoinError::cancelled());
+            if let Some(join) = join {
+                join.fail(crate::JoinError::cancelled());
+            }
         }
         let ready = std::mem::take(&mut *self.ready.borrow_mut());
         drop(ready);

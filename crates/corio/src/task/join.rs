@@ -141,6 +141,28 @@ pub(crate) trait Output<T> {
     fn join_state(&self) -> &JoinState<T>;
 }
 
+/// What a finished task does with its output: a joined task stores it for its handle
+/// (through the `Arc` of its [`Output`]); a detached one drops it.
+pub(crate) trait Deliver<T> {
+    fn deliver(&self, output: T);
+}
+
+impl<T, O: Output<T>> Deliver<T> for Arc<O> {
+    fn deliver(&self, output: T) {
+        self.join_state().complete(Ok(output));
+    }
+}
+
+/// The output side of a task spawned detached: nobody joins it, so it keeps no join state
+/// (no allocation, no word in the task's box) and its output is dropped.
+pub(crate) struct Detached;
+
+impl<T> Deliver<T> for Detached {
+    fn deliver(&self, output: T) {
+        drop(output);
+    }
+}
+
 impl<T> Output<T> for JoinState<T> {
     fn join_state(&self) -> &JoinState<T> {
         self

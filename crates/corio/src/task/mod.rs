@@ -35,7 +35,7 @@ use crate::event_loop::{EventLoop, Ready, Remote, Shared};
 pub use blocking::spawn_blocking;
 pub(crate) use header::TaskRef;
 use header::{TaskCore, TaskHeader, ABORTED};
-use join::{Fail, JoinState, LocalJoin, Output};
+use join::{Deliver, Detached, Fail, JoinState, LocalJoin};
 pub use join::{JoinError, JoinHandle};
 
 /// A task's future boxed with the waker it is polled with (see [`Completing`]).
@@ -47,16 +47,16 @@ pub(crate) trait Step {
 }
 
 /// A task removed from its loop by [`TaskSlab::drain`]: its future (unless being polled),
-/// its core, and where to report that it was cancelled.
-pub(crate) type DrainedTask = (Option<BoxFuture>, TaskRef, Arc<dyn Fail>);
+/// its core, and where to report that it was cancelled (nowhere for a detached task).
+pub(crate) type DrainedTask = (Option<BoxFuture>, TaskRef, Option<Arc<dyn Fail>>);
 
 /// The loop-local half of a task.
 struct TaskSlot {
     task: TaskRef,
     /// `None` while the task is being polled (it is moved out, so no borrow is held).
     future: Option<BoxFuture>,
-    /// Where to report a panic or a cancellation.
-    join: Arc<dyn Fail>,
+    /// Where to report a panic or a cancellation (`None`: detached, nobody to tell).
+    join: Option<Arc<dyn Fail>>,
 }
 
 /// The tasks of one loop.
@@ -123,6 +123,42 @@ where
     })
 }
 
+/// Spawns a task that nobody will join on the loop running on this thread: like
+/// [`spawn_local`] with its handle dropped at once, but without the join state a handle needs
+/// (an allocation and a few words less per task, which counts for a server's task per
+/// connection). Its output is dropped when it finishes; a panic inside it is caught, ends the
+/// task and is dropped, and the loop goes on, as for a task whose handle was dropped. It
+/// cannot be aborted; closing its loop drops it at its await point.
+///
+/// ```
+/// use std::{cell::Cell, rc::Rc};
+/// corio::block_on(async {
+///     let done = Rc::new(Cell::new(false));
+///     let flag = done.clone();
+///     corio::task::spawn_local_detached(async move { flag.set(true) });
+///     corio::yield_now().await;
+///     assert!(done.get());
+/// });
+/// ```
+///
+/// # Panics
+///
+/// If no corio loop is running on this thread.
+pub fn spawn_local_detached<F>(future: F)
+where
+    F: Future + 'static,
+{
+    EventLoop::with_current(|current| {
+        let lp =
+            current.expect("corio::task::spawn_local_detached called outside a corio event loop");
+        let core = Arc::new(TaskCore {
+            header: TaskHeader::new(lp.inner.shared.clone()),
+            join: (),
+        });
+        start(lp, future, core.clone(), Waker::from(core), Detached, None);
+    })
+}
+
 /// Runs `future` to completion on a new event loop on this thread, then drops the tasks it
 /// left behind. The future need not be `Send` nor `'static`.
 ///
@@ -172,6 +208,7 @@ where
         core.clone(),
         Waker::from(core.clone()),
         core.clone(),
+        Some(core.clone()),
     );
     JoinHandle::joined(core)
 }
@@ -191,23 +228,38 @@ where
         core: core.clone(),
         join: JoinState::new(),
     });
-    start(lp, future, core.clone(), Waker::from(core), join.clone());
+    start(
+        lp,
+        future,
+        core.clone(),
+        Waker::from(core),
+        join.clone(),
+        Some(join.clone()),
+    );
     JoinHandle::local(join)
 }
 
 /// Inserts a new task in `lp`'s slab and queues its first step; cancels it if `lp` is closed.
-fn start<F, O>(lp: &EventLoop, future: F, task: TaskRef, waker: Waker, output: Arc<O>)
-where
+/// `output` takes the task's output; `join` is told of a panic or a cancellation.
+fn start<F, D>(
+    lp: &EventLoop,
+    future: F,
+    task: TaskRef,
+    waker: Waker,
+    output: D,
+    join: Option<Arc<dyn Fail>>,
+) where
     F: Future + 'static,
-    O: Output<F::Output> + Fail + 'static,
+    D: Deliver<F::Output> + 'static,
 {
     if lp.is_closed() {
         drop(future);
         task.header.complete();
-        output.fail(JoinError::cancelled());
+        if let Some(join) = join {
+            join.fail(JoinError::cancelled());
+        }
         return;
     }
-    let join: Arc<dyn Fail> = output.clone();
     insert(
         lp,
         task.clone(),
@@ -231,7 +283,7 @@ pub(crate) struct RemoteTask {
 impl RemoteTask {
     /// Inserts the task in `lp`'s slab and queues its first step (on `lp`'s thread).
     pub(crate) fn start(self, lp: &EventLoop) {
-        insert(lp, self.task.clone(), self.future, self.join);
+        insert(lp, self.task.clone(), self.future, Some(self.join));
         lp.inner
             .ready
             .borrow_mut()
@@ -270,25 +322,25 @@ where
 
 pin_project_lite::pin_project! {
     /// A task's future, the waker to poll it with (built on the task's core, made once) and
-    /// where its output goes: the one box a task's loop keeps, so a step moves one pointer out
-    /// of the slab and back. Written by hand rather than as
+    /// where its output goes (nothing for a detached task): the one box a task's loop keeps,
+    /// so a step moves one pointer out of the slab and back. Written by hand rather than as
     /// `async move { output.complete(Ok(future.await)) }`: an `async` block stores the future
     /// twice (once as captured, once as the awaited value), doubling every task's allocation.
-    struct Completing<F, O> {
+    struct Completing<F, D> {
         #[pin]
         future: F,
         waker: Waker,
-        output: Arc<O>,
+        output: D,
     }
 }
 
-impl<F: Future, O: Output<F::Output>> Step for Completing<F, O> {
+impl<F: Future, D: Deliver<F::Output>> Step for Completing<F, D> {
     fn step(self: Pin<&mut Self>) -> Poll<()> {
         let this = self.project();
         let mut cx = Context::from_waker(this.waker);
         match this.future.poll(&mut cx) {
             Poll::Ready(output) => {
-                this.output.join_state().complete(Ok(output));
+                this.output.deliver(output);
                 Poll::Ready(())
             }
             Poll::Pending => Poll::Pending,
@@ -296,7 +348,7 @@ impl<F: Future, O: Output<F::Output>> Step for Completing<F, O> {
     }
 }
 
-fn insert(lp: &EventLoop, task: TaskRef, future: BoxFuture, join: Arc<dyn Fail>) {
+fn insert(lp: &EventLoop, task: TaskRef, future: BoxFuture, join: Option<Arc<dyn Fail>>) {
     let mut tasks = lp.inner.tasks.borrow_mut();
     let entry = tasks.slots.vacant_entry();
     task.header.set_id(entry.key());
@@ -325,7 +377,9 @@ pub(crate) fn run(lp: &EventLoop, task: TaskRef) {
             drop(tasks);
             header.complete();
             drop(slot.future);
-            slot.join.fail(JoinError::cancelled());
+            if let Some(join) = slot.join {
+                join.fail(JoinError::cancelled());
+            }
             return;
         }
         let Some(future) = slot.future.take() else {
@@ -359,7 +413,9 @@ pub(crate) fn run(lp: &EventLoop, task: TaskRef) {
             drop(tasks);
             header.complete();
             drop(future);
-            slot.join.fail(JoinError::panic(payload));
+            if let Some(join) = slot.join {
+                join.fail(JoinError::panic(payload));
+            }
         }
     }
 }
