@@ -16,6 +16,9 @@ use bytes::BytesMut;
 pub const READ_BUF_SIZE: usize = 16 * 1024;
 /// Initial capacity of a pooled output buffer.
 pub const OUT_BUF_SIZE: usize = 16 * 1024;
+/// The largest a read buffer may grow, whatever its caller allows: its offsets are `u32`,
+/// which keeps the buffer's handle (held by every connection's I/O state) at four words.
+const READ_BUF_MAX: usize = u32::MAX as usize;
 /// The most buffers of each kind a worker keeps for reuse; more are freed.
 const POOL_MAX: usize = 64;
 
@@ -28,8 +31,8 @@ thread_local! {
 #[derive(Debug)]
 pub(crate) struct ReadBuf {
     data: Vec<u8>,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl ReadBuf {
@@ -59,7 +62,7 @@ impl ReadBuf {
 
     /// The unconsumed bytes.
     pub(crate) fn filled(&self) -> &[u8] {
-        &self.data[self.start..self.end]
+        &self.data[self.start as usize..self.end as usize]
     }
 
     /// Whether every byte was consumed.
@@ -69,7 +72,7 @@ impl ReadBuf {
 
     /// Marks `n` bytes consumed.
     pub(crate) fn consume(&mut self, n: usize) {
-        self.start += n;
+        self.start += n as u32;
         debug_assert!(self.start <= self.end);
         if self.start == self.end {
             self.start = 0;
@@ -78,24 +81,27 @@ impl ReadBuf {
     }
 
     /// Free space to read into: compacts consumed bytes away, and doubles the buffer when
-    /// full, up to `max` bytes (after which the returned slice may be empty).
+    /// full, up to `max` bytes (and at most [`READ_BUF_MAX`]; past it the returned slice may
+    /// be empty).
     pub(crate) fn spare(&mut self, max: usize) -> &mut [u8] {
-        if self.end == self.data.len() && self.start > 0 {
-            self.data.copy_within(self.start..self.end, 0);
+        let (start, end) = (self.start as usize, self.end as usize);
+        if end == self.data.len() && start > 0 {
+            self.data.copy_within(start..end, 0);
             self.end -= self.start;
             self.start = 0;
         }
-        if self.end == self.data.len() && self.data.len() < max {
+        let max = max.min(READ_BUF_MAX);
+        if self.end as usize == self.data.len() && self.data.len() < max {
             let grown = (self.data.len() * 2).min(max).max(self.data.len() + 1);
             self.data.resize(grown, 0);
         }
-        &mut self.data[self.end..]
+        &mut self.data[self.end as usize..]
     }
 
     /// Marks `n` bytes of [`ReadBuf::spare`] as filled.
     pub(crate) fn advance_end(&mut self, n: usize) {
-        self.end += n;
-        debug_assert!(self.end <= self.data.len());
+        self.end += n as u32;
+        debug_assert!(self.end as usize <= self.data.len());
     }
 }
 

@@ -50,8 +50,10 @@ pub(crate) struct ConnIo<T> {
     pub(super) out: Option<BytesMut>,
     pub(super) state: ConnState,
     body_timeout: Duration,
-    /// When a body read that makes no progress times out (reset by every body byte).
-    body_deadline: Option<Deadline>,
+    /// When a body read that makes no progress times out (reset by every body byte). Boxed:
+    /// only a body read that waits makes one, and inline it would take 40 bytes of every
+    /// connection's I/O state.
+    body_deadline: Option<Box<Deadline>>,
 }
 
 impl<T: Transport> ConnIo<T> {
@@ -252,7 +254,7 @@ impl<T: Transport> ConnIo<T> {
                 Poll::Pending => {
                     let timeout = self.body_timeout;
                     let deadline = self.body_deadline.get_or_insert_with(|| {
-                        let mut deadline = Deadline::new();
+                        let mut deadline = Box::new(Deadline::new());
                         deadline.set(Some(Instant::now() + timeout));
                         deadline
                     });
@@ -273,5 +275,19 @@ impl<T: Transport> BodySource for RefCell<ConnIo<T>> {
         exchange: u64,
     ) -> Poll<Option<Result<Bytes, BodyError>>> {
         self.borrow_mut().poll_body(cx, exchange)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every connection holds one `ConnIo` (in an `Rc<RefCell<_>>`): besides its transport,
+    /// fifteen words. What only some connections need (a body deadline) is boxed.
+    #[test]
+    fn a_connections_io_state_stays_within_fifteen_words_besides_its_transport() {
+        type Io = ConnIo<corio::net::TcpStream>;
+        let besides = std::mem::size_of::<Io>() - std::mem::size_of::<corio::net::TcpStream>();
+        assert!(besides <= 15 * 8, "{besides} bytes");
     }
 }

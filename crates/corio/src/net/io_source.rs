@@ -27,7 +27,9 @@ use crate::reactor::{loop_closed, Direction, IoState, Source};
 pub(crate) struct IoSource<T: mio::event::Source> {
     io: Option<T>,
     state: Arc<IoState>,
-    token: usize,
+    /// The slab key, as `u32`: it packs with a socket's descriptor into one word. A loop
+    /// cannot hold 2^32 sources (descriptors are `i32`).
+    token: u32,
     owner: Arc<Shared>,
 }
 
@@ -42,19 +44,23 @@ impl<T: mio::event::Source> IoSource<T> {
                 return Err(loop_closed());
             }
             let state = Arc::new(IoState::new());
-            let token = lp
+            let key = lp
                 .inner
                 .reactor
                 .borrow_mut()
                 .sources
                 .insert(Source::Io(state.clone()));
+            let Ok(token) = u32::try_from(key) else {
+                lp.release(key);
+                return Err(io::Error::other("corio: too many sources on one loop"));
+            };
             let registered = lp.inner.shared.registry.register(
                 &mut io,
-                Token(token),
+                Token(key),
                 Interest::READABLE | Interest::WRITABLE,
             );
             if let Err(e) = registered {
-                lp.release(token);
+                lp.release(key);
                 return Err(e);
             }
             Ok(IoSource {
@@ -207,7 +213,7 @@ impl<T: mio::event::Source> Drop for IoSource<T> {
             let _ = self.owner.registry.deregister(&mut io);
             drop(io);
         }
-        let token = self.token;
+        let token = self.token as usize;
         let local = EventLoop::with_current(|lp| match lp {
             Some(lp) if lp.owns(&self.owner) => match lp.inner.reactor.try_borrow_mut() {
                 Ok(mut reactor) => {
