@@ -50,6 +50,8 @@ const ORPHANED: u8 = 0b100;
 /// `Send + Sync`, so that a `Sleep` can live in a `Send` future.
 #[derive(Debug)]
 pub(crate) struct TimerState {
+    /// When the timer fires (fixed while the state is shared; a recycled state gets a new one).
+    deadline: Instant,
     /// `FIRED`, `CANCELLED`, `ORPHANED` bits.
     state: AtomicU8,
     /// The task to wake when the timer fires.
@@ -70,6 +72,11 @@ pub(crate) enum TimerPoll {
 }
 
 impl TimerState {
+    /// When the timer fires.
+    pub(crate) fn deadline(&self) -> Instant {
+        self.deadline
+    }
+
     /// Whether it fired (or was orphaned); otherwise stores the task's waker. Checks again
     /// after storing it: the loop (maybe on another thread) may have fired the timer and
     /// taken the previous waker between the first check and the store.
@@ -191,12 +198,14 @@ impl Timers {
             .pop()
             .and_then(|mut state| {
                 let reset = Arc::get_mut(&mut state)?;
+                reset.deadline = deadline;
                 *reset.state.get_mut() = 0;
                 *reset.waker.get_mut().unwrap_or_else(|e| e.into_inner()) = waker.take();
                 Some(state)
             })
             .unwrap_or_else(|| {
                 Arc::new(TimerState {
+                    deadline,
                     state: AtomicU8::new(0),
                     waker: Mutex::new(waker.take()),
                     cancel_count: self.cancelled.clone(),

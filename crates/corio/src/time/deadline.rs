@@ -1,20 +1,24 @@
 //! [`Deadline`]: a timeout that is cheap to move.
 
-use std::future::Future;
-use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Instant;
 
-use super::sleep::{sleep_until, Sleep};
+use super::sleep::arm;
+use crate::event_loop::timers::{TimerPoll, TimerState};
 
 /// A deadline that can be moved at no cost, polled from inside a custom future.
 ///
 /// A server pushes a connection's deadline forward on every request; a load generator moves
 /// each connection's timeout on every response. Re-arming a timer each time would cost a
 /// timer-heap insertion and cancellation per request. Instead the deadline is a plain
-/// `Instant` and one [`Sleep`] is kept armed at or before it; when the sleep fires early (the
+/// `Instant` and one timer is kept armed at or before it; when the timer fires early (the
 /// deadline moved on since), it is re-armed at the new deadline: one timer operation per
-/// timeout period, whatever the request rate.
+/// timeout period, whatever the request rate. A deadline moved earlier than the armed timer
+/// re-arms it at the next poll.
+///
+/// Three words: the deadline and the armed timer's shared state, which holds the instant it
+/// was armed at (a server keeps one or two of these in every connection's task).
 ///
 /// ```
 /// use std::time::{Duration, Instant};
@@ -38,7 +42,8 @@ use super::sleep::{sleep_until, Sleep};
 #[derive(Debug, Default)]
 pub struct Deadline {
     at: Option<Instant>,
-    sleep: Option<Sleep>,
+    /// The timer armed at or before `at` (or at an earlier value of it), if any.
+    timer: Option<Arc<TimerState>>,
 }
 
 impl Deadline {
@@ -63,19 +68,37 @@ impl Deadline {
         let Some(at) = self.at else {
             return Poll::Pending;
         };
-        let sleep = self.sleep.get_or_insert_with(|| sleep_until(at));
-        if sleep.deadline() > at {
-            sleep.reset(at);
-        }
         loop {
-            if Pin::new(&mut *sleep).poll(cx).is_pending() {
-                return Poll::Pending;
+            match &self.timer {
+                Some(timer) if timer.deadline() <= at => match timer.poll(cx) {
+                    TimerPoll::Waiting => return Poll::Pending,
+                    // Fired (the deadline passed, or moved on since the timer was armed), or
+                    // its loop shut down (arm again on the loop polling now).
+                    TimerPoll::Fired | TimerPoll::Orphaned => self.timer = None,
+                },
+                // The deadline moved earlier than the armed timer.
+                Some(_) => self.cancel(),
+                None => {
+                    if Instant::now() >= at {
+                        return Poll::Ready(());
+                    }
+                    self.timer = Some(arm(at, cx));
+                    return Poll::Pending;
+                }
             }
-            if Instant::now() >= at {
-                return Poll::Ready(());
-            }
-            // Fired early: the deadline moved on since the timer was armed.
-            sleep.reset(at);
         }
+    }
+
+    fn cancel(&mut self) {
+        if let Some(timer) = self.timer.take() {
+            timer.cancel();
+        }
+    }
+}
+
+/// Cancels the armed timer.
+impl Drop for Deadline {
+    fn drop(&mut self) {
+        self.cancel();
     }
 }

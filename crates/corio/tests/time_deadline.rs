@@ -1,0 +1,94 @@
+//! `time::Deadline`: moved later it does not fire early, moved earlier it re-arms, it survives
+//! its loop's shutdown, and it stays three words (a server keeps one or two in every
+//! connection's task).
+
+use std::future::poll_fn;
+use std::task::Poll;
+use std::time::{Duration, Instant};
+
+use corio::time::{timeout, Deadline};
+use corio::EventLoop;
+
+/// Only guards against a hang: a broken re-arm would wait for the hour-long timer.
+const HANG_GUARD: Duration = Duration::from_secs(30);
+
+#[test]
+fn a_deadline_moved_later_completes_at_the_later_instant_never_before() {
+    corio::block_on(async {
+        let mut deadline = Deadline::new();
+        let first = Instant::now() + Duration::from_millis(5);
+        deadline.set(Some(first));
+        poll_fn(|cx| {
+            assert!(deadline.poll(cx).is_pending(), "armed at the first instant");
+            Poll::Ready(())
+        })
+        .await;
+        let later = first + Duration::from_millis(20);
+        deadline.set(Some(later));
+        timeout(HANG_GUARD, poll_fn(|cx| deadline.poll(cx)))
+            .await
+            .expect("the deadline completes");
+        assert!(Instant::now() >= later);
+    });
+}
+
+#[test]
+fn a_deadline_moved_earlier_than_its_timer_rearms() {
+    corio::block_on(async {
+        let mut deadline = Deadline::new();
+        deadline.set(Some(Instant::now() + Duration::from_secs(3600)));
+        poll_fn(|cx| {
+            assert!(deadline.poll(cx).is_pending());
+            Poll::Ready(())
+        })
+        .await;
+        let sooner = Instant::now() + Duration::from_millis(2);
+        deadline.set(Some(sooner));
+        timeout(HANG_GUARD, poll_fn(|cx| deadline.poll(cx)))
+            .await
+            .expect("the deadline moved earlier completes without the hour-long timer");
+        assert!(Instant::now() >= sooner);
+        assert_eq!(deadline.get(), Some(sooner));
+    });
+}
+
+#[test]
+fn a_deadline_whose_loop_closed_rearms_on_the_next_one() {
+    let mut deadline = Deadline::new();
+    let at = Instant::now() + Duration::from_millis(5);
+    deadline.set(Some(at));
+    let first = EventLoop::new().unwrap();
+    let mut deadline = first.run_until_complete(async move {
+        poll_fn(|cx| {
+            assert!(deadline.poll(cx).is_pending());
+            Poll::Ready(())
+        })
+        .await;
+        deadline
+    });
+    first.close();
+    corio::block_on(async {
+        timeout(HANG_GUARD, poll_fn(|cx| deadline.poll(cx)))
+            .await
+            .expect("re-armed on the second loop");
+    });
+    assert!(Instant::now() >= at);
+}
+
+#[test]
+fn an_unset_deadline_never_completes() {
+    corio::block_on(async {
+        let mut deadline = Deadline::new();
+        let result = timeout(Duration::from_millis(5), poll_fn(|cx| deadline.poll(cx))).await;
+        assert!(result.is_err());
+    });
+}
+
+#[test]
+fn a_deadline_is_three_words_and_its_option_too() {
+    assert!(std::mem::size_of::<Deadline>() <= 3 * 8);
+    assert_eq!(
+        std::mem::size_of::<Option<Deadline>>(),
+        std::mem::size_of::<Deadline>()
+    );
+}
