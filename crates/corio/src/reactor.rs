@@ -115,8 +115,12 @@ struct MoreWaiters {
 }
 
 /// Wakers taken from a source, to be woken once its lock is released: the first reader and
-/// writer, then the others.
-type Taken = (Option<Waker>, Option<Waker>, Vec<Waker>, Vec<Waker>);
+/// writer, then the others, if any (`None` in the common case, which then costs no `Vec`).
+type Taken = (
+    Option<Waker>,
+    Option<Waker>,
+    Option<(Vec<Waker>, Vec<Waker>)>,
+);
 
 impl Waiters {
     fn register(&mut self, waker: &Waker, direction: Direction) {
@@ -144,16 +148,20 @@ impl Waiters {
     fn take(&mut self, read: bool, write: bool) -> Taken {
         let reader = if read { self.reader.take() } else { None };
         let writer = if write { self.writer.take() } else { None };
-        let (mut readers, mut writers) = (Vec::new(), Vec::new());
-        if let Some(more) = self.more.as_mut() {
-            if read {
-                readers = std::mem::take(&mut more.readers);
-            }
-            if write {
-                writers = std::mem::take(&mut more.writers);
-            }
-        }
-        (reader, writer, readers, writers)
+        let more = self.more.as_mut().map(|more| {
+            let readers = if read {
+                std::mem::take(&mut more.readers)
+            } else {
+                Vec::new()
+            };
+            let writers = if write {
+                std::mem::take(&mut more.writers)
+            } else {
+                Vec::new()
+            };
+            (readers, writers)
+        });
+        (reader, writer, more)
     }
 }
 
@@ -267,18 +275,21 @@ impl IoState {
 
     /// Wakes the waiters of the directions asked for, after releasing the lock.
     fn wake(&self, read: bool, write: bool) {
-        let (reader, writer, readers, writers) = self
+        let (reader, writer, more) = self
             .waiters
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .take(read, write);
-        for waker in reader
-            .into_iter()
-            .chain(writer)
-            .chain(readers)
-            .chain(writers)
-        {
+        if let Some(waker) = reader {
             waker.wake();
+        }
+        if let Some(waker) = writer {
+            waker.wake();
+        }
+        if let Some((readers, writers)) = more {
+            for waker in readers.into_iter().chain(writers) {
+                waker.wake();
+            }
         }
     }
 }
