@@ -28,12 +28,12 @@ impl Inner {
             item.cancel();
         }
         let tasks = self.tasks.borrow_mut().drain();
-        for (future, task, join) in tasks {
-            // Drop the future first, then tell the handle: awaiting it must not hang.
-            drop(future);
+        for (future, task) in tasks {
+            // Drop the future first, then tell the handle: awaiting it must not hang. A task
+            // being polled (the one closing its loop) is told by the step polling it.
             task.header.complete();
-            if let Some(join) = join {
-                join.fail(crate::JoinError::cancelled());
+            if let Some(future) = future {
+                crate::task::drop_and_fail(future, crate::JoinError::cancelled());
             }
         }
         let ready = std::mem::take(&mut *self.ready.borrow_mut());

@@ -73,6 +73,7 @@ pub(crate) enum TimerPoll {
 
 impl TimerState {
     /// When the timer fires.
+    #[inline]
     pub(crate) fn deadline(&self) -> Instant {
         self.deadline
     }

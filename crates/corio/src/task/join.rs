@@ -142,14 +142,21 @@ pub(crate) trait Output<T> {
 }
 
 /// What a finished task does with its output: a joined task stores it for its handle
-/// (through the `Arc` of its [`Output`]); a detached one drops it.
+/// (through the `Arc` of its [`Output`]); a detached one drops it. `join` gives where to report
+/// a panic or a cancellation (nowhere for a detached task), taken out before the task's box is
+/// dropped so that the handle learns of the end only once the future is gone.
 pub(crate) trait Deliver<T> {
     fn deliver(&self, output: T);
+    fn join(&self) -> Option<Arc<dyn Fail>>;
 }
 
-impl<T, O: Output<T>> Deliver<T> for Arc<O> {
+impl<T, O: Output<T> + Fail + 'static> Deliver<T> for Arc<O> {
     fn deliver(&self, output: T) {
         self.join_state().complete(Ok(output));
+    }
+
+    fn join(&self) -> Option<Arc<dyn Fail>> {
+        Some(self.clone())
     }
 }
 
@@ -160,6 +167,10 @@ pub(crate) struct Detached;
 impl<T> Deliver<T> for Detached {
     fn deliver(&self, output: T) {
         drop(output);
+    }
+
+    fn join(&self) -> Option<Arc<dyn Fail>> {
+        None
     }
 }
 

@@ -41,22 +41,33 @@ pub use join::{JoinError, JoinHandle};
 /// A task's future boxed with the waker it is polled with (see [`Completing`]).
 type BoxFuture = Pin<Box<dyn Step>>;
 
-/// One poll of a task's boxed future, with its own waker.
+/// One poll of a task's boxed future, with its own waker; and where its end without output
+/// is reported (the box holds it, so the slab's slot does not).
 pub(crate) trait Step {
     fn step(self: Pin<&mut Self>) -> Poll<()>;
+    /// Where to report a panic or a cancellation: `None` for a detached task.
+    fn join(&self) -> Option<Arc<dyn Fail>>;
 }
 
-/// A task removed from its loop by [`TaskSlab::drain`]: its future (unless being polled),
-/// its core, and where to report that it was cancelled (nowhere for a detached task).
-pub(crate) type DrainedTask = (Option<BoxFuture>, TaskRef, Option<Arc<dyn Fail>>);
+/// Drops a task's box, then reports `error` to its handle (if any): awaiting the handle must
+/// not return before the future is gone.
+pub(crate) fn drop_and_fail<S: Step + ?Sized>(future: Pin<Box<S>>, error: JoinError) {
+    let join = future.join();
+    drop(future);
+    if let Some(join) = join {
+        join.fail(error);
+    }
+}
 
-/// The loop-local half of a task.
+/// A task removed from its loop by [`TaskSlab::drain`]: its future (unless being polled; the
+/// step that polls it reports the cancellation) and its core.
+pub(crate) type DrainedTask = (Option<BoxFuture>, TaskRef);
+
+/// The loop-local half of a task: four words (where to report its end is in the box).
 struct TaskSlot {
     task: TaskRef,
     /// `None` while the task is being polled (it is moved out, so no borrow is held).
     future: Option<BoxFuture>,
-    /// Where to report a panic or a cancellation (`None`: detached, nobody to tell).
-    join: Option<Arc<dyn Fail>>,
 }
 
 /// The tasks of one loop.
@@ -73,7 +84,7 @@ impl TaskSlab {
     pub(crate) fn drain(&mut self) -> Vec<DrainedTask> {
         self.slots
             .drain()
-            .map(|slot| (slot.future, slot.task, slot.join))
+            .map(|slot| (slot.future, slot.task))
             .collect()
     }
 }
@@ -155,7 +166,7 @@ where
             header: TaskHeader::new(lp.inner.shared.clone()),
             join: (),
         });
-        start(lp, future, core.clone(), Waker::from(core), Detached, None);
+        start(lp, future, core.clone(), Waker::from(core), Detached);
     })
 }
 
@@ -208,7 +219,6 @@ where
         core.clone(),
         Waker::from(core.clone()),
         core.clone(),
-        Some(core.clone()),
     );
     JoinHandle::joined(core)
 }
@@ -228,31 +238,19 @@ where
         core: core.clone(),
         join: JoinState::new(),
     });
-    start(
-        lp,
-        future,
-        core.clone(),
-        Waker::from(core),
-        join.clone(),
-        Some(join.clone()),
-    );
+    start(lp, future, core.clone(), Waker::from(core), join.clone());
     JoinHandle::local(join)
 }
 
 /// Inserts a new task in `lp`'s slab and queues its first step; cancels it if `lp` is closed.
-/// `output` takes the task's output; `join` is told of a panic or a cancellation.
-fn start<F, D>(
-    lp: &EventLoop,
-    future: F,
-    task: TaskRef,
-    waker: Waker,
-    output: D,
-    join: Option<Arc<dyn Fail>>,
-) where
+/// `output` takes the task's output, or is told of a panic or a cancellation.
+fn start<F, D>(lp: &EventLoop, future: F, task: TaskRef, waker: Waker, output: D)
+where
     F: Future + 'static,
     D: Deliver<F::Output> + 'static,
 {
     if lp.is_closed() {
+        let join = output.join();
         drop(future);
         task.header.complete();
         if let Some(join) = join {
@@ -268,7 +266,6 @@ fn start<F, D>(
             waker,
             output,
         }),
-        join,
     );
     lp.inner.ready.borrow_mut().push_back(Ready::Task(task));
 }
@@ -277,13 +274,12 @@ fn start<F, D>(
 pub(crate) struct RemoteTask {
     future: Pin<Box<dyn Step + Send>>,
     task: TaskRef,
-    join: Arc<dyn Fail + Send + Sync>,
 }
 
 impl RemoteTask {
     /// Inserts the task in `lp`'s slab and queues its first step (on `lp`'s thread).
     pub(crate) fn start(self, lp: &EventLoop) {
-        insert(lp, self.task.clone(), self.future, Some(self.join));
+        insert(lp, self.task.clone(), self.future);
         lp.inner
             .ready
             .borrow_mut()
@@ -292,9 +288,12 @@ impl RemoteTask {
 
     /// Drops the task unrun (its loop shut down): its handle gives a cancelled `JoinError`.
     pub(crate) fn cancel(self) {
+        let join = self.future.join();
         drop(self.future);
         self.task.header.complete();
-        self.join.fail(JoinError::cancelled());
+        if let Some(join) = join {
+            join.fail(JoinError::cancelled());
+        }
     }
 }
 
@@ -315,7 +314,6 @@ where
             output: core.clone(),
         }),
         task: core.clone(),
-        join: core.clone(),
     }));
     JoinHandle::joined(core)
 }
@@ -335,6 +333,10 @@ pin_project_lite::pin_project! {
 }
 
 impl<F: Future, D: Deliver<F::Output>> Step for Completing<F, D> {
+    fn join(&self) -> Option<Arc<dyn Fail>> {
+        self.output.join()
+    }
+
     fn step(self: Pin<&mut Self>) -> Poll<()> {
         let this = self.project();
         let mut cx = Context::from_waker(this.waker);
@@ -348,14 +350,13 @@ impl<F: Future, D: Deliver<F::Output>> Step for Completing<F, D> {
     }
 }
 
-fn insert(lp: &EventLoop, task: TaskRef, future: BoxFuture, join: Option<Arc<dyn Fail>>) {
+fn insert(lp: &EventLoop, task: TaskRef, future: BoxFuture) {
     let mut tasks = lp.inner.tasks.borrow_mut();
     let entry = tasks.slots.vacant_entry();
     task.header.set_id(entry.key());
     entry.insert(TaskSlot {
         task,
         future: Some(future),
-        join,
     });
 }
 
@@ -376,9 +377,8 @@ pub(crate) fn run(lp: &EventLoop, task: TaskRef) {
             let slot = tasks.slots.remove(id);
             drop(tasks);
             header.complete();
-            drop(slot.future);
-            if let Some(join) = slot.join {
-                join.fail(JoinError::cancelled());
+            if let Some(future) = slot.future {
+                drop_and_fail(future, JoinError::cancelled());
             }
             return;
         }
@@ -389,14 +389,15 @@ pub(crate) fn run(lp: &EventLoop, task: TaskRef) {
     };
     let result = catch_unwind(AssertUnwindSafe(|| future.as_mut().step()));
     let mut tasks = lp.inner.tasks.borrow_mut();
-    // The loop may have been closed during the poll (by this very task): its slot is gone.
+    // The loop may have been closed during the poll (by this very task): its slot is gone,
+    // and the cancellation is reported here (ignored if the task just delivered its output).
     let Some(slot) = tasks
         .slots
         .get_mut(id)
         .filter(|slot| Arc::ptr_eq(&slot.task, &task))
     else {
         drop(tasks);
-        drop(future);
+        drop_and_fail(future, JoinError::cancelled());
         return;
     };
     match result {
@@ -409,13 +410,10 @@ pub(crate) fn run(lp: &EventLoop, task: TaskRef) {
             header.complete();
         }
         Err(payload) => {
-            let slot = tasks.slots.remove(id);
+            tasks.slots.remove(id);
             drop(tasks);
             header.complete();
-            drop(future);
-            if let Some(join) = slot.join {
-                join.fail(JoinError::panic(payload));
-            }
+            drop_and_fail(future, JoinError::panic(payload));
         }
     }
 }
@@ -458,5 +456,17 @@ impl Wake for MainWaker {
                 self.owner.notify();
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A loop keeps one slot per live task (a server: one per connection), so where a task's
+    /// end is reported lives in its box, not in the slot: the core (a wide pointer) and the box.
+    #[test]
+    fn a_task_slot_is_four_words() {
+        assert!(std::mem::size_of::<TaskSlot>() <= 4 * 8);
     }
 }

@@ -102,6 +102,7 @@ impl Future for Sleep {
 /// # Panics
 ///
 /// Outside a corio event loop.
+#[inline]
 pub(super) fn arm(deadline: Instant, cx: &Context<'_>) -> Arc<TimerState> {
     EventLoop::with_current(|lp| {
         let lp = lp.expect("corio::time::Sleep polled outside a corio event loop");
