@@ -4,8 +4,8 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Instant;
 
-use super::sleep::arm;
 use crate::event_loop::timers::{TimerPoll, TimerState};
+use crate::event_loop::EventLoop;
 
 /// A deadline that can be moved at no cost, polled from inside a custom future.
 ///
@@ -82,7 +82,17 @@ impl Deadline {
                     if Instant::now() >= at {
                         return Poll::Ready(());
                     }
-                    self.timer = Some(arm(at, cx));
+                    // Not shared with `Sleep::poll`: one copy of the loop lookup each keeps it
+                    // inlined on both paths.
+                    let timer = EventLoop::with_current(|lp| {
+                        let lp =
+                            lp.expect("corio::time::Deadline polled outside a corio event loop");
+                        lp.inner
+                            .timers
+                            .borrow_mut()
+                            .insert_wake(at, cx.waker().clone())
+                    });
+                    self.timer = Some(timer);
                     return Poll::Pending;
                 }
             }

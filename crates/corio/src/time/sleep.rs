@@ -92,25 +92,16 @@ impl Future for Sleep {
             self.done = true;
             return Poll::Ready(());
         }
-        self.timer = Some(arm(self.deadline, cx));
+        let timer = EventLoop::with_current(|lp| {
+            let lp = lp.expect("corio::time::Sleep polled outside a corio event loop");
+            lp.inner
+                .timers
+                .borrow_mut()
+                .insert_wake(self.deadline, cx.waker().clone())
+        });
+        self.timer = Some(timer);
         Poll::Pending
     }
-}
-
-/// Sets a timer at `deadline` on the loop running on this thread, to wake `cx`'s task.
-///
-/// # Panics
-///
-/// Outside a corio event loop.
-#[inline]
-pub(super) fn arm(deadline: Instant, cx: &Context<'_>) -> Arc<TimerState> {
-    EventLoop::with_current(|lp| {
-        let lp = lp.expect("corio::time::Sleep polled outside a corio event loop");
-        lp.inner
-            .timers
-            .borrow_mut()
-            .insert_wake(deadline, cx.waker().clone())
-    })
 }
 
 /// Terminated once it returned `Ready` (until [`Sleep::reset`]), so `select!` needs no
