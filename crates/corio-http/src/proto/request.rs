@@ -15,14 +15,16 @@
 
 use std::mem::MaybeUninit;
 
+use arrayvec::ArrayVec;
 use http::Method;
 
 use super::connection::keep_alive_of;
 use super::error::ProtoError;
-use super::fields::{map_httparse, Fields};
+use super::fields::{map_httparse, Field, Fields};
 use super::framing::{is_tchar, request_framing_of, BodyFraming};
 use super::header_fields::HeaderFields;
 use super::limits::{Limits, MAX_HEADERS};
+use super::quick_head::{parse_quick, QuickHead};
 use super::scan::{ScanSpec, Scanner};
 use super::target::{valid_host_field, RequestTarget};
 use super::version::{looks_like_version, Version};
@@ -128,27 +130,29 @@ impl RequestHeadParser {
         limits: &Limits,
     ) -> Result<Option<(Box<RequestHead>, usize)>, ProtoError> {
         if self.progress.is_none() {
-            // Fast path: httparse accepts a complete head, and the few things it tolerates that
-            // we refuse (bare LF, our size limits) are checked in one pass over the head.
-            // Anything else (incomplete input, any error, leading empty lines) takes the strict
-            // scan below, which also names the exact error.
-            if buf.first().is_some_and(|&b| b != b'\r' && b != b'\n') {
-                let mut fields = [MaybeUninit::<httparse::Header<'_>>::uninit(); MAX_HEADERS];
-                let mut req = httparse::Request::new(&mut []);
-                if let Ok(httparse::Status::Complete(n)) =
-                    req.parse_with_uninit_headers(buf, &mut fields)
-                {
-                    if req.headers.len() <= limits.header_count()
-                        && lines_within_limits(&buf[..n], &req, limits)
-                    {
-                        let head = finish_head(&req, &buf[..n], limits)?;
-                        return Ok(Some((head, n)));
-                    }
-                }
+            // Fast path: a complete head in its ordinary form, read in one pass. Anything else
+            // (incomplete input, any error, leading empty lines) takes the strict scan below,
+            // which also names the exact error.
+            let mut fields = ArrayVec::new();
+            if let Some(quick) = parse_quick(buf, limits, &mut fields) {
+                let head = finish_quick(&quick, &fields, &buf[..quick.len], limits)?;
+                return Ok(Some((head, quick.len)));
             }
             if buf.is_empty() {
                 return Ok(None);
             }
+        }
+        self.parse_strict(buf, limits)
+    }
+
+    /// [`parse`](Self::parse) without its fast path: the strict scan, resumed where it stopped,
+    /// then httparse on the complete head.
+    fn parse_strict(
+        &mut self,
+        buf: &[u8],
+        limits: &Limits,
+    ) -> Result<Option<(Box<RequestHead>, usize)>, ProtoError> {
+        if self.progress.is_none() {
             self.progress = Some(Box::new(Scanner::new(ScanSpec {
                 start_line: Some(limits.max_start_line),
                 max_section: limits.max_header_section,
@@ -176,40 +180,38 @@ impl RequestHeadParser {
             Err(httparse::Error::Version) => return Err(version_error(raw)),
             Err(e) => return Err(map_httparse(e)),
         }
-        let head = finish_head(&req, raw, limits)?;
+        let head = finish_parsed(&req, raw, limits)?;
         Ok(Some((head, scanned.len)))
     }
 }
 
-/// Whether every line of a complete `head` ends in CRLF (httparse also accepts a bare LF),
-/// and the start line and the field section are within the limits.
-///
-/// httparse's strict mode leaves no room between the tokens it parsed, so the lines' ends
-/// are known from its slices: the start line ends 9 bytes after the target (` HTTP/1.x`),
-/// each field line right after its value. Only those positions are checked, not every byte.
-fn lines_within_limits(head: &[u8], req: &httparse::Request<'_, '_>, limits: &Limits) -> bool {
-    let offset = |slice: &[u8]| slice.as_ptr() as usize - head.as_ptr() as usize;
-    let crlf_at = |at: usize| head.get(at..at + 2) == Some(b"\r\n");
-    let Some(path) = req.path else { return false };
-    let start_line_end = offset(path.as_bytes()) + path.len() + " HTTP/1.1".len();
-    if !crlf_at(start_line_end) || !head.ends_with(b"\r\n\r\n") {
-        return false;
-    }
-    if !req
-        .headers
-        .iter()
-        .all(|field| crlf_at(offset(field.value) + field.value.len()))
-    {
-        return false;
-    }
-    start_line_end <= limits.max_start_line
-        && head.len() - (start_line_end + 2) <= limits.max_header_section
+/// Builds the head from the one-pass parser's parts (see [`parse_quick`]).
+fn finish_quick(
+    quick: &QuickHead<'_>,
+    fields: &[Field<'_>],
+    raw: &[u8],
+    limits: &Limits,
+) -> Result<Box<RequestHead>, ProtoError> {
+    let method = match quick.method {
+        b"GET" => Method::GET,
+        other => Method::from_bytes(other).map_err(|_| ProtoError::BadMethod)?,
+    };
+    // Checked target bytes are ASCII, so the first chunk is all of it. (`str::from_utf8` costs
+    // about 110 instructions for a 10-byte target: it is made for long input.)
+    let target = quick
+        .target
+        .utf8_chunks()
+        .next()
+        .map(|chunk| chunk.valid())
+        .filter(|valid| valid.len() == quick.target.len())
+        .ok_or(ProtoError::BadTarget)?;
+    let target = RequestTarget::from_checked_bytes(target, quick.first_question, &method)?;
+    finish_head(method, target, quick.version, fields, raw, limits)
 }
 
-/// Builds the head from httparse's result: method, target, version, and the decisions made
-/// from the fields (Host, framing, Expect, keep-alive). `raw` is the head's bytes, copied for
-/// the lazily built header map.
-fn finish_head(
+/// Builds the head from httparse's result (the strict path): method, target and version, then
+/// the rest as [`finish_head`].
+fn finish_parsed(
     req: &httparse::Request<'_, '_>,
     raw: &[u8],
     limits: &Limits,
@@ -222,14 +224,32 @@ fn finish_head(
         .ok_or(ProtoError::UnsupportedVersion)?;
     let path = req.path.ok_or(ProtoError::BadStartLine)?;
     let target = RequestTarget::parse(path, &method)?;
-    let fields: &[httparse::Header<'_>] = req.headers;
+    let mut fields = ArrayVec::<Field<'_>, MAX_HEADERS>::new();
+    fields.extend(req.headers.iter().map(|field| Field {
+        name: field.name.as_bytes(),
+        value: field.value,
+    }));
+    finish_head(method, target, version, &fields, raw, limits)
+}
+
+/// Builds the head from its start line's parts and its fields: the decisions made from the
+/// fields (Host, framing, Expect, keep-alive). `raw` is the head's bytes, copied for the lazily
+/// built header map.
+fn finish_head(
+    method: Method,
+    target: RequestTarget,
+    version: Version,
+    fields: &[Field<'_>],
+    raw: &[u8],
+    limits: &Limits,
+) -> Result<Box<RequestHead>, ProtoError> {
     // One pass over the fields notes which of the few that matter here are present, so the
     // framing, keep-alive and Expect rules below only look again when they must.
     let mut first_host = None;
     let mut hosts = 0;
     let (mut framing_fields, mut connection, mut expect) = (false, false, false);
     for field in fields {
-        let name = field.name.as_bytes();
+        let name = field.name;
         match name.len() {
             0 => return Err(ProtoError::BadHeaderName),
             4 if name.eq_ignore_ascii_case(b"host") => {
@@ -317,6 +337,72 @@ mod tests {
             Ok(Some(_)) => 200,
             Ok(None) => 0,
             Err(e) => e.status(),
+        }
+    }
+
+    /// The head as the strict path alone parses it, shown with every derived decision.
+    fn strict(input: &[u8], limits: &Limits) -> Result<Option<(String, usize)>, ProtoError> {
+        let parsed = RequestHeadParser::new().parse_strict(input, limits)?;
+        Ok(parsed.map(|(head, n)| (format!("{head:?}"), n)))
+    }
+
+    /// The head as [`RequestHeadParser::parse`] gives it (the fast path first).
+    fn either(input: &[u8], limits: &Limits) -> Result<Option<(String, usize)>, ProtoError> {
+        let parsed = RequestHeadParser::new().parse(input, limits)?;
+        Ok(parsed.map(|(head, n)| (format!("{head:?}"), n)))
+    }
+
+    /// The fast path agrees with the strict path on every head below and on every one-byte
+    /// change of them (a byte replaced by one that matters to a parser, removed, or doubled):
+    /// the same head, length and decisions, or the same error, or both incomplete. And it
+    /// accepts the ordinary heads itself.
+    #[test]
+    fn the_fast_path_agrees_with_the_strict_path() {
+        let bases: &[&[u8]] = &[
+            b"GET /plaintext HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n\r\n",
+            b"GET /a?b=c?d HTTP/1.0\r\nConnection: keep-alive\r\nX:  v w \t\r\n\r\nGET",
+            b"POST /up HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\nhello",
+            b"PUT http://h.example/p?q HTTP/1.1\r\nhost: h.example\r\nTransfer-Encoding: chunked\r\n\r\n",
+            b"OPTIONS * HTTP/1.1\r\nHost: [::1]:80\r\nE:\r\nUser-Agent: x/1 (y; z)\r\n\r\n",
+            b"CONNECT a:443 HTTP/1.1\r\nHost: a:443\r\nX-A: \xff\r\n\r\n",
+        ];
+        let limits = Limits::default();
+        let tight = Limits {
+            max_start_line: 24,
+            max_header_section: 40,
+            max_headers: 2,
+            ..Limits::default()
+        };
+        let bytes: &[u8] = b" \t\r\n:?#/\0\x7f\x80aA1*@[]%\x0b";
+        let mut inputs: Vec<Vec<u8>> = Vec::new();
+        for base in bases {
+            inputs.push(base.to_vec());
+            for at in 0..base.len() {
+                for &b in bytes {
+                    let mut changed = base.to_vec();
+                    changed[at] = b;
+                    inputs.push(changed);
+                }
+                let mut removed = base.to_vec();
+                removed.remove(at);
+                inputs.push(removed);
+                let mut doubled = base.to_vec();
+                doubled.insert(at, base[at]);
+                inputs.push(doubled);
+                inputs.push(base[..at].to_vec());
+            }
+        }
+        for input in &inputs {
+            for limits in [&limits, &tight] {
+                let what = String::from_utf8_lossy(input);
+                assert_eq!(either(input, limits), strict(input, limits), "{what}");
+            }
+        }
+        for base in bases {
+            assert!(
+                parse_quick(base, &limits, &mut ArrayVec::new()).is_some(),
+                "{base:?}"
+            );
         }
     }
 

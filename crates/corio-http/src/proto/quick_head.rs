@@ -1,0 +1,218 @@
+//! The fast path of request-head parsing: one pass over a complete head in its ordinary form.
+//!
+//! Nearly every request arrives whole and plainly formed: `METHOD SP target SP HTTP/1.x CRLF`,
+//! then `name: value CRLF` lines, then CRLF. [`parse_quick`] reads such a head in one pass,
+//! checking every byte against what its place allows (a token byte in the method and the
+//! names, a target byte, a field-value byte), and returns its parts. It decides no error: for
+//! anything else (an incomplete head, leading empty lines, any byte or form it does not expect,
+//! a limit passed) it returns `None`, and the caller runs the strict scan and httparse, which
+//! give the exact verdict (see [`RequestHeadParser`](super::RequestHeadParser)).
+//!
+//! Invariant: a head this pass accepts is accepted by the strict path too, with the same
+//! method, target, version, fields and length: it accepts a subset of that path's language
+//! (CRLF only, single spaces, no obs-fold, no control byte, no whitespace before a colon, within
+//! the limits), and trims a field value the way httparse does (the whitespace after the colon
+//! and at the end). The tests compare both paths on many heads and their mutations.
+
+use arrayvec::ArrayVec;
+
+use super::fields::Field;
+use super::limits::{Limits, MAX_HEADERS};
+use super::scan::has_special_byte;
+use super::target::valid_target_byte;
+use super::version::Version;
+
+/// A complete head's start line and length, borrowed from the buffer it was parsed from (its
+/// fields go to the caller's array: returned with the rest, 3 KiB would be copied).
+pub(crate) struct QuickHead<'a> {
+    /// The method, a token.
+    pub(crate) method: &'a [u8],
+    /// The request-target: non-empty, every byte a valid target byte.
+    pub(crate) target: &'a [u8],
+    /// Where the first `?` of the target is.
+    pub(crate) first_question: Option<usize>,
+    /// HTTP/1.0 or HTTP/1.1.
+    pub(crate) version: Version,
+    /// The head's length, its final CRLF included.
+    pub(crate) len: usize,
+}
+
+/// `tchar` bytes (RFC 9110 §5.6.2), as a table: the method and every field name are checked with it.
+static TOKEN: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        table[c] = b.is_ascii_alphanumeric()
+            || matches!(
+                b,
+                b'!' | b'#'
+                    | b'$'
+                    | b'%'
+                    | b'&'
+                    | b'\''
+                    | b'*'
+                    | b'+'
+                    | b'-'
+                    | b'.'
+                    | b'^'
+                    | b'_'
+                    | b'`'
+                    | b'|'
+                    | b'~'
+            );
+        c += 1;
+    }
+    table
+};
+
+/// Bytes of a request-target before its query: any valid target byte but `?`.
+static TARGET_BEFORE_QUERY: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        table[c] = valid_target_byte(c as u8) && c != b'?' as usize;
+        c += 1;
+    }
+    table
+};
+
+/// Any valid request-target byte.
+static TARGET: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        table[c] = valid_target_byte(c as u8);
+        c += 1;
+    }
+    table
+};
+
+/// The whitespace between a field's colon and its value: SP and HTAB.
+static BLANK: [bool; 256] = {
+    let mut table = [false; 256];
+    table[b' ' as usize] = true;
+    table[b'\t' as usize] = true;
+    table
+};
+
+/// Bytes of a field value (RFC 9110 §5.5): HTAB, SP, visible ASCII and obs-text.
+static VALUE: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        table[c] = c == b'\t' as usize || (c >= 0x20 && c != 0x7f);
+        c += 1;
+    }
+    table
+};
+
+/// Parses a complete request head in its ordinary form at the start of `buf`, its fields into
+/// `fields` (empty); `None` for anything else (see the module docs).
+pub(crate) fn parse_quick<'a>(
+    buf: &'a [u8],
+    limits: &Limits,
+    fields: &mut ArrayVec<Field<'a>, MAX_HEADERS>,
+) -> Option<QuickHead<'a>> {
+    let mut i = skip(buf, 0, &TOKEN)?;
+    if i == 0 || buf[i] != b' ' {
+        return None;
+    }
+    let method = &buf[..i];
+    i += 1;
+    let target_start = i;
+    i = skip(buf, i, &TARGET_BEFORE_QUERY)?;
+    let first_question = (buf[i] == b'?').then_some(i - target_start);
+    if first_question.is_some() {
+        i = skip(buf, i + 1, &TARGET)?;
+    }
+    if i == target_start {
+        return None;
+    }
+    let target = &buf[target_start..i];
+    let version = match buf.get(i..i + 11)? {
+        b" HTTP/1.1\r\n" => Version::Http11,
+        b" HTTP/1.0\r\n" => Version::Http10,
+        _ => return None,
+    };
+    // The start line without its CRLF.
+    if i + 9 > limits.max_start_line {
+        return None;
+    }
+    i += 11;
+    let section_start = i;
+    let max_fields = limits.header_count();
+    loop {
+        if *buf.get(i)? == b'\r' {
+            if *buf.get(i + 1)? != b'\n' {
+                return None;
+            }
+            i += 2;
+            break;
+        }
+        let name_start = i;
+        i = skip(buf, i, &TOKEN)?;
+        if i == name_start || buf[i] != b':' {
+            return None;
+        }
+        let name = &buf[name_start..i];
+        i = skip(buf, i + 1, &BLANK)?;
+        let value_start = i;
+        i = skip_value(buf, i)?;
+        if buf[i] != b'\r' || *buf.get(i + 1)? != b'\n' {
+            return None;
+        }
+        let value = buf[value_start..i].trim_ascii_end();
+        if fields.len() == max_fields {
+            return None;
+        }
+        fields.push(Field { name, value });
+        i += 2;
+    }
+    if i - section_start > limits.max_header_section {
+        return None;
+    }
+    Some(QuickHead {
+        method,
+        target,
+        first_question,
+        version,
+        len: i,
+    })
+}
+
+/// The index of the first byte of `buf` from `from` on that is not in `table`; `None` if the
+/// input ends first.
+#[inline(always)]
+fn skip(buf: &[u8], from: usize, table: &[bool; 256]) -> Option<usize> {
+    let rest = buf.get(from..)?;
+    rest.iter()
+        .position(|&b| !table[b as usize])
+        .map(|n| from + n)
+}
+
+/// [`skip`] over field-value bytes, eight at a time while none is a control byte.
+#[inline(always)]
+fn skip_value(buf: &[u8], mut from: usize) -> Option<usize> {
+    while let Some(word) = buf.get(from..from + 8) {
+        let word = u64::from_le_bytes(word.try_into().ok()?);
+        if has_special_byte(word) {
+            break;
+        }
+        from += 8;
+    }
+    skip(buf, from, &VALUE)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::proto::framing::is_tchar;
+
+    #[test]
+    fn the_token_table_is_tchar() {
+        for b in 0..=255u8 {
+            assert_eq!(TOKEN[b as usize], is_tchar(b), "{b:#x}");
+        }
+    }
+}
