@@ -1,8 +1,15 @@
 //! The per-worker clock: the `Date` header and the access-log timestamp, rendered once a
 //! second by a ticker task instead of once per response.
+//!
+//! It also keeps the head of the commonest response up to its length, `HTTP/1.1 200 OK`, the
+//! `Server` and `Date` lines and the content type of the last such response, so that the
+//! driver writes that part of a head with one copy (see [`with_ok_head`]). The tick clears it:
+//! it never carries a stale `Date`.
 
 use std::cell::RefCell;
 use std::time::{Duration, SystemTime};
+
+use http::HeaderValue;
 
 use crate::proto::date::{self, DateCache};
 
@@ -17,6 +24,11 @@ struct Clock {
     log_time: String,
     /// `2026-11-24T03:54:12Z`, the JSON access log's timestamp (RFC 3339).
     iso_time: String,
+    /// `HTTP/1.1 200 OK\r\n`, the fixed fields, `content-type: <ok_type>\r\ncontent-length: `;
+    /// empty until a response asks for it after a tick.
+    ok_head: Vec<u8>,
+    /// The content type `ok_head` holds.
+    ok_type: Option<HeaderValue>,
 }
 
 impl Clock {
@@ -26,6 +38,8 @@ impl Clock {
             fixed_fields: Vec::new(),
             log_time: String::new(),
             iso_time: String::new(),
+            ok_head: Vec::new(),
+            ok_type: None,
         };
         clock.render(SystemTime::now());
         clock
@@ -40,6 +54,22 @@ impl Clock {
         self.fixed_fields.extend_from_slice(b"\r\n");
         self.log_time = date::clf(now);
         self.iso_time = date::rfc3339(now);
+        self.ok_type = None;
+    }
+
+    /// The `200 OK` head up to its length's digits for `content_type`, rebuilt if it was
+    /// made for another type or before the last tick.
+    fn ok_head(&mut self, content_type: &HeaderValue) -> &[u8] {
+        if self.ok_type.as_ref() != Some(content_type) {
+            self.ok_head.clear();
+            self.ok_head.extend_from_slice(b"HTTP/1.1 200 OK\r\n");
+            self.ok_head.extend_from_slice(&self.fixed_fields);
+            self.ok_head.extend_from_slice(b"content-type: ");
+            self.ok_head.extend_from_slice(content_type.as_bytes());
+            self.ok_head.extend_from_slice(b"\r\ncontent-length: ");
+            self.ok_type = Some(content_type.clone());
+        }
+        &self.ok_head
     }
 }
 
@@ -55,6 +85,13 @@ pub(crate) fn tick() {
 /// Calls `f` with the `Server` and `Date` field lines.
 pub(crate) fn with_fixed_fields<R>(f: impl FnOnce(&[u8]) -> R) -> R {
     CLOCK.with(|clock| f(&clock.borrow().fixed_fields))
+}
+
+/// Calls `f` with the head of an HTTP/1.1 `200 OK` response with `content_type` and no other
+/// field of its own, up to the digits of its `Content-Length`:
+/// `HTTP/1.1 200 OK\r\nserver: corio\r\ndate: <IMF-fixdate>\r\ncontent-type: <type>\r\ncontent-length: `.
+pub(crate) fn with_ok_head<R>(content_type: &HeaderValue, f: impl FnOnce(&[u8]) -> R) -> R {
+    CLOCK.with(|clock| f(clock.borrow_mut().ok_head(content_type)))
 }
 
 /// Calls `f` with the cached `Date` value (IMF-fixdate), for HTTP/2 responses.
@@ -84,6 +121,31 @@ mod tests {
         assert_eq!(date::clf(at(1_795_492_452)), "24/Nov/2026:03:54:12 +0000");
         assert_eq!(date::clf(at(951_782_400)), "29/Feb/2000:00:00:00 +0000");
         assert_eq!(date::rfc3339(at(1_795_492_452)), "2026-11-24T03:54:12Z");
+    }
+
+    #[test]
+    fn the_ok_head_follows_the_date_and_the_content_type() {
+        let at = |secs| UNIX_EPOCH + Duration::from_secs(secs);
+        let plain = HeaderValue::from_static("text/plain");
+        let html = HeaderValue::from_static("text/html");
+        let head = |content_type: &HeaderValue| {
+            with_ok_head(content_type, |head| {
+                String::from_utf8(head.to_vec()).unwrap()
+            })
+        };
+        CLOCK.with(|clock| clock.borrow_mut().render(at(1)));
+        let first = head(&plain);
+        assert_eq!(
+            first,
+            "HTTP/1.1 200 OK\r\nserver: corio\r\ndate: Thu, 01 Jan 1970 00:00:01 GMT\r\n\
+             content-type: text/plain\r\ncontent-length: "
+        );
+        assert_eq!(head(&plain), first);
+        assert!(head(&html).contains("\r\ncontent-type: text/html\r\n"));
+        CLOCK.with(|clock| clock.borrow_mut().render(at(2)));
+        assert!(head(&html).contains("date: Thu, 01 Jan 1970 00:00:02 GMT\r\n"));
+        assert!(head(&plain).contains("date: Thu, 01 Jan 1970 00:00:02 GMT\r\n"));
+        assert!(head(&plain).contains("\r\ncontent-type: text/plain\r\n"));
     }
 
     #[test]
