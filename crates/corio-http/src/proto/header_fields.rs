@@ -139,6 +139,18 @@ impl HeaderFields {
         }
     }
 
+    /// Drops the fields (and the map, if built), leaving them as [`HeaderFields::unfilled`]
+    /// made them: for a head box used again.
+    pub(crate) fn clear(&mut self) {
+        self.map = OnceLock::new();
+        match &mut self.source {
+            Source::Inline(bytes) => bytes.clear(),
+            Source::Shared(_) | Source::MapAndAuthority(_) => {
+                self.source = Source::Inline(ArrayVec::new());
+            }
+        }
+    }
+
     /// The fields of `head`, a validated response head (copied into a `Bytes`: a client
     /// response moves through several futures, which an inline head would make large).
     pub(crate) fn copied(head: &[u8]) -> HeaderFields {
@@ -298,6 +310,28 @@ mod tests {
         map.insert(RANGE, HeaderValue::from_static("bytes=0-1"));
         assert!(HeaderFields::from_map(map).contains_any(&names));
         assert!(!HeaderFields::default().contains_any(&names));
+    }
+
+    #[test]
+    fn cleared_fields_keep_nothing_of_the_last_head() {
+        let sources = [
+            HeaderFields::copied(&head_of(INLINE_HEAD + 1)),
+            {
+                let mut short = HeaderFields::unfilled();
+                short.fill(b"GET / HTTP/1.1\r\nHost: a\r\nX-Old: 1\r\n\r\n");
+                short
+            },
+            HeaderFields::with_authority(HeaderMap::new(), Authority::from_static("old.example")),
+        ];
+        for mut fields in sources {
+            assert!(!fields.map().is_empty(), "the map was built");
+            fields.clear();
+            assert!(matches!(&fields.source, Source::Inline(bytes) if bytes.is_empty()));
+            assert!(fields.map.get().is_none());
+            fields.fill(b"GET / HTTP/1.1\r\nHost: new\r\n\r\n");
+            assert_eq!(fields.map().len(), 1);
+            assert_eq!(fields.map()[HOST], "new");
+        }
     }
 
     #[test]
