@@ -109,6 +109,9 @@ static VALUE: [bool; 256] = {
 
 /// Parses a complete request head in its ordinary form at the start of `buf`, its fields into
 /// `fields` (empty); `None` for anything else (see the module docs).
+///
+/// Not inlined: in the caller's large frame its loops kept their counters on the stack.
+#[inline(never)]
 pub(crate) fn parse_quick<'a>(
     buf: &'a [u8],
     limits: &Limits,
@@ -139,46 +142,65 @@ pub(crate) fn parse_quick<'a>(
     if i + 9 > limits.max_start_line {
         return None;
     }
-    i += 11;
-    let section_start = i;
-    let max_fields = limits.header_count();
-    loop {
-        if *buf.get(i)? == b'\r' {
-            if *buf.get(i + 1)? != b'\n' {
-                return None;
-            }
-            i += 2;
-            break;
-        }
-        let name_start = i;
-        i = skip(buf, i, &TOKEN)?;
-        if i == name_start || buf[i] != b':' {
-            return None;
-        }
-        let name = &buf[name_start..i];
-        i = skip(buf, i + 1, &BLANK)?;
-        let value_start = i;
-        i = skip_value(buf, i)?;
-        if buf[i] != b'\r' || *buf.get(i + 1)? != b'\n' {
-            return None;
-        }
-        let value = buf[value_start..i].trim_ascii_end();
-        if fields.len() == max_fields {
-            return None;
-        }
-        fields.push(Field { name, value });
-        i += 2;
-    }
-    if i - section_start > limits.max_header_section {
-        return None;
-    }
+    let len = i + 11 + parse_fields(&buf[i + 11..], limits, fields)?;
     Some(QuickHead {
         method,
         target,
         first_question,
         version,
-        len: i,
+        len,
     })
+}
+
+/// Parses the field lines and the blank line that ends them at the start of `section` into
+/// `fields`; returns their length. A function of its own: inlined, its loop kept its
+/// counters on the stack.
+#[inline(never)]
+fn parse_fields<'a>(
+    section: &'a [u8],
+    limits: &Limits,
+    fields: &mut ArrayVec<Field<'a>, MAX_HEADERS>,
+) -> Option<usize> {
+    let max_fields = limits.header_count();
+    let mut rest = section;
+    loop {
+        if let Some(after) = rest.strip_prefix(b"\r\n") {
+            let len = section.len() - after.len();
+            return (len <= limits.max_header_section).then_some(len);
+        }
+        let name_len = rest.iter().position(|&b| !TOKEN[b as usize])?;
+        if name_len == 0 || rest[name_len] != b':' {
+            return None;
+        }
+        let (name, after_name) = rest.split_at(name_len);
+        let after_colon = &after_name[1..];
+        let blank = after_colon.iter().position(|&b| !BLANK[b as usize])?;
+        let value_and_rest = &after_colon[blank..];
+        let (value, after_value) = value_and_rest.split_at(value_len(value_and_rest)?);
+        rest = after_value.strip_prefix(b"\r\n")?;
+        if fields.len() == max_fields {
+            return None;
+        }
+        fields.push(Field {
+            name,
+            value: value.trim_ascii_end(),
+        });
+    }
+}
+
+/// The length of the field-value bytes at the start of `bytes`, eight at a time while none
+/// is a control byte; `None` if the input ends first.
+#[inline(always)]
+fn value_len(bytes: &[u8]) -> Option<usize> {
+    let mut at = 0;
+    while let Some(word) = bytes.get(at..at + 8) {
+        let word = u64::from_le_bytes(word.try_into().ok()?);
+        if has_special_byte(word) {
+            break;
+        }
+        at += 8;
+    }
+    skip(bytes, at, &VALUE)
 }
 
 /// The index of the first byte of `buf` from `from` on that is not in `table`; `None` if the
@@ -189,19 +211,6 @@ fn skip(buf: &[u8], from: usize, table: &[bool; 256]) -> Option<usize> {
     rest.iter()
         .position(|&b| !table[b as usize])
         .map(|n| from + n)
-}
-
-/// [`skip`] over field-value bytes, eight at a time while none is a control byte.
-#[inline(always)]
-fn skip_value(buf: &[u8], mut from: usize) -> Option<usize> {
-    while let Some(word) = buf.get(from..from + 8) {
-        let word = u64::from_le_bytes(word.try_into().ok()?);
-        if has_special_byte(word) {
-            break;
-        }
-        from += 8;
-    }
-    skip(buf, from, &VALUE)
 }
 
 #[cfg(test)]

@@ -60,7 +60,11 @@ impl Clock {
     /// The `200 OK` head up to its length's digits for `content_type`, rebuilt if it was
     /// made for another type or before the last tick.
     fn ok_head(&mut self, content_type: &HeaderValue) -> &[u8] {
-        if self.ok_type.as_ref() != Some(content_type) {
+        // A static value (the common case) is found by its address; another by its bytes.
+        let same = self.ok_type.as_ref().is_some_and(|cached| {
+            std::ptr::eq(cached.as_bytes(), content_type.as_bytes()) || cached == content_type
+        });
+        if !same {
             self.ok_head.clear();
             self.ok_head.extend_from_slice(b"HTTP/1.1 200 OK\r\n");
             self.ok_head.extend_from_slice(&self.fixed_fields);
