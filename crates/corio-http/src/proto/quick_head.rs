@@ -124,6 +124,12 @@ pub(crate) fn parse_quick<'a>(
     let method = &buf[..i];
     i += 1;
     let target_start = i;
+    while let Some(word) = buf.get(i..i + 8) {
+        if !plain_target_word(u64::from_le_bytes(word.try_into().ok()?)) {
+            break;
+        }
+        i += 8;
+    }
     i = skip(buf, i, &TARGET_BEFORE_QUERY)?;
     let first_question = (buf[i] == b'?').then_some(i - target_start);
     if first_question.is_some() {
@@ -203,6 +209,19 @@ fn value_len(bytes: &[u8]) -> Option<usize> {
     skip(bytes, at, &VALUE)
 }
 
+/// Whether all 8 bytes of `word` are target bytes before a query ([`TARGET_BEFORE_QUERY`]):
+/// none below `!`, none at or above DEL, no `#` and no `?`. Each test is exact for the word:
+/// `(w - n * ONES) & !w & HIGH` is non-zero exactly when some byte is below `n` (for `n` at most
+/// 0x80), and a byte equal to `c` is a zero byte of `w ^ c * ONES`.
+#[inline(always)]
+fn plain_target_word(word: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let below = |w: u64, n: u64| w.wrapping_sub(ONES * n) & !w & HIGH;
+    let has = |c: u64| below(word ^ (ONES * c), 1);
+    below(word, 0x21) | (word & HIGH) | has(0x7f) | has(b'#' as u64) | has(b'?' as u64) == 0
+}
+
 /// The index of the first byte of `buf` from `from` on that is not in `table`; `None` if the
 /// input ends first.
 #[inline(always)]
@@ -217,6 +236,23 @@ fn skip(buf: &[u8], from: usize, table: &[bool; 256]) -> Option<usize> {
 mod tests {
     use super::*;
     use crate::proto::framing::is_tchar;
+
+    #[test]
+    fn the_target_word_check_agrees_with_the_byte_table() {
+        for b in 0..=255u8 {
+            for pos in 0..8 {
+                let mut bytes = *b"/abc?d=e";
+                bytes[4] = b'f';
+                bytes[pos] = b;
+                let plain = bytes.iter().all(|&c| TARGET_BEFORE_QUERY[c as usize]);
+                assert_eq!(
+                    plain_target_word(u64::from_le_bytes(bytes)),
+                    plain,
+                    "byte {b:#x} at {pos}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn the_token_table_is_tchar() {
