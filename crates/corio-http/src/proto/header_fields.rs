@@ -3,7 +3,7 @@
 //! Building an `http::HeaderMap` costs allocations and hashing for every field, which is most
 //! of the price of parsing a request (server) or a response head (client). The framing
 //! decisions (length, chunked, keep-alive, Host, Expect) are made by the parsers straight from
-//! httparse's borrowed fields; the map is built on first access, from the head bytes the
+//! the borrowed fields; the map is built on first access, from the head bytes the
 //! message keeps anyway. A handler that never looks at a request's headers, or a client
 //! caller that never looks at a response's (a load generator), never pays for the map.
 //!
@@ -13,7 +13,8 @@
 //!
 //! The head bytes are kept inline when they fit in [`INLINE_HEAD`] bytes, so that a typical
 //! request (which arrives boxed, see [`RequestHeadParser`](super::RequestHeadParser)) costs one
-//! allocation in all: the box holds the parsed head and its bytes together. A longer head is
+//! allocation at most (none when the box is a reused spare): the box holds the parsed head and
+//! its bytes together. A longer head is
 //! copied into a `Bytes`. Building the map from an inline head first copies it into a `Bytes`
 //! (one allocation) so that the values share it. The map, once built, lives in the same box.
 //!

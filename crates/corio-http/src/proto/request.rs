@@ -176,10 +176,11 @@ pub fn parse_request_head(
 /// A request-head parser that remembers how far an incomplete head was checked.
 ///
 /// Each call to [`parse`](Self::parse) is given the bytes of the same head from its first
-/// byte (the earlier bytes unchanged, possibly more after them). The strict scan resumes where
-/// it stopped, and httparse runs once on the complete head, so a head that arrives one byte per
-/// read costs linear time in total. After a complete head (or an error) the parser is ready for
-/// the next one.
+/// byte (the earlier bytes unchanged, possibly more after them). A complete head in its
+/// ordinary form is read in one pass (`quick_head.rs`); anything else takes the strict scan,
+/// which resumes where it stopped, and httparse runs once on the complete head, so a head that
+/// arrives one byte per read costs linear time in total. After a complete head (or an error)
+/// the parser is ready for the next one.
 #[derive(Debug, Clone, Default)]
 pub struct RequestHeadParser {
     /// The scan of an incomplete head; `None` before the first byte of a head was seen. Boxed:
@@ -201,8 +202,9 @@ impl RequestHeadParser {
     /// Parses the head at the start of `buf`, resuming an incomplete one. See the type docs.
     ///
     /// The head comes boxed, with its bytes inside the box when they fit (see
-    /// [`HeaderFields`]): one allocation for a typical request, and the head moves through a
-    /// connection driver as a pointer.
+    /// [`HeaderFields`]), and the head moves through a connection driver as a pointer. The box
+    /// is the thread's spare when a dropped request gave one back (see
+    /// `RequestHead::unset_boxed`): no allocation for a typical request.
     pub fn parse(
         &mut self,
         buf: &[u8],
