@@ -19,7 +19,7 @@ use arrayvec::ArrayVec;
 use super::fields::Field;
 use super::limits::{Limits, MAX_HEADERS};
 use super::scan::has_special_byte;
-use super::target::valid_target_byte;
+use super::target::{reg_name_host_len, valid_target_byte};
 use super::version::Version;
 
 /// A complete head's start line and length, borrowed from the buffer it was parsed from (its
@@ -35,6 +35,9 @@ pub(crate) struct QuickHead<'a> {
     pub(crate) version: Version,
     /// The head's length, its final CRLF included.
     pub(crate) len: usize,
+    /// Whether the first `Host` field's value was found to be a valid Host value on the way
+    /// (see [`reg_name_host_len`]): the caller need not check it again.
+    pub(crate) host_checked: bool,
 }
 
 /// `tchar` bytes (RFC 9110 §5.6.2), as a table: the method and every field name are checked with it.
@@ -148,33 +151,49 @@ pub(crate) fn parse_quick<'a>(
     if i + 9 > limits.max_start_line {
         return None;
     }
-    let len = i + 11 + parse_fields(&buf[i + 11..], limits, fields)?;
+    let (section, host_checked) = parse_fields(&buf[i + 11..], limits, fields)?;
     Some(QuickHead {
         method,
         target,
         first_question,
         version,
-        len,
+        len: i + 11 + section,
+        host_checked,
     })
 }
 
 /// Parses the field lines and the blank line that ends them at the start of `section` into
-/// `fields`; returns their length. A function of its own: inlined, its loop kept its
-/// counters on the stack.
+/// `fields`; returns their length, and whether the first `Host` value was checked on the way.
+/// A function of its own: inlined, its loop kept its counters on the stack.
+///
+/// `Host`, in nearly every request and usually its first field, is recognised with one compare,
+/// and a value in the reg-name form is checked as a Host value in the pass that delimits it.
 #[inline(never)]
 fn parse_fields<'a>(
     section: &'a [u8],
     limits: &Limits,
     fields: &mut ArrayVec<Field<'a>, MAX_HEADERS>,
-) -> Option<usize> {
+) -> Option<(usize, bool)> {
     let max_fields = limits.header_count();
     let mut rest = section;
+    let mut first_host_checked = None;
     loop {
         if let Some(after) = rest.strip_prefix(b"\r\n") {
             let len = section.len() - after.len();
-            return (len <= limits.max_header_section).then_some(len);
+            return (len <= limits.max_header_section)
+                .then_some((len, first_host_checked.unwrap_or(false)));
         }
-        let name_len = rest.iter().position(|&b| !TOKEN[b as usize])?;
+        // Each of `host`'s letters, OR 0x20, comes only from itself in either case.
+        let is_host = rest.get(..5).is_some_and(|start| {
+            start[4] == b':'
+                && u32::from_le_bytes([start[0], start[1], start[2], start[3]]) | 0x2020_2020
+                    == u32::from_le_bytes(*b"host")
+        });
+        let name_len = if is_host {
+            4
+        } else {
+            rest.iter().position(|&b| !TOKEN[b as usize])?
+        };
         if name_len == 0 || rest[name_len] != b':' {
             return None;
         }
@@ -182,7 +201,18 @@ fn parse_fields<'a>(
         let after_colon = &after_name[1..];
         let blank = after_colon.iter().position(|&b| !BLANK[b as usize])?;
         let value_and_rest = &after_colon[blank..];
-        let (value, after_value) = value_and_rest.split_at(value_len(value_and_rest)?);
+        let host_len = if is_host && first_host_checked.is_none() {
+            let len = reg_name_host_len(value_and_rest);
+            first_host_checked = Some(len.is_some());
+            len
+        } else {
+            None
+        };
+        let value_end = match host_len {
+            Some(len) => len,
+            None => value_len(value_and_rest)?,
+        };
+        let (value, after_value) = value_and_rest.split_at(value_end);
         rest = after_value.strip_prefix(b"\r\n")?;
         if fields.len() == max_fields {
             return None;

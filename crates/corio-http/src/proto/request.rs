@@ -295,7 +295,7 @@ fn finish_quick(
             RequestHead::with_start(method, target)
         }
     };
-    finish_head(head, quick.version, fields, raw, limits)
+    finish_head(head, quick.version, fields, quick.host_checked, raw, limits)
 }
 
 /// Builds the head from httparse's result (the strict path): method, target and version, then
@@ -319,16 +319,18 @@ fn finish_parsed(
         name: field.name.as_bytes(),
         value: field.value,
     }));
-    finish_head(head, version, &fields, raw, limits)
+    finish_head(head, version, &fields, false, raw, limits)
 }
 
 /// Completes `head` (its method and target set) from the version and the fields: the
-/// decisions made from the fields (Host, framing, Expect, keep-alive). `raw` is the head's
-/// bytes, copied for the lazily built header map.
+/// decisions made from the fields (Host, framing, Expect, keep-alive). `host_checked`: the
+/// first Host value is known to be valid. `raw` is the head's bytes, copied for the lazily
+/// built header map.
 fn finish_head(
     mut head: Box<RequestHead>,
     version: Version,
     fields: &[Field<'_>],
+    host_checked: bool,
     raw: &[u8],
     limits: &Limits,
 ) -> Result<Box<RequestHead>, ProtoError> {
@@ -357,7 +359,9 @@ fn finish_head(
         (None, _) => {}
         (Some(_), 2..) => return Err(ProtoError::DuplicateHost),
         // RFC 9112 §3.2: a server MUST answer 400 to an invalid Host field value.
-        (Some(host), _) if !valid_host_field(host.trim_ascii()) => return Err(ProtoError::BadHost),
+        (Some(host), _) if !host_checked && !valid_host_field(host.trim_ascii()) => {
+            return Err(ProtoError::BadHost)
+        }
         (Some(_), _) => {}
     }
     let body = if framing_fields {
@@ -459,6 +463,8 @@ mod tests {
             b"PUT http://h.example/p?q HTTP/1.1\r\nhost: h.example\r\nTransfer-Encoding: chunked\r\n\r\n",
             b"OPTIONS * HTTP/1.1\r\nHost: [::1]:80\r\nE:\r\nUser-Agent: x/1 (y; z)\r\n\r\n",
             b"CONNECT a:443 HTTP/1.1\r\nHost: a:443\r\nX-A: \xff\r\n\r\n",
+            b"GET / HTTP/1.1\r\nX: y\r\nHOST: a.b:80\r\n\r\n",
+            b"GET / HTTP/1.1\r\nHost: a\r\nhost: a\r\n\r\n",
         ];
         let limits = Limits::default();
         let tight = Limits {

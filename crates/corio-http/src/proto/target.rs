@@ -228,6 +228,24 @@ pub(crate) const fn valid_target_byte(c: u8) -> bool {
     !matches!(TARGET_BYTE[c as usize], TargetByte::Invalid)
 }
 
+/// The length of a Host value in the reg-name form, `reg-name [ ":" port ]`, at the start of
+/// `bytes` and ended by a CR: a value [`valid_host_field`] accepts, found in the one pass that
+/// also delimits it (the request parser's fast path). `None` for anything else, an IP literal
+/// included, which the caller then delimits and checks the usual way.
+pub(crate) fn reg_name_host_len(bytes: &[u8]) -> Option<usize> {
+    let host = bytes.iter().position(|&c| !REG_NAME[c as usize])?;
+    let end = if bytes[host] == b':' {
+        let digits = bytes[host + 1..].iter().position(|c| !c.is_ascii_digit())?;
+        if digits > 5 {
+            return None;
+        }
+        host + 1 + digits
+    } else {
+        host
+    };
+    (bytes[end] == b'\r').then_some(end)
+}
+
 /// How [`RequestTarget::parse`] sees a byte of a target.
 #[derive(Clone, Copy)]
 enum TargetByte {
@@ -312,6 +330,44 @@ mod tests {
         Option<&'static str>,
         Option<&'static str>,
     );
+
+    #[test]
+    fn a_reg_name_host_found_in_one_pass_is_a_valid_host_field() {
+        let values: &[&[u8]] = &[
+            b"",
+            b"a",
+            b"127.0.0.1:8080",
+            b"example.com",
+            b":80",
+            b"a:",
+            b"a:123456",
+            b"a:12345",
+            b"[::1]:80",
+            b"a b",
+            b"u@a",
+            b"a:8x",
+            b"a:80:80",
+            b"%41.example",
+            b"a/b",
+            b"a\x80",
+        ];
+        for value in values {
+            let mut line = value.to_vec();
+            line.extend_from_slice(b"\r\n");
+            let found = reg_name_host_len(&line);
+            let what = String::from_utf8_lossy(value);
+            if let Some(len) = found {
+                assert_eq!(len, value.len(), "{what}");
+                assert!(valid_host_field(value), "{what}");
+            } else {
+                // Refused here: an IP literal (checked the usual way), or not a Host value.
+                assert!(
+                    value.starts_with(b"[") || !valid_host_field(value),
+                    "{what}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn table() {
