@@ -142,9 +142,17 @@ pub(crate) fn parse_quick<'a>(
         return None;
     }
     let target = &buf[target_start..i];
-    let version = match buf.get(i..i + 11)? {
-        b" HTTP/1.1\r\n" => Version::Http11,
-        b" HTTP/1.0\r\n" => Version::Http10,
+    // ` HTTP/1.` as one word, then the minor version and CRLF.
+    let end: [u8; 11] = buf.get(i..i + 11)?.try_into().ok()?;
+    let word = u64::from_le_bytes([
+        end[0], end[1], end[2], end[3], end[4], end[5], end[6], end[7],
+    ]);
+    if word != u64::from_le_bytes(*b" HTTP/1.") || end[9..] != *b"\r\n" {
+        return None;
+    }
+    let version = match end[8] {
+        b'1' => Version::Http11,
+        b'0' => Version::Http10,
         _ => return None,
     };
     // The start line without its CRLF.

@@ -31,7 +31,6 @@ use super::conn::Driver;
 use super::handler::Handler;
 use super::transport::Transport;
 use crate::message::{Response, ResponseBody};
-use crate::proto::response::decimal;
 use crate::proto::{
     encode_fields_and_end, encode_status_line, BodyFraming, ChunkedEncoder, Version,
 };
@@ -117,8 +116,7 @@ impl<H: Handler, T: Transport> Driver<H, T> {
         let mut io = self.io.borrow_mut();
         let out = io.out.get_or_insert_with(buffers::take_out);
         // The commonest response, HTTP/1.1 `200 OK` kept alive, with a content type, no field
-        // of its own and a small body in memory, is three copies: the cached head up to the
-        // length, the length and the blank line, the body.
+        // of its own and a small body in memory, is two copies: the cached head, the body.
         if let (None, Some(content_type), BodyFraming::Length(len), true) =
             (&headers, &content_type, framing, keep_alive)
         {
@@ -131,14 +129,10 @@ impl<H: Handler, T: Transport> Driver<H, T> {
                 small.filter(|_| status == StatusCode::OK && version == Version::Http11)
             {
                 let body = if is_head { &[][..] } else { small };
-                let mut digits = [0u8; 20];
-                let digits = decimal(len, &mut digits);
-                clock::with_ok_head(content_type, |head| {
-                    out.reserve(head.len() + digits.len() + 4 + body.len());
+                clock::with_ok_head(content_type, len, |head| {
+                    out.reserve(head.len() + body.len());
                     out.extend_from_slice(head);
                 });
-                out.extend_from_slice(digits);
-                out.extend_from_slice(b"\r\n\r\n");
                 out.extend_from_slice(body);
                 return (keep_alive, body.len() as u64, None);
             }
