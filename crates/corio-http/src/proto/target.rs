@@ -233,7 +233,10 @@ pub(crate) const fn valid_target_byte(c: u8) -> bool {
 /// also delimits it (the request parser's fast path). `None` for anything else, an IP literal
 /// included, which the caller then delimits and checks the usual way.
 pub(crate) fn reg_name_host_len(bytes: &[u8]) -> Option<usize> {
-    let host = bytes.iter().position(|&c| !REG_NAME[c as usize])?;
+    let mut host = 0;
+    while REG_NAME[*bytes.get(host)? as usize] {
+        host += 1;
+    }
     let end = if bytes[host] == b':' {
         let digits = bytes[host + 1..].iter().position(|c| !c.is_ascii_digit())?;
         if digits > 5 {
