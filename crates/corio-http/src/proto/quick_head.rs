@@ -40,7 +40,8 @@ pub(crate) struct QuickHead<'a> {
     pub(crate) host_checked: bool,
 }
 
-/// `tchar` bytes (RFC 9110 §5.6.2), as a table: the method and every field name are checked with it.
+/// `tchar` bytes (RFC 9110 §5.6.2), as a table: the method and every field name are checked
+/// with it.
 static TOKEN: [bool; 256] = {
     let mut table = [false; 256];
     let mut c = 0;
@@ -112,9 +113,6 @@ static VALUE: [bool; 256] = {
 
 /// Parses a complete request head in its ordinary form at the start of `buf`, its fields into
 /// `fields` (empty); `None` for anything else (see the module docs).
-///
-/// Not inlined: in the caller's large frame its loops kept their counters on the stack.
-#[inline(never)]
 pub(crate) fn parse_quick<'a>(
     buf: &'a [u8],
     limits: &Limits,
