@@ -50,15 +50,6 @@ pub struct RequestHead {
     pub body: BodyFraming,
 }
 
-/// What [`RequestHead::reset`] leaves as it was.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Keep {
-    /// Nothing: every field is reset.
-    Nothing,
-    /// The method and the target.
-    StartLine,
-}
-
 thread_local! {
     /// A head box given back by a request dropped on this thread ([`RequestHead::recycle`]),
     /// for the next head parsed here: a server worker parses a request, and its handler drops
@@ -78,7 +69,7 @@ impl RequestHead {
     /// plaintext profile.
     pub(crate) fn unset_boxed() -> Box<RequestHead> {
         if let Some(mut spare) = SPARE.with(Cell::take) {
-            spare.reset(Keep::Nothing);
+            spare.reset();
             return spare;
         }
         Box::write(
@@ -104,32 +95,15 @@ impl RequestHead {
         head
     }
 
-    /// This thread's spare box if its last request had this method and these target bytes:
-    /// every field reset but those two, which are what parsing the start line again would
-    /// give (the target's form and parts are a function of its bytes and the method).
-    fn spare_for(method: &Method, target: &[u8]) -> Option<Box<RequestHead>> {
-        SPARE.with(|slot| {
-            let mut spare = slot.take()?;
-            if spare.method == *method && same_bytes(spare.target.as_bytes(), target) {
-                spare.reset(Keep::StartLine);
-                Some(spare)
-            } else {
-                slot.set(Some(spare));
-                None
-            }
-        })
-    }
-
     /// Keeps `head` as this thread's spare box for [`RequestHead::unset_boxed`] (a spare
     /// already kept is freed).
     pub(crate) fn recycle(head: Box<RequestHead>) {
         SPARE.with(|spare| spare.set(Some(head)));
     }
 
-    /// Sets every field (but the method and target with [`Keep::StartLine`]) to the
-    /// placeholder [`RequestHead::unset_boxed`] gives, in place. (Every field is named: a field
-    /// added later must be reset here too.)
-    fn reset(&mut self, keep: Keep) {
+    /// Sets every field to the placeholder [`RequestHead::unset_boxed`] gives, in place. (Every
+    /// field is named: a field added later must be reset here too.)
+    fn reset(&mut self) {
         let RequestHead {
             method,
             target,
@@ -139,10 +113,8 @@ impl RequestHead {
             expect_continue,
             body,
         } = self;
-        if keep == Keep::Nothing {
-            *method = Method::GET;
-            *target = RequestTarget::unset();
-        }
+        *method = Method::GET;
+        *target = RequestTarget::unset();
         *version = Version::Http11;
         headers.clear();
         *keep_alive = false;
@@ -277,24 +249,17 @@ fn finish_quick(
         b"GET" => Method::GET,
         other => Method::from_bytes(other).map_err(|_| ProtoError::BadMethod)?,
     };
-    let head = match RequestHead::spare_for(&method, quick.target) {
-        // The same method and target as the spare's last request: its parsed target (a
-        // function of those two) is kept, not derived again.
-        Some(head) => head,
-        None => {
-            // Checked target bytes are ASCII, so the first chunk is all of it. (`str::from_utf8`
-            // costs about 110 instructions for a 10-byte target: it is made for long input.)
-            let target = quick
-                .target
-                .utf8_chunks()
-                .next()
-                .map(|chunk| chunk.valid())
-                .filter(|valid| valid.len() == quick.target.len())
-                .ok_or(ProtoError::BadTarget)?;
-            let target = RequestTarget::from_checked_bytes(target, quick.first_question, &method)?;
-            RequestHead::with_start(method, target)
-        }
-    };
+    // Checked target bytes are ASCII, so the first chunk is all of it. (`str::from_utf8` costs
+    // about 110 instructions for a 10-byte target: it is made for long input.)
+    let target = quick
+        .target
+        .utf8_chunks()
+        .next()
+        .map(|chunk| chunk.valid())
+        .filter(|valid| valid.len() == quick.target.len())
+        .ok_or(ProtoError::BadTarget)?;
+    let target = RequestTarget::from_checked_bytes(target, quick.first_question, &method)?;
+    let head = RequestHead::with_start(method, target);
     finish_head(head, quick.version, fields, quick.host_checked, raw, limits)
 }
 
@@ -390,24 +355,6 @@ fn finish_head(
     head.headers.fill(raw);
     head.body = body;
     Ok(head)
-}
-
-/// `a == b`, for the short strings of a request (a target, usually): up to 16 bytes as two
-/// words, without the call `<[u8]>::eq` makes.
-#[inline(always)]
-fn same_bytes(a: &[u8], b: &[u8]) -> bool {
-    let word = |s: &[u8], at: usize| -> Option<u64> {
-        Some(u64::from_le_bytes(s.get(at..at + 8)?.try_into().ok()?))
-    };
-    let len = a.len();
-    if len != b.len() {
-        return false;
-    }
-    match len {
-        // The first and the last eight bytes (overlapping when shorter than 16).
-        8..=16 => word(a, 0) == word(b, 0) && word(a, len - 8) == word(b, len - 8),
-        _ => a == b,
-    }
 }
 
 /// Whether the token `name` is `lower`, a lowercase field name of letters and `-`, in any case.
@@ -526,7 +473,7 @@ mod tests {
 
     /// A recycled head box is used for the next head, and nothing of its last request (target,
     /// fields, their map, framing, decisions) shows in the new head, whether the new request
-    /// has the same method and target (which are kept) or not.
+    /// has the same method and target or not.
     #[test]
     fn a_recycled_head_keeps_nothing_of_its_last_request() {
         let limits = Limits::default();
@@ -566,23 +513,6 @@ mod tests {
             assert_eq!(&*head as *const RequestHead, old_box, "the box was reused");
             assert_eq!(format!("{head:?}"), fresh);
             assert!(head.headers.get("x-old").is_none());
-        }
-    }
-
-    #[test]
-    fn same_bytes_is_equality() {
-        let texts: Vec<Vec<u8>> = (0..40)
-            .map(|len| (0..len).map(|i| b'a' + (i % 26) as u8).collect())
-            .collect();
-        for a in &texts {
-            for b in &texts {
-                assert_eq!(same_bytes(a, b), a == b);
-            }
-            for at in 0..a.len() {
-                let mut changed = a.clone();
-                changed[at] = b'/';
-                assert!(!same_bytes(a, &changed), "{at} of {}", a.len());
-            }
         }
     }
 
