@@ -33,13 +33,13 @@ const WINDOW_UPDATE: u8 = 0x8;
 const MAX_FRAME: usize = 16_384;
 
 /// What the server allocates per request: the `h2` crate's decoded header map of the request
-/// (two tables), the request head's box (which takes that map as it is) and the response's
-/// header map (two tables, which h2 consumes). Not the handler's future (polled in a box the
-/// connection reuses), nor a `Host` field (made only when a handler reads the fields), nor the
-/// `content-length` value (shared while the length stays the same). hyper's HTTP/2 server
-/// makes seven under h2load: it also allocates the length (twice) and a task per stream, and
-/// no head.
-const PER_REQUEST: u64 = 5;
+/// (two tables) and the response's header map (two tables, which h2 consumes). Not the request
+/// head's box (a dropped request gives it back to the worker for the next head), nor the
+/// handler's future (polled in a box the connection reuses), nor a `Host` field (made only when
+/// a handler reads the fields), nor the `content-length` value (shared while the length stays
+/// the same). hyper's HTTP/2 server makes seven under h2load: it also allocates the length
+/// (twice) and a task per stream, and no head.
+const PER_REQUEST: u64 = 4;
 
 /// Periodic work that is not per request: the cached `Date` value is rebuilt once a second
 /// (a few allocations each time). The run takes about a second in a debug build; this leaves

@@ -18,7 +18,7 @@ use crate::proto::{RequestHead, RequestTarget, Version};
 /// ```
 #[derive(Debug)]
 pub struct Request {
-    pub(crate) head: Box<RequestHead>,
+    pub(crate) head: Head,
     pub(crate) body: Body,
     pub(crate) remote_addr: Option<SocketAddr>,
     pub(crate) params: Vec<(String, String)>,
@@ -32,7 +32,7 @@ impl Request {
         remote_addr: Option<SocketAddr>,
     ) -> Request {
         Request {
-            head,
+            head: Head(Some(head)),
             body,
             remote_addr,
             params: Vec::new(),
@@ -125,13 +125,13 @@ impl Request {
     }
 
     /// Converts into an `http::Request` (the body travels along).
-    pub fn into_http(self) -> http::Request<Body> {
+    pub fn into_http(mut self) -> http::Request<Body> {
         let mut builder = http::Request::builder()
-            .method(self.head.method)
+            .method(self.head.method.clone())
             .uri(self.head.target.as_str())
             .version(self.head.version.into());
         if let Some(headers) = builder.headers_mut() {
-            *headers = self.head.headers.into_map();
+            *headers = std::mem::take(&mut self.head.headers).into_map();
         }
         builder
             .body(self.body)
@@ -154,7 +154,7 @@ impl Request {
         };
         let keep_alive = crate::proto::keep_alive(version, &parts.headers);
         Ok(Request {
-            head: Box::new(RequestHead {
+            head: Head(Some(Box::new(RequestHead {
                 method: parts.method,
                 target,
                 version,
@@ -162,12 +162,44 @@ impl Request {
                 keep_alive,
                 expect_continue: false,
                 body: crate::proto::BodyFraming::Empty,
-            }),
+            }))),
             body,
             remote_addr: None,
             params: Vec::new(),
             mount_prefix_len: 0,
         })
+    }
+}
+
+/// A request's boxed head, given back to the thread's spare slot when the request is dropped
+/// (see [`RequestHead::recycle`]): the next head parsed on this thread reuses the allocation.
+/// `None` only while it is being dropped.
+#[derive(Debug)]
+pub(crate) struct Head(Option<Box<RequestHead>>);
+
+impl std::ops::Deref for Head {
+    type Target = RequestHead;
+
+    fn deref(&self) -> &RequestHead {
+        self.0
+            .as_deref()
+            .expect("a request's head is taken only when it is dropped")
+    }
+}
+
+impl std::ops::DerefMut for Head {
+    fn deref_mut(&mut self) -> &mut RequestHead {
+        self.0
+            .as_deref_mut()
+            .expect("a request's head is taken only when it is dropped")
+    }
+}
+
+impl Drop for Head {
+    fn drop(&mut self) {
+        if let Some(head) = self.0.take() {
+            RequestHead::recycle(head);
+        }
     }
 }
 

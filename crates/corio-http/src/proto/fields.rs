@@ -47,6 +47,26 @@ impl Fields for HeaderMap {
     }
 }
 
+/// A request's header field as parsed: the name and the value (without the whitespace around
+/// it), borrowed from the head. The request parsers' common form: the one-pass parser makes
+/// these, and httparse's fields (the strict path) become these, so the decisions made from the
+/// fields are one code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Field<'a> {
+    /// The name, a token.
+    pub(crate) name: &'a [u8],
+    /// The value.
+    pub(crate) value: &'a [u8],
+}
+
+impl Fields for [Field<'_>] {
+    fn values<'a>(&'a self, name: &'static str) -> impl Iterator<Item = &'a [u8]> + 'a {
+        self.iter()
+            .filter(move |f| f.name.eq_ignore_ascii_case(name.as_bytes()))
+            .map(|f| f.value)
+    }
+}
+
 impl Fields for [httparse::Header<'_>] {
     fn values<'a>(&'a self, name: &'static str) -> impl Iterator<Item = &'a [u8]> + 'a {
         self.iter()

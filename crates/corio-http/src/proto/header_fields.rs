@@ -3,7 +3,7 @@
 //! Building an `http::HeaderMap` costs allocations and hashing for every field, which is most
 //! of the price of parsing a request (server) or a response head (client). The framing
 //! decisions (length, chunked, keep-alive, Host, Expect) are made by the parsers straight from
-//! httparse's borrowed fields; the map is built on first access, from the head bytes the
+//! the borrowed fields; the map is built on first access, from the head bytes the
 //! message keeps anyway. A handler that never looks at a request's headers, or a client
 //! caller that never looks at a response's (a load generator), never pays for the map.
 //!
@@ -13,7 +13,8 @@
 //!
 //! The head bytes are kept inline when they fit in [`INLINE_HEAD`] bytes, so that a typical
 //! request (which arrives boxed, see [`RequestHeadParser`](super::RequestHeadParser)) costs one
-//! allocation in all: the box holds the parsed head and its bytes together. A longer head is
+//! allocation at most (none when the box is a reused spare): the box holds the parsed head and
+//! its bytes together. A longer head is
 //! copied into a `Bytes`. Building the map from an inline head first copies it into a `Bytes`
 //! (one allocation) so that the values share it. The map, once built, lives in the same box.
 //!
@@ -136,6 +137,18 @@ impl HeaderFields {
         HeaderFields {
             source: Source::Inline(ArrayVec::new()),
             map: OnceLock::new(),
+        }
+    }
+
+    /// Drops the fields (and the map, if built), leaving them as [`HeaderFields::unfilled`]
+    /// made them: for a head box used again.
+    pub(crate) fn clear(&mut self) {
+        self.map = OnceLock::new();
+        match &mut self.source {
+            Source::Inline(bytes) => bytes.clear(),
+            Source::Shared(_) | Source::MapAndAuthority(_) => {
+                self.source = Source::Inline(ArrayVec::new());
+            }
         }
     }
 
@@ -298,6 +311,28 @@ mod tests {
         map.insert(RANGE, HeaderValue::from_static("bytes=0-1"));
         assert!(HeaderFields::from_map(map).contains_any(&names));
         assert!(!HeaderFields::default().contains_any(&names));
+    }
+
+    #[test]
+    fn cleared_fields_keep_nothing_of_the_last_head() {
+        let sources = [
+            HeaderFields::copied(&head_of(INLINE_HEAD + 1)),
+            {
+                let mut short = HeaderFields::unfilled();
+                short.fill(b"GET / HTTP/1.1\r\nHost: a\r\nX-Old: 1\r\n\r\n");
+                short
+            },
+            HeaderFields::with_authority(HeaderMap::new(), Authority::from_static("old.example")),
+        ];
+        for mut fields in sources {
+            assert!(!fields.map().is_empty(), "the map was built");
+            fields.clear();
+            assert!(matches!(&fields.source, Source::Inline(bytes) if bytes.is_empty()));
+            assert!(fields.map.get().is_none());
+            fields.fill(b"GET / HTTP/1.1\r\nHost: new\r\n\r\n");
+            assert_eq!(fields.map().len(), 1);
+            assert_eq!(fields.map()[HOST], "new");
+        }
     }
 
     #[test]

@@ -82,6 +82,7 @@ pub(crate) mod fields;
 pub mod framing;
 mod header_fields;
 pub mod limits;
+mod quick_head;
 pub mod request;
 pub mod response;
 mod scan;

@@ -13,16 +13,19 @@
 //! The consumed length returned alongside is exact: bytes after it (pipelined
 //! requests or the body) belong to the caller.
 
+use std::cell::Cell;
 use std::mem::MaybeUninit;
 
+use arrayvec::ArrayVec;
 use http::Method;
 
 use super::connection::keep_alive_of;
 use super::error::ProtoError;
-use super::fields::{map_httparse, Fields};
+use super::fields::{map_httparse, Field, Fields};
 use super::framing::{is_tchar, request_framing_of, BodyFraming};
 use super::header_fields::HeaderFields;
 use super::limits::{Limits, MAX_HEADERS};
+use super::quick_head::{parse_quick, QuickHead};
 use super::scan::{ScanSpec, Scanner};
 use super::target::{valid_host_field, RequestTarget};
 use super::version::{looks_like_version, Version};
@@ -47,14 +50,28 @@ pub struct RequestHead {
     pub body: BodyFraming,
 }
 
+thread_local! {
+    /// A head box given back by a request dropped on this thread ([`RequestHead::recycle`]),
+    /// for the next head parsed here: a server worker parses a request, and its handler drops
+    /// it before the next one is parsed, so one spare saves an allocation and a free per
+    /// request.
+    static SPARE: Cell<Option<Box<RequestHead>>> = const { Cell::new(None) };
+}
+
 impl RequestHead {
-    /// A head of placeholders in its box, for the caller to fill in place.
+    /// A head of placeholders in its box, for the caller to fill in place: this thread's spare
+    /// box if there is one (every field reset, nothing of its last request left), else a new
+    /// one.
     ///
-    /// The box is made from constants and then filled field by field. Built from the request's
-    /// values, the whole head (its inline bytes included) would be assembled on the stack and
-    /// copied into the box: about 90 instructions per request in the pipelined plaintext
-    /// profile.
+    /// A new box is made from constants and then filled field by field. Built from the
+    /// request's values, the whole head (its inline bytes included) would be assembled on the
+    /// stack and copied into the box: about 90 instructions per request in the pipelined
+    /// plaintext profile.
     pub(crate) fn unset_boxed() -> Box<RequestHead> {
+        if let Some(mut spare) = SPARE.with(Cell::take) {
+            spare.reset();
+            return spare;
+        }
         Box::write(
             Box::new_uninit(),
             RequestHead {
@@ -67,6 +84,42 @@ impl RequestHead {
                 body: BodyFraming::Empty,
             },
         )
+    }
+
+    /// A head of placeholders but for `method` and `target`, in its box (see
+    /// [`RequestHead::unset_boxed`]).
+    fn with_start(method: Method, target: RequestTarget) -> Box<RequestHead> {
+        let mut head = RequestHead::unset_boxed();
+        head.method = method;
+        head.target = target;
+        head
+    }
+
+    /// Keeps `head` as this thread's spare box for [`RequestHead::unset_boxed`] (a spare
+    /// already kept is freed).
+    pub(crate) fn recycle(head: Box<RequestHead>) {
+        SPARE.with(|spare| spare.set(Some(head)));
+    }
+
+    /// Sets every field to the placeholder [`RequestHead::unset_boxed`] gives, in place. (Every
+    /// field is named: a field added later must be reset here too.)
+    fn reset(&mut self) {
+        let RequestHead {
+            method,
+            target,
+            version,
+            headers,
+            keep_alive,
+            expect_continue,
+            body,
+        } = self;
+        *method = Method::GET;
+        *target = RequestTarget::unset();
+        *version = Version::Http11;
+        headers.clear();
+        *keep_alive = false;
+        *expect_continue = false;
+        *body = BodyFraming::Empty;
     }
 
     /// True for a GET without a body and without `Expect`: the fast path where
@@ -95,10 +148,11 @@ pub fn parse_request_head(
 /// A request-head parser that remembers how far an incomplete head was checked.
 ///
 /// Each call to [`parse`](Self::parse) is given the bytes of the same head from its first
-/// byte (the earlier bytes unchanged, possibly more after them). The strict scan resumes where
-/// it stopped, and httparse runs once on the complete head, so a head that arrives one byte per
-/// read costs linear time in total. After a complete head (or an error) the parser is ready for
-/// the next one.
+/// byte (the earlier bytes unchanged, possibly more after them). A complete head in its
+/// ordinary form is read in one pass (`quick_head.rs`); anything else takes the strict scan,
+/// which resumes where it stopped, and httparse runs once on the complete head, so a head that
+/// arrives one byte per read costs linear time in total. After a complete head (or an error)
+/// the parser is ready for the next one.
 #[derive(Debug, Clone, Default)]
 pub struct RequestHeadParser {
     /// The scan of an incomplete head; `None` before the first byte of a head was seen. Boxed:
@@ -120,35 +174,38 @@ impl RequestHeadParser {
     /// Parses the head at the start of `buf`, resuming an incomplete one. See the type docs.
     ///
     /// The head comes boxed, with its bytes inside the box when they fit (see
-    /// [`HeaderFields`]): one allocation for a typical request, and the head moves through a
-    /// connection driver as a pointer.
+    /// [`HeaderFields`]), and the head moves through a connection driver as a pointer. The box
+    /// is the thread's spare when a dropped request gave one back (see
+    /// `RequestHead::unset_boxed`): no allocation for a typical request.
     pub fn parse(
         &mut self,
         buf: &[u8],
         limits: &Limits,
     ) -> Result<Option<(Box<RequestHead>, usize)>, ProtoError> {
         if self.progress.is_none() {
-            // Fast path: httparse accepts a complete head, and the few things it tolerates that
-            // we refuse (bare LF, our size limits) are checked in one pass over the head.
-            // Anything else (incomplete input, any error, leading empty lines) takes the strict
-            // scan below, which also names the exact error.
-            if buf.first().is_some_and(|&b| b != b'\r' && b != b'\n') {
-                let mut fields = [MaybeUninit::<httparse::Header<'_>>::uninit(); MAX_HEADERS];
-                let mut req = httparse::Request::new(&mut []);
-                if let Ok(httparse::Status::Complete(n)) =
-                    req.parse_with_uninit_headers(buf, &mut fields)
-                {
-                    if req.headers.len() <= limits.header_count()
-                        && lines_within_limits(&buf[..n], &req, limits)
-                    {
-                        let head = finish_head(&req, &buf[..n], limits)?;
-                        return Ok(Some((head, n)));
-                    }
-                }
+            // Fast path: a complete head in its ordinary form, read in one pass. Anything else
+            // (incomplete input, any error, leading empty lines) takes the strict scan below,
+            // which also names the exact error.
+            let mut fields = ArrayVec::new();
+            if let Some(quick) = parse_quick(buf, limits, &mut fields) {
+                let head = finish_quick(&quick, &fields, &buf[..quick.len], limits)?;
+                return Ok(Some((head, quick.len)));
             }
             if buf.is_empty() {
                 return Ok(None);
             }
+        }
+        self.parse_strict(buf, limits)
+    }
+
+    /// [`parse`](Self::parse) without its fast path: the strict scan, resumed where it stopped,
+    /// then httparse on the complete head.
+    fn parse_strict(
+        &mut self,
+        buf: &[u8],
+        limits: &Limits,
+    ) -> Result<Option<(Box<RequestHead>, usize)>, ProtoError> {
+        if self.progress.is_none() {
             self.progress = Some(Box::new(Scanner::new(ScanSpec {
                 start_line: Some(limits.max_start_line),
                 max_section: limits.max_header_section,
@@ -176,40 +233,39 @@ impl RequestHeadParser {
             Err(httparse::Error::Version) => return Err(version_error(raw)),
             Err(e) => return Err(map_httparse(e)),
         }
-        let head = finish_head(&req, raw, limits)?;
+        let head = finish_parsed(&req, raw, limits)?;
         Ok(Some((head, scanned.len)))
     }
 }
 
-/// Whether every line of a complete `head` ends in CRLF (httparse also accepts a bare LF),
-/// and the start line and the field section are within the limits.
-///
-/// httparse's strict mode leaves no room between the tokens it parsed, so the lines' ends
-/// are known from its slices: the start line ends 9 bytes after the target (` HTTP/1.x`),
-/// each field line right after its value. Only those positions are checked, not every byte.
-fn lines_within_limits(head: &[u8], req: &httparse::Request<'_, '_>, limits: &Limits) -> bool {
-    let offset = |slice: &[u8]| slice.as_ptr() as usize - head.as_ptr() as usize;
-    let crlf_at = |at: usize| head.get(at..at + 2) == Some(b"\r\n");
-    let Some(path) = req.path else { return false };
-    let start_line_end = offset(path.as_bytes()) + path.len() + " HTTP/1.1".len();
-    if !crlf_at(start_line_end) || !head.ends_with(b"\r\n\r\n") {
-        return false;
-    }
-    if !req
-        .headers
-        .iter()
-        .all(|field| crlf_at(offset(field.value) + field.value.len()))
-    {
-        return false;
-    }
-    start_line_end <= limits.max_start_line
-        && head.len() - (start_line_end + 2) <= limits.max_header_section
+/// Builds the head from the one-pass parser's parts (see [`parse_quick`]).
+fn finish_quick(
+    quick: &QuickHead<'_>,
+    fields: &[Field<'_>],
+    raw: &[u8],
+    limits: &Limits,
+) -> Result<Box<RequestHead>, ProtoError> {
+    let method = match quick.method {
+        b"GET" => Method::GET,
+        other => Method::from_bytes(other).map_err(|_| ProtoError::BadMethod)?,
+    };
+    // Checked target bytes are ASCII, so the first chunk is all of it. (`str::from_utf8` costs
+    // about 110 instructions for a 10-byte target: it is made for long input.)
+    let target = quick
+        .target
+        .utf8_chunks()
+        .next()
+        .map(|chunk| chunk.valid())
+        .filter(|valid| valid.len() == quick.target.len())
+        .ok_or(ProtoError::BadTarget)?;
+    let target = RequestTarget::from_checked_bytes(target, quick.first_question, &method)?;
+    let head = RequestHead::with_start(method, target);
+    finish_head(head, quick.version, fields, quick.host_checked, raw, limits)
 }
 
-/// Builds the head from httparse's result: method, target, version, and the decisions made
-/// from the fields (Host, framing, Expect, keep-alive). `raw` is the head's bytes, copied for
-/// the lazily built header map.
-fn finish_head(
+/// Builds the head from httparse's result (the strict path): method, target and version, then
+/// the rest as [`finish_head`].
+fn finish_parsed(
     req: &httparse::Request<'_, '_>,
     raw: &[u8],
     limits: &Limits,
@@ -222,24 +278,44 @@ fn finish_head(
         .ok_or(ProtoError::UnsupportedVersion)?;
     let path = req.path.ok_or(ProtoError::BadStartLine)?;
     let target = RequestTarget::parse(path, &method)?;
-    let fields: &[httparse::Header<'_>] = req.headers;
+    let head = RequestHead::with_start(method, target);
+    let mut fields = ArrayVec::<Field<'_>, MAX_HEADERS>::new();
+    fields.extend(req.headers.iter().map(|field| Field {
+        name: field.name.as_bytes(),
+        value: field.value,
+    }));
+    finish_head(head, version, &fields, false, raw, limits)
+}
+
+/// Completes `head` (its method and target set) from the version and the fields: the
+/// decisions made from the fields (Host, framing, Expect, keep-alive). `host_checked`: the
+/// first Host value is known to be valid. `raw` is the head's bytes, copied for the lazily
+/// built header map.
+fn finish_head(
+    mut head: Box<RequestHead>,
+    version: Version,
+    fields: &[Field<'_>],
+    host_checked: bool,
+    raw: &[u8],
+    limits: &Limits,
+) -> Result<Box<RequestHead>, ProtoError> {
     // One pass over the fields notes which of the few that matter here are present, so the
     // framing, keep-alive and Expect rules below only look again when they must.
     let mut first_host = None;
     let mut hosts = 0;
     let (mut framing_fields, mut connection, mut expect) = (false, false, false);
     for field in fields {
-        let name = field.name.as_bytes();
+        let name = field.name;
         match name.len() {
             0 => return Err(ProtoError::BadHeaderName),
-            4 if name.eq_ignore_ascii_case(b"host") => {
+            4 if is_named(name, b"host") => {
                 hosts += 1;
                 first_host.get_or_insert(field.value);
             }
-            6 if name.eq_ignore_ascii_case(b"expect") => expect = true,
-            10 if name.eq_ignore_ascii_case(b"connection") => connection = true,
-            14 if name.eq_ignore_ascii_case(b"content-length") => framing_fields = true,
-            17 if name.eq_ignore_ascii_case(b"transfer-encoding") => framing_fields = true,
+            6 if is_named(name, b"expect") => expect = true,
+            10 if is_named(name, b"connection") => connection = true,
+            14 if is_named(name, b"content-length") => framing_fields = true,
+            17 if is_named(name, b"transfer-encoding") => framing_fields = true,
             _ => {}
         }
     }
@@ -248,7 +324,9 @@ fn finish_head(
         (None, _) => {}
         (Some(_), 2..) => return Err(ProtoError::DuplicateHost),
         // RFC 9112 §3.2: a server MUST answer 400 to an invalid Host field value.
-        (Some(host), _) if !valid_host_field(host.trim_ascii()) => return Err(ProtoError::BadHost),
+        (Some(host), _) if !host_checked && !valid_host_field(host.trim_ascii()) => {
+            return Err(ProtoError::BadHost)
+        }
         (Some(_), _) => {}
     }
     let body = if framing_fields {
@@ -271,15 +349,20 @@ fn finish_head(
     } else {
         version == Version::Http11
     };
-    let mut head = RequestHead::unset_boxed();
     head.keep_alive = keep_alive;
     head.expect_continue = continue_requested && version == Version::Http11 && !body.is_empty();
-    head.method = method;
-    head.target = target;
     head.version = version;
     head.headers.fill(raw);
     head.body = body;
     Ok(head)
+}
+
+/// Whether the token `name` is `lower`, a lowercase field name of letters and `-`, in any case.
+/// A byte with its 0x20 bit set is a lowercase letter only if it was that letter in either case,
+/// and `-` only if it was `-` or CR, which is no token byte: one OR and one compare per byte.
+#[inline]
+fn is_named(name: &[u8], lower: &[u8]) -> bool {
+    name.len() == lower.len() && name.iter().zip(lower).all(|(&a, &b)| a | 0x20 == b)
 }
 
 /// Distinguishes `METHOD SP target SP HTTP/9.9` (505) from garbage (400).
@@ -317,6 +400,148 @@ mod tests {
             Ok(Some(_)) => 200,
             Ok(None) => 0,
             Err(e) => e.status(),
+        }
+    }
+
+    /// The head as the strict path alone parses it, shown with every derived decision.
+    fn strict(input: &[u8], limits: &Limits) -> Result<Option<(String, usize)>, ProtoError> {
+        let parsed = RequestHeadParser::new().parse_strict(input, limits)?;
+        Ok(parsed.map(|(head, n)| (format!("{head:?}"), n)))
+    }
+
+    /// The head as [`RequestHeadParser::parse`] gives it (the fast path first).
+    fn either(input: &[u8], limits: &Limits) -> Result<Option<(String, usize)>, ProtoError> {
+        let parsed = RequestHeadParser::new().parse(input, limits)?;
+        Ok(parsed.map(|(head, n)| (format!("{head:?}"), n)))
+    }
+
+    /// The fast path agrees with the strict path on every head below and on every one-byte
+    /// change of them (a byte replaced by one that matters to a parser, removed, or doubled):
+    /// the same head, length and decisions, or the same error, or both incomplete. And it
+    /// accepts the ordinary heads itself.
+    #[test]
+    fn the_fast_path_agrees_with_the_strict_path() {
+        let bases: &[&[u8]] = &[
+            b"GET /plaintext HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n\r\n",
+            b"GET /a?b=c?d HTTP/1.0\r\nConnection: keep-alive\r\nX:  v w \t\r\n\r\nGET",
+            b"POST /up HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\nhello",
+            b"PUT http://h.example/p?q HTTP/1.1\r\nhost: h.example\r\nTransfer-Encoding: chunked\r\n\r\n",
+            b"OPTIONS * HTTP/1.1\r\nHost: [::1]:80\r\nE:\r\nUser-Agent: x/1 (y; z)\r\n\r\n",
+            b"CONNECT a:443 HTTP/1.1\r\nHost: a:443\r\nX-A: \xff\r\n\r\n",
+            b"GET / HTTP/1.1\r\nX: y\r\nHOST: a.b:80\r\n\r\n",
+            b"GET / HTTP/1.1\r\nHost: a\r\nhost: a\r\n\r\n",
+        ];
+        let limits = Limits::default();
+        let tight = Limits {
+            max_start_line: 24,
+            max_header_section: 40,
+            max_headers: 2,
+            ..Limits::default()
+        };
+        let bytes: &[u8] = b" \t\r\n:?#/\0\x7f\x80aA1*@[]%\x0b";
+        let mut inputs: Vec<Vec<u8>> = Vec::new();
+        for base in bases {
+            inputs.push(base.to_vec());
+            for at in 0..base.len() {
+                for &b in bytes {
+                    let mut changed = base.to_vec();
+                    changed[at] = b;
+                    inputs.push(changed);
+                }
+                let mut removed = base.to_vec();
+                removed.remove(at);
+                inputs.push(removed);
+                let mut doubled = base.to_vec();
+                doubled.insert(at, base[at]);
+                inputs.push(doubled);
+                inputs.push(base[..at].to_vec());
+            }
+        }
+        for input in &inputs {
+            for limits in [&limits, &tight] {
+                let what = String::from_utf8_lossy(input);
+                assert_eq!(either(input, limits), strict(input, limits), "{what}");
+            }
+        }
+        for base in bases {
+            assert!(
+                parse_quick(base, &limits, &mut ArrayVec::new()).is_some(),
+                "{base:?}"
+            );
+        }
+    }
+
+    /// A recycled head box is used for the next head, and nothing of its last request (target,
+    /// fields, their map, framing, decisions) shows in the new head, whether the new request
+    /// has the same method and target or not.
+    #[test]
+    fn a_recycled_head_keeps_nothing_of_its_last_request() {
+        let limits = Limits::default();
+        let long = format!(
+            "POST /{}?q HTTP/1.0\r\nConnection: keep-alive\r\nX-Old: 1\r\n\
+             Content-Length: 3\r\nExpect: 100-continue\r\n\r\n",
+            "long".repeat(20)
+        );
+        let padded = format!(
+            "GET /new HTTP/1.1\r\nHost: a\r\nX-Old: {}\r\nConnection: close\r\n\r\n",
+            "p".repeat(600)
+        );
+        let cases: &[(&[u8], &[u8])] = &[
+            (long.as_bytes(), b"GET /new HTTP/1.1\r\nHost: b\r\n\r\n"),
+            (padded.as_bytes(), b"GET /new HTTP/1.1\r\nHost: b\r\n\r\n"),
+            (
+                b"GET /new?x HTTP/1.1\r\nHost: a\r\nX-Old: 1\r\n\r\n",
+                b"GET /new?x HTTP/1.0\r\n\r\n",
+            ),
+            (
+                b"GET /same HTTP/1.1\r\nHost: a\r\n\r\n",
+                b"POST /same HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\n",
+            ),
+            (
+                b"OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n",
+                b"OPTIONS * HTTP/1.1\r\nHost: c\r\nTransfer-Encoding: chunked\r\n\r\n",
+            ),
+        ];
+        for (old, new) in cases {
+            let fresh = format!("{:?}", parse(new).unwrap().unwrap().0);
+            let mut parser = RequestHeadParser::new();
+            let (head, _) = parser.parse(old, &limits).unwrap().unwrap();
+            assert!(!head.headers.map().is_empty(), "the old map was built");
+            let old_box: *const RequestHead = &*head;
+            RequestHead::recycle(head);
+            let (head, _) = parser.parse(new, &limits).unwrap().unwrap();
+            assert_eq!(&*head as *const RequestHead, old_box, "the box was reused");
+            assert_eq!(format!("{head:?}"), fresh);
+            assert!(head.headers.get("x-old").is_none());
+        }
+    }
+
+    #[test]
+    fn field_names_match_in_any_case_and_only_themselves() {
+        use crate::proto::framing::is_tchar;
+        let names: [&[u8]; 5] = [
+            b"host",
+            b"expect",
+            b"connection",
+            b"content-length",
+            b"transfer-encoding",
+        ];
+        for lower in names {
+            assert!(is_named(lower, lower));
+            assert!(is_named(&lower.to_ascii_uppercase(), lower));
+            // Every other token byte at any position makes it another name.
+            for at in 0..lower.len() {
+                for b in (0..=255u8).filter(|&b| is_tchar(b)) {
+                    let mut name = lower.to_vec();
+                    name[at] = b;
+                    assert_eq!(
+                        is_named(&name, lower),
+                        name.eq_ignore_ascii_case(lower),
+                        "{:?}",
+                        String::from_utf8_lossy(&name)
+                    );
+                }
+            }
         }
     }
 

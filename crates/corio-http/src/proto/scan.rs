@@ -46,7 +46,7 @@ static CLASS: [u8; 256] = {
 /// the top bit exactly when `b < 0x20`; DEL is found as a zero byte of `word ^ 0x7f7f...`.
 /// HTAB is reported too (a false positive the byte loop then accepts).
 #[inline]
-fn has_special_byte(word: u64) -> bool {
+pub(crate) fn has_special_byte(word: u64) -> bool {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
     let below_space = word.wrapping_sub(ONES * 0x20) & !word & HIGH;

@@ -56,6 +56,22 @@ impl RequestTarget {
                 TargetByte::Question | TargetByte::Other => {}
             }
         }
+        RequestTarget::from_checked_bytes(target, first_question, method)
+    }
+
+    /// [`RequestTarget::parse`] for a target whose bytes were already checked (each one a
+    /// [`valid_target_byte`], at least one), given where its first `?` is: the request parser's
+    /// one pass over the head checks them on the way.
+    pub(crate) fn from_checked_bytes(
+        target: &str,
+        first_question: Option<usize>,
+        method: &Method,
+    ) -> Result<RequestTarget, ProtoError> {
+        let b = target.as_bytes();
+        debug_assert!(!b.is_empty() && b.iter().all(|&c| valid_target_byte(c)));
+        if b.len() > u32::MAX as usize {
+            return Err(ProtoError::BadTarget);
+        }
         let raw = TargetText::new(target);
         let r = |range: Range<usize>| range.start as u32..range.end as u32;
         let end = b.len();
@@ -206,6 +222,33 @@ pub(crate) fn valid_host_field(b: &[u8]) -> bool {
     host_ok && port_ok
 }
 
+/// Whether `c` may appear in a request-target: visible ASCII other than `#`.
+#[inline]
+pub(crate) const fn valid_target_byte(c: u8) -> bool {
+    !matches!(TARGET_BYTE[c as usize], TargetByte::Invalid)
+}
+
+/// The length of a Host value in the reg-name form, `reg-name [ ":" port ]`, at the start of
+/// `bytes` and ended by a CR: a value [`valid_host_field`] accepts, found in the one pass that
+/// also delimits it (the request parser's fast path). `None` for anything else, an IP literal
+/// included, which the caller then delimits and checks the usual way.
+pub(crate) fn reg_name_host_len(bytes: &[u8]) -> Option<usize> {
+    let mut host = 0;
+    while REG_NAME[*bytes.get(host)? as usize] {
+        host += 1;
+    }
+    let end = if bytes[host] == b':' {
+        let digits = bytes[host + 1..].iter().position(|c| !c.is_ascii_digit())?;
+        if digits > 5 {
+            return None;
+        }
+        host + 1 + digits
+    } else {
+        host
+    };
+    (bytes[end] == b'\r').then_some(end)
+}
+
 /// How [`RequestTarget::parse`] sees a byte of a target.
 #[derive(Clone, Copy)]
 enum TargetByte {
@@ -290,6 +333,44 @@ mod tests {
         Option<&'static str>,
         Option<&'static str>,
     );
+
+    #[test]
+    fn a_reg_name_host_found_in_one_pass_is_a_valid_host_field() {
+        let values: &[&[u8]] = &[
+            b"",
+            b"a",
+            b"127.0.0.1:8080",
+            b"example.com",
+            b":80",
+            b"a:",
+            b"a:123456",
+            b"a:12345",
+            b"[::1]:80",
+            b"a b",
+            b"u@a",
+            b"a:8x",
+            b"a:80:80",
+            b"%41.example",
+            b"a/b",
+            b"a\x80",
+        ];
+        for value in values {
+            let mut line = value.to_vec();
+            line.extend_from_slice(b"\r\n");
+            let found = reg_name_host_len(&line);
+            let what = String::from_utf8_lossy(value);
+            if let Some(len) = found {
+                assert_eq!(len, value.len(), "{what}");
+                assert!(valid_host_field(value), "{what}");
+            } else {
+                // Refused here: an IP literal (checked the usual way), or not a Host value.
+                assert!(
+                    value.starts_with(b"[") || !valid_host_field(value),
+                    "{what}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn table() {

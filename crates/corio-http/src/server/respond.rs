@@ -76,6 +76,35 @@ impl<H: Handler, T: Transport> Driver<H, T> {
             mut headers,
             body,
         } = response;
+        // The commonest response, HTTP/1.1 `200 OK` kept alive (not to CONNECT, where it would
+        // have no body), with a content type, no field of its own and a small body in memory,
+        // is two copies: the cached head, the body. Decided before the general rules below,
+        // which would only confirm its `Content-Length` framing.
+        if let (StatusCode::OK, false, true, Version::Http11, None, Some(content_type)) = (
+            status,
+            is_connect,
+            keep_alive,
+            version,
+            &headers,
+            &content_type,
+        ) {
+            let small = match &body {
+                ResponseBody::Empty => Some(&[][..]),
+                ResponseBody::Bytes(bytes) if bytes.len() < DIRECT_WRITE_MIN => Some(&bytes[..]),
+                _ => None,
+            };
+            if let Some(small) = small {
+                let mut io = self.io.borrow_mut();
+                let out = io.out.get_or_insert_with(buffers::take_out);
+                let body = if is_head { &[][..] } else { small };
+                clock::with_ok_head(content_type, small.len() as u64, |head| {
+                    out.reserve(head.len() + body.len());
+                    out.extend_from_slice(head);
+                });
+                out.extend_from_slice(body);
+                return (keep_alive, body.len() as u64, None);
+            }
+        }
         // `Connection` is hop-by-hop: the server writes its own, honouring a handler's `close`.
         // The framing fields are the server's too: a handler's `Content-Length` only announces
         // the length of a stream (checked as it is sent), and never reaches the wire itself.
@@ -113,11 +142,11 @@ impl<H: Handler, T: Transport> Driver<H, T> {
                 other => BodyFraming::Length(other.len().unwrap_or(0)),
             }
         };
-        // The head is written piece by piece: status line, the cached `Server` and `Date`
-        // lines, the content type and connection lines, then the handler's fields (most
-        // responses have none, and then no `HeaderMap` is touched).
         let mut io = self.io.borrow_mut();
         let out = io.out.get_or_insert_with(buffers::take_out);
+        // Any other head is written piece by piece: status line, the cached `Server` and `Date`
+        // lines, the content type and connection lines, then the handler's fields (most
+        // responses have none, and then no `HeaderMap` is touched).
         encode_status_line(out, Version::Http11, status);
         clock::with_fixed_fields(|fixed| out.extend_from_slice(fixed));
         let headers = headers.as_deref();

@@ -1,0 +1,299 @@
+//! The fast path of request-head parsing: one pass over a complete head in its ordinary form.
+//!
+//! Nearly every request arrives whole and plainly formed: `METHOD SP target SP HTTP/1.x CRLF`,
+//! then `name: value CRLF` lines, then CRLF. [`parse_quick`] reads such a head in one pass,
+//! checking every byte against what its place allows (a token byte in the method and the
+//! names, a target byte, a field-value byte), and returns its parts. It decides no error: for
+//! anything else (an incomplete head, leading empty lines, any byte or form it does not expect,
+//! a limit passed) it returns `None`, and the caller runs the strict scan and httparse, which
+//! give the exact verdict (see [`RequestHeadParser`](super::RequestHeadParser)).
+//!
+//! Invariant: a head this pass accepts is accepted by the strict path too, with the same
+//! method, target, version, fields and length: it accepts a subset of that path's language
+//! (CRLF only, single spaces, no obs-fold, no control byte, no whitespace before a colon, within
+//! the limits), and trims a field value the way httparse does (the whitespace after the colon
+//! and at the end). The tests compare both paths on many heads and their mutations.
+
+use arrayvec::ArrayVec;
+
+use super::fields::Field;
+use super::limits::{Limits, MAX_HEADERS};
+use super::scan::has_special_byte;
+use super::target::{reg_name_host_len, valid_target_byte};
+use super::version::Version;
+
+/// A complete head's start line and length, borrowed from the buffer it was parsed from (its
+/// fields go to the caller's array: returned with the rest, 3 KiB would be copied).
+pub(crate) struct QuickHead<'a> {
+    /// The method, a token.
+    pub(crate) method: &'a [u8],
+    /// The request-target: non-empty, every byte a valid target byte.
+    pub(crate) target: &'a [u8],
+    /// Where the first `?` of the target is.
+    pub(crate) first_question: Option<usize>,
+    /// HTTP/1.0 or HTTP/1.1.
+    pub(crate) version: Version,
+    /// The head's length, its final CRLF included.
+    pub(crate) len: usize,
+    /// Whether the first `Host` field's value was found to be a valid Host value on the way
+    /// (see [`reg_name_host_len`]): the caller need not check it again.
+    pub(crate) host_checked: bool,
+}
+
+/// `tchar` bytes (RFC 9110 §5.6.2), as a table: the method and every field name are checked
+/// with it.
+static TOKEN: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        table[c] = b.is_ascii_alphanumeric()
+            || matches!(
+                b,
+                b'!' | b'#'
+                    | b'$'
+                    | b'%'
+                    | b'&'
+                    | b'\''
+                    | b'*'
+                    | b'+'
+                    | b'-'
+                    | b'.'
+                    | b'^'
+                    | b'_'
+                    | b'`'
+                    | b'|'
+                    | b'~'
+            );
+        c += 1;
+    }
+    table
+};
+
+/// Bytes of a request-target before its query: any valid target byte but `?`.
+static TARGET_BEFORE_QUERY: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        table[c] = valid_target_byte(c as u8) && c != b'?' as usize;
+        c += 1;
+    }
+    table
+};
+
+/// Any valid request-target byte.
+static TARGET: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        table[c] = valid_target_byte(c as u8);
+        c += 1;
+    }
+    table
+};
+
+/// The whitespace between a field's colon and its value: SP and HTAB.
+static BLANK: [bool; 256] = {
+    let mut table = [false; 256];
+    table[b' ' as usize] = true;
+    table[b'\t' as usize] = true;
+    table
+};
+
+/// Bytes of a field value (RFC 9110 §5.5): HTAB, SP, visible ASCII and obs-text.
+static VALUE: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        table[c] = c == b'\t' as usize || (c >= 0x20 && c != 0x7f);
+        c += 1;
+    }
+    table
+};
+
+/// Parses a complete request head in its ordinary form at the start of `buf`, its fields into
+/// `fields` (empty); `None` for anything else (see the module docs).
+pub(crate) fn parse_quick<'a>(
+    buf: &'a [u8],
+    limits: &Limits,
+    fields: &mut ArrayVec<Field<'a>, MAX_HEADERS>,
+) -> Option<QuickHead<'a>> {
+    let mut i = skip(buf, 0, &TOKEN)?;
+    if i == 0 || buf[i] != b' ' {
+        return None;
+    }
+    let method = &buf[..i];
+    i += 1;
+    let target_start = i;
+    while let Some(word) = buf.get(i..i + 8) {
+        if !plain_target_word(u64::from_le_bytes(word.try_into().ok()?)) {
+            break;
+        }
+        i += 8;
+    }
+    i = skip(buf, i, &TARGET_BEFORE_QUERY)?;
+    let first_question = (buf[i] == b'?').then_some(i - target_start);
+    if first_question.is_some() {
+        i = skip(buf, i + 1, &TARGET)?;
+    }
+    if i == target_start {
+        return None;
+    }
+    let target = &buf[target_start..i];
+    // ` HTTP/1.` as one word, then the minor version and CRLF.
+    let end: [u8; 11] = buf.get(i..i + 11)?.try_into().ok()?;
+    let word = u64::from_le_bytes([
+        end[0], end[1], end[2], end[3], end[4], end[5], end[6], end[7],
+    ]);
+    if word != u64::from_le_bytes(*b" HTTP/1.") || end[9..] != *b"\r\n" {
+        return None;
+    }
+    let version = match end[8] {
+        b'1' => Version::Http11,
+        b'0' => Version::Http10,
+        _ => return None,
+    };
+    // The start line without its CRLF.
+    if i + 9 > limits.max_start_line {
+        return None;
+    }
+    let (section, host_checked) = parse_fields(&buf[i + 11..], limits, fields)?;
+    Some(QuickHead {
+        method,
+        target,
+        first_question,
+        version,
+        len: i + 11 + section,
+        host_checked,
+    })
+}
+
+/// Parses the field lines and the blank line that ends them at the start of `section` into
+/// `fields`; returns their length, and whether the first `Host` value was checked on the way.
+/// A function of its own: inlined, its loop kept its counters on the stack.
+///
+/// `Host`, in nearly every request and usually its first field, is recognised with one compare,
+/// and a value in the reg-name form is checked as a Host value in the pass that delimits it.
+#[inline(never)]
+fn parse_fields<'a>(
+    section: &'a [u8],
+    limits: &Limits,
+    fields: &mut ArrayVec<Field<'a>, MAX_HEADERS>,
+) -> Option<(usize, bool)> {
+    let max_fields = limits.header_count();
+    let mut rest = section;
+    let mut first_host_checked = None;
+    loop {
+        if let Some(after) = rest.strip_prefix(b"\r\n") {
+            let len = section.len() - after.len();
+            return (len <= limits.max_header_section)
+                .then_some((len, first_host_checked.unwrap_or(false)));
+        }
+        // Each of `host`'s letters, OR 0x20, comes only from itself in either case.
+        let is_host = rest.get(..5).is_some_and(|start| {
+            start[4] == b':'
+                && u32::from_le_bytes([start[0], start[1], start[2], start[3]]) | 0x2020_2020
+                    == u32::from_le_bytes(*b"host")
+        });
+        let name_len = if is_host {
+            4
+        } else {
+            rest.iter().position(|&b| !TOKEN[b as usize])?
+        };
+        if name_len == 0 || rest[name_len] != b':' {
+            return None;
+        }
+        let (name, after_name) = rest.split_at(name_len);
+        let after_colon = &after_name[1..];
+        let blank = after_colon.iter().position(|&b| !BLANK[b as usize])?;
+        let value_and_rest = &after_colon[blank..];
+        let host_len = if is_host && first_host_checked.is_none() {
+            let len = reg_name_host_len(value_and_rest);
+            first_host_checked = Some(len.is_some());
+            len
+        } else {
+            None
+        };
+        let value_end = match host_len {
+            Some(len) => len,
+            None => value_len(value_and_rest)?,
+        };
+        let (value, after_value) = value_and_rest.split_at(value_end);
+        rest = after_value.strip_prefix(b"\r\n")?;
+        if fields.len() == max_fields {
+            return None;
+        }
+        fields.push(Field {
+            name,
+            value: value.trim_ascii_end(),
+        });
+    }
+}
+
+/// The length of the field-value bytes at the start of `bytes`, eight at a time while none
+/// is a control byte; `None` if the input ends first.
+#[inline(always)]
+fn value_len(bytes: &[u8]) -> Option<usize> {
+    let mut at = 0;
+    while let Some(word) = bytes.get(at..at + 8) {
+        let word = u64::from_le_bytes(word.try_into().ok()?);
+        if has_special_byte(word) {
+            break;
+        }
+        at += 8;
+    }
+    skip(bytes, at, &VALUE)
+}
+
+/// Whether all 8 bytes of `word` are target bytes before a query ([`TARGET_BEFORE_QUERY`]):
+/// none below `!`, none at or above DEL, no `#` and no `?`. Each test is exact for the word:
+/// `(w - n * ONES) & !w & HIGH` is non-zero exactly when some byte is below `n` (for `n` at most
+/// 0x80), and a byte equal to `c` is a zero byte of `w ^ c * ONES`.
+#[inline(always)]
+fn plain_target_word(word: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let below = |w: u64, n: u64| w.wrapping_sub(ONES * n) & !w & HIGH;
+    let has = |c: u64| below(word ^ (ONES * c), 1);
+    below(word, 0x21) | (word & HIGH) | has(0x7f) | has(b'#' as u64) | has(b'?' as u64) == 0
+}
+
+/// The index of the first byte of `buf` from `from` on that is not in `table`; `None` if the
+/// input ends first.
+#[inline(always)]
+fn skip(buf: &[u8], from: usize, table: &[bool; 256]) -> Option<usize> {
+    let rest = buf.get(from..)?;
+    rest.iter()
+        .position(|&b| !table[b as usize])
+        .map(|n| from + n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::proto::framing::is_tchar;
+
+    #[test]
+    fn the_target_word_check_agrees_with_the_byte_table() {
+        for b in 0..=255u8 {
+            for pos in 0..8 {
+                let mut bytes = *b"/abc?d=e";
+                bytes[4] = b'f';
+                bytes[pos] = b;
+                let plain = bytes.iter().all(|&c| TARGET_BEFORE_QUERY[c as usize]);
+                assert_eq!(
+                    plain_target_word(u64::from_le_bytes(bytes)),
+                    plain,
+                    "byte {b:#x} at {pos}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_token_table_is_tchar() {
+        for b in 0..=255u8 {
+            assert_eq!(TOKEN[b as usize], is_tchar(b), "{b:#x}");
+        }
+    }
+}
