@@ -19,7 +19,7 @@ use http::{Method, StatusCode};
 use super::connection::{keep_alive, keep_alive_of};
 use super::error::ProtoError;
 use super::fields::{map_httparse, to_header_map, write_field};
-use super::framing::{response_framing, response_framing_of, BodyFraming};
+use super::framing::{parse_decimal, response_framing, response_framing_of, BodyFraming};
 use super::limits::{Limits, MAX_HEADERS};
 use super::scan::{scan, ScanSpec};
 use super::version::{looks_like_version, Version};
@@ -143,12 +143,7 @@ pub fn parse_response_status(
                 && lines_within_limits(&buf[..n], &res, limits)
             {
                 let (version, status) = version_and_status(&res)?;
-                let head = ResponseStatus {
-                    version,
-                    status,
-                    keep_alive: keep_alive_of(version, res.headers),
-                    body: response_framing_of(status, request_method, res.headers, version)?,
-                };
+                let head = decide(version, status, request_method, res.headers)?;
                 return Ok(Some((head, n)));
             }
         }
@@ -158,13 +153,70 @@ pub fn parse_response_status(
     };
     let mut fields = [httparse::EMPTY_HEADER; MAX_HEADERS];
     let (version, status, fields) = parse_scanned(&buf[..len], &mut fields)?;
-    let head = ResponseStatus {
+    let head = decide(version, status, request_method, fields)?;
+    Ok(Some((head, len)))
+}
+
+/// The persistence and body framing of a response, decided in one pass over its fields.
+///
+/// The pass notes the `Connection`, `Content-Length` and `Transfer-Encoding` fields (as the
+/// server's request parser does); the common cases are decided from what it saw: no framing
+/// field (read until close), a single `Content-Length` holding one number, and a single
+/// `Connection` field holding just `keep-alive` or just `close`. Anything else (several
+/// such fields, a list, `Transfer-Encoding`) goes through the general rules,
+/// [`keep_alive_of`] and [`response_framing_of`], so the answer (or the error) is always
+/// theirs.
+fn decide(
+    version: Version,
+    status: StatusCode,
+    request_method: &Method,
+    fields: &[httparse::Header<'_>],
+) -> Result<ResponseStatus, ProtoError> {
+    let (mut connection, mut connections) = (&b""[..], 0u32);
+    let (mut length, mut lengths, mut te) = (&b""[..], 0u32, false);
+    for field in fields {
+        let name = field.name.as_bytes();
+        match name.len() {
+            10 if name.eq_ignore_ascii_case(b"connection") => {
+                connection = field.value;
+                connections += 1;
+            }
+            14 if name.eq_ignore_ascii_case(b"content-length") => {
+                length = field.value;
+                lengths += 1;
+            }
+            17 if name.eq_ignore_ascii_case(b"transfer-encoding") => te = true,
+            _ => {}
+        }
+    }
+    let keep_alive = match connections {
+        0 => version == Version::Http11,
+        1 if connection.trim_ascii().eq_ignore_ascii_case(b"keep-alive") => true,
+        1 if connection.trim_ascii().eq_ignore_ascii_case(b"close") => false,
+        _ => keep_alive_of(version, fields),
+    };
+    let no_body = request_method == Method::HEAD
+        || status.is_informational()
+        || status == StatusCode::NO_CONTENT
+        || status == StatusCode::NOT_MODIFIED
+        || (request_method == Method::CONNECT && status.is_success());
+    let single_length = match (te, lengths) {
+        (false, 1) => parse_decimal(length.trim_ascii()),
+        _ => None,
+    };
+    let body = match (no_body, te, lengths, single_length) {
+        (true, _, _, _) => BodyFraming::Empty,
+        (false, false, 0, _) => BodyFraming::CloseDelimited,
+        (false, _, _, Some(0)) => BodyFraming::Empty,
+        (false, _, _, Some(n)) => BodyFraming::Length(n),
+        (false, _, _, None) => response_framing_of(status, request_method, fields, version)?,
+    };
+    Ok(ResponseStatus {
         version,
         status,
-        keep_alive: keep_alive_of(version, fields),
-        body: response_framing_of(status, request_method, fields, version)?,
-    };
-    Ok(Some((head, len)))
+        keep_alive,
+        body,
+    })
 }
 
 /// Whether every line of a complete `head` (parsed by httparse as `res`) ends in CRLF, and the
@@ -552,6 +604,26 @@ mod tests {
             b"HTTP/1.1 200 OK\r\nA: b\rc\r\n\r\n",
             b"HTTP/1.1  200 OK\r\n\r\n",
             b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n",
+            // The one-pass decisions (`decide`), and the cases it leaves to the general rules.
+            b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 5\r\n\r\nhello",
+            b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nCONNECTION:  Close \r\n\r\nhello",
+            b"HTTP/1.0 200 OK\r\nConnection: Keep-Alive\r\nContent-Length: 005\r\n\r\nhello",
+            b"HTTP/1.0 200 OK\r\nConnection: keep-alive, close\r\nContent-Length: 1\r\n\r\nx",
+            b"HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nConnection: close\r\n\r\n",
+            b"HTTP/1.0 200 OK\r\nConnection: upgrade, keep-alive\r\n\r\n",
+            b"HTTP/1.1 200 OK\r\nConnection: upgrade\r\nContent-Length: 0\r\n\r\n",
+            b"HTTP/1.1 200 OK\r\nConnection: keep-alivex\r\nContent-Length: 0\r\n\r\n",
+            b"HTTP/1.1 200 OK\r\nContent-Length: 5, 5\r\n\r\nhello",
+            b"HTTP/1.1 200 OK\r\nContent-Length: 5, 6\r\n\r\nhello",
+            b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\ncontent-length: 5\r\n\r\nhello",
+            b"HTTP/1.1 200 OK\r\nContent-Length: +5\r\n\r\nhello",
+            b"HTTP/1.1 200 OK\r\nContent-Length: \r\n\r\n",
+            b"HTTP/1.1 200 OK\r\nContent-Length: 99999999999999999999999\r\n\r\n",
+            b"HTTP/1.1 304 Not Modified\r\nContent-Length: x\r\n\r\n",
+            b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n",
+            b"HTTP/1.0 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n",
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n",
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding:\r\n\r\n",
         ];
         let limits = Limits::default();
         for input in inputs {
