@@ -177,22 +177,22 @@ fn decide(
     for field in fields {
         let name = field.name.as_bytes();
         match name.len() {
-            10 if name.eq_ignore_ascii_case(b"connection") => {
+            10 if folded_eq(name, b"connection") => {
                 connection = field.value;
                 connections += 1;
             }
-            14 if name.eq_ignore_ascii_case(b"content-length") => {
+            14 if folded_eq(name, b"content-length") => {
                 length = field.value;
                 lengths += 1;
             }
-            17 if name.eq_ignore_ascii_case(b"transfer-encoding") => te = true,
+            17 if folded_eq(name, b"transfer-encoding") => te = true,
             _ => {}
         }
     }
     let keep_alive = match connections {
         0 => version == Version::Http11,
-        1 if connection.trim_ascii().eq_ignore_ascii_case(b"keep-alive") => true,
-        1 if connection.trim_ascii().eq_ignore_ascii_case(b"close") => false,
+        1 if folded_eq(connection.trim_ascii(), b"keep-alive") => true,
+        1 if folded_eq(connection.trim_ascii(), b"close") => false,
         _ => keep_alive_of(version, fields),
     };
     let no_body = request_method == Method::HEAD
@@ -217,6 +217,28 @@ fn decide(
         keep_alive,
         body,
     })
+}
+
+/// Whether `s`, a field name or value as httparse returns it (so without CR), is `lower` in
+/// any case; `lower` is lowercase letters and `-` only.
+///
+/// Setting bit 5 of every byte maps each uppercase letter to its lowercase, and maps onto a
+/// lowercase letter nothing else; onto `-` it maps only `-` and CR, which httparse never leaves
+/// in a name or value. So one OR and one compare per eight bytes decide it (the two words of
+/// a longer name overlap), where `eq_ignore_ascii_case` folds each byte on both sides.
+fn folded_eq(s: &[u8], lower: &[u8]) -> bool {
+    const BIT5: u64 = 0x2020_2020_2020_2020;
+    let word = |b: &[u8]| u64::from_le_bytes(b.try_into().expect("eight bytes"));
+    debug_assert!(!s.contains(&b'\r'));
+    debug_assert!(lower.iter().all(|&b| b.is_ascii_lowercase() || b == b'-'));
+    let n = s.len();
+    if n != lower.len() {
+        return false;
+    }
+    if n < 8 {
+        return s.iter().zip(lower).all(|(&a, &b)| a | 0x20 == b);
+    }
+    word(&s[..8]) | BIT5 == word(&lower[..8]) && word(&s[n - 8..]) | BIT5 == word(&lower[n - 8..])
 }
 
 /// Whether every line of a complete `head` (parsed by httparse as `res`) ends in CRLF, and the
@@ -643,6 +665,35 @@ mod tests {
             let short = parse_response_status(input, limits, &method)
                 .map(|r| r.map(|(h, n)| (h.status, h.keep_alive, h.body, n)));
             assert_eq!(full, short, "{what}");
+        }
+    }
+
+    #[test]
+    fn folded_comparison() {
+        assert!(folded_eq(b"Content-Length", b"content-length"));
+        assert!(folded_eq(b"CONTENT-LENGTH", b"content-length"));
+        assert!(folded_eq(b"Transfer-Encoding", b"transfer-encoding"));
+        assert!(folded_eq(b"Keep-Alive", b"keep-alive"));
+        assert!(folded_eq(b"cLoSe", b"close"));
+        assert!(!folded_eq(b"closed", b"close"));
+        assert!(!folded_eq(b"clos", b"close"));
+        assert!(!folded_eq(b"content_length", b"content-length"));
+        assert!(!folded_eq(b"content-lengti", b"content-length"));
+        assert!(!folded_eq(b"Dontent-Length", b"content-length"));
+        // Every byte but CR (which httparse never leaves in a name or value) that is not the
+        // letter itself, in either case, or `-`, differs.
+        for b in (0..=255u8).filter(|&b| b != b'\r') {
+            let k = b.eq_ignore_ascii_case(&b'k');
+            assert_eq!(folded_eq(&[b, b'e', b'e', b'p'], b"keep"), k, "{b}");
+            let dash = b == b'-';
+            let long = [b, b'a', b'b', b'c', b'd', b'e', b'f', b'g', b'h'];
+            assert_eq!(folded_eq(&long, b"-abcdefgh"), dash, "{b}");
+            let k = [b'k', b'a', b'b', b'c', b'd', b'e', b'f', b'g', b'h', b];
+            assert_eq!(
+                folded_eq(&k, b"kabcdefghk"),
+                b.eq_ignore_ascii_case(&b'k'),
+                "{b}"
+            );
         }
     }
 
