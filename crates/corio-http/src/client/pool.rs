@@ -56,7 +56,7 @@ pub(crate) struct PoolConfig {
 }
 
 struct Idle {
-    conn: Conn,
+    conn: Box<Conn>,
     since: Instant,
 }
 
@@ -102,8 +102,10 @@ pub(crate) struct Pool {
 pub(crate) struct Lease {
     pool: Pool,
     key: Arc<Key>,
-    /// `None` while connecting.
-    pub conn: Option<Conn>,
+    /// `None` while connecting. Boxed (once per connection) so that a lease, and the
+    /// response body that holds one, is small to move: a request's response moves through
+    /// several futures.
+    pub conn: Option<Box<Conn>>,
     returned: bool,
 }
 
@@ -224,7 +226,7 @@ impl Pool {
         .await
     }
 
-    fn put_idle(&self, key: &Arc<Key>, conn: Conn) {
+    fn put_idle(&self, key: &Arc<Key>, conn: Box<Conn>) {
         let mut closing = Vec::new();
         let wake = {
             let mut s = self.lock();
@@ -326,8 +328,8 @@ impl State {
         &mut self,
         key: &Arc<Key>,
         fresh: bool,
-        closing: &mut Vec<Conn>,
-    ) -> Option<Option<Conn>> {
+        closing: &mut Vec<Box<Conn>>,
+    ) -> Option<Option<Box<Conn>>> {
         let now = Instant::now();
         let (timeout, per_host, max_total) = (
             self.config.idle_timeout,

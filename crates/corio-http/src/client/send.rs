@@ -296,10 +296,10 @@ impl Client {
             let mut lease = local.pool.acquire(scheme, host, port, fresh).await;
             let conn = match (&mut lease.conn, opened.take()) {
                 (Some(conn), _) => conn,
-                (None, Some(stream)) => lease.conn.insert(Conn::new(stream)),
-                (None, None) => lease
-                    .conn
-                    .insert(Conn::new(Box::pin(self.open(&url, scheme, port)).await?)),
+                (None, Some(stream)) => lease.conn.insert(Box::new(Conn::new(stream))),
+                (None, None) => lease.conn.insert(Box::new(Conn::new(
+                    Box::pin(self.open(&url, scheme, port)).await?,
+                ))),
             };
             let retry_allowed = conn.is_reused() && !fresh && is_idempotent(method);
             encode_head(conn.write_buffer(), &parts);
@@ -486,7 +486,7 @@ fn scheme(url: &Url) -> Option<&'static str> {
 /// the body), and its fields, whose map is built only if the caller looks at them.
 struct Head {
     status: ResponseStatus,
-    fields: HeaderFields,
+    fields: Box<HeaderFields>,
 }
 
 /// Reads the final response head to a `method` request. `Ok(None)`: the connection was
@@ -494,7 +494,7 @@ struct Head {
 ///
 /// The head is checked and its body framing decided by [`parse_response_status`] on the
 /// fields in place (the same strict rules as [`proto::parse_response_head`]); the fields are
-/// kept as the head's bytes, one copy, and no `HeaderMap` is built here.
+/// kept as the head's bytes, one copy into their box, and no `HeaderMap` is built here.
 async fn read_head(
     conn: &mut Conn,
     method: &Method,
@@ -510,7 +510,10 @@ async fn read_head(
                     let interim = status.status.is_informational()
                         && status.status != StatusCode::SWITCHING_PROTOCOLS;
                     if !interim {
-                        let fields = HeaderFields::copied(&conn.unread()[..n]);
+                        // Made in its box and filled there: the head's bytes are copied
+                        // once, and the response stays small to move.
+                        let mut fields = Box::new(HeaderFields::unfilled());
+                        fields.fill(&conn.unread()[..n]);
                         conn.consume(n);
                         return Ok(Some(Head { status, fields }));
                     }
