@@ -15,7 +15,7 @@ use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::header::{HeaderMap, LOCATION};
+use http::header::{HeaderMap, CONNECTION, LOCATION};
 use http::{Method, StatusCode};
 use url::Url;
 
@@ -325,8 +325,14 @@ impl Client {
             let framing = status.body;
             let upgraded = status.status == StatusCode::SWITCHING_PROTOCOLS
                 || (method == Method::CONNECT && status.status.is_success());
+            // The request's own say, read from its fields only if it has a `Connection`.
+            let request_persists = if headers.contains_key(CONNECTION) {
+                proto::keep_alive(version, headers)
+            } else {
+                version == proto::Version::Http11
+            };
             let reusable = status.keep_alive
-                && proto::keep_alive(version, headers)
+                && request_persists
                 && framing != BodyFraming::CloseDelimited
                 && !upgraded;
             let state = match framing {
