@@ -109,7 +109,9 @@ pub struct ResponseStatus {
 /// framing of a response to a `request_method` request. Nothing is copied or allocated: the
 /// fields are looked at in place.
 ///
-/// A complete, well-formed head takes a fast path, as requests do on the server: httparse
+/// The common head (no `Transfer-Encoding`, at most one `Content-Length` and `Connection`,
+/// nothing unusual) is parsed and decided in one pass of its own (`quick_head`). Another
+/// complete, well-formed head takes a fast path, as requests do on the server: httparse
 /// parses it first, and the few things httparse accepts that the strict scan refuses (a bare
 /// LF ending a line, the size and count limits) are checked from its slices. Anything else
 /// (incomplete input, any httparse error, leading empty lines, a reason phrase httparse does
@@ -130,6 +132,9 @@ pub fn parse_response_status(
     limits: &Limits,
     request_method: &Method,
 ) -> Result<Option<(ResponseStatus, usize)>, ProtoError> {
+    if let Some(quick) = quick_head(buf, limits, request_method) {
+        return Ok(Some(quick));
+    }
     if buf.first().is_some_and(|&b| b != b'\r' && b != b'\n') {
         let mut fields = [MaybeUninit::<httparse::Header<'_>>::uninit(); MAX_HEADERS];
         let mut res = httparse::Response::new(&mut []);
@@ -156,6 +161,183 @@ pub fn parse_response_status(
     let head = decide(version, status, request_method, fields)?;
     Ok(Some((head, len)))
 }
+
+/// The common response head, parsed and decided in one pass without httparse: `HTTP/1.x`, a
+/// status and a non-empty reason phrase, then field lines `name: value`, every line ending in
+/// CRLF; persistence and framing decided as [`decide`] does in its common cases (no
+/// `Transfer-Encoding`, at most one `Content-Length` holding one number, at most one
+/// `Connection` holding just `keep-alive` or just `close`).
+///
+/// It accepts only what both the strict scan and httparse accept (the bytes the scan allows,
+/// the grammar httparse parses), within the limits, and answers exactly as the general path
+/// would; anything else (an incomplete head included) is `None`, and the general path
+/// decides, with the exact error. So it is only ever a shortcut, never a second opinion.
+fn quick_head(
+    buf: &[u8],
+    limits: &Limits,
+    request_method: &Method,
+) -> Option<(ResponseStatus, usize)> {
+    let version = match buf.get(..9)? {
+        b"HTTP/1.1 " => Version::Http11,
+        b"HTTP/1.0 " => Version::Http10,
+        _ => return None,
+    };
+    let code = buf.get(9..13)?;
+    if !code[..3].iter().all(u8::is_ascii_digit) || code[3] != b' ' {
+        return None;
+    }
+    let code = code[..3]
+        .iter()
+        .fold(0u16, |n, &d| n * 10 + u16::from(d - b'0'));
+    let status = StatusCode::from_u16(code).ok()?;
+    let status_line_end = line_end(buf, STATUS_PREFIX_LEN)?;
+    if status_line_end == STATUS_PREFIX_LEN || status_line_end > limits.max_start_line {
+        return None;
+    }
+    let (mut connection, mut connections) = (&b""[..], 0u32);
+    let (mut length, mut lengths) = (&b""[..], 0u32);
+    let mut fields = 0;
+    let mut at = status_line_end + 2;
+    while *buf.get(at)? != b'\r' {
+        let name_len = buf[at..].iter().position(|&b| !TCHAR[usize::from(b)])?;
+        if name_len == 0 || buf[at + name_len] != b':' {
+            return None;
+        }
+        let name = &buf[at..at + name_len];
+        let end = line_end(buf, at + name_len + 1)?;
+        let value = &buf[at + name_len + 1..end];
+        match name_len {
+            10 if folded_eq(name, b"connection") => {
+                connection = value;
+                connections += 1;
+            }
+            14 if folded_eq(name, b"content-length") => {
+                length = value;
+                lengths += 1;
+            }
+            17 if folded_eq(name, b"transfer-encoding") => return None,
+            _ => {}
+        }
+        fields += 1;
+        at = end + 2;
+    }
+    if buf.get(at + 1) != Some(&b'\n') {
+        return None;
+    }
+    let len = at + 2;
+    if fields > limits.header_count().min(MAX_HEADERS)
+        || len - (status_line_end + 2) > limits.max_header_section
+        || connections > 1
+        || lengths > 1
+    {
+        return None;
+    }
+    let connection = connection.trim_ascii();
+    let keep_alive = match connections {
+        0 => version == Version::Http11,
+        _ if folded_eq(connection, b"keep-alive") => true,
+        _ if folded_eq(connection, b"close") => false,
+        _ => return None,
+    };
+    let body = if no_body(status, request_method) {
+        BodyFraming::Empty
+    } else if lengths == 0 {
+        BodyFraming::CloseDelimited
+    } else {
+        match parse_decimal(length.trim_ascii())? {
+            0 => BodyFraming::Empty,
+            n => BodyFraming::Length(n),
+        }
+    };
+    let head = ResponseStatus {
+        version,
+        status,
+        keep_alive,
+        body,
+    };
+    Some((head, len))
+}
+
+/// Where the line holding `buf[from]` ends: the index of its CR, if a CRLF ends it and every
+/// byte before is one the strict scan allows in a line (no control byte but HTAB, no DEL);
+/// `None` otherwise, or if the line is not complete. Eight bytes at a time: the first special
+/// byte of a word is found from its mask, not by looking at each byte.
+fn line_end(buf: &[u8], from: usize) -> Option<usize> {
+    let mut at = from;
+    while let Some(word) = buf.get(at..at + 8) {
+        let special = special_bytes(u64::from_le_bytes(word.try_into().expect("eight bytes")));
+        if special == 0 {
+            at += 8;
+            continue;
+        }
+        at += special.trailing_zeros() as usize / 8;
+        match buf[at] {
+            b'\r' => return (buf.get(at + 1) == Some(&b'\n')).then_some(at),
+            b'\t' => at += 1,
+            _ => return None,
+        }
+    }
+    loop {
+        match *buf.get(at)? {
+            b'\r' => return (buf.get(at + 1) == Some(&b'\n')).then_some(at),
+            b'\t' => {}
+            b if b < 0x20 || b == 0x7f => return None,
+            _ => {}
+        }
+        at += 1;
+    }
+}
+
+/// The top bit of each byte of `word` (read little-endian) that may be a control byte (below
+/// 0x20: CR, LF, HTAB and the rest) or DEL. The lowest one set is exact, the first such byte:
+/// for bytes below 0x80, `b - 0x20` borrows into the top bit exactly when `b < 0x20`, and a
+/// borrow only ever marks a byte above it, wrongly or not; DEL is a zero byte of
+/// `word ^ 0x7f7f...`, found the same way.
+fn special_bytes(word: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let below_space = word.wrapping_sub(ONES * 0x20) & !word & HIGH;
+    let del = word ^ (ONES * 0x7f);
+    below_space | (del.wrapping_sub(ONES) & !del & HIGH)
+}
+
+/// Whether a response to a `request_method` request has no body, whatever its fields say.
+fn no_body(status: StatusCode, request_method: &Method) -> bool {
+    request_method == Method::HEAD
+        || status.is_informational()
+        || status == StatusCode::NO_CONTENT
+        || status == StatusCode::NOT_MODIFIED
+        || (request_method == Method::CONNECT && status.is_success())
+}
+
+/// RFC 9110 `tchar`, as a table: a field name's bytes.
+static TCHAR: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = c.is_ascii_alphanumeric()
+            || matches!(
+                c,
+                b'!' | b'#'
+                    | b'$'
+                    | b'%'
+                    | b'&'
+                    | b'\''
+                    | b'*'
+                    | b'+'
+                    | b'-'
+                    | b'.'
+                    | b'^'
+                    | b'_'
+                    | b'`'
+                    | b'|'
+                    | b'~'
+            );
+        b += 1;
+    }
+    t
+};
 
 /// The persistence and body framing of a response, decided in one pass over its fields.
 ///
@@ -195,11 +377,7 @@ fn decide(
         1 if folded_eq(connection.trim_ascii(), b"close") => false,
         _ => keep_alive_of(version, fields),
     };
-    let no_body = request_method == Method::HEAD
-        || status.is_informational()
-        || status == StatusCode::NO_CONTENT
-        || status == StatusCode::NOT_MODIFIED
-        || (request_method == Method::CONNECT && status.is_success());
+    let no_body = no_body(status, request_method);
     let single_length = match (te, lengths) {
         (false, 1) => parse_decimal(length.trim_ascii()),
         _ => None,
@@ -694,6 +872,69 @@ mod tests {
                 b.eq_ignore_ascii_case(&b'k'),
                 "{b}"
             );
+        }
+    }
+
+    #[test]
+    fn the_first_special_byte_of_a_word() {
+        let special = |b: u8| b < 0x20 || b == 0x7f;
+        for at in 0..8 {
+            for b in 0..=255u8 {
+                for after in [b'a', 0, 0x7f, 0x80, 0xff] {
+                    let mut word = [b'a'; 8];
+                    word[at] = b;
+                    if at < 7 {
+                        word[at + 1] = after;
+                    }
+                    let want = word.iter().position(|&c| special(c));
+                    let mask = special_bytes(u64::from_le_bytes(word));
+                    let got = (mask != 0).then(|| mask.trailing_zeros() as usize / 8);
+                    assert_eq!(got, want, "{word:?}");
+                }
+            }
+        }
+    }
+
+    /// `quick_head` answers as the general path for every prefix of some common heads and for
+    /// every one-byte change of them to a byte that matters to a parser.
+    #[test]
+    fn the_quick_path_agrees_with_the_general_one() {
+        let heads: &[&[u8]] = &[
+            b"HTTP/1.1 200 OK\r\nServer: nginx/1.22.1\r\nDate: Mon, 30 Nov 2026 18:10:15 GMT\r\nContent-Type: text/plain\r\nContent-Length: 13\r\nConnection: keep-alive\r\n\r\nHello, World!",
+            b"HTTP/1.0 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n",
+            b"HTTP/1.1 204 No Content\r\nX-A:\tb c\r\n\r\n",
+            b"HTTP/1.1 200 caf\xc3\xa9\r\nX: \xff\r\n\r\n",
+        ];
+        let limits = Limits::default();
+        for head in heads {
+            assert!(quick_head(head, &limits, &Method::GET).is_some(), "taken");
+        }
+        let bytes = [
+            0u8, b'\t', b'\r', b'\n', b' ', b':', b',', b'0', b'A', 0x7f, 0x80, b'H',
+        ];
+        for head in heads {
+            for end in 0..=head.len() {
+                agree(&head[..end], &limits);
+            }
+            for at in 0..head.len() {
+                for b in bytes {
+                    let mut changed = head.to_vec();
+                    changed[at] = b;
+                    agree(&changed, &limits);
+                }
+            }
+        }
+        for input in [
+            &b"HTTP/1.1 099 Low\r\n\r\n"[..],
+            b"HTTP/1.1 200 OK\r\n\r\n",
+            b"HTTP/1.1 200 \r\n\r\n",
+            b"HTTP/1.1 200\r\n\r\n",
+            b"HTTP/1.1 200 OK\r\nConnection: keep-alive\r\nConnection: keep-alive\r\n\r\n",
+            b"HTTP/1.1 200 OK\r\nContent-Length: 01\r\n\r\nx",
+            b"HTTP/1.1 200 OK\r\nContent-Length:7\r\n\r\n",
+            b"HTTP/1.1 200 OK\r\nConnection:\tclose\t\r\n\r\n",
+        ] {
+            agree(input, &limits);
         }
     }
 
