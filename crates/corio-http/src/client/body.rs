@@ -151,6 +151,12 @@ impl ClientBody {
         }
         while let Some(range) = self.next_range().await? {
             n += range.len() as u64;
+            if matches!(self.state, BodyState::Done) {
+                // That was the last piece: release the connection now rather than after one
+                // more read that can only find the end.
+                self.finish();
+                break;
+            }
         }
         Ok(n)
     }
