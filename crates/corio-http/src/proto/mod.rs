@@ -84,6 +84,7 @@ mod header_fields;
 pub mod limits;
 pub mod request;
 pub mod response;
+mod response_status;
 mod scan;
 pub mod target;
 mod target_text;
