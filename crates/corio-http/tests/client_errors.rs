@@ -2,10 +2,14 @@
 
 mod common;
 
+use std::future::{poll_fn, Future};
+use std::pin::pin;
+use std::sync::mpsc;
+use std::task::Poll;
 use std::time::Duration;
 
-use common::{serve, Reply};
-use corio_http::client::{Client, ErrorKind, TimeoutKind};
+use common::{ok, serve, Reply};
+use corio_http::client::{Client, ClientRequest, ErrorKind, TimeoutKind};
 use corio_http::proto::ProtoError;
 
 #[test]
@@ -59,6 +63,88 @@ fn read_timeout_when_the_server_never_answers() {
         let err = client.get(&server.url("/slow")).await.unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Timeout(TimeoutKind::Read));
         assert!(err.to_string().contains("/slow"));
+    });
+}
+
+#[test]
+fn a_read_timeout_fires_on_a_body_that_stalls_after_the_head() {
+    corio::block_on(async {
+        // Ten bytes announced, three sent, then nothing (the connection stays open).
+        let server =
+            serve(|_| Reply::Send(b"HTTP/1.1 200 OK\r\ncontent-length: 10\r\n\r\nabc".to_vec()));
+        let client = Client::builder()
+            .read_timeout(Some(Duration::from_millis(50)))
+            .build();
+        let mut resp = client
+            .send_streaming(ClientRequest::get(server.url("/stall")))
+            .await
+            .unwrap();
+        let mut body = Vec::new();
+        let err = resp.body.read_to_end(&mut body).await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Timeout(TimeoutKind::Read));
+        assert_eq!(body, b"abc");
+        assert!(err.to_string().contains("/stall"));
+    });
+}
+
+#[test]
+fn the_read_timeout_fires_on_a_reused_connection() {
+    corio::block_on(async {
+        let server = serve(|seen| match seen.path.as_str() {
+            "/ok" => ok("text/plain", "fine"),
+            _ => Reply::Hang,
+        });
+        let client = Client::builder()
+            .read_timeout(Some(Duration::from_millis(50)))
+            .build();
+        // Each of these waits for its response, moving the connection's one read deadline on.
+        for _ in 0..3 {
+            assert_eq!(client.get(&server.url("/ok")).await.unwrap().text(), "fine");
+        }
+        let err = client.get(&server.url("/slow")).await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Timeout(TimeoutKind::Read));
+        assert_eq!(
+            server.accepted.get(),
+            1,
+            "all four went out on one connection"
+        );
+    });
+}
+
+/// A connection's read deadline is armed on the loop of the thread that first waits; a body
+/// moved to another thread must time out there even when the first thread's loop is blocked
+/// (and so would never fire a timer left on it).
+#[test]
+fn a_read_timeout_fires_for_a_body_moved_to_another_thread_while_the_first_is_blocked() {
+    corio::block_on(async {
+        let server =
+            serve(|_| Reply::Send(b"HTTP/1.1 200 OK\r\ncontent-length: 10\r\n\r\n".to_vec()));
+        let client = Client::builder()
+            .read_timeout(Some(Duration::from_millis(50)))
+            .build();
+        let mut resp = client
+            .send_streaming(ClientRequest::get(server.url("/")))
+            .await
+            .unwrap();
+        // One poll of the body's first read, here: nothing has come, so it waits, which arms
+        // the connection's read deadline on this thread's loop.
+        let waited = {
+            let mut next = pin!(resp.body.chunk());
+            poll_fn(|cx| Poll::Ready(next.as_mut().poll(cx).is_pending())).await
+        };
+        assert!(waited, "the body's first read waited");
+        let (done, result) = mpsc::channel();
+        let other = std::thread::spawn(move || {
+            let read = corio::block_on(async move { resp.body.discard().await });
+            done.send(read.map_err(|e| e.kind())).unwrap();
+        });
+        // This thread (and its loop) is blocked from here on. The bound only turns a hang
+        // into a failure; the timeout itself is 50 ms.
+        let read = result
+            .recv_timeout(Duration::from_secs(60))
+            .expect("the body's read on the other thread timed out");
+        assert_eq!(read, Err(ErrorKind::Timeout(TimeoutKind::Read)));
+        other.join().unwrap();
     });
 }
 

@@ -4,7 +4,8 @@
 mod common;
 
 use common::{ok, serve, Reply};
-use corio_http::client::{Client, ErrorKind};
+use corio_http::client::{Client, ClientRequest, ErrorKind};
+use corio_http::proto::Version;
 
 #[test]
 fn sequential_keep_alive_gets_use_one_connection() {
@@ -62,6 +63,29 @@ fn connection_close_is_honoured() {
         }
         assert_eq!(server.accepted.get(), 3);
         assert_eq!(client.pool_stats().open, 0);
+    });
+}
+
+#[test]
+fn a_request_that_does_not_ask_to_keep_its_connection_does_not_keep_it() {
+    corio::block_on(async {
+        let server = serve(|_| ok("text/plain", "x"));
+        let client = Client::new();
+        let url = server.url("/");
+        let close = || ClientRequest::get(&url).header("Connection", "close");
+        let http10 = || ClientRequest::get(&url).version(Version::Http10);
+        for req in [close(), close(), http10(), http10()] {
+            client.request(req).await.unwrap();
+        }
+        assert_eq!(server.accepted.get(), 4, "each on its own connection");
+        assert_eq!(client.pool_stats().open, 0);
+        // An HTTP/1.0 request that asks for keep-alive, and a plain one, keep it.
+        let kept = ClientRequest::get(&url)
+            .version(Version::Http10)
+            .header("Connection", "keep-alive");
+        client.request(kept).await.unwrap();
+        client.get(&url).await.unwrap();
+        assert_eq!(server.accepted.get(), 5);
     });
 }
 

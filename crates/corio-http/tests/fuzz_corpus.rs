@@ -14,7 +14,8 @@ use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};
 
 use corio_http::proto::{
-    parse_request_head, parse_response_head, ChunkedDecoder, Limits, ProtoError, Version,
+    parse_request_head, parse_response_head, parse_response_status, ChunkedDecoder, Limits,
+    ProtoError, Version,
 };
 use corio_http::static_files::path::SafePath;
 use corio_http::static_files::resolve::{canonical_root, resolve, ResolveOptions, Root, Target};
@@ -416,6 +417,30 @@ fn chunked_bodies_decode_the_same_in_any_split() {
         );
         for cut in 0..=body.len() {
             assert_eq!(decode_chunked(body, &[cut]), whole, "{name}: cut at {cut}");
+        }
+    }
+}
+
+/// The client's lean parse (`parse_response_status`, with its own pass for common heads)
+/// gives every seed, and every prefix of it, the answer of the full parse: the same status,
+/// persistence, framing and length, or the same error, under the target's limits and the
+/// defaults.
+#[test]
+fn response_seeds_get_the_same_answer_from_the_lean_parse() {
+    for limits in [response_limits(), Limits::default()] {
+        for (name, input) in seeds("response_head") {
+            for end in 0..=input.len() {
+                let input = &input[..end];
+                for method in [http::Method::GET, http::Method::HEAD, http::Method::CONNECT] {
+                    let full = parse_response_head(input, &limits).and_then(|r| {
+                        r.map(|(h, n)| Ok((h.status, h.keep_alive, h.framing(&method)?, n)))
+                            .transpose()
+                    });
+                    let lean = parse_response_status(input, &limits, &method)
+                        .map(|r| r.map(|(h, n)| (h.status, h.keep_alive, h.body, n)));
+                    assert_eq!(full, lean, "{name} cut to {end} bytes, {method}");
+                }
+            }
         }
     }
 }

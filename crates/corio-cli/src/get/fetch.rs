@@ -95,7 +95,9 @@ async fn try_once(shared: &Shared, i: usize, last: bool) -> Try {
         Some(parsed) => ClientRequest::from_url(settings.method.clone(), parsed.clone()),
         None => ClientRequest::new(settings.method.clone(), url.as_str()),
     };
-    req.headers = settings.headers.clone();
+    if !settings.headers.is_empty() {
+        req.headers = settings.headers.clone();
+    }
     req.body = settings.body.clone();
     if offset > 0 {
         req.headers.insert(
@@ -168,6 +170,7 @@ async fn try_once(shared: &Shared, i: usize, last: bool) -> Try {
         if let Err(e) = resp.body.discard().await {
             return broken(e);
         }
+        return Try::Over(if is_error { Err(http_error()) } else { Ok(()) });
     }
     while let Some(chunk) = resp.body.chunk().await {
         match chunk {

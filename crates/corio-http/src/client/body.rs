@@ -56,7 +56,8 @@ pub struct ClientBody {
     /// Largest accepted body, for buffered responses.
     limit: Option<u64>,
     received: u64,
-    trailers: Option<HeaderMap>,
+    /// Boxed: rare, and the body moves with every response.
+    trailers: Option<Box<HeaderMap>>,
 }
 
 impl std::fmt::Debug for ClientBody {
@@ -123,7 +124,7 @@ impl ClientBody {
 
     /// The trailer fields of a chunked body, once it has been read to its end.
     pub fn trailers(&self) -> Option<&HeaderMap> {
-        self.trailers.as_ref()
+        self.trailers.as_deref()
     }
 
     /// The next piece of the body, `None` at its end (or after an error).
@@ -150,6 +151,12 @@ impl ClientBody {
         }
         while let Some(range) = self.next_range().await? {
             n += range.len() as u64;
+            if matches!(self.state, BodyState::Done) {
+                // That was the last piece: release the connection now rather than after one
+                // more read that can only find the end.
+                self.finish();
+                break;
+            }
         }
         Ok(n)
     }
@@ -217,7 +224,7 @@ impl ClientBody {
             Ok(Some(Err(e))) => Err(h2_error(&self.url, e)),
             Ok(None) => match recv.trailers().await {
                 Ok(trailers) => {
-                    self.trailers = trailers;
+                    self.trailers = trailers.map(Box::new);
                     Ok(None)
                 }
                 Err(e) => Err(h2_error(&self.url, e)),
@@ -298,7 +305,7 @@ impl ClientBody {
                     starved = out.consumed == 0 && !out.done;
                     let base = conn.consume(out.consumed).start;
                     if out.done {
-                        self.trailers = decoder.take_trailers();
+                        self.trailers = decoder.take_trailers().map(Box::new);
                         self.state = BodyState::Done;
                     }
                     if !out.data.is_empty() {

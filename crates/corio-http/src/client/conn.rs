@@ -8,13 +8,19 @@
 //! - a request is written with one `write` call when it fits in the socket buffer: head and
 //!   small bodies are copied together into the reused write buffer, larger bodies go out with
 //!   one vectored write of head and body;
-//! - every read is bounded by the read timeout, if one is set;
+//! - every read that waits is bounded by the read timeout, if one is set, counted from when
+//!   it started waiting; the connection keeps one lazily re-armed timer for it
+//!   ([`ReadDeadline`]), not one per read;
 //! - the stream is cleartext or TLS ([`Stream`]); over TLS, an end of stream without
 //!   `close_notify` is an error, never a clean end of a close-delimited body.
 
+use std::future::{poll_fn, Future};
 use std::io;
-use std::time::Duration;
+use std::pin::pin;
+use std::task::Poll;
+use std::time::{Duration, Instant};
 
+use super::deadline::ReadDeadline;
 use super::error::{Error, ErrorKind, TimeoutKind};
 use super::stream::Stream;
 
@@ -43,6 +49,8 @@ pub(crate) struct Conn {
     start: usize,
     end: usize,
     wbuf: Vec<u8>,
+    /// The read timeout's timer.
+    deadline: ReadDeadline,
     /// How many responses were fully read on this connection.
     pub(crate) responses: u32,
 }
@@ -55,6 +63,7 @@ impl Conn {
             start: 0,
             end: 0,
             wbuf: Vec::with_capacity(1024),
+            deadline: ReadDeadline::default(),
             responses: 0,
         }
     }
@@ -127,11 +136,25 @@ impl Conn {
         }
         let buf = &mut self.buf[self.end..];
         let read = match timeout {
-            // The read is polled before the timer, so data already there arms no timer.
-            Some(t) => match corio::time::timeout(t, self.stream.read(buf)).await {
-                Ok(r) => r,
-                Err(_) => return Err(Error::new(ErrorKind::Timeout(TimeoutKind::Read), url)),
-            },
+            Some(t) => {
+                // The read is polled before the deadline, so data already there costs
+                // neither a clock read nor timer work; the deadline is set when it first waits.
+                let mut read = pin!(self.stream.read(buf));
+                let deadline = &mut self.deadline;
+                let mut at = None;
+                let read = poll_fn(|cx| {
+                    if let Poll::Ready(r) = read.as_mut().poll(cx) {
+                        return Poll::Ready(Some(r));
+                    }
+                    let at = *at.get_or_insert_with(|| Instant::now() + t);
+                    deadline.poll(at, cx).map(|()| None)
+                })
+                .await;
+                match read {
+                    Some(r) => r,
+                    None => return Err(Error::new(ErrorKind::Timeout(TimeoutKind::Read), url)),
+                }
+            }
             None => self.stream.read(buf).await,
         };
         match read {

@@ -240,7 +240,7 @@ pub(crate) async fn exchange(
     Ok(StreamingResponse {
         status: head.status,
         version: Version::Http2,
-        headers: head.headers.into(),
+        headers: Box::new(head.headers.into()),
         body: ClientBody::http2(recv, ex.read_timeout, url.clone(), ex.limit),
     })
 }

@@ -80,6 +80,7 @@ mod body;
 mod builder;
 mod conn;
 mod connect;
+mod deadline;
 mod error;
 mod http2;
 mod pool;

@@ -56,7 +56,7 @@ pub(crate) struct PoolConfig {
 }
 
 struct Idle {
-    conn: Conn,
+    conn: Box<Conn>,
     since: Instant,
 }
 
@@ -102,8 +102,10 @@ pub(crate) struct Pool {
 pub(crate) struct Lease {
     pool: Pool,
     key: Arc<Key>,
-    /// `None` while connecting.
-    pub conn: Option<Conn>,
+    /// `None` while connecting. Boxed (once per connection) so that a lease, and the
+    /// response body that holds one, is small to move: a request's response moves through
+    /// several futures.
+    pub conn: Option<Box<Conn>>,
     returned: bool,
 }
 
@@ -224,7 +226,7 @@ impl Pool {
         .await
     }
 
-    fn put_idle(&self, key: &Arc<Key>, conn: Conn) {
+    fn put_idle(&self, key: &Arc<Key>, conn: Box<Conn>) {
         let mut closing = Vec::new();
         let wake = {
             let mut s = self.lock();
@@ -321,13 +323,15 @@ impl State {
 
     /// Takes a slot: `Some(Some(conn))` reuses an idle connection, `Some(None)` permits a
     /// connect, `None` means wait. Connections to close are pushed on `closing` (dropped
-    /// by the caller once the lock is released).
+    /// by the caller once the lock is released), in the boxes they live in (taking them out
+    /// would copy each for nothing).
+    #[allow(clippy::vec_box)]
     fn take(
         &mut self,
         key: &Arc<Key>,
         fresh: bool,
-        closing: &mut Vec<Conn>,
-    ) -> Option<Option<Conn>> {
+        closing: &mut Vec<Box<Conn>>,
+    ) -> Option<Option<Box<Conn>>> {
         let now = Instant::now();
         let (timeout, per_host, max_total) = (
             self.config.idle_timeout,

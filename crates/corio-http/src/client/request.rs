@@ -207,13 +207,16 @@ pub(crate) fn encode_head(out: &mut Vec<u8>, parts: &Parts<'_>) {
     out.push(b' ');
     out.extend_from_slice(parts.version.as_str().as_bytes());
     out.extend_from_slice(b"\r\nhost: ");
-    match parts.headers.get(HOST) {
+    // Most requests have no fields of their own: no lookups then.
+    let own = !parts.headers.is_empty();
+    let host = if own { parts.headers.get(HOST) } else { None };
+    match host {
         Some(host) => out.extend_from_slice(host.as_bytes()),
         None => out.extend_from_slice(url[Position::BeforeHost..Position::AfterPort].as_bytes()),
     }
     out.extend_from_slice(b"\r\n");
     if let Some(ua) = parts.user_agent {
-        if !parts.headers.contains_key(http::header::USER_AGENT) {
+        if !own || !parts.headers.contains_key(http::header::USER_AGENT) {
             write_field(out, b"user-agent", ua.as_bytes());
         }
     }

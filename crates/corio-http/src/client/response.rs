@@ -4,6 +4,10 @@
 //! links in the body resolve against the right base; their header fields are a
 //! [`HeaderFields`]: the head's bytes, turned into a `HeaderMap` on first use (it dereferences
 //! to one), so a caller that only wants the status and the body never pays for the map.
+//!
+//! A [`StreamingResponse`] is small to move: its fields are boxed (a `HeaderFields` keeps a
+//! short head inline, hundreds of bytes) and its body holds its connection boxed, because a
+//! response is moved out of every future it passes through on its way to the caller.
 
 use std::borrow::Cow;
 
@@ -67,8 +71,9 @@ pub struct StreamingResponse {
     pub status: StatusCode,
     /// The server's HTTP version.
     pub version: Version,
-    /// The header fields (names lowercased): a `HeaderMap`, built on first use.
-    pub headers: HeaderFields,
+    /// The header fields (names lowercased): a `HeaderMap`, built on first use. Boxed, so
+    /// that the response is small to move.
+    pub headers: Box<HeaderFields>,
     /// The body reader.
     pub body: ClientBody,
 }
@@ -85,16 +90,22 @@ impl StreamingResponse {
     }
 
     /// Reads the whole body into memory.
-    pub async fn bytes(mut self) -> Result<ClientResponse, Error> {
+    pub async fn bytes(self) -> Result<ClientResponse, Error> {
+        let StreamingResponse {
+            status,
+            version,
+            headers,
+            body: mut reader,
+        } = self;
         let mut body = Vec::new();
-        self.body.read_to_end(&mut body).await?;
+        reader.read_to_end(&mut body).await?;
         Ok(ClientResponse {
-            status: self.status,
-            version: self.version,
-            trailers: self.body.trailers().cloned().unwrap_or_default(),
-            headers: std::mem::take(&mut self.headers),
+            status,
+            version,
+            trailers: reader.trailers().cloned().unwrap_or_default(),
+            headers: *headers,
             body: Bytes::from(body),
-            url: self.body.url().clone(),
+            url: reader.url().clone(),
         })
     }
 }

@@ -15,7 +15,7 @@ use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::header::{HeaderMap, LOCATION};
+use http::header::{HeaderMap, CONNECTION, LOCATION};
 use http::{Method, StatusCode};
 use url::Url;
 
@@ -296,10 +296,10 @@ impl Client {
             let mut lease = local.pool.acquire(scheme, host, port, fresh).await;
             let conn = match (&mut lease.conn, opened.take()) {
                 (Some(conn), _) => conn,
-                (None, Some(stream)) => lease.conn.insert(Conn::new(stream)),
-                (None, None) => lease
-                    .conn
-                    .insert(Conn::new(Box::pin(self.open(&url, scheme, port)).await?)),
+                (None, Some(stream)) => lease.conn.insert(Box::new(Conn::new(stream))),
+                (None, None) => lease.conn.insert(Box::new(Conn::new(
+                    Box::pin(self.open(&url, scheme, port)).await?,
+                ))),
             };
             let retry_allowed = conn.is_reused() && !fresh && is_idempotent(method);
             encode_head(conn.write_buffer(), &parts);
@@ -325,8 +325,14 @@ impl Client {
             let framing = status.body;
             let upgraded = status.status == StatusCode::SWITCHING_PROTOCOLS
                 || (method == Method::CONNECT && status.status.is_success());
+            // The request's own say, read from its fields only if it has a `Connection`.
+            let request_persists = if headers.contains_key(CONNECTION) {
+                proto::keep_alive(version, headers)
+            } else {
+                version == proto::Version::Http11
+            };
             let reusable = status.keep_alive
-                && proto::keep_alive(version, headers)
+                && request_persists
                 && framing != BodyFraming::CloseDelimited
                 && !upgraded;
             let state = match framing {
@@ -486,7 +492,7 @@ fn scheme(url: &Url) -> Option<&'static str> {
 /// the body), and its fields, whose map is built only if the caller looks at them.
 struct Head {
     status: ResponseStatus,
-    fields: HeaderFields,
+    fields: Box<HeaderFields>,
 }
 
 /// Reads the final response head to a `method` request. `Ok(None)`: the connection was
@@ -494,7 +500,7 @@ struct Head {
 ///
 /// The head is checked and its body framing decided by [`parse_response_status`] on the
 /// fields in place (the same strict rules as [`proto::parse_response_head`]); the fields are
-/// kept as the head's bytes, one copy, and no `HeaderMap` is built here.
+/// kept as the head's bytes, one copy into their box, and no `HeaderMap` is built here.
 async fn read_head(
     conn: &mut Conn,
     method: &Method,
@@ -510,7 +516,10 @@ async fn read_head(
                     let interim = status.status.is_informational()
                         && status.status != StatusCode::SWITCHING_PROTOCOLS;
                     if !interim {
-                        let fields = HeaderFields::copied(&conn.unread()[..n]);
+                        // Made in its box and filled there: the head's bytes are copied
+                        // once, and the response stays small to move.
+                        let mut fields = Box::new(HeaderFields::unfilled());
+                        fields.fill(&conn.unread()[..n]);
                         conn.consume(n);
                         return Ok(Some(Head { status, fields }));
                     }

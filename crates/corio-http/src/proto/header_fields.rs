@@ -131,8 +131,9 @@ impl From<HeaderMap> for HeaderFields {
 }
 
 impl HeaderFields {
-    /// No fields yet, with room for a short head in place: made inside the head's box and then
-    /// given its bytes with [`HeaderFields::fill`].
+    /// No fields yet, with room for a short head in place: made inside the head's box (a
+    /// client response's fields' own box) and then given its bytes with
+    /// [`HeaderFields::fill`].
     pub(crate) fn unfilled() -> HeaderFields {
         HeaderFields {
             source: Source::Inline(ArrayVec::new()),
@@ -152,16 +153,8 @@ impl HeaderFields {
         }
     }
 
-    /// The fields of `head`, a validated response head (copied into a `Bytes`: a client
-    /// response moves through several futures, which an inline head would make large).
-    pub(crate) fn copied(head: &[u8]) -> HeaderFields {
-        HeaderFields {
-            source: Source::Shared(Bytes::copy_from_slice(head)),
-            map: OnceLock::new(),
-        }
-    }
-
-    /// Takes the fields from `head`, a validated request head (copied: in place if short).
+    /// Takes the fields from `head`, a validated request or response head (copied: in place
+    /// if short).
     /// `self` is [`HeaderFields::unfilled`]: no bytes and no map yet.
     pub(crate) fn fill(&mut self, head: &[u8]) {
         debug_assert!(self.map.get().is_none());
@@ -305,7 +298,8 @@ mod tests {
         let mut ranged = HeaderFields::unfilled();
         ranged.fill(b"GET / HTTP/1.1\r\nHost: a\r\nif-None-MATCH: \"x\"\r\n\r\n");
         assert!(ranged.contains_any(&names));
-        let long = HeaderFields::copied(&head_of(INLINE_HEAD + 1));
+        let mut long = HeaderFields::unfilled();
+        long.fill(&head_of(INLINE_HEAD + 1));
         assert!(!long.contains_any(&names));
         let mut map = HeaderMap::new();
         map.insert(RANGE, HeaderValue::from_static("bytes=0-1"));

@@ -85,6 +85,7 @@ pub mod limits;
 mod quick_head;
 pub mod request;
 pub mod response;
+mod response_status;
 mod scan;
 pub mod target;
 mod target_text;

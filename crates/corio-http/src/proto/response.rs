@@ -16,16 +16,17 @@ use bytes::{Bytes, BytesMut};
 use http::header::{HeaderMap, CONTENT_LENGTH, TRANSFER_ENCODING};
 use http::{Method, StatusCode};
 
-use super::connection::{keep_alive, keep_alive_of};
+use super::connection::keep_alive;
 use super::error::ProtoError;
 use super::fields::{map_httparse, to_header_map, write_field};
-use super::framing::{response_framing, response_framing_of, BodyFraming};
+use super::framing::{response_framing, BodyFraming};
 use super::limits::{Limits, MAX_HEADERS};
+use super::response_status::{decide, quick_head};
 use super::scan::{scan, ScanSpec};
 use super::version::{looks_like_version, Version};
 
 /// Length of `HTTP/1.1 200 `, after which the reason phrase starts.
-const STATUS_PREFIX_LEN: usize = 13;
+pub(super) const STATUS_PREFIX_LEN: usize = 13;
 
 /// A parsed and validated response head (client side).
 #[derive(Debug, Clone)]
@@ -109,7 +110,9 @@ pub struct ResponseStatus {
 /// framing of a response to a `request_method` request. Nothing is copied or allocated: the
 /// fields are looked at in place.
 ///
-/// A complete, well-formed head takes a fast path, as requests do on the server: httparse
+/// The common head (no `Transfer-Encoding`, at most one `Content-Length` and `Connection`,
+/// nothing unusual) is parsed and decided in one pass of its own (`quick_head`). Another
+/// complete, well-formed head takes a fast path, as requests do on the server: httparse
 /// parses it first, and the few things httparse accepts that the strict scan refuses (a bare
 /// LF ending a line, the size and count limits) are checked from its slices. Anything else
 /// (incomplete input, any httparse error, leading empty lines, a reason phrase httparse does
@@ -130,6 +133,9 @@ pub fn parse_response_status(
     limits: &Limits,
     request_method: &Method,
 ) -> Result<Option<(ResponseStatus, usize)>, ProtoError> {
+    if let Some(quick) = quick_head(buf, limits, request_method) {
+        return Ok(Some(quick));
+    }
     if buf.first().is_some_and(|&b| b != b'\r' && b != b'\n') {
         let mut fields = [MaybeUninit::<httparse::Header<'_>>::uninit(); MAX_HEADERS];
         let mut res = httparse::Response::new(&mut []);
@@ -143,12 +149,7 @@ pub fn parse_response_status(
                 && lines_within_limits(&buf[..n], &res, limits)
             {
                 let (version, status) = version_and_status(&res)?;
-                let head = ResponseStatus {
-                    version,
-                    status,
-                    keep_alive: keep_alive_of(version, res.headers),
-                    body: response_framing_of(status, request_method, res.headers, version)?,
-                };
+                let head = decide(version, status, request_method, res.headers)?;
                 return Ok(Some((head, n)));
             }
         }
@@ -158,12 +159,7 @@ pub fn parse_response_status(
     };
     let mut fields = [httparse::EMPTY_HEADER; MAX_HEADERS];
     let (version, status, fields) = parse_scanned(&buf[..len], &mut fields)?;
-    let head = ResponseStatus {
-        version,
-        status,
-        keep_alive: keep_alive_of(version, fields),
-        body: response_framing_of(status, request_method, fields, version)?,
-    };
+    let head = decide(version, status, request_method, fields)?;
     Ok(Some((head, len)))
 }
 
@@ -552,6 +548,26 @@ mod tests {
             b"HTTP/1.1 200 OK\r\nA: b\rc\r\n\r\n",
             b"HTTP/1.1  200 OK\r\n\r\n",
             b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n",
+            // The one-pass decisions (`decide`), and the cases it leaves to the general rules.
+            b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 5\r\n\r\nhello",
+            b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nCONNECTION:  Close \r\n\r\nhello",
+            b"HTTP/1.0 200 OK\r\nConnection: Keep-Alive\r\nContent-Length: 005\r\n\r\nhello",
+            b"HTTP/1.0 200 OK\r\nConnection: keep-alive, close\r\nContent-Length: 1\r\n\r\nx",
+            b"HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nConnection: close\r\n\r\n",
+            b"HTTP/1.0 200 OK\r\nConnection: upgrade, keep-alive\r\n\r\n",
+            b"HTTP/1.1 200 OK\r\nConnection: upgrade\r\nContent-Length: 0\r\n\r\n",
+            b"HTTP/1.1 200 OK\r\nConnection: keep-alivex\r\nContent-Length: 0\r\n\r\n",
+            b"HTTP/1.1 200 OK\r\nContent-Length: 5, 5\r\n\r\nhello",
+            b"HTTP/1.1 200 OK\r\nContent-Length: 5, 6\r\n\r\nhello",
+            b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\ncontent-length: 5\r\n\r\nhello",
+            b"HTTP/1.1 200 OK\r\nContent-Length: +5\r\n\r\nhello",
+            b"HTTP/1.1 200 OK\r\nContent-Length: \r\n\r\n",
+            b"HTTP/1.1 200 OK\r\nContent-Length: 99999999999999999999999\r\n\r\n",
+            b"HTTP/1.1 304 Not Modified\r\nContent-Length: x\r\n\r\n",
+            b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n",
+            b"HTTP/1.0 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n",
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n",
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding:\r\n\r\n",
         ];
         let limits = Limits::default();
         for input in inputs {
@@ -571,6 +587,49 @@ mod tests {
             let short = parse_response_status(input, limits, &method)
                 .map(|r| r.map(|(h, n)| (h.status, h.keep_alive, h.body, n)));
             assert_eq!(full, short, "{what}");
+        }
+    }
+
+    /// `quick_head` answers as the general path for every prefix of some common heads and for
+    /// every one-byte change of them to a byte that matters to a parser.
+    #[test]
+    fn the_quick_path_agrees_with_the_general_one() {
+        let heads: &[&[u8]] = &[
+            b"HTTP/1.1 200 OK\r\nServer: nginx/1.22.1\r\nDate: Mon, 30 Nov 2026 18:10:15 GMT\r\nContent-Type: text/plain\r\nContent-Length: 13\r\nConnection: keep-alive\r\n\r\nHello, World!",
+            b"HTTP/1.0 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n",
+            b"HTTP/1.1 204 No Content\r\nX-A:\tb c\r\n\r\n",
+            b"HTTP/1.1 200 caf\xc3\xa9\r\nX: \xff\r\n\r\n",
+        ];
+        let limits = Limits::default();
+        for head in heads {
+            assert!(quick_head(head, &limits, &Method::GET).is_some(), "taken");
+        }
+        let bytes = [
+            0u8, b'\t', b'\r', b'\n', b' ', b':', b',', b'0', b'A', 0x7f, 0x80, b'H',
+        ];
+        for head in heads {
+            for end in 0..=head.len() {
+                agree(&head[..end], &limits);
+            }
+            for at in 0..head.len() {
+                for b in bytes {
+                    let mut changed = head.to_vec();
+                    changed[at] = b;
+                    agree(&changed, &limits);
+                }
+            }
+        }
+        for input in [
+            &b"HTTP/1.1 099 Low\r\n\r\n"[..],
+            b"HTTP/1.1 200 OK\r\n\r\n",
+            b"HTTP/1.1 200 \r\n\r\n",
+            b"HTTP/1.1 200\r\n\r\n",
+            b"HTTP/1.1 200 OK\r\nConnection: keep-alive\r\nConnection: keep-alive\r\n\r\n",
+            b"HTTP/1.1 200 OK\r\nContent-Length: 01\r\n\r\nx",
+            b"HTTP/1.1 200 OK\r\nContent-Length:7\r\n\r\n",
+            b"HTTP/1.1 200 OK\r\nConnection:\tclose\t\r\n\r\n",
+        ] {
+            agree(input, &limits);
         }
     }
 

@@ -1,0 +1,331 @@
+//! What a response head says about the exchange, decided in one pass: the client's side of
+//! [`parse_response_status`](super::parse_response_status).
+//!
+//! [`decide`] takes a parsed head's fields (httparse's, in place) and decides persistence and
+//! framing in one pass over them, leaving only the unusual cases to the general rules.
+//! [`quick_head`] parses the common head itself, without httparse, and decides it in the same
+//! pass; it accepts only what both the strict scan and httparse accept, and answers as the
+//! general path would (`response.rs` tests both against [`parse_response_head`] on every
+//! prefix and one-byte change of typical heads, and `tests/fuzz_corpus.rs` on the fuzz seeds).
+//!
+//! [`parse_response_head`]: super::parse_response_head
+
+use http::{Method, StatusCode};
+
+use super::connection::keep_alive_of;
+use super::error::ProtoError;
+use super::framing::{parse_decimal, response_framing_of, BodyFraming};
+use super::limits::{Limits, MAX_HEADERS};
+use super::response::{ResponseStatus, STATUS_PREFIX_LEN};
+use super::version::Version;
+
+/// The common response head, parsed and decided in one pass without httparse: `HTTP/1.x`, a
+/// status and a non-empty reason phrase, then field lines `name: value`, every line ending in
+/// CRLF; persistence and framing decided as [`decide`] does in its common cases (no
+/// `Transfer-Encoding`, at most one `Content-Length` holding one number, at most one
+/// `Connection` holding just `keep-alive` or just `close`).
+///
+/// It accepts only what both the strict scan and httparse accept (the bytes the scan allows,
+/// the grammar httparse parses), within the limits, and answers exactly as the general path
+/// would; anything else (an incomplete head included) is `None`, and the general path
+/// decides, with the exact error. So it is only ever a shortcut, never a second opinion.
+pub(super) fn quick_head(
+    buf: &[u8],
+    limits: &Limits,
+    request_method: &Method,
+) -> Option<(ResponseStatus, usize)> {
+    let version = match buf.get(..9)? {
+        b"HTTP/1.1 " => Version::Http11,
+        b"HTTP/1.0 " => Version::Http10,
+        _ => return None,
+    };
+    let code = buf.get(9..13)?;
+    if !code[..3].iter().all(u8::is_ascii_digit) || code[3] != b' ' {
+        return None;
+    }
+    let code = code[..3]
+        .iter()
+        .fold(0u16, |n, &d| n * 10 + u16::from(d - b'0'));
+    let status = StatusCode::from_u16(code).ok()?;
+    let status_line_end = line_end(buf, STATUS_PREFIX_LEN)?;
+    if status_line_end == STATUS_PREFIX_LEN || status_line_end > limits.max_start_line {
+        return None;
+    }
+    let (mut connection, mut connections) = (&b""[..], 0u32);
+    let (mut length, mut lengths) = (&b""[..], 0u32);
+    let mut fields = 0;
+    let mut at = status_line_end + 2;
+    while *buf.get(at)? != b'\r' {
+        let name_len = buf[at..].iter().position(|&b| !TCHAR[usize::from(b)])?;
+        if name_len == 0 || buf[at + name_len] != b':' {
+            return None;
+        }
+        let name = &buf[at..at + name_len];
+        let end = line_end(buf, at + name_len + 1)?;
+        let value = &buf[at + name_len + 1..end];
+        match name_len {
+            10 if folded_eq(name, b"connection") => {
+                connection = value;
+                connections += 1;
+            }
+            14 if folded_eq(name, b"content-length") => {
+                length = value;
+                lengths += 1;
+            }
+            17 if folded_eq(name, b"transfer-encoding") => return None,
+            _ => {}
+        }
+        fields += 1;
+        at = end + 2;
+    }
+    if buf.get(at + 1) != Some(&b'\n') {
+        return None;
+    }
+    let len = at + 2;
+    if fields > limits.header_count().min(MAX_HEADERS)
+        || len - (status_line_end + 2) > limits.max_header_section
+        || connections > 1
+        || lengths > 1
+    {
+        return None;
+    }
+    let connection = connection.trim_ascii();
+    let keep_alive = match connections {
+        0 => version == Version::Http11,
+        _ if folded_eq(connection, b"keep-alive") => true,
+        _ if folded_eq(connection, b"close") => false,
+        _ => return None,
+    };
+    let body = if no_body(status, request_method) {
+        BodyFraming::Empty
+    } else if lengths == 0 {
+        BodyFraming::CloseDelimited
+    } else {
+        match parse_decimal(length.trim_ascii())? {
+            0 => BodyFraming::Empty,
+            n => BodyFraming::Length(n),
+        }
+    };
+    let head = ResponseStatus {
+        version,
+        status,
+        keep_alive,
+        body,
+    };
+    Some((head, len))
+}
+
+/// Where the line holding `buf[from]` ends: the index of its CR, if a CRLF ends it and every
+/// byte before is one the strict scan allows in a line (no control byte but HTAB, no DEL);
+/// `None` otherwise, or if the line is not complete. Eight bytes at a time: the first special
+/// byte of a word is found from its mask, not by looking at each byte.
+fn line_end(buf: &[u8], from: usize) -> Option<usize> {
+    let mut at = from;
+    while let Some(word) = buf.get(at..at + 8) {
+        let special = special_bytes(u64::from_le_bytes(word.try_into().expect("eight bytes")));
+        if special == 0 {
+            at += 8;
+            continue;
+        }
+        at += special.trailing_zeros() as usize / 8;
+        match buf[at] {
+            b'\r' => return (buf.get(at + 1) == Some(&b'\n')).then_some(at),
+            b'\t' => at += 1,
+            _ => return None,
+        }
+    }
+    loop {
+        match *buf.get(at)? {
+            b'\r' => return (buf.get(at + 1) == Some(&b'\n')).then_some(at),
+            b'\t' => {}
+            b if b < 0x20 || b == 0x7f => return None,
+            _ => {}
+        }
+        at += 1;
+    }
+}
+
+/// The top bit of each byte of `word` (read little-endian) that may be a control byte (below
+/// 0x20: CR, LF, HTAB and the rest) or DEL. The lowest one set is exact, the first such byte:
+/// for bytes below 0x80, `b - 0x20` borrows into the top bit exactly when `b < 0x20`, and a
+/// borrow only ever marks a byte above it, wrongly or not; DEL is a zero byte of
+/// `word ^ 0x7f7f...`, found the same way.
+fn special_bytes(word: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let below_space = word.wrapping_sub(ONES * 0x20) & !word & HIGH;
+    let del = word ^ (ONES * 0x7f);
+    below_space | (del.wrapping_sub(ONES) & !del & HIGH)
+}
+
+/// Whether a response to a `request_method` request has no body, whatever its fields say.
+fn no_body(status: StatusCode, request_method: &Method) -> bool {
+    request_method == Method::HEAD
+        || status.is_informational()
+        || status == StatusCode::NO_CONTENT
+        || status == StatusCode::NOT_MODIFIED
+        || (request_method == Method::CONNECT && status.is_success())
+}
+
+/// RFC 9110 `tchar`, as a table: a field name's bytes.
+static TCHAR: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = c.is_ascii_alphanumeric()
+            || matches!(
+                c,
+                b'!' | b'#'
+                    | b'$'
+                    | b'%'
+                    | b'&'
+                    | b'\''
+                    | b'*'
+                    | b'+'
+                    | b'-'
+                    | b'.'
+                    | b'^'
+                    | b'_'
+                    | b'`'
+                    | b'|'
+                    | b'~'
+            );
+        b += 1;
+    }
+    t
+};
+
+/// The persistence and body framing of a response, decided in one pass over its fields.
+///
+/// The pass notes the `Connection`, `Content-Length` and `Transfer-Encoding` fields (as the
+/// server's request parser does); the common cases are decided from what it saw: no framing
+/// field (read until close), a single `Content-Length` holding one number, and a single
+/// `Connection` field holding just `keep-alive` or just `close`. Anything else (several
+/// such fields, a list, `Transfer-Encoding`) goes through the general rules,
+/// [`keep_alive_of`] and [`response_framing_of`], so the answer (or the error) is always
+/// theirs.
+pub(super) fn decide(
+    version: Version,
+    status: StatusCode,
+    request_method: &Method,
+    fields: &[httparse::Header<'_>],
+) -> Result<ResponseStatus, ProtoError> {
+    let (mut connection, mut connections) = (&b""[..], 0u32);
+    let (mut length, mut lengths, mut te) = (&b""[..], 0u32, false);
+    for field in fields {
+        let name = field.name.as_bytes();
+        match name.len() {
+            10 if folded_eq(name, b"connection") => {
+                connection = field.value;
+                connections += 1;
+            }
+            14 if folded_eq(name, b"content-length") => {
+                length = field.value;
+                lengths += 1;
+            }
+            17 if folded_eq(name, b"transfer-encoding") => te = true,
+            _ => {}
+        }
+    }
+    let keep_alive = match connections {
+        0 => version == Version::Http11,
+        1 if folded_eq(connection.trim_ascii(), b"keep-alive") => true,
+        1 if folded_eq(connection.trim_ascii(), b"close") => false,
+        _ => keep_alive_of(version, fields),
+    };
+    let no_body = no_body(status, request_method);
+    let single_length = match (te, lengths) {
+        (false, 1) => parse_decimal(length.trim_ascii()),
+        _ => None,
+    };
+    let body = match (no_body, te, lengths, single_length) {
+        (true, _, _, _) => BodyFraming::Empty,
+        (false, false, 0, _) => BodyFraming::CloseDelimited,
+        (false, _, _, Some(0)) => BodyFraming::Empty,
+        (false, _, _, Some(n)) => BodyFraming::Length(n),
+        (false, _, _, None) => response_framing_of(status, request_method, fields, version)?,
+    };
+    Ok(ResponseStatus {
+        version,
+        status,
+        keep_alive,
+        body,
+    })
+}
+
+/// Whether `s`, a field name or value as httparse returns it (so without CR), is `lower` in
+/// any case; `lower` is lowercase letters and `-` only.
+///
+/// Setting bit 5 of every byte maps each uppercase letter to its lowercase, and maps onto a
+/// lowercase letter nothing else; onto `-` it maps only `-` and CR, which httparse never leaves
+/// in a name or value. So one OR and one compare per eight bytes decide it (the two words of
+/// a longer name overlap), where `eq_ignore_ascii_case` folds each byte on both sides.
+fn folded_eq(s: &[u8], lower: &[u8]) -> bool {
+    const BIT5: u64 = 0x2020_2020_2020_2020;
+    let word = |b: &[u8]| u64::from_le_bytes(b.try_into().expect("eight bytes"));
+    debug_assert!(!s.contains(&b'\r'));
+    debug_assert!(lower.iter().all(|&b| b.is_ascii_lowercase() || b == b'-'));
+    let n = s.len();
+    if n != lower.len() {
+        return false;
+    }
+    if n < 8 {
+        return s.iter().zip(lower).all(|(&a, &b)| a | 0x20 == b);
+    }
+    word(&s[..8]) | BIT5 == word(&lower[..8]) && word(&s[n - 8..]) | BIT5 == word(&lower[n - 8..])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folded_comparison() {
+        assert!(folded_eq(b"Content-Length", b"content-length"));
+        assert!(folded_eq(b"CONTENT-LENGTH", b"content-length"));
+        assert!(folded_eq(b"Transfer-Encoding", b"transfer-encoding"));
+        assert!(folded_eq(b"Keep-Alive", b"keep-alive"));
+        assert!(folded_eq(b"cLoSe", b"close"));
+        assert!(!folded_eq(b"closed", b"close"));
+        assert!(!folded_eq(b"clos", b"close"));
+        assert!(!folded_eq(b"content_length", b"content-length"));
+        assert!(!folded_eq(b"content-lengti", b"content-length"));
+        assert!(!folded_eq(b"Dontent-Length", b"content-length"));
+        // Every byte but CR (which httparse never leaves in a name or value) that is not the
+        // letter itself, in either case, or `-`, differs.
+        for b in (0..=255u8).filter(|&b| b != b'\r') {
+            let k = b.eq_ignore_ascii_case(&b'k');
+            assert_eq!(folded_eq(&[b, b'e', b'e', b'p'], b"keep"), k, "{b}");
+            let dash = b == b'-';
+            let long = [b, b'a', b'b', b'c', b'd', b'e', b'f', b'g', b'h'];
+            assert_eq!(folded_eq(&long, b"-abcdefgh"), dash, "{b}");
+            let k = [b'k', b'a', b'b', b'c', b'd', b'e', b'f', b'g', b'h', b];
+            assert_eq!(
+                folded_eq(&k, b"kabcdefghk"),
+                b.eq_ignore_ascii_case(&b'k'),
+                "{b}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_first_special_byte_of_a_word() {
+        let special = |b: u8| b < 0x20 || b == 0x7f;
+        for at in 0..8 {
+            for b in 0..=255u8 {
+                for after in [b'a', 0, 0x7f, 0x80, 0xff] {
+                    let mut word = [b'a'; 8];
+                    word[at] = b;
+                    if at < 7 {
+                        word[at + 1] = after;
+                    }
+                    let want = word.iter().position(|&c| special(c));
+                    let mask = special_bytes(u64::from_le_bytes(word));
+                    let got = (mask != 0).then(|| mask.trailing_zeros() as usize / 8);
+                    assert_eq!(got, want, "{word:?}");
+                }
+            }
+        }
+    }
+}
