@@ -310,7 +310,11 @@ mod tests {
     #[test]
     fn cleared_fields_keep_nothing_of_the_last_head() {
         let sources = [
-            HeaderFields::copied(&head_of(INLINE_HEAD + 1)),
+            {
+                let mut long = HeaderFields::unfilled();
+                long.fill(&head_of(INLINE_HEAD + 1));
+                long
+            },
             {
                 let mut short = HeaderFields::unfilled();
                 short.fill(b"GET / HTTP/1.1\r\nHost: a\r\nX-Old: 1\r\n\r\n");
