@@ -17,6 +17,7 @@
 use arrayvec::ArrayVec;
 
 use super::fields::Field;
+use super::framing::TCHAR;
 use super::limits::{Limits, MAX_HEADERS};
 use super::scan::has_special_byte;
 use super::target::{reg_name_host_len, valid_target_byte};
@@ -39,36 +40,6 @@ pub(crate) struct QuickHead<'a> {
     /// (see [`reg_name_host_len`]): the caller need not check it again.
     pub(crate) host_checked: bool,
 }
-
-/// `tchar` bytes (RFC 9110 §5.6.2), as a table: the method and every field name are checked
-/// with it.
-static TOKEN: [bool; 256] = {
-    let mut table = [false; 256];
-    let mut c = 0;
-    while c < 256 {
-        let b = c as u8;
-        table[c] = b.is_ascii_alphanumeric()
-            || matches!(
-                b,
-                b'!' | b'#'
-                    | b'$'
-                    | b'%'
-                    | b'&'
-                    | b'\''
-                    | b'*'
-                    | b'+'
-                    | b'-'
-                    | b'.'
-                    | b'^'
-                    | b'_'
-                    | b'`'
-                    | b'|'
-                    | b'~'
-            );
-        c += 1;
-    }
-    table
-};
 
 /// Bytes of a request-target before its query: any valid target byte but `?`.
 static TARGET_BEFORE_QUERY: [bool; 256] = {
@@ -118,7 +89,7 @@ pub(crate) fn parse_quick<'a>(
     limits: &Limits,
     fields: &mut ArrayVec<Field<'a>, MAX_HEADERS>,
 ) -> Option<QuickHead<'a>> {
-    let mut i = skip(buf, 0, &TOKEN)?;
+    let mut i = skip(buf, 0, &TCHAR)?;
     if i == 0 || buf[i] != b' ' {
         return None;
     }
@@ -198,7 +169,7 @@ fn parse_fields<'a>(
         let name_len = if is_host {
             4
         } else {
-            rest.iter().position(|&b| !TOKEN[b as usize])?
+            rest.iter().position(|&b| !TCHAR[b as usize])?
         };
         if name_len == 0 || rest[name_len] != b':' {
             return None;
@@ -271,7 +242,6 @@ fn skip(buf: &[u8], from: usize, table: &[bool; 256]) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::proto::framing::is_tchar;
 
     #[test]
     fn the_target_word_check_agrees_with_the_byte_table() {
@@ -287,13 +257,6 @@ mod tests {
                     "byte {b:#x} at {pos}"
                 );
             }
-        }
-    }
-
-    #[test]
-    fn the_token_table_is_tchar() {
-        for b in 0..=255u8 {
-            assert_eq!(TOKEN[b as usize], is_tchar(b), "{b:#x}");
         }
     }
 }

@@ -14,6 +14,7 @@ use http::{Method, StatusCode};
 
 use super::connection::keep_alive_of;
 use super::error::ProtoError;
+use super::framing::TCHAR;
 use super::framing::{parse_decimal, response_framing_of, BodyFraming};
 use super::limits::{Limits, MAX_HEADERS};
 use super::response::{ResponseStatus, STATUS_PREFIX_LEN};
@@ -166,35 +167,6 @@ fn no_body(status: StatusCode, request_method: &Method) -> bool {
         || status == StatusCode::NOT_MODIFIED
         || (request_method == Method::CONNECT && status.is_success())
 }
-
-/// RFC 9110 `tchar`, as a table: a field name's bytes.
-static TCHAR: [bool; 256] = {
-    let mut t = [false; 256];
-    let mut b = 0;
-    while b < 256 {
-        let c = b as u8;
-        t[b] = c.is_ascii_alphanumeric()
-            || matches!(
-                c,
-                b'!' | b'#'
-                    | b'$'
-                    | b'%'
-                    | b'&'
-                    | b'\''
-                    | b'*'
-                    | b'+'
-                    | b'-'
-                    | b'.'
-                    | b'^'
-                    | b'_'
-                    | b'`'
-                    | b'|'
-                    | b'~'
-            );
-        b += 1;
-    }
-    t
-};
 
 /// The persistence and body framing of a response, decided in one pass over its fields.
 ///
