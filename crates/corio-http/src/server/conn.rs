@@ -22,7 +22,7 @@
 //! the handler left unread is taken in, as far as it arrived, before the answer is written
 //! (see [`Driver::respond`]).
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::future::{poll_fn, Future};
 use std::io;
 use std::net::SocketAddr;
@@ -53,7 +53,10 @@ pub(crate) struct WorkerContext<H: Handler> {
     pub(crate) handler: Arc<H>,
     pub(crate) config: ServerConfig,
     pub(crate) tracker: Rc<Tracker>,
-    /// Boxes for handler futures, empty, kept for the next request (see [`HandlerBox`]).
+    /// An empty box for a handler future, kept for the next request (see [`HandlerBox`]):
+    /// a `Cell`, as in steady state one box goes back and forth.
+    spare: Cell<Option<HandlerBox<H>>>,
+    /// More empty boxes, given back while `spare` was full (handlers that waited together).
     boxes: RefCell<Vec<HandlerBox<H>>>,
 }
 
@@ -64,7 +67,8 @@ pub(crate) struct WorkerContext<H: Handler> {
 /// at once gives the box back within the poll that took it, so one box serves them all).
 type HandlerBox<H> = Pin<Box<Option<CatchUnwind<<H as Handler>::Future>>>>;
 
-/// The most empty handler boxes a worker keeps: enough for the handlers of a burst that wait
+/// The most empty handler boxes a worker keeps besides its spare: enough for the handlers of a
+/// burst that wait
 /// at the same time, while the boxes a larger burst of slow handlers needed are freed.
 const MAX_POOLED_BOXES: usize = 64;
 
@@ -74,25 +78,34 @@ impl<H: Handler> WorkerContext<H> {
             handler,
             config,
             tracker,
+            spare: Cell::new(None),
             boxes: RefCell::new(Vec::new()),
         }
     }
 
     /// An empty handler box: a pooled one, or a new one.
+    #[inline]
     fn take_box(&self) -> HandlerBox<H> {
-        self.boxes
-            .borrow_mut()
-            .pop()
-            .unwrap_or_else(|| Box::pin(None))
+        match self.spare.take() {
+            Some(spare) => spare,
+            None => self
+                .boxes
+                .borrow_mut()
+                .pop()
+                .unwrap_or_else(|| Box::pin(None)),
+        }
     }
 
     /// Gives back a box, emptied first (its handler is done, or panicked), unless the pool is
     /// full.
+    #[inline]
     fn give_back(&self, mut handler: HandlerBox<H>) {
         handler.set(None);
-        let mut boxes = self.boxes.borrow_mut();
-        if boxes.len() < MAX_POOLED_BOXES {
-            boxes.push(handler);
+        if let Some(handler) = self.spare.replace(Some(handler)) {
+            let mut boxes = self.boxes.borrow_mut();
+            if boxes.len() < MAX_POOLED_BOXES {
+                boxes.push(handler);
+            }
         }
     }
 }
@@ -692,8 +705,13 @@ mod tests {
                 corio::spawn_local(serve_connection(stream, peer, context.clone(), guard));
             }
             tracker.wait_drained().await;
+            let spare = context.spare.take();
             let boxes = context.boxes.borrow();
-            boxes.iter().map(|b| b.is_some()).collect::<Vec<bool>>()
+            spare
+                .iter()
+                .chain(boxes.iter())
+                .map(|b| b.is_some())
+                .collect::<Vec<bool>>()
         });
         client.join().unwrap();
         filled
