@@ -67,9 +67,9 @@ pub(crate) struct WorkerContext<H: Handler> {
 /// at once gives the box back within the poll that took it, so one box serves them all).
 type HandlerBox<H> = Pin<Box<Option<CatchUnwind<<H as Handler>::Future>>>>;
 
-/// The most empty handler boxes a worker keeps besides its spare: enough for the handlers of a
-/// burst that wait
-/// at the same time, while the boxes a larger burst of slow handlers needed are freed.
+/// The most empty handler boxes a worker keeps besides its spare: enough for the handlers of
+/// a burst that wait at the same time, while the boxes a larger burst of slow handlers needed
+/// are freed.
 const MAX_POOLED_BOXES: usize = 64;
 
 impl<H: Handler> WorkerContext<H> {
