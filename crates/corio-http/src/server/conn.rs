@@ -84,7 +84,7 @@ impl<H: Handler> WorkerContext<H> {
     }
 
     /// An empty handler box: a pooled one, or a new one.
-    #[inline]
+    #[inline(always)]
     fn take_box(&self) -> HandlerBox<H> {
         match self.spare.take() {
             Some(spare) => spare,
@@ -98,7 +98,7 @@ impl<H: Handler> WorkerContext<H> {
 
     /// Gives back a box, emptied first (its handler is done, or panicked), unless the pool is
     /// full.
-    #[inline]
+    #[inline(always)]
     fn give_back(&self, mut handler: HandlerBox<H>) {
         handler.set(None);
         if let Some(handler) = self.spare.replace(Some(handler)) {
