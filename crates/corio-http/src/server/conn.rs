@@ -22,14 +22,14 @@
 //! the handler left unread is taken in, as far as it arrived, before the answer is written
 //! (see [`Driver::respond`]).
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::future::{poll_fn, Future};
 use std::io;
 use std::net::SocketAddr;
-use std::pin::{pin, Pin};
+use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::Arc;
-use std::task::Poll;
+use std::task::{Context, Poll};
 use std::time::Instant;
 
 use bytes::Bytes;
@@ -49,10 +49,65 @@ use crate::message::{Body, Request, Response};
 use crate::proto::{ProtoError, RequestHead, RequestHeadParser, Version};
 
 /// What every connection of a worker shares.
-pub(crate) struct WorkerContext<H> {
+pub(crate) struct WorkerContext<H: Handler> {
     pub(crate) handler: Arc<H>,
     pub(crate) config: ServerConfig,
     pub(crate) tracker: Rc<Tracker>,
+    /// An empty box for a handler future, kept for the next request (see [`HandlerBox`]):
+    /// a `Cell`, as in steady state one box goes back and forth.
+    spare: Cell<Option<HandlerBox<H>>>,
+    /// More empty boxes, given back while `spare` was full (handlers that waited together).
+    boxes: RefCell<Vec<HandlerBox<H>>>,
+}
+
+/// The box a request's handler future is polled in: taken from the worker's pool when the
+/// request starts and given back empty when the handler is done. Kept out of the connection's
+/// task, the future's space (the `Request` and whatever the handler holds) is not carried by
+/// every idle connection; pooled, it costs no allocation per request (a handler that answers
+/// at once gives the box back within the poll that took it, so one box serves them all).
+type HandlerBox<H> = Pin<Box<Option<CatchUnwind<<H as Handler>::Future>>>>;
+
+/// The most empty handler boxes a worker keeps besides its spare: enough for the handlers of
+/// a burst that wait at the same time, while the boxes a larger burst of slow handlers needed
+/// are freed.
+const MAX_POOLED_BOXES: usize = 64;
+
+impl<H: Handler> WorkerContext<H> {
+    pub(crate) fn new(handler: Arc<H>, config: ServerConfig, tracker: Rc<Tracker>) -> Self {
+        WorkerContext {
+            handler,
+            config,
+            tracker,
+            spare: Cell::new(None),
+            boxes: RefCell::new(Vec::new()),
+        }
+    }
+
+    /// An empty handler box: a pooled one, or a new one.
+    #[inline(always)]
+    fn take_box(&self) -> HandlerBox<H> {
+        match self.spare.take() {
+            Some(spare) => spare,
+            None => self
+                .boxes
+                .borrow_mut()
+                .pop()
+                .unwrap_or_else(|| Box::pin(None)),
+        }
+    }
+
+    /// Gives back a box, emptied first (its handler is done, or panicked), unless the pool is
+    /// full.
+    #[inline(always)]
+    fn give_back(&self, mut handler: HandlerBox<H>) {
+        handler.set(None);
+        if let Some(handler) = self.spare.replace(Some(handler)) {
+            let mut boxes = self.boxes.borrow_mut();
+            if boxes.len() < MAX_POOLED_BOXES {
+                boxes.push(handler);
+            }
+        }
+    }
 }
 
 /// Serves one connection until it closes. `guard` is its registration with the worker's
@@ -81,7 +136,7 @@ pub(crate) enum Start {
 /// HTTP/1.1 driver before it served anything: the transport, the bytes read from it, the
 /// connection's registration, and what the driver was given. (Handing all of it back lets the
 /// caller keep nothing of its own while the driver runs: the connection's task stays small.)
-pub(crate) struct Http2Handoff<H, T> {
+pub(crate) struct Http2Handoff<H: Handler, T> {
     pub(crate) transport: T,
     pub(crate) read: Bytes,
     pub(crate) guard: ConnectionGuard,
@@ -95,13 +150,13 @@ pub(crate) struct Http2Handoff<H, T> {
 /// Sniffing costs the HTTP/1.1 path nothing per request: the driver's first read (which it
 /// makes anyway) fills its read buffer, and while those bytes are a proper prefix of the
 /// preface it reads more (under the head timeout) before parsing anything.
-pub(crate) async fn serve<H: Handler, T: Transport>(
+pub(crate) fn serve<H: Handler, T: Transport>(
     transport: T,
     peer: SocketAddr,
     context: Rc<WorkerContext<H>>,
     guard: ConnectionGuard,
     start: Start,
-) -> Option<Http2Handoff<H, T>> {
+) -> impl Future<Output = Option<Http2Handoff<H, T>>> {
     if let Some(tcp) = transport.as_tcp() {
         // Responses are written whole; Nagle would only delay the last segment.
         let _ = tcp.set_nodelay(true);
@@ -113,33 +168,36 @@ pub(crate) async fn serve<H: Handler, T: Transport>(
             context.config.body_timeout,
         ))),
         deadline: deadline_at(now + context.config.head_timeout),
-        head_started: Some(now),
+        head_started: true,
         parser: RequestHeadParser::new(),
         context,
         peer,
         guard,
         write_deadline: None,
     };
-    let result = match start {
-        Start::Http1 => driver.run().await,
-        Start::Sniff => match driver.sniff().await {
-            Ok(Some(Preface::Http2)) => return driver.hand_off(),
-            Ok(Some(_)) => driver.run().await,
-            // The client left or stalled before its first bytes said anything.
-            Ok(None) => Ok(()),
-            Err(e) => Err(e),
-        },
-    };
-    // Errors end the connection; there is nobody left to tell.
-    if result.is_ok() {
-        // A TLS transport writes its `close_notify` here: bounded like any write, so that a
-        // client that stopped reading cannot hold the connection open.
-        let io = &driver.io;
-        let close = poll_fn(|cx| io.borrow_mut().transport.poll_close(cx));
-        let _ = corio::time::timeout(driver.context.config.write_timeout, close).await;
+    // Not an `async fn`: its future would keep the arguments beside the driver made of them.
+    async move {
+        let result = match start {
+            Start::Http1 => driver.run().await,
+            Start::Sniff => match driver.sniff().await {
+                Ok(Some(Preface::Http2)) => return driver.hand_off(),
+                Ok(Some(_)) => driver.run().await,
+                // The client left or stalled before its first bytes said anything.
+                Ok(None) => Ok(()),
+                Err(e) => Err(e),
+            },
+        };
+        // Errors end the connection; there is nobody left to tell.
+        if result.is_ok() {
+            // A TLS transport writes its `close_notify` here: bounded like any write, so that
+            // a client that stopped reading cannot hold the connection open.
+            let io = &driver.io;
+            let close = poll_fn(|cx| io.borrow_mut().transport.poll_close(cx));
+            let _ = corio::time::timeout(driver.context.config.write_timeout, close).await;
+        }
+        driver.io.borrow_mut().release_buffers();
+        None
     }
-    driver.io.borrow_mut().release_buffers();
-    None
 }
 
 /// What the driver remembers of a request while its handler runs.
@@ -188,13 +246,14 @@ enum Wake {
 
 /// The state of one connection: the driver side. The exchange's state machine and buffers
 /// are in [`ConnIo`], shared with the request body.
-pub(crate) struct Driver<H, T> {
+pub(crate) struct Driver<H: Handler, T> {
     pub(super) io: Rc<RefCell<ConnIo<T>>>,
     pub(super) context: Rc<WorkerContext<H>>,
     pub(super) peer: SocketAddr,
     guard: ConnectionGuard,
-    /// When the head being received (or awaited, for the first request) started.
-    head_started: Option<Instant>,
+    /// Whether a head is being received (or awaited, for the first request): `deadline` is
+    /// then its head timeout's, set when it started.
+    head_started: bool,
     /// Where the scan of a head received in pieces stopped, so that each byte is checked once.
     parser: RequestHeadParser,
     deadline: Deadline,
@@ -212,9 +271,7 @@ impl<H: Handler, T: Transport> Driver<H, T> {
                         return self.flush().await;
                     }
                     Ok(head) => {
-                        let (request, exchange) = self.begin(head);
-                        let future = pin!(CatchUnwind::new(self.context.handler.call(request)));
-                        if !self.serve(future, exchange).await? {
+                        if !self.serve(head).await? {
                             return self.flush().await;
                         }
                         if self
@@ -230,11 +287,11 @@ impl<H: Handler, T: Transport> Driver<H, T> {
                 }
             }
             self.flush().await?;
-            if self.guard.shutting_down() && self.head_started.is_none() {
+            if self.guard.shutting_down() && !self.head_started {
                 return Ok(());
             }
             if !self.fill().await? {
-                return Ok(());
+                return self.flush().await;
             }
         }
     }
@@ -251,6 +308,7 @@ impl<H: Handler, T: Transport> Driver<H, T> {
                 return Ok(Some(preface));
             }
             if !self.fill().await? {
+                self.flush().await?;
                 return Ok(None);
             }
         }
@@ -289,51 +347,32 @@ impl<H: Handler, T: Transport> Driver<H, T> {
         match self.parser.parse(buf.filled(), &self.context.config.limits) {
             Ok(Some((head, consumed))) => {
                 buf.consume(consumed);
-                self.head_started = None;
+                self.head_started = false;
                 // Boxed by the parser (with its bytes), the head moves through the driver and
                 // into the handler's future as a pointer: the connection task stays small.
                 Some(Ok(head))
             }
             Ok(None) => {
-                self.head_started.get_or_insert_with(Instant::now);
+                if !self.head_started {
+                    self.head_started = true;
+                    let timeout = self.context.config.head_timeout;
+                    self.deadline.set(Some(Instant::now() + timeout));
+                }
                 None
             }
             Err(error) => Some(Err(error)),
         }
     }
 
-    /// Reads more bytes. `Ok(false)`: the connection should close (EOF, timeout, shutdown).
+    /// Reads more bytes. `Ok(false)`: the connection should close (EOF, timeout, shutdown);
+    /// a head cut short by its timeout leaves a 408 in the output, for the caller's flush.
     async fn fill(&mut self) -> io::Result<bool> {
-        let config = &self.context.config;
-        let deadline = match self.head_started {
-            Some(started) => started + config.head_timeout,
-            None => Instant::now() + config.keep_alive_timeout,
-        };
-        self.deadline.set(Some(deadline));
-        let max = (config.limits.max_start_line + config.limits.max_header_section + 4)
-            .max(buffers::READ_BUF_SIZE);
-        let (io, guard, timer) = (&self.io, &self.guard, &mut self.deadline);
-        let head_started = self.head_started.is_some();
-        let wake = poll_fn(|cx| {
-            let mut io = io.borrow_mut();
-            match io.poll_read_more(cx, max) {
-                Poll::Ready(Ok(n)) => return Poll::Ready(Wake::Read(n)),
-                Poll::Ready(Err(e)) => return Poll::Ready(Wake::Failed(e)),
-                Poll::Pending => {}
-            }
-            io.release_read_if_empty();
-            // Idle: no request under way, or only its first byte awaited.
-            let idle = !head_started || io.read.is_none();
-            if idle && guard.poll_shutdown(cx).is_ready() {
-                return Poll::Ready(Wake::Shutdown);
-            }
-            if timer.poll(cx).is_ready() {
-                return Poll::Ready(Wake::TimedOut);
-            }
-            Poll::Pending
-        })
-        .await;
-        match wake {
+        if !self.head_started {
+            let timeout = self.context.config.keep_alive_timeout;
+            self.deadline.set(Some(Instant::now() + timeout));
+        }
+        // One pointer held while the connection waits: its task stays small.
+        match poll_fn(|cx| self.poll_wake(cx)).await {
             Wake::Read(n) => Ok(n > 0),
             Wake::Failed(e) => Err(e),
             Wake::Shutdown => Ok(false),
@@ -346,11 +385,33 @@ impl<H: Handler, T: Transport> Driver<H, T> {
                     .is_some_and(|b| !b.is_empty());
                 if partial {
                     self.encode_simple(Response::error(StatusCode::REQUEST_TIMEOUT, ""));
-                    self.flush().await?;
                 }
                 Ok(false)
             }
         }
+    }
+
+    /// Polls for more bytes, shutdown (while idle) and the deadline.
+    fn poll_wake(&mut self, cx: &mut Context<'_>) -> Poll<Wake> {
+        let limits = &self.context.config.limits;
+        let max =
+            (limits.max_start_line + limits.max_header_section + 4).max(buffers::READ_BUF_SIZE);
+        let mut io = self.io.borrow_mut();
+        match io.poll_read_more(cx, max) {
+            Poll::Ready(Ok(n)) => return Poll::Ready(Wake::Read(n)),
+            Poll::Ready(Err(e)) => return Poll::Ready(Wake::Failed(e)),
+            Poll::Pending => {}
+        }
+        io.release_read_if_empty();
+        // Idle: no request under way, or only its first byte awaited.
+        let idle = !self.head_started || io.read.is_none();
+        if idle && self.guard.poll_shutdown(cx).is_ready() {
+            return Poll::Ready(Wake::Shutdown);
+        }
+        if self.deadline.poll(cx).is_ready() {
+            return Poll::Ready(Wake::TimedOut);
+        }
+        Poll::Pending
     }
 
     /// Starts the exchange in the state machine and builds the handler's [`Request`].
@@ -379,22 +440,26 @@ impl<H: Handler, T: Transport> Driver<H, T> {
         (Request::new(head, body, Some(self.peer)), exchange)
     }
 
-    /// Serves one request, given its handler's future; returns whether the connection stays
-    /// open.
+    /// Serves one request; returns whether the connection stays open. Its handler's future is
+    /// polled in a box from the worker's pool, given back emptied once the handler is done
+    /// (or panicked).
     ///
     /// The common case (a handler ready at once, no body left to drain, a small response)
     /// completes in the first poll: the response is encoded straight into the output buffer.
     /// The rare paths are boxed futures, so that their state does not enlarge the task of
     /// every connection (memory per idle connection is a measured goal).
-    async fn serve(
-        &mut self,
-        mut future: Pin<&mut CatchUnwind<H::Future>>,
-        exchange: Exchange,
-    ) -> io::Result<bool> {
+    async fn serve(&mut self, head: Box<RequestHead>) -> io::Result<bool> {
+        let (request, exchange) = self.begin(head);
+        let mut future = self.context.take_box();
+        let call = self.context.handler.call(request);
+        future.set(Some(CatchUnwind::new(call)));
         let mut flushed = false;
         let io = &self.io;
         let outcome = poll_fn(|cx| {
-            let poll = future.as_mut().poll(cx);
+            let Some(handler) = future.as_mut().as_pin_mut() else {
+                unreachable!("a handler box is filled before it is polled")
+            };
+            let poll = handler.poll(cx);
             if poll.is_pending() && !flushed {
                 // A slow handler: send what earlier pipelined requests produced meanwhile,
                 // as far as the socket takes it without waiting.
@@ -404,6 +469,7 @@ impl<H: Handler, T: Transport> Driver<H, T> {
             poll
         })
         .await;
+        self.context.give_back(future);
         match self.respond(outcome, exchange) {
             Respond::Done(keep_alive) => Ok(keep_alive),
             later => Box::pin(self.respond_later(later)).await,
@@ -537,3 +603,7 @@ fn framing_error_response(error: ProtoError) -> Response {
     let status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::BAD_REQUEST);
     Response::error(status, error.as_str())
 }
+
+#[cfg(test)]
+#[path = "conn_tests.rs"]
+mod tests;

@@ -275,11 +275,7 @@ async fn run_worker<H: Handler>(
     let grace = config.shutdown_grace;
     let logging = config.access_log;
     access_log::set_format(config.access_log_format);
-    let context = Rc::new(WorkerContext {
-        handler,
-        config,
-        tracker: tracker.clone(),
-    });
+    let context = Rc::new(WorkerContext::new(handler, config, tracker.clone()));
     clock::tick();
     let ticker = corio::spawn_local(async {
         let mut ticks = corio::time::interval(clock::TICK);

@@ -185,11 +185,11 @@ mod tests {
             let (stream, peer) = listener.accept().await.unwrap();
             let tracker = Tracker::new();
             let guard = tracker.register();
-            let context = Rc::new(WorkerContext {
-                handler: Arc::new(handler),
-                config: ServerConfig::default(),
+            let context = Rc::new(WorkerContext::new(
+                Arc::new(handler),
+                ServerConfig::default(),
                 tracker,
-            });
+            ));
             serve_connection(Opaque(stream), peer, context, guard).await;
         });
         let all = client.join().unwrap();
