@@ -6,7 +6,9 @@
 # - Ir/op: instructions per operation under callgrind, from the difference between a run of
 #   1 and a run of 1 + ITERS iterations (setup and first-iteration growth cancel out);
 # - CPU ns/op: the thread's CPU time per operation natively over CPU_ITERS iterations after a
-#   first one, median of ROUNDS runs (the machine's noise shows in the spread of the rounds).
+#   first one, median of ROUNDS runs; the two runtimes take turns within each round, and the
+#   CPU ratio is the median of the per-round ratios (as http-bench's), so that a drift of the
+#   machine's speed between rounds does not land on one side only.
 #
 #   scripts/bench-runtime.sh [ROUNDS] [WORKLOAD...]
 #
@@ -42,17 +44,22 @@ median() { sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
 printf '%-11s %12s %12s %7s   %13s %13s %7s\n' workload "corio Ir/op" "tokio Ir/op" ratio \
   "corio CPU ns" "tokio CPU ns" ratio
 for w in "${workloads[@]}"; do
-  declare -A ir cpu
+  declare -A ir
   for rt in corio tokio; do
     base=$(instructions "$w" "$rt" 1)
     more=$(instructions "$w" "$rt" $((1 + iters)))
     ops=$("$BIN" "$w" "$rt" 1 | awk '{print $3}')
     ir[$rt]=$(awk -v a="$base" -v b="$more" -v n="$iters" -v o="$ops" 'BEGIN {printf "%.0f", (b - a) / n / o}')
-    cpu[$rt]=$(for _ in $(seq "$rounds"); do "$BIN" "$w" "$rt" $((1 + cpu_iters)) | awk '{print $4}'; done | median)
+  done
+  : > "$tmp/cpu"
+  for _ in $(seq "$rounds"); do
+    c=$("$BIN" "$w" corio $((1 + cpu_iters)) | awk '{print $4}')
+    t=$("$BIN" "$w" tokio $((1 + cpu_iters)) | awk '{print $4}')
+    echo "$c $t" >> "$tmp/cpu"
   done
   printf '%-11s %12s %12s %7.2f   %13s %13s %7.2f\n' "$w" "${ir[corio]}" "${ir[tokio]}" \
     "$(awk -v a="${ir[corio]}" -v b="${ir[tokio]}" 'BEGIN {print a / b}')" \
-    "${cpu[corio]}" "${cpu[tokio]}" \
-    "$(awk -v a="${cpu[corio]}" -v b="${cpu[tokio]}" 'BEGIN {print a / b}')"
-  unset ir cpu
+    "$(awk '{print $1}' "$tmp/cpu" | median)" "$(awk '{print $2}' "$tmp/cpu" | median)" \
+    "$(awk '{print $1 / $2}' "$tmp/cpu" | median)"
+  unset ir
 done
