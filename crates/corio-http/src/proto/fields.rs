@@ -104,9 +104,99 @@ pub(crate) fn map_httparse(e: httparse::Error) -> ProtoError {
     }
 }
 
+/// Whether `s`, a field name or value as the parsers return it (so without CR), is `lower`
+/// in any case; `lower` is lowercase letters and `-` only. The request and response parsers
+/// find the few fields they decide on with it.
+///
+/// Setting bit 5 of every byte maps each uppercase letter to its lowercase, and maps onto a
+/// lowercase letter nothing else; onto `-` it maps only `-` and CR, which httparse never leaves
+/// in a name or value. So one OR and one compare per eight bytes decide it (the last word
+/// overlaps the one before it), where `eq_ignore_ascii_case` folds each byte on both sides.
+pub(crate) fn folded_eq(s: &[u8], lower: &[u8]) -> bool {
+    const BIT5: u64 = 0x2020_2020_2020_2020;
+    let word = |b: &[u8]| u64::from_le_bytes(b.try_into().expect("eight bytes"));
+    debug_assert!(!s.contains(&b'\r'));
+    debug_assert!(lower.iter().all(|&b| b.is_ascii_lowercase() || b == b'-'));
+    let n = s.len();
+    if n != lower.len() {
+        return false;
+    }
+    if n < 8 {
+        return s.iter().zip(lower).all(|(&a, &b)| a | 0x20 == b);
+    }
+    let mut at = 0;
+    while at + 8 < n {
+        if word(&s[at..at + 8]) | BIT5 != word(&lower[at..at + 8]) {
+            return false;
+        }
+        at += 8;
+    }
+    word(&s[n - 8..]) | BIT5 == word(&lower[n - 8..])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn folded_comparison() {
+        assert!(folded_eq(b"Content-Length", b"content-length"));
+        assert!(folded_eq(b"CONTENT-LENGTH", b"content-length"));
+        assert!(folded_eq(b"Transfer-Encoding", b"transfer-encoding"));
+        assert!(folded_eq(b"Keep-Alive", b"keep-alive"));
+        assert!(folded_eq(b"cLoSe", b"close"));
+        assert!(!folded_eq(b"closed", b"close"));
+        assert!(!folded_eq(b"clos", b"close"));
+        assert!(!folded_eq(b"content_length", b"content-length"));
+        assert!(!folded_eq(b"content-lengti", b"content-length"));
+        // The middle byte of a name longer than two words.
+        assert!(!folded_eq(b"transfer!encoding", b"transfer-encoding"));
+        assert!(!folded_eq(b"Dontent-Length", b"content-length"));
+        // Every byte but CR (which httparse never leaves in a name or value) that is not the
+        // letter itself, in either case, or `-`, differs.
+        for b in (0..=255u8).filter(|&b| b != b'\r') {
+            let k = b.eq_ignore_ascii_case(&b'k');
+            assert_eq!(folded_eq(&[b, b'e', b'e', b'p'], b"keep"), k, "{b}");
+            let dash = b == b'-';
+            let long = [b, b'a', b'b', b'c', b'd', b'e', b'f', b'g', b'h'];
+            assert_eq!(folded_eq(&long, b"-abcdefgh"), dash, "{b}");
+            let k = [b'k', b'a', b'b', b'c', b'd', b'e', b'f', b'g', b'h', b];
+            assert_eq!(
+                folded_eq(&k, b"kabcdefghk"),
+                b.eq_ignore_ascii_case(&b'k'),
+                "{b}"
+            );
+        }
+    }
+
+    #[test]
+    fn field_names_match_in_any_case_and_only_themselves() {
+        use crate::proto::framing::is_tchar;
+        let names: [&[u8]; 5] = [
+            b"host",
+            b"expect",
+            b"connection",
+            b"content-length",
+            b"transfer-encoding",
+        ];
+        for lower in names {
+            assert!(folded_eq(lower, lower));
+            assert!(folded_eq(&lower.to_ascii_uppercase(), lower));
+            // Every other token byte at any position makes it another name.
+            for at in 0..lower.len() {
+                for b in (0..=255u8).filter(|&b| is_tchar(b)) {
+                    let mut name = lower.to_vec();
+                    name[at] = b;
+                    assert_eq!(
+                        folded_eq(&name, lower),
+                        name.eq_ignore_ascii_case(lower),
+                        "{:?}",
+                        String::from_utf8_lossy(&name)
+                    );
+                }
+            }
+        }
+    }
 
     #[test]
     fn shares_buffer() {

@@ -14,6 +14,7 @@ use http::{Method, StatusCode};
 
 use super::connection::keep_alive_of;
 use super::error::ProtoError;
+use super::fields::folded_eq;
 use super::framing::TCHAR;
 use super::framing::{parse_decimal, response_framing_of, BodyFraming};
 use super::limits::{Limits, MAX_HEADERS};
@@ -226,60 +227,9 @@ pub(super) fn decide(
     })
 }
 
-/// Whether `s`, a field name or value as httparse returns it (so without CR), is `lower` in
-/// any case; `lower` is lowercase letters and `-` only.
-///
-/// Setting bit 5 of every byte maps each uppercase letter to its lowercase, and maps onto a
-/// lowercase letter nothing else; onto `-` it maps only `-` and CR, which httparse never leaves
-/// in a name or value. So one OR and one compare per eight bytes decide it (the two words of
-/// a longer name overlap), where `eq_ignore_ascii_case` folds each byte on both sides.
-fn folded_eq(s: &[u8], lower: &[u8]) -> bool {
-    const BIT5: u64 = 0x2020_2020_2020_2020;
-    let word = |b: &[u8]| u64::from_le_bytes(b.try_into().expect("eight bytes"));
-    debug_assert!(!s.contains(&b'\r'));
-    debug_assert!(lower.iter().all(|&b| b.is_ascii_lowercase() || b == b'-'));
-    let n = s.len();
-    if n != lower.len() {
-        return false;
-    }
-    if n < 8 {
-        return s.iter().zip(lower).all(|(&a, &b)| a | 0x20 == b);
-    }
-    word(&s[..8]) | BIT5 == word(&lower[..8]) && word(&s[n - 8..]) | BIT5 == word(&lower[n - 8..])
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn folded_comparison() {
-        assert!(folded_eq(b"Content-Length", b"content-length"));
-        assert!(folded_eq(b"CONTENT-LENGTH", b"content-length"));
-        assert!(folded_eq(b"Transfer-Encoding", b"transfer-encoding"));
-        assert!(folded_eq(b"Keep-Alive", b"keep-alive"));
-        assert!(folded_eq(b"cLoSe", b"close"));
-        assert!(!folded_eq(b"closed", b"close"));
-        assert!(!folded_eq(b"clos", b"close"));
-        assert!(!folded_eq(b"content_length", b"content-length"));
-        assert!(!folded_eq(b"content-lengti", b"content-length"));
-        assert!(!folded_eq(b"Dontent-Length", b"content-length"));
-        // Every byte but CR (which httparse never leaves in a name or value) that is not the
-        // letter itself, in either case, or `-`, differs.
-        for b in (0..=255u8).filter(|&b| b != b'\r') {
-            let k = b.eq_ignore_ascii_case(&b'k');
-            assert_eq!(folded_eq(&[b, b'e', b'e', b'p'], b"keep"), k, "{b}");
-            let dash = b == b'-';
-            let long = [b, b'a', b'b', b'c', b'd', b'e', b'f', b'g', b'h'];
-            assert_eq!(folded_eq(&long, b"-abcdefgh"), dash, "{b}");
-            let k = [b'k', b'a', b'b', b'c', b'd', b'e', b'f', b'g', b'h', b];
-            assert_eq!(
-                folded_eq(&k, b"kabcdefghk"),
-                b.eq_ignore_ascii_case(&b'k'),
-                "{b}"
-            );
-        }
-    }
 
     #[test]
     fn the_first_special_byte_of_a_word() {
