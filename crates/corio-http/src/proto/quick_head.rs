@@ -19,7 +19,7 @@ use arrayvec::ArrayVec;
 use super::fields::Field;
 use super::framing::TCHAR;
 use super::limits::{Limits, MAX_HEADERS};
-use super::scan::has_special_byte;
+use super::swar::{first, name_stops, query_stops, target_stops, value_stops};
 use super::target::{reg_name_host_len, valid_target_byte};
 use super::version::Version;
 
@@ -71,6 +71,29 @@ static BLANK: [bool; 256] = {
     table
 };
 
+/// The usual bytes of a field name (see [`name_stops`]): ASCII letters, digits, `-` and `.`.
+static USUAL_NAME: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        table[c] = b.is_ascii_alphanumeric() || b == b'-' || b == b'.';
+        c += 1;
+    }
+    table
+};
+
+/// Field-value bytes but HTAB (see [`value_stops`]).
+static VALUE_BUT_HTAB: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        table[c] = c >= 0x20 && c != 0x7f;
+        c += 1;
+    }
+    table
+};
+
 /// Bytes of a field value (RFC 9110 §5.5): HTAB, SP, visible ASCII and obs-text.
 static VALUE: [bool; 256] = {
     let mut table = [false; 256];
@@ -89,27 +112,28 @@ pub(crate) fn parse_quick<'a>(
     limits: &Limits,
     fields: &mut ArrayVec<Field<'a>, MAX_HEADERS>,
 ) -> Option<QuickHead<'a>> {
-    let mut i = skip(buf, 0, &TCHAR)?;
+    // `GET ` in one compare, any other method byte by byte.
+    let mut i = if buf.starts_with(b"GET ") {
+        3
+    } else {
+        skip(buf, 0, &TCHAR)?
+    };
     if i == 0 || buf[i] != b' ' {
         return None;
     }
     let method = &buf[..i];
     i += 1;
     let target_start = i;
-    while let Some(word) = buf.get(i..i + 8) {
-        if !plain_target_word(u64::from_le_bytes(word.try_into().ok()?)) {
-            break;
-        }
-        i += 8;
-    }
-    i = skip(buf, i, &TARGET_BEFORE_QUERY)?;
-    let first_question = (buf[i] == b'?').then_some(i - target_start);
+    let rest = &buf[i..];
+    let mut len = find(rest, target_stops, &TARGET_BEFORE_QUERY)?;
+    let first_question = (rest[len] == b'?').then_some(len);
     if first_question.is_some() {
-        i = skip(buf, i + 1, &TARGET)?;
+        len += 1 + find(&rest[len + 1..], query_stops, &TARGET)?;
     }
-    if i == target_start {
+    if len == 0 {
         return None;
     }
+    i += len;
     let target = &buf[target_start..i];
     // ` HTTP/1.` as one word, then the minor version and CRLF.
     let end: [u8; 11] = buf.get(i..i + 11)?.try_into().ok()?;
@@ -169,7 +193,10 @@ fn parse_fields<'a>(
         let name_len = if is_host {
             4
         } else {
-            rest.iter().position(|&b| !TCHAR[b as usize])?
+            match find(rest, name_stops, &USUAL_NAME)? {
+                at if rest[at] == b':' => at,
+                at => skip(rest, at, &TCHAR)?,
+            }
         };
         if name_len == 0 || rest[name_len] != b':' {
             return None;
@@ -201,32 +228,33 @@ fn parse_fields<'a>(
     }
 }
 
-/// The length of the field-value bytes at the start of `bytes`, eight at a time while none
-/// is a control byte; `None` if the input ends first.
+/// The length of the field-value bytes at the start of `bytes`, eight at a time up to the
+/// first control byte (usually the CR of the line's end), byte by byte after an HTAB; `None`
+/// if the input ends first.
 #[inline(always)]
 fn value_len(bytes: &[u8]) -> Option<usize> {
+    match find(bytes, value_stops, &VALUE_BUT_HTAB)? {
+        at if bytes[at] == b'\t' => skip(bytes, at, &VALUE),
+        at => Some(at),
+    }
+}
+
+/// The index of the first byte of `bytes` that `stops` marks (see [`swar`](super::swar)),
+/// eight bytes at a time; the last few, fewer than eight, byte by byte with `table`, whose
+/// bytes are those `stops` does not mark. `None` if the input ends first.
+#[inline(always)]
+fn find(bytes: &[u8], stops: fn(u64) -> u64, table: &[bool; 256]) -> Option<usize> {
+    let mut words = bytes.chunks_exact(8);
     let mut at = 0;
-    while let Some(word) = bytes.get(at..at + 8) {
-        let word = u64::from_le_bytes(word.try_into().ok()?);
-        if has_special_byte(word) {
-            break;
+    for word in &mut words {
+        if let Some(n) = first(stops(u64::from_le_bytes(
+            word.try_into().expect("eight bytes"),
+        ))) {
+            return Some(at + n);
         }
         at += 8;
     }
-    skip(bytes, at, &VALUE)
-}
-
-/// Whether all 8 bytes of `word` are target bytes before a query ([`TARGET_BEFORE_QUERY`]):
-/// none below `!`, none at or above DEL, no `#` and no `?`. Each test is exact for the word:
-/// `(w - n * ONES) & !w & HIGH` is non-zero exactly when some byte is below `n` (for `n` at most
-/// 0x80), and a byte equal to `c` is a zero byte of `w ^ c * ONES`.
-#[inline(always)]
-fn plain_target_word(word: u64) -> bool {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let below = |w: u64, n: u64| w.wrapping_sub(ONES * n) & !w & HIGH;
-    let has = |c: u64| below(word ^ (ONES * c), 1);
-    below(word, 0x21) | (word & HIGH) | has(0x7f) | has(b'#' as u64) | has(b'?' as u64) == 0
+    skip(words.remainder(), 0, table).map(|n| at + n)
 }
 
 /// The index of the first byte of `buf` from `from` on that is not in `table`; `None` if the
@@ -237,26 +265,4 @@ fn skip(buf: &[u8], from: usize, table: &[bool; 256]) -> Option<usize> {
     rest.iter()
         .position(|&b| !table[b as usize])
         .map(|n| from + n)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_target_word_check_agrees_with_the_byte_table() {
-        for b in 0..=255u8 {
-            for pos in 0..8 {
-                let mut bytes = *b"/abc?d=e";
-                bytes[4] = b'f';
-                bytes[pos] = b;
-                let plain = bytes.iter().all(|&c| TARGET_BEFORE_QUERY[c as usize]);
-                assert_eq!(
-                    plain_target_word(u64::from_le_bytes(bytes)),
-                    plain,
-                    "byte {b:#x} at {pos}"
-                );
-            }
-        }
-    }
 }
