@@ -56,23 +56,22 @@ impl RequestTarget {
                 TargetByte::Question | TargetByte::Other => {}
             }
         }
-        RequestTarget::from_checked_bytes(target, first_question, method)
+        RequestTarget::from_checked(TargetText::new(target), first_question, method)
     }
 
     /// [`RequestTarget::parse`] for a target whose bytes were already checked (each one a
     /// [`valid_target_byte`], at least one), given where its first `?` is: the request parser's
     /// one pass over the head checks them on the way.
-    pub(crate) fn from_checked_bytes(
-        target: &str,
+    pub(crate) fn from_checked(
+        raw: TargetText,
         first_question: Option<usize>,
         method: &Method,
     ) -> Result<RequestTarget, ProtoError> {
-        let b = target.as_bytes();
+        let b = raw.as_str().as_bytes();
         debug_assert!(!b.is_empty() && b.iter().all(|&c| valid_target_byte(c)));
         if b.len() > u32::MAX as usize {
             return Err(ProtoError::BadTarget);
         }
-        let raw = TargetText::new(target);
         let r = |range: Range<usize>| range.start as u32..range.end as u32;
         let end = b.len();
         let is_connect = method == Method::CONNECT;
