@@ -28,7 +28,6 @@ use super::limits::{Limits, MAX_HEADERS};
 use super::quick_head::{parse_quick, QuickHead};
 use super::scan::{ScanSpec, Scanner};
 use super::target::{valid_host_field, RequestTarget};
-use super::target_text::TargetText;
 use super::version::{looks_like_version, Version};
 
 /// A parsed and validated request head.
@@ -250,9 +249,10 @@ fn finish_quick(
         b"GET" => Method::GET,
         other => Method::from_bytes(other).map_err(|_| ProtoError::BadMethod)?,
     };
-    let target = TargetText::from_ascii(quick.target).ok_or(ProtoError::BadTarget)?;
-    let target = RequestTarget::from_checked(target, quick.first_question, &method)?;
-    let head = RequestHead::with_start(method, target);
+    let mut head = RequestHead::unset_boxed();
+    head.target
+        .set_checked(quick.target, quick.first_question, &method)?;
+    head.method = method;
     finish_head(head, quick.version, fields, quick.host_checked, raw, limits)
 }
 

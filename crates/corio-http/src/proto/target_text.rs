@@ -52,6 +52,28 @@ impl TargetText {
         Some(TargetText::Inline(inline))
     }
 
+    /// Sets the text to `bytes` in place if they are all ASCII (see
+    /// [`TargetText::from_ascii`]); `false` otherwise (the text is then unspecified).
+    pub(crate) fn set_ascii(&mut self, bytes: &[u8]) -> bool {
+        if let (TargetText::Inline(text), true) = (&mut *self, bytes.len() <= INLINE_TARGET) {
+            text.clear();
+            for &b in bytes {
+                if !b.is_ascii() {
+                    return false;
+                }
+                text.push(char::from(b));
+            }
+            return true;
+        }
+        match TargetText::from_ascii(bytes) {
+            Some(text) => {
+                *self = text;
+                true
+            }
+            None => false,
+        }
+    }
+
     /// The empty text.
     pub(crate) fn empty() -> TargetText {
         TargetText::Inline(ArrayString::new())
@@ -105,6 +127,10 @@ mod tests {
                 .collect();
             let stored = TargetText::from_ascii(text.as_bytes()).expect("ASCII");
             assert_eq!(stored, TargetText::new(&text));
+            for mut old in [TargetText::empty(), TargetText::new(&"o".repeat(40))] {
+                assert!(old.set_ascii(text.as_bytes()));
+                assert_eq!(old, stored);
+            }
             for at in [0, len / 2, len.saturating_sub(1)]
                 .into_iter()
                 .filter(|&at| at < len)
@@ -113,6 +139,7 @@ mod tests {
                     let mut bytes = text.clone().into_bytes();
                     bytes[at] = b;
                     assert_eq!(TargetText::from_ascii(&bytes), None, "{len} {at} {b:#x}");
+                    assert!(!TargetText::empty().set_ascii(&bytes));
                 }
             }
         }
