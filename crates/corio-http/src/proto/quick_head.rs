@@ -203,7 +203,11 @@ fn parse_fields<'a>(
         }
         let (name, after_name) = rest.split_at(name_len);
         let after_colon = &after_name[1..];
-        let blank = after_colon.iter().position(|&b| !BLANK[b as usize])?;
+        // Usually one space.
+        let blank = match after_colon {
+            [b' ', next, ..] if !BLANK[*next as usize] => 1,
+            _ => after_colon.iter().position(|&b| !BLANK[b as usize])?,
+        };
         let value_and_rest = &after_colon[blank..];
         let host_len = if is_host && first_host_checked.is_none() {
             let len = host_len(value_and_rest);
