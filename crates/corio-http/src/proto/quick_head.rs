@@ -19,7 +19,7 @@ use arrayvec::ArrayVec;
 use super::fields::Field;
 use super::framing::TCHAR;
 use super::limits::{Limits, MAX_HEADERS};
-use super::swar::{first, name_stops, query_stops, target_stops, value_stops};
+use super::swar::{digit_stops, first, name_stops, query_stops, target_stops, value_stops};
 use super::target::{reg_name_host_len, valid_target_byte};
 use super::version::Version;
 
@@ -252,7 +252,11 @@ fn host_len(bytes: &[u8]) -> Option<usize> {
         at if bytes[at] == b'\r' => Some(at),
         at if bytes[at] == b':' => {
             let port = &bytes[at + 1..];
-            let digits = port.iter().position(|c| !c.is_ascii_digit())?;
+            // Eight digits are too many: `None` then, as from the byte loop.
+            let digits = match port.first_chunk::<8>() {
+                Some(word) => first(digit_stops(u64::from_le_bytes(*word)))?,
+                None => port.iter().position(|c| !c.is_ascii_digit())?,
+            };
             (digits <= 5 && port[digits] == b'\r').then_some(at + 1 + digits)
         }
         _ => reg_name_host_len(bytes),

@@ -56,15 +56,27 @@ pub(crate) fn query_stops(word: u64) -> u64 {
 #[inline(always)]
 pub(crate) fn name_stops(word: u64) -> u64 {
     let low = word & !HIGH;
-    // `b + (0x80 - n)` has its top bit set exactly when `b >= n`, for `b` below 0x80.
-    let at_least = |w: u64, n: u8| w + ONES * u64::from(0x80 - n);
-    let in_range = |w: u64, lo: u8, hi: u8| at_least(w, lo) & !at_least(w, hi + 1);
     // Setting bit 5 maps the uppercase letters onto the lowercase ones, and nothing else.
     let letter = in_range(low | ONES * 0x20, b'a', b'z');
     // `-`, `.`, `/` and the digits are one range; `/` is taken out.
     let slash = !((low ^ ONES * u64::from(b'/')) + ONES * 0x7f);
     let usual = letter | (in_range(low, b'-', b'9') & !slash);
     !usual & HIGH | (word & HIGH)
+}
+
+/// Bytes other than the ASCII digits. Exact in every byte.
+#[inline(always)]
+pub(crate) fn digit_stops(word: u64) -> u64 {
+    !in_range(word & !HIGH, b'0', b'9') & HIGH | (word & HIGH)
+}
+
+/// The top bit of each byte of `low` (every byte below 0x80) set when the byte is in
+/// `lo..=hi`: `b + (0x80 - n)` has its top bit set exactly when `b >= n`, and carries into no
+/// other byte.
+#[inline(always)]
+fn in_range(low: u64, lo: u8, hi: u8) -> u64 {
+    let at_least = |n: u8| low + ONES * u64::from(0x80 - n);
+    at_least(lo) & !at_least(hi + 1)
 }
 
 /// The index of the first byte a stop mask marks, if any.
@@ -123,6 +135,11 @@ mod tests {
             b"/a%2F~:@",
         );
         agrees(query_stops, |b| !valid_target_byte(b), b"?a=b&?/c");
+    }
+
+    #[test]
+    fn digit_stops_are_all_but_the_digits() {
+        agrees(digit_stops, |b| !b.is_ascii_digit(), b"01234567");
     }
 
     #[test]
