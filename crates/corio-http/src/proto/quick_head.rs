@@ -8,6 +8,12 @@
 //! a limit passed) it returns `None`, and the caller runs the strict scan and httparse, which
 //! give the exact verdict (see [`RequestHeadParser`](super::RequestHeadParser)).
 //!
+//! The runs that make up most of a head (the target, the field names, the values, a Host
+//! value) are read eight bytes at a time ([`swar`](super::swar)): each word tells where its
+//! first byte that ends the run is, and only that byte is looked at alone; a rarer byte (a
+//! `_` in a name, an HTAB in a value, a Host value outside the usual host-name bytes) goes on
+//! byte by byte with the tables below.
+//!
 //! Invariant: a head this pass accepts is accepted by the strict path too, with the same
 //! method, target, version, fields and length: it accepts a subset of that path's language
 //! (CRLF only, single spaces, no obs-fold, no control byte, no whitespace before a colon, within
