@@ -57,17 +57,17 @@ pub(crate) fn query_stops(word: u64) -> u64 {
 pub(crate) fn name_stops(word: u64) -> u64 {
     let low = word & !HIGH;
     // Setting bit 5 maps the uppercase letters onto the lowercase ones, and nothing else.
-    let letter = in_range(low | ONES * 0x20, b'a', b'z');
+    let letter = in_range(low | (ONES * 0x20), b'a', b'z');
     // `-`, `.`, `/` and the digits are one range; `/` is taken out.
-    let slash = !((low ^ ONES * u64::from(b'/')) + ONES * 0x7f);
+    let slash = !((low ^ (ONES * u64::from(b'/'))) + ONES * 0x7f);
     let usual = letter | (in_range(low, b'-', b'9') & !slash);
-    !usual & HIGH | (word & HIGH)
+    (!usual & HIGH) | (word & HIGH)
 }
 
 /// Bytes other than the ASCII digits. Exact in every byte.
 #[inline(always)]
 pub(crate) fn digit_stops(word: u64) -> u64 {
-    !in_range(word & !HIGH, b'0', b'9') & HIGH | (word & HIGH)
+    (!in_range(word & !HIGH, b'0', b'9') & HIGH) | (word & HIGH)
 }
 
 /// The top bit of each byte of `low` (every byte below 0x80) set when the byte is in
