@@ -11,7 +11,7 @@
 //! The runs that make up most of a head (the target, the field names, the values, a Host
 //! value) are read eight bytes at a time ([`swar`](super::swar)): each word tells where its
 //! first byte that ends the run is, and only that byte is looked at alone; a rarer byte (a
-//! `_` in a name, an HTAB in a value, a Host value outside the usual host-name bytes) goes on
+//! digit or `_` in a name, an HTAB in a value, a Host value outside the usual host-name bytes) goes on
 //! byte by byte with the tables below.
 //!
 //! Invariant: a head this pass accepts is accepted by the strict path too, with the same
@@ -25,7 +25,9 @@ use arrayvec::ArrayVec;
 use super::fields::Field;
 use super::framing::TCHAR;
 use super::limits::{Limits, MAX_HEADERS};
-use super::swar::{digit_stops, first, name_stops, query_stops, target_stops, value_stops};
+use super::swar::{
+    digit_stops, first, host_stops, name_stops, query_stops, target_stops, value_stops,
+};
 use super::target::{reg_name_host_len, valid_target_byte};
 use super::version::Version;
 
@@ -77,8 +79,19 @@ static BLANK: [bool; 256] = {
     table
 };
 
-/// The usual bytes of a field name (see [`name_stops`]): ASCII letters, digits, `-` and `.`.
+/// The usual bytes of a field name (see [`name_stops`]): ASCII letters and `-`.
 static USUAL_NAME: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        table[c] = (c as u8).is_ascii_alphabetic() || c == b'-' as usize;
+        c += 1;
+    }
+    table
+};
+
+/// The usual bytes of a host name (see [`host_stops`]): ASCII letters, digits, `-` and `.`.
+static USUAL_HOST: [bool; 256] = {
     let mut table = [false; 256];
     let mut c = 0;
     while c < 256 {
@@ -254,7 +267,7 @@ fn value_len(bytes: &[u8]) -> Option<usize> {
 /// ended by a CR, at the start of `bytes`.
 #[inline(always)]
 fn host_len(bytes: &[u8]) -> Option<usize> {
-    match find(bytes, name_stops, &USUAL_NAME)? {
+    match find(bytes, host_stops, &USUAL_HOST)? {
         at if bytes[at] == b'\r' => Some(at),
         at if bytes[at] == b':' => {
             let port = &bytes[at + 1..];

@@ -424,7 +424,7 @@ mod tests {
             b"GET / HTTP/1.1\r\nHost: a\r\nhost: a\r\n\r\n",
             b"GET /search/results.html?q=caf%C3%A9&page=2 HTTP/1.1\r\nHost: www.example-site.com\r\n\
               User-Agent: Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101\r\n\
-              Accept-Language: en-US,en;q=0.5\r\nX_Under.score: a\tb\r\nCookie: s=8f14e45f\r\n\r\n",
+              Accept-Language: en-US,en;q=0.5\r\nX_Under.score: a\tb\r\nCookie: s=8f14e45f\r\nX-B3-Sampled: 1\r\n\r\n",
         ];
         let limits = Limits::default();
         let tight = Limits {

@@ -49,19 +49,38 @@ pub(crate) fn query_stops(word: u64) -> u64 {
     below(word, 0x21) | (word & HIGH) | equal(word, 0x7f) | equal(word, b'#')
 }
 
-/// Bytes other than the usual ones of a field name: ASCII letters, digits, `-` and `.`. Every
-/// one of those is a token byte; a stop is the `:` after the name, or a rarer token byte
-/// (`_`, `!`...) the caller checks byte by byte, or a byte no name may hold. Exact in every
-/// byte.
+/// Bytes other than the usual ones of a field name: ASCII letters and `-`. Both are token
+/// bytes; a stop is the `:` after the name, or a rarer token byte (a digit, `_`...) the caller
+/// checks byte by byte, or a byte no name may hold. Exact in every byte.
 #[inline(always)]
 pub(crate) fn name_stops(word: u64) -> u64 {
     let low = word & !HIGH;
-    // Setting bit 5 maps the uppercase letters onto the lowercase ones, and nothing else.
-    let letter = in_range(low | (ONES * 0x20), b'a', b'z');
-    // `-`, `.`, `/` and the digits are one range; `/` is taken out.
-    let slash = !((low ^ (ONES * u64::from(b'/'))) + ONES * 0x7f);
-    let usual = letter | (in_range(low, b'-', b'9') & !slash);
+    let usual = letters(low) | equal_low(low, b'-');
     (!usual & HIGH) | (word & HIGH)
+}
+
+/// Bytes other than the usual ones of a host name: ASCII letters, digits, `-` and `.`, all
+/// reg-name bytes (RFC 3986). Exact in every byte.
+#[inline(always)]
+pub(crate) fn host_stops(word: u64) -> u64 {
+    let low = word & !HIGH;
+    // `-`, `.`, `/` and the digits are one range; `/` is taken out.
+    let usual = letters(low) | (in_range(low, b'-', b'9') & !equal_low(low, b'/'));
+    (!usual & HIGH) | (word & HIGH)
+}
+
+/// The ASCII letters of `low` (every byte below 0x80). Setting bit 5 maps the uppercase
+/// letters onto the lowercase ones, and nothing else onto a letter.
+#[inline(always)]
+fn letters(low: u64) -> u64 {
+    in_range(low | (ONES * 0x20), b'a', b'z')
+}
+
+/// The bytes of `low` (every byte below 0x80) equal to `c`: `b ^ c` plus 0x7f has its top bit
+/// set exactly when it is not zero.
+#[inline(always)]
+fn equal_low(low: u64, c: u8) -> u64 {
+    !((low ^ (ONES * u64::from(c))) + ONES * 0x7f)
 }
 
 /// Bytes other than the ASCII digits. Exact in every byte.
@@ -143,12 +162,21 @@ mod tests {
     }
 
     #[test]
-    fn name_stops_are_all_but_letters_digits_dash_and_dot() {
+    fn name_stops_are_all_but_letters_and_dash() {
         fn usual(b: u8) -> bool {
-            b.is_ascii_alphanumeric() || b == b'-' || b == b'.'
+            b.is_ascii_alphabetic() || b == b'-'
         }
-        agrees(name_stops, |b| !usual(b), b"Ab-z.09Z");
+        agrees(name_stops, |b| !usual(b), b"Ab-z-QqZ");
         // Every byte that is not a stop is a token byte.
         assert!((0..=255u8).filter(|&b| usual(b)).all(|b| TCHAR[b as usize]));
+    }
+
+    #[test]
+    fn host_stops_are_all_but_letters_digits_dash_and_dot() {
+        agrees(
+            host_stops,
+            |b| !(b.is_ascii_alphanumeric() || b == b'-' || b == b'.'),
+            b"Ab-z.09Z",
+        );
     }
 }
