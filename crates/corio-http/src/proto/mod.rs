@@ -87,6 +87,7 @@ pub mod request;
 pub mod response;
 mod response_status;
 mod scan;
+mod swar;
 pub mod target;
 mod target_text;
 pub mod version;

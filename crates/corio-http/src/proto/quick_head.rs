@@ -8,6 +8,12 @@
 //! a limit passed) it returns `None`, and the caller runs the strict scan and httparse, which
 //! give the exact verdict (see [`RequestHeadParser`](super::RequestHeadParser)).
 //!
+//! The runs that make up most of a head (the target, the field names, the values, a Host
+//! value) are read eight bytes at a time ([`swar`](super::swar)): each word tells where its
+//! first byte that ends the run is, and only that byte is looked at alone; a rarer byte (a
+//! digit or `_` in a name, an HTAB in a value, a Host value outside the usual host-name bytes) goes on
+//! byte by byte with the tables below.
+//!
 //! Invariant: a head this pass accepts is accepted by the strict path too, with the same
 //! method, target, version, fields and length: it accepts a subset of that path's language
 //! (CRLF only, single spaces, no obs-fold, no control byte, no whitespace before a colon, within
@@ -19,7 +25,9 @@ use arrayvec::ArrayVec;
 use super::fields::Field;
 use super::framing::TCHAR;
 use super::limits::{Limits, MAX_HEADERS};
-use super::scan::has_special_byte;
+use super::swar::{
+    digit_stops, first, host_stops, name_stops, query_stops, target_stops, value_stops,
+};
 use super::target::{reg_name_host_len, valid_target_byte};
 use super::version::Version;
 
@@ -71,6 +79,40 @@ static BLANK: [bool; 256] = {
     table
 };
 
+/// The usual bytes of a field name (see [`name_stops`]): ASCII letters and `-`.
+static USUAL_NAME: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        table[c] = (c as u8).is_ascii_alphabetic() || c == b'-' as usize;
+        c += 1;
+    }
+    table
+};
+
+/// The usual bytes of a host name (see [`host_stops`]): ASCII letters, digits, `-` and `.`.
+static USUAL_HOST: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        table[c] = b.is_ascii_alphanumeric() || b == b'-' || b == b'.';
+        c += 1;
+    }
+    table
+};
+
+/// Field-value bytes but HTAB (see [`value_stops`]).
+static VALUE_BUT_HTAB: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        table[c] = c >= 0x20 && c != 0x7f;
+        c += 1;
+    }
+    table
+};
+
 /// Bytes of a field value (RFC 9110 §5.5): HTAB, SP, visible ASCII and obs-text.
 static VALUE: [bool; 256] = {
     let mut table = [false; 256];
@@ -89,27 +131,28 @@ pub(crate) fn parse_quick<'a>(
     limits: &Limits,
     fields: &mut ArrayVec<Field<'a>, MAX_HEADERS>,
 ) -> Option<QuickHead<'a>> {
-    let mut i = skip(buf, 0, &TCHAR)?;
+    // `GET ` in one compare, any other method byte by byte.
+    let mut i = if buf.starts_with(b"GET ") {
+        3
+    } else {
+        skip(buf, 0, &TCHAR)?
+    };
     if i == 0 || buf[i] != b' ' {
         return None;
     }
     let method = &buf[..i];
     i += 1;
     let target_start = i;
-    while let Some(word) = buf.get(i..i + 8) {
-        if !plain_target_word(u64::from_le_bytes(word.try_into().ok()?)) {
-            break;
-        }
-        i += 8;
-    }
-    i = skip(buf, i, &TARGET_BEFORE_QUERY)?;
-    let first_question = (buf[i] == b'?').then_some(i - target_start);
+    let rest = &buf[i..];
+    let mut len = find(rest, target_stops, &TARGET_BEFORE_QUERY)?;
+    let first_question = (rest[len] == b'?').then_some(len);
     if first_question.is_some() {
-        i = skip(buf, i + 1, &TARGET)?;
+        len += 1 + find(&rest[len + 1..], query_stops, &TARGET)?;
     }
-    if i == target_start {
+    if len == 0 {
         return None;
     }
+    i += len;
     let target = &buf[target_start..i];
     // ` HTTP/1.` as one word, then the minor version and CRLF.
     let end: [u8; 11] = buf.get(i..i + 11)?.try_into().ok()?;
@@ -169,17 +212,24 @@ fn parse_fields<'a>(
         let name_len = if is_host {
             4
         } else {
-            rest.iter().position(|&b| !TCHAR[b as usize])?
+            match find(rest, name_stops, &USUAL_NAME)? {
+                at if rest[at] == b':' => at,
+                at => skip(rest, at, &TCHAR)?,
+            }
         };
         if name_len == 0 || rest[name_len] != b':' {
             return None;
         }
         let (name, after_name) = rest.split_at(name_len);
         let after_colon = &after_name[1..];
-        let blank = after_colon.iter().position(|&b| !BLANK[b as usize])?;
+        // Usually one space.
+        let blank = match after_colon {
+            [b' ', next, ..] if !BLANK[*next as usize] => 1,
+            _ => after_colon.iter().position(|&b| !BLANK[b as usize])?,
+        };
         let value_and_rest = &after_colon[blank..];
         let host_len = if is_host && first_host_checked.is_none() {
-            let len = reg_name_host_len(value_and_rest);
+            let len = host_len(value_and_rest);
             first_host_checked = Some(len.is_some());
             len
         } else {
@@ -201,32 +251,53 @@ fn parse_fields<'a>(
     }
 }
 
-/// The length of the field-value bytes at the start of `bytes`, eight at a time while none
-/// is a control byte; `None` if the input ends first.
+/// The length of the field-value bytes at the start of `bytes`, eight at a time up to the
+/// first control byte (usually the CR of the line's end), byte by byte after an HTAB; `None`
+/// if the input ends first.
 #[inline(always)]
 fn value_len(bytes: &[u8]) -> Option<usize> {
+    match find(bytes, value_stops, &VALUE_BUT_HTAB)? {
+        at if bytes[at] == b'\t' => skip(bytes, at, &VALUE),
+        at => Some(at),
+    }
+}
+
+/// [`reg_name_host_len`], with the usual bytes of a host name (letters, digits, `-` and `.`,
+/// all reg-name bytes) found eight at a time: the length of a Host value in the reg-name form,
+/// ended by a CR, at the start of `bytes`.
+#[inline(always)]
+fn host_len(bytes: &[u8]) -> Option<usize> {
+    match find(bytes, host_stops, &USUAL_HOST)? {
+        at if bytes[at] == b'\r' => Some(at),
+        at if bytes[at] == b':' => {
+            let port = &bytes[at + 1..];
+            // Eight digits are too many: `None` then, as from the byte loop.
+            let digits = match port.first_chunk::<8>() {
+                Some(word) => first(digit_stops(u64::from_le_bytes(*word)))?,
+                None => port.iter().position(|c| !c.is_ascii_digit())?,
+            };
+            (digits <= 5 && port[digits] == b'\r').then_some(at + 1 + digits)
+        }
+        _ => reg_name_host_len(bytes),
+    }
+}
+
+/// The index of the first byte of `bytes` that `stops` marks (see [`swar`](super::swar)),
+/// eight bytes at a time; the last few, fewer than eight, byte by byte with `table`, whose
+/// bytes are those `stops` does not mark. `None` if the input ends first.
+#[inline(always)]
+fn find(bytes: &[u8], stops: fn(u64) -> u64, table: &[bool; 256]) -> Option<usize> {
+    let mut words = bytes.chunks_exact(8);
     let mut at = 0;
-    while let Some(word) = bytes.get(at..at + 8) {
-        let word = u64::from_le_bytes(word.try_into().ok()?);
-        if has_special_byte(word) {
-            break;
+    for word in &mut words {
+        if let Some(n) = first(stops(u64::from_le_bytes(
+            word.try_into().expect("eight bytes"),
+        ))) {
+            return Some(at + n);
         }
         at += 8;
     }
-    skip(bytes, at, &VALUE)
-}
-
-/// Whether all 8 bytes of `word` are target bytes before a query ([`TARGET_BEFORE_QUERY`]):
-/// none below `!`, none at or above DEL, no `#` and no `?`. Each test is exact for the word:
-/// `(w - n * ONES) & !w & HIGH` is non-zero exactly when some byte is below `n` (for `n` at most
-/// 0x80), and a byte equal to `c` is a zero byte of `w ^ c * ONES`.
-#[inline(always)]
-fn plain_target_word(word: u64) -> bool {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let below = |w: u64, n: u64| w.wrapping_sub(ONES * n) & !w & HIGH;
-    let has = |c: u64| below(word ^ (ONES * c), 1);
-    below(word, 0x21) | (word & HIGH) | has(0x7f) | has(b'#' as u64) | has(b'?' as u64) == 0
+    skip(words.remainder(), 0, table).map(|n| at + n)
 }
 
 /// The index of the first byte of `buf` from `from` on that is not in `table`; `None` if the
@@ -243,19 +314,41 @@ fn skip(buf: &[u8], from: usize, table: &[bool; 256]) -> Option<usize> {
 mod tests {
     use super::*;
 
+    /// The word-at-a-time Host check gives what the byte-by-byte one gives, on Host values and
+    /// every one-byte change of them, at every length (so over word boundaries).
     #[test]
-    fn the_target_word_check_agrees_with_the_byte_table() {
-        for b in 0..=255u8 {
-            for pos in 0..8 {
-                let mut bytes = *b"/abc?d=e";
-                bytes[4] = b'f';
-                bytes[pos] = b;
-                let plain = bytes.iter().all(|&c| TARGET_BEFORE_QUERY[c as usize]);
-                assert_eq!(
-                    plain_target_word(u64::from_le_bytes(bytes)),
-                    plain,
-                    "byte {b:#x} at {pos}"
-                );
+    fn host_len_agrees_with_reg_name_host_len() {
+        let values: &[&[u8]] = &[
+            b"127.0.0.1:8080",
+            b"www.example-site.com",
+            b"a",
+            b"",
+            b"h_st.example:443",
+            b"[::1]:80",
+            b"a:123456",
+            b"abcdefg:",
+        ];
+        let bytes: &[u8] = b"\r\n:._-~%!@/[] \t\x80\0aZ09";
+        for value in values {
+            let mut lines = vec![value.to_vec()];
+            for at in 0..value.len() {
+                for &b in bytes {
+                    let mut changed = value.to_vec();
+                    changed[at] = b;
+                    lines.push(changed);
+                }
+            }
+            for mut line in lines {
+                line.extend_from_slice(b"\r\nX: y\r\n");
+                for end in 0..=line.len() {
+                    let input = &line[..end];
+                    assert_eq!(
+                        host_len(input),
+                        reg_name_host_len(input),
+                        "{:?}",
+                        String::from_utf8_lossy(input)
+                    );
+                }
             }
         }
     }

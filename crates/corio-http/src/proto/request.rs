@@ -249,17 +249,10 @@ fn finish_quick(
         b"GET" => Method::GET,
         other => Method::from_bytes(other).map_err(|_| ProtoError::BadMethod)?,
     };
-    // Checked target bytes are ASCII, so the first chunk is all of it. (`str::from_utf8` costs
-    // about 110 instructions for a 10-byte target: it is made for long input.)
-    let target = quick
-        .target
-        .utf8_chunks()
-        .next()
-        .map(|chunk| chunk.valid())
-        .filter(|valid| valid.len() == quick.target.len())
-        .ok_or(ProtoError::BadTarget)?;
-    let target = RequestTarget::from_checked_bytes(target, quick.first_question, &method)?;
-    let head = RequestHead::with_start(method, target);
+    let mut head = RequestHead::unset_boxed();
+    head.target
+        .set_checked(quick.target, quick.first_question, &method)?;
+    head.method = method;
     finish_head(head, quick.version, fields, quick.host_checked, raw, limits)
 }
 
@@ -303,7 +296,8 @@ fn finish_head(
     // framing, keep-alive and Expect rules below only look again when they must.
     let mut first_host = None;
     let mut hosts = 0;
-    let (mut framing_fields, mut connection, mut expect) = (false, false, false);
+    let (mut framing_fields, mut expect) = (false, false);
+    let (mut first_connection, mut connections) = (None, 0);
     for field in fields {
         let name = field.name;
         match name.len() {
@@ -313,7 +307,10 @@ fn finish_head(
                 first_host.get_or_insert(field.value);
             }
             6 if folded_eq(name, b"expect") => expect = true,
-            10 if folded_eq(name, b"connection") => connection = true,
+            10 if folded_eq(name, b"connection") => {
+                connections += 1;
+                first_connection.get_or_insert(field.value);
+            }
             14 if folded_eq(name, b"content-length") => framing_fields = true,
             17 if folded_eq(name, b"transfer-encoding") => framing_fields = true,
             _ => {}
@@ -344,10 +341,13 @@ fn finish_head(
             }
         }
     }
-    let keep_alive = if connection {
-        keep_alive_of(version, fields)
-    } else {
-        version == Version::Http11
+    // A single `Connection: keep-alive` (a browser's) or `close` is decided by one compare;
+    // any other list by the general rule, which reads every field again.
+    let keep_alive = match (first_connection, connections) {
+        (None, _) => version == Version::Http11,
+        (Some(value), 1) if folded_eq(value, b"keep-alive") => true,
+        (Some(value), 1) if folded_eq(value, b"close") => false,
+        (Some(_), _) => keep_alive_of(version, fields),
     };
     head.keep_alive = keep_alive;
     head.expect_continue = continue_requested && version == Version::Http11 && !body.is_empty();
@@ -422,6 +422,9 @@ mod tests {
             b"CONNECT a:443 HTTP/1.1\r\nHost: a:443\r\nX-A: \xff\r\n\r\n",
             b"GET / HTTP/1.1\r\nX: y\r\nHOST: a.b:80\r\n\r\n",
             b"GET / HTTP/1.1\r\nHost: a\r\nhost: a\r\n\r\n",
+            b"GET /search/results.html?q=caf%C3%A9&page=2 HTTP/1.1\r\nHost: www.example-site.com\r\n\
+              User-Agent: Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101\r\n\
+              Accept-Language: en-US,en;q=0.5\r\nX_Under.score: a\tb\r\nCookie: s=8f14e45f\r\nX-B3-Sampled: 1\r\n\r\n",
         ];
         let limits = Limits::default();
         let tight = Limits {
@@ -627,6 +630,13 @@ mod tests {
             (b"GET / HTTP/1.0\r\n\r\n", false, false, true),
             (b"GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", true, false, true),
             (b"GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n", true, false, true),
+            (b"GET / HTTP/1.1\r\nHost: a\r\nConnection: KEEP-alive\r\n\r\n", true, false, true),
+            (b"GET / HTTP/1.0\r\nConnection: CLOSE\r\n\r\n", false, false, true),
+            (b"GET / HTTP/1.0\r\nConnection: keep-alive \r\n\r\n", true, false, true),
+            (b"GET / HTTP/1.0\r\nConnection: keep-alive\r\nConnection: close\r\n\r\n", false, false, true),
+            (b"GET / HTTP/1.0\r\nConnection: keep-alive, close\r\n\r\n", false, false, true),
+            (b"GET / HTTP/1.0\r\nConnection: keep-alive2\r\n\r\n", false, false, true),
+            (b"GET / HTTP/1.0\r\nConnection: upgrade\r\nConnection: Keep-Alive\r\n\r\n", true, false, true),
             (b"POST / HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n", false, false, false),
             (b"GET / HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\n\r\n", true, false, true),
             (b"PUT / HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nTransfer-Encoding: chunked\r\n\r\n", true, true, false),
@@ -637,6 +647,43 @@ mod tests {
             assert_eq!(head.keep_alive, *ka, "{what}");
             assert_eq!(head.expect_continue, *ec, "{what}");
             assert_eq!(head.is_simple_get(), *simple, "{what}");
+        }
+    }
+
+    /// The one-compare decision for a single `Connection` field gives what the general rule
+    /// gives (over the header map), for either version and with a second field or without.
+    #[test]
+    fn keep_alive_agrees_with_the_general_rule() {
+        let values = [
+            "keep-alive",
+            "Keep-Alive",
+            "close",
+            "CLOSE",
+            "keep-alive, close",
+            "close, keep-alive",
+            "keep-alive2",
+            "keepalive",
+            "keep_alive",
+            "keep-alivf",
+            "upgrade",
+            "clos",
+            "-",
+            "",
+        ];
+        for version in ["1.0", "1.1"] {
+            for first in values {
+                for second in std::iter::once(None).chain(values.iter().map(Some)) {
+                    let mut head =
+                        format!("GET / HTTP/{version}\r\nHost: h\r\nConnection: {first}\r\n");
+                    if let Some(second) = second {
+                        head.push_str(&format!("Connection: {second}\r\n"));
+                    }
+                    head.push_str("\r\n");
+                    let (parsed, _) = parse(head.as_bytes()).unwrap().unwrap();
+                    let general = crate::proto::keep_alive(parsed.version, parsed.headers.map());
+                    assert_eq!(parsed.keep_alive, general, "{head:?}");
+                }
+            }
         }
     }
 

@@ -56,73 +56,36 @@ impl RequestTarget {
                 TargetByte::Question | TargetByte::Other => {}
             }
         }
-        RequestTarget::from_checked_bytes(target, first_question, method)
+        let parts = Parts::of(b, first_question, method)?;
+        Ok(parts.with(TargetText::new(target)))
     }
 
-    /// [`RequestTarget::parse`] for a target whose bytes were already checked (each one a
-    /// [`valid_target_byte`], at least one), given where its first `?` is: the request parser's
-    /// one pass over the head checks them on the way.
-    pub(crate) fn from_checked_bytes(
-        target: &str,
+    /// Sets this target, in place, to `bytes` for `method`: [`RequestTarget::parse`] for a
+    /// target whose bytes were already checked (each one a [`valid_target_byte`], at least
+    /// one), given where its first `?` is. The request parser's one pass over the head checks
+    /// them on the way, and fills the target in the head's box: the text is written where it
+    /// stays (built apart and moved, the inline text went through registers byte by byte).
+    pub(crate) fn set_checked(
+        &mut self,
+        bytes: &[u8],
         first_question: Option<usize>,
         method: &Method,
-    ) -> Result<RequestTarget, ProtoError> {
-        let b = target.as_bytes();
-        debug_assert!(!b.is_empty() && b.iter().all(|&c| valid_target_byte(c)));
-        if b.len() > u32::MAX as usize {
+    ) -> Result<(), ProtoError> {
+        debug_assert!(!bytes.is_empty() && bytes.iter().all(|&c| valid_target_byte(c)));
+        let Parts {
+            form,
+            authority,
+            path,
+            query,
+        } = Parts::of(bytes, first_question, method)?;
+        if !self.raw.set_ascii(bytes) {
             return Err(ProtoError::BadTarget);
         }
-        let raw = TargetText::new(target);
-        let r = |range: Range<usize>| range.start as u32..range.end as u32;
-        let end = b.len();
-        let is_connect = method == Method::CONNECT;
-        let (form, authority, path_start) = if b == b"*" {
-            if method != Method::OPTIONS {
-                return Err(ProtoError::BadTarget);
-            }
-            return Ok(RequestTarget {
-                raw,
-                form: TargetForm::Asterisk,
-                authority: 0..0,
-                path: 0..1,
-                query: None,
-            });
-        } else if is_connect {
-            if !valid_host_port(b) {
-                return Err(ProtoError::BadTarget);
-            }
-            return Ok(RequestTarget {
-                raw,
-                form: TargetForm::Authority,
-                authority: r(0..end),
-                path: r(end..end),
-                query: None,
-            });
-        } else if b[0] == b'/' {
-            (TargetForm::Origin, 0..0, 0)
-        } else {
-            let colon = scheme_end(b).ok_or(ProtoError::BadTarget)?;
-            let auth_start = colon + 3;
-            let auth_end = b[auth_start..]
-                .iter()
-                .position(|&c| c == b'/' || c == b'?')
-                .map_or(end, |p| auth_start + p);
-            if auth_end == auth_start {
-                return Err(ProtoError::BadTarget);
-            }
-            (TargetForm::Absolute, auth_start..auth_end, auth_end)
-        };
-        let (path, query) = match first_question {
-            Some(q) => (path_start..q, Some(q + 1..end)),
-            None => (path_start..end, None),
-        };
-        Ok(RequestTarget {
-            raw,
-            form,
-            authority: r(authority),
-            path: r(path),
-            query: query.map(r),
-        })
+        self.form = form;
+        self.authority = authority;
+        self.path = path;
+        self.query = query;
+        Ok(())
     }
 
     /// An empty origin-form target, for a head being filled in place (see `finish_head`).
@@ -177,6 +140,81 @@ impl RequestTarget {
 
     fn slice(&self, r: Range<u32>) -> &str {
         &self.raw.as_str()[r.start as usize..r.end as usize]
+    }
+}
+
+/// A target's form and the ranges of its parts, found from its checked bytes.
+struct Parts {
+    form: TargetForm,
+    authority: Range<u32>,
+    path: Range<u32>,
+    query: Option<Range<u32>>,
+}
+
+impl Parts {
+    /// The parts of `b`, a non-empty target of valid target bytes whose first `?` is at
+    /// `first_question`, for `method`.
+    fn of(b: &[u8], first_question: Option<usize>, method: &Method) -> Result<Parts, ProtoError> {
+        if b.len() > u32::MAX as usize {
+            return Err(ProtoError::BadTarget);
+        }
+        let r = |range: Range<usize>| range.start as u32..range.end as u32;
+        let end = b.len();
+        let (form, authority, path_start) = if b == b"*" {
+            if method != Method::OPTIONS {
+                return Err(ProtoError::BadTarget);
+            }
+            return Ok(Parts {
+                form: TargetForm::Asterisk,
+                authority: 0..0,
+                path: 0..1,
+                query: None,
+            });
+        } else if method == Method::CONNECT {
+            if !valid_host_port(b) {
+                return Err(ProtoError::BadTarget);
+            }
+            return Ok(Parts {
+                form: TargetForm::Authority,
+                authority: r(0..end),
+                path: r(end..end),
+                query: None,
+            });
+        } else if b[0] == b'/' {
+            (TargetForm::Origin, 0..0, 0)
+        } else {
+            let colon = scheme_end(b).ok_or(ProtoError::BadTarget)?;
+            let auth_start = colon + 3;
+            let auth_end = b[auth_start..]
+                .iter()
+                .position(|&c| c == b'/' || c == b'?')
+                .map_or(end, |p| auth_start + p);
+            if auth_end == auth_start {
+                return Err(ProtoError::BadTarget);
+            }
+            (TargetForm::Absolute, auth_start..auth_end, auth_end)
+        };
+        let (path, query) = match first_question {
+            Some(q) => (path_start..q, Some(q + 1..end)),
+            None => (path_start..end, None),
+        };
+        Ok(Parts {
+            form,
+            authority: r(authority),
+            path: r(path),
+            query: query.map(r),
+        })
+    }
+
+    /// The target of these parts and text `raw`.
+    fn with(self, raw: TargetText) -> RequestTarget {
+        RequestTarget {
+            raw,
+            form: self.form,
+            authority: self.authority,
+            path: self.path,
+            query: self.query,
+        }
     }
 }
 
