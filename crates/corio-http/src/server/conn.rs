@@ -366,13 +366,25 @@ impl<H: Handler, T: Transport> Driver<H, T> {
 
     /// Reads more bytes. `Ok(false)`: the connection should close (EOF, timeout, shutdown);
     /// a head cut short by its timeout leaves a 408 in the output, for the caller's flush.
-    async fn fill(&mut self) -> io::Result<bool> {
+    ///
+    /// Not an `async fn`, for the reason [`Driver::flush`] is not: the deadline is set when
+    /// it is called, and it is awaited at once. One pointer is held while the connection
+    /// waits: its task stays small.
+    fn fill(&mut self) -> impl Future<Output = io::Result<bool>> + '_ {
         if !self.head_started {
             let timeout = self.context.config.keep_alive_timeout;
             self.deadline.set(Some(Instant::now() + timeout));
         }
-        // One pointer held while the connection waits: its task stays small.
-        match poll_fn(|cx| self.poll_wake(cx)).await {
+        poll_fn(move |cx| self.poll_fill(cx))
+    }
+
+    /// Polls [`Driver::fill`].
+    fn poll_fill(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<bool>> {
+        let wake = match self.poll_wake(cx) {
+            Poll::Ready(wake) => wake,
+            Poll::Pending => return Poll::Pending,
+        };
+        Poll::Ready(match wake {
             Wake::Read(n) => Ok(n > 0),
             Wake::Failed(e) => Err(e),
             Wake::Shutdown => Ok(false),
@@ -388,7 +400,7 @@ impl<H: Handler, T: Transport> Driver<H, T> {
                 }
                 Ok(false)
             }
-        }
+        })
     }
 
     /// Polls for more bytes, shutdown (while idle) and the deadline.
