@@ -399,14 +399,14 @@ impl<H: Handler, T: Transport> Driver<H, T> {
 /// The stalled-write timeout, in a write's poll: `progress` (bytes moved) starts it over; a
 /// write that waits starts it if it is not running, and fails with `TimedOut` once it passed.
 fn poll_stall(
-    stall: &mut Option<Deadline>,
+    stall: &mut Option<Box<Deadline>>,
     cx: &mut Context<'_>,
     timeout: Duration,
     progress: bool,
 ) -> io::Result<()> {
     match stall {
         None if progress => return Ok(()),
-        None => *stall = Some(deadline_at(Instant::now() + timeout)),
+        None => *stall = Some(Box::new(deadline_at(Instant::now() + timeout))),
         Some(deadline) if progress => deadline.set(Some(Instant::now() + timeout)),
         Some(_) => {}
     }

@@ -85,7 +85,7 @@ impl TimerState {
     /// nothing and need not check again: had the timer fired meanwhile, it woke that waker.
     #[inline]
     pub(crate) fn poll(&self, cx: &mut Context<'_>) -> TimerPoll {
-        if let Some(done) = self.done() {
+        if let Some(done) = self.fired() {
             return done;
         }
         let stored = {
@@ -97,14 +97,15 @@ impl TimerState {
             !same
         };
         if stored {
-            self.done().unwrap_or(TimerPoll::Waiting)
+            self.fired().unwrap_or(TimerPoll::Waiting)
         } else {
             TimerPoll::Waiting
         }
     }
 
+    /// Whether it fired (or was orphaned), without storing a waker.
     #[inline]
-    fn done(&self) -> Option<TimerPoll> {
+    pub(crate) fn fired(&self) -> Option<TimerPoll> {
         let state = self.state.load(Ordering::Acquire);
         if state & FIRED != 0 {
             Some(TimerPoll::Fired)

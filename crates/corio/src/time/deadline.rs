@@ -88,6 +88,31 @@ impl Deadline {
         self.arm(at, cx)
     }
 
+    /// [`Deadline::poll`] for a caller whose waker is the one its previous poll of this
+    /// deadline registered (`cx.waker().will_wake(previous)`): a task polling its own
+    /// deadline, which knows its waker did not change. The armed timer already holds that
+    /// waker, so only whether it fired is checked: no lock is taken to compare wakers.
+    ///
+    /// With any other waker the armed timer would still wake the previous one: a caller
+    /// that cannot tell uses [`Deadline::poll`].
+    #[inline]
+    pub fn poll_same_waker(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        let Some(at) = self.at else {
+            return Poll::Pending;
+        };
+        if let Some(timer) = &self.timer {
+            if timer.deadline() <= at {
+                match timer.fired() {
+                    None => return Poll::Pending,
+                    Some(_) => self.timer = None,
+                }
+            } else {
+                self.cancel();
+            }
+        }
+        self.arm(at, cx)
+    }
+
     /// Ready if `at` has passed; otherwise arms a timer at `at` (none is armed).
     fn arm(&mut self, at: Instant, cx: &mut Context<'_>) -> Poll<()> {
         if Instant::now() >= at {
