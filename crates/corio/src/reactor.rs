@@ -379,6 +379,11 @@ impl Reactor {
         })
     }
 
+    /// Whether no source is registered (the loop's cross-thread waker is not one).
+    pub(crate) fn is_empty(&self) -> bool {
+        self.sources.is_empty()
+    }
+
     /// The registry, to register sources and create the waker.
     pub(crate) fn registry(&self) -> &mio::Registry {
         self.poll.registry()
