@@ -82,6 +82,7 @@ pub(crate) struct ReadyEvent {
 /// The error of I/O on a source whose loop has shut down (closed or dropped): no event will
 /// ever be reported for it again, so waiting would hang. Kind `Other`, as tokio's error for
 /// I/O on a runtime that is shutting down.
+#[cold]
 pub(crate) fn loop_closed() -> io::Error {
     io::Error::other("corio: the event loop that owns this socket has shut down")
 }
@@ -185,17 +186,25 @@ impl IoState {
     }
 
     /// Ready if `direction` is ready, an error if the source's loop has shut down; otherwise
-    /// stores the task's waker and returns `Pending`.
+    /// stores the task's waker and returns `Pending`. The ready case (one load) is inlined
+    /// into every operation; storing the waker is not.
+    #[inline]
     pub(crate) fn poll_ready(
         &self,
         cx: &mut Context<'_>,
         direction: Direction,
     ) -> Poll<io::Result<ReadyEvent>> {
-        let mask = direction.mask() | SHUTDOWN;
         let word = self.readiness.load(Ordering::Acquire);
-        if word & mask != 0 {
+        if word & (direction.mask() | SHUTDOWN) != 0 {
             return Poll::Ready(ready_event(word));
         }
+        self.wait(cx, direction)
+    }
+
+    /// [`IoState::poll_ready`] for a direction found not ready: stores the waker, then checks
+    /// again.
+    fn wait(&self, cx: &mut Context<'_>, direction: Direction) -> Poll<io::Result<ReadyEvent>> {
+        let mask = direction.mask() | SHUTDOWN;
         self.waiters
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -295,6 +304,7 @@ impl IoState {
 }
 
 /// What a poll that found the word ready returns: the event, or the shutdown error.
+#[inline]
 fn ready_event(word: usize) -> io::Result<ReadyEvent> {
     if word & SHUTDOWN != 0 {
         Err(loop_closed())
@@ -367,6 +377,11 @@ impl Reactor {
             events: Events::with_capacity(EVENTS_CAPACITY),
             sources: Slab::new(),
         })
+    }
+
+    /// Whether no source is registered (the loop's cross-thread waker is not one).
+    pub(crate) fn is_empty(&self) -> bool {
+        self.sources.is_empty()
     }
 
     /// The registry, to register sources and create the waker.

@@ -234,3 +234,37 @@ fn the_loop_can_run_again_after_stop() {
     }
     assert_eq!(count.get(), 2);
 }
+
+/// A loop kept busy by a task that only yields, with no source registered (so that its
+/// selector, which would only report the cross-thread waker, is skipped), still runs a
+/// callback another thread sends it while it is busy.
+#[test]
+fn a_busy_loop_without_sources_runs_a_callback_sent_from_another_thread() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+
+    /// Only guards against a hang: the timer fires if the callback is never taken.
+    const HANG_GUARD: Duration = Duration::from_secs(30);
+
+    let lp = EventLoop::new().unwrap();
+    let handle = lp.handle();
+    let ran = Arc::new(AtomicBool::new(false));
+    let (busy_tx, busy_rx) = mpsc::channel::<()>();
+    let flag = ran.clone();
+    let sender = std::thread::spawn(move || {
+        busy_rx.recv().unwrap();
+        handle.call_soon_threadsafe(move || flag.store(true, Ordering::SeqCst));
+    });
+    let spin = async {
+        busy_tx.send(()).unwrap();
+        while !ran.load(Ordering::SeqCst) {
+            corio::yield_now().await;
+        }
+    };
+    let result = lp.run_until_complete(corio::time::timeout(HANG_GUARD, spin));
+    sender.join().unwrap();
+    assert!(
+        result.is_ok(),
+        "the callback from the other thread never ran"
+    );
+}

@@ -52,6 +52,45 @@ fn a_deadline_moved_earlier_than_its_timer_rearms() {
     });
 }
 
+/// `poll_same_waker` (for a task polling its own deadline with the waker its previous poll
+/// stored) still completes: when the deadline moved later than the armed timer (which fires
+/// early and is re-armed) and when it moved earlier (the timer is replaced at once).
+#[test]
+fn a_deadline_polled_again_with_the_same_waker_completes_moved_later_or_earlier() {
+    corio::block_on(async {
+        let mut deadline = Deadline::new();
+        let first = Instant::now() + Duration::from_millis(5);
+        deadline.set(Some(first));
+        poll_fn(|cx| {
+            assert!(deadline.poll(cx).is_pending(), "armed at the first instant");
+            Poll::Ready(())
+        })
+        .await;
+        let later = first + Duration::from_millis(20);
+        deadline.set(Some(later));
+        timeout(HANG_GUARD, poll_fn(|cx| deadline.poll_same_waker(cx)))
+            .await
+            .expect("the deadline moved later completes");
+        assert!(Instant::now() >= later);
+
+        deadline.set(Some(Instant::now() + Duration::from_secs(3600)));
+        poll_fn(|cx| {
+            assert!(
+                deadline.poll_same_waker(cx).is_pending(),
+                "armed an hour ahead"
+            );
+            Poll::Ready(())
+        })
+        .await;
+        let sooner = Instant::now() + Duration::from_millis(2);
+        deadline.set(Some(sooner));
+        timeout(HANG_GUARD, poll_fn(|cx| deadline.poll_same_waker(cx)))
+            .await
+            .expect("the deadline moved earlier completes without the hour-long timer");
+        assert!(Instant::now() >= sooner);
+    });
+}
+
 #[test]
 fn a_deadline_whose_loop_closed_rearms_on_the_next_one() {
     let mut deadline = Deadline::new();

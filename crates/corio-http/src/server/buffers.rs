@@ -38,6 +38,7 @@ pub(crate) struct ReadBuf {
 
 impl ReadBuf {
     /// A buffer from this worker's pool (or a new one).
+    #[inline]
     pub(crate) fn take() -> ReadBuf {
         let data = READ_POOL
             .with(|pool| pool.borrow_mut().pop())
@@ -50,6 +51,7 @@ impl ReadBuf {
     }
 
     /// Returns the buffer to the pool (only standard-size ones are kept).
+    #[inline]
     pub(crate) fn release(self) {
         if self.data.len() == READ_BUF_SIZE {
             READ_POOL.with(|pool| {
@@ -84,7 +86,20 @@ impl ReadBuf {
     /// Free space to read into: compacts consumed bytes away, and doubles the buffer when
     /// full, up to `max` bytes (and at most [`READ_BUF_MAX`]; past it the returned slice may
     /// be empty).
+    #[inline]
     pub(crate) fn spare(&mut self, max: usize) -> &mut [u8] {
+        let end = self.end as usize;
+        if end < self.data.len() {
+            // Room left at the end (always, for a buffer that was just emptied): nothing to
+            // compact or grow.
+            return &mut self.data[end..];
+        }
+        self.make_room(max)
+    }
+
+    /// [`ReadBuf::spare`] for a buffer filled to its end: compacts, or grows.
+    #[cold]
+    fn make_room(&mut self, max: usize) -> &mut [u8] {
         let (start, end) = (self.start as usize, self.end as usize);
         if end == self.data.len() && start > 0 {
             self.data.copy_within(start..end, 0);
@@ -109,6 +124,7 @@ impl ReadBuf {
 }
 
 /// An output buffer from this worker's pool (or a new one).
+#[inline]
 pub(crate) fn take_out() -> BytesMut {
     OUT_POOL
         .with(|pool| pool.borrow_mut().pop())
@@ -121,6 +137,7 @@ pub(crate) fn take_out() -> BytesMut {
 /// emptied, unshared buffer moves the start back to the beginning of its allocation (no new
 /// allocation), so the whole buffer is reused. A buffer written whole was cleared instead and
 /// needs nothing.
+#[inline]
 pub(crate) fn release_out(mut buf: BytesMut) {
     buf.clear();
     if buf.capacity() < OUT_BUF_SIZE {

@@ -29,7 +29,7 @@ use std::net::SocketAddr;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 use std::time::Instant;
 
 use bytes::Bytes;
@@ -174,6 +174,8 @@ pub(crate) fn serve<H: Handler, T: Transport>(
         peer,
         guard,
         write_deadline: None,
+        polled_with: None,
+        tracked: false,
     };
     // Not an `async fn`: its future would keep the arguments beside the driver made of them.
     async move {
@@ -258,7 +260,14 @@ pub(crate) struct Driver<H: Handler, T> {
     parser: RequestHeadParser,
     deadline: Deadline,
     /// The stalled-write deadline, made on the first write that cannot complete at once.
-    pub(super) write_deadline: Option<Deadline>,
+    /// Boxed: few connections ever need one.
+    pub(super) write_deadline: Option<Box<Deadline>>,
+    /// The waker that `deadline`'s timer (and the tracker, if `tracked`) hold: the one the
+    /// last wait registered. A wait polled with the same waker (always, for the connection's
+    /// own task) need not store it again: see [`Driver::poll_wake`].
+    polled_with: Option<Waker>,
+    /// Whether the tracker holds `polled_with`, to wake the connection on shutdown.
+    tracked: bool,
 }
 
 impl<H: Handler, T: Transport> Driver<H, T> {
@@ -366,13 +375,25 @@ impl<H: Handler, T: Transport> Driver<H, T> {
 
     /// Reads more bytes. `Ok(false)`: the connection should close (EOF, timeout, shutdown);
     /// a head cut short by its timeout leaves a 408 in the output, for the caller's flush.
-    async fn fill(&mut self) -> io::Result<bool> {
+    ///
+    /// Not an `async fn`, for the reason [`Driver::flush`] is not: the deadline is set when
+    /// it is called, and it is awaited at once. One pointer is held while the connection
+    /// waits: its task stays small.
+    fn fill(&mut self) -> impl Future<Output = io::Result<bool>> + '_ {
         if !self.head_started {
             let timeout = self.context.config.keep_alive_timeout;
             self.deadline.set(Some(Instant::now() + timeout));
         }
-        // One pointer held while the connection waits: its task stays small.
-        match poll_fn(|cx| self.poll_wake(cx)).await {
+        poll_fn(move |cx| self.poll_fill(cx))
+    }
+
+    /// Polls [`Driver::fill`].
+    fn poll_fill(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<bool>> {
+        let wake = match self.poll_wake(cx) {
+            Poll::Ready(wake) => wake,
+            Poll::Pending => return Poll::Pending,
+        };
+        Poll::Ready(match wake {
             Wake::Read(n) => Ok(n > 0),
             Wake::Failed(e) => Err(e),
             Wake::Shutdown => Ok(false),
@@ -388,11 +409,20 @@ impl<H: Handler, T: Transport> Driver<H, T> {
                 }
                 Ok(false)
             }
-        }
+        })
     }
 
     /// Polls for more bytes, shutdown (while idle) and the deadline.
+    ///
+    /// A wait registers the task's waker three times: with the socket, with the tracker
+    /// (while idle) and with the deadline's timer. The last two keep it until they fire, so
+    /// a wait polled with the waker they already hold (`polled_with`) only checks them: no
+    /// tracker slot to look up, no timer lock to take.
     fn poll_wake(&mut self, cx: &mut Context<'_>) -> Poll<Wake> {
+        let same = self
+            .polled_with
+            .as_ref()
+            .is_some_and(|waker| waker.will_wake(cx.waker()));
         let limits = &self.context.config.limits;
         let max =
             (limits.max_start_line + limits.max_header_section + 4).max(buffers::READ_BUF_SIZE);
@@ -405,12 +435,31 @@ impl<H: Handler, T: Transport> Driver<H, T> {
         io.release_read_if_empty();
         // Idle: no request under way, or only its first byte awaited.
         let idle = !self.head_started || io.read.is_none();
-        if idle && self.guard.poll_shutdown(cx).is_ready() {
-            return Poll::Ready(Wake::Shutdown);
+        drop(io);
+        let mut tracked = same && self.tracked;
+        if idle {
+            let shutdown = if tracked {
+                self.guard.shutting_down()
+            } else {
+                tracked = true;
+                self.guard.poll_shutdown(cx).is_ready()
+            };
+            if shutdown {
+                return Poll::Ready(Wake::Shutdown);
+            }
         }
-        if self.deadline.poll(cx).is_ready() {
+        let deadline = if same {
+            self.deadline.poll_same_waker(cx)
+        } else {
+            self.deadline.poll(cx)
+        };
+        if deadline.is_ready() {
             return Poll::Ready(Wake::TimedOut);
         }
+        if !same {
+            self.polled_with = Some(cx.waker().clone());
+        }
+        self.tracked = tracked;
         Poll::Pending
     }
 

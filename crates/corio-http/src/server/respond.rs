@@ -12,7 +12,7 @@
 //! A file goes out with `sendfile(2)` when the transport is plain TCP
 //! ([`Transport::as_tcp`]), else through the output buffer in [`FILE_CHUNK`] pieces.
 
-use std::future::poll_fn;
+use std::future::{poll_fn, Future};
 use std::io::{self, IoSlice};
 use std::os::unix::fs::FileExt;
 use std::task::{Context, Poll};
@@ -247,14 +247,21 @@ impl<H: Handler, T: Transport> Driver<H, T> {
     }
 
     /// Writes every buffered byte, then returns the buffer to the pool.
-    pub(super) async fn flush(&mut self) -> io::Result<()> {
-        if self.io.borrow().out.is_none() {
-            return Ok(());
+    ///
+    /// Not an `async fn`: the returned future is a `poll_fn`, which the caller's state
+    /// machine polls inline (an `async fn` adds a call and a state of its own on every
+    /// request). Its preparation runs when it is called, so it is awaited at once.
+    pub(super) fn flush(&mut self) -> impl Future<Output = io::Result<()>> + '_ {
+        let pending = self.io.borrow().out.is_some();
+        if pending {
+            self.restart_stall();
         }
-        self.restart_stall();
         let (conn, timeout) = (&self.io, self.context.config.write_timeout);
         let stall = &mut self.write_deadline;
-        poll_fn(|cx| {
+        poll_fn(move |cx| {
+            if !pending {
+                return Poll::Ready(Ok(()));
+            }
             let mut conn = conn.borrow_mut();
             let before = conn.out.as_ref().map_or(0, |out| out.len());
             let poll = conn.poll_write_out(cx);
@@ -264,7 +271,6 @@ impl<H: Handler, T: Transport> Driver<H, T> {
             }
             poll
         })
-        .await
     }
 
     /// Writes the buffered output, then `data`: one `writev` while both are pending.
@@ -393,14 +399,14 @@ impl<H: Handler, T: Transport> Driver<H, T> {
 /// The stalled-write timeout, in a write's poll: `progress` (bytes moved) starts it over; a
 /// write that waits starts it if it is not running, and fails with `TimedOut` once it passed.
 fn poll_stall(
-    stall: &mut Option<Deadline>,
+    stall: &mut Option<Box<Deadline>>,
     cx: &mut Context<'_>,
     timeout: Duration,
     progress: bool,
 ) -> io::Result<()> {
     match stall {
         None if progress => return Ok(()),
-        None => *stall = Some(deadline_at(Instant::now() + timeout)),
+        None => *stall = Some(Box::new(deadline_at(Instant::now() + timeout))),
         Some(deadline) if progress => deadline.set(Some(Instant::now() + timeout)),
         Some(_) => {}
     }

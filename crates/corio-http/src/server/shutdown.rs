@@ -149,6 +149,7 @@ pub(crate) struct ConnectionGuard {
 impl ConnectionGuard {
     /// Polls "shutdown began", storing the task's waker so that shutdown wakes it. Called by a
     /// connection waiting idle for its next request.
+    #[inline]
     pub(crate) fn poll_shutdown(&self, cx: &mut Context<'_>) -> Poll<()> {
         if self.tracker.shutting_down() {
             return Poll::Ready(());

@@ -18,7 +18,9 @@
 //!
 //! While callbacks keep the queue busy, step 2 runs without blocking once every
 //! [`EVENT_INTERVAL`] callbacks rather than every iteration: two tasks waking each other do not
-//! pay an `epoll_wait` per hop, and I/O is still never starved.
+//! pay an `epoll_wait` per hop, and I/O is still never starved. A loop with no source
+//! registered skips that non-blocking poll altogether (what other threads send is flagged and
+//! taken in step 1 without it).
 //!
 //! A loop is single-threaded: `EventLoop` is a cheap `Rc` handle (`Clone`, not `Send`). Other
 //! threads reach it through its [`LoopHandle`]. The futures layer ([`crate::task`]) is built on
@@ -447,14 +449,20 @@ impl EventLoop {
                     .next_deadline()
                     .map(|d| d.saturating_duration_since(Instant::now()))
             };
+            // A poll that would not wait, on a loop with no source registered, could only
+            // report the cross-thread waker, whose work is flagged in `shared` and taken
+            // without it: the system call is skipped (a loop running only tasks and timers
+            // pays none per `EVENT_INTERVAL` callbacks).
+            let skip = timeout == Some(Duration::ZERO) && inner.reactor.borrow().is_empty();
             // The ready queue is borrowed per push, never across the dispatch: the wakers
             // that dispatch calls queue woken tasks on that same queue.
-            let woken = inner.reactor.borrow_mut().poll(timeout, |watcher| {
-                inner
-                    .ready
-                    .borrow_mut()
-                    .push_back(Ready::Watcher(watcher.clone()))
-            })?;
+            let woken = !skip
+                && inner.reactor.borrow_mut().poll(timeout, |watcher| {
+                    inner
+                        .ready
+                        .borrow_mut()
+                        .push_back(Ready::Watcher(watcher.clone()))
+                })?;
             inner.since_poll.set(0);
             if woken || inner.shared.is_pending() {
                 self.take_remote();

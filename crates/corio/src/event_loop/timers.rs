@@ -80,21 +80,32 @@ impl TimerState {
 
     /// Whether it fired (or was orphaned); otherwise stores the task's waker. Checks again
     /// after storing it: the loop (maybe on another thread) may have fired the timer and
-    /// taken the previous waker between the first check and the store.
+    /// taken the previous waker between the first check and the store. A poll that finds its
+    /// own waker stored (the usual case: a task polling its deadline on every wait) stores
+    /// nothing and need not check again: had the timer fired meanwhile, it woke that waker.
+    #[inline]
     pub(crate) fn poll(&self, cx: &mut Context<'_>) -> TimerPoll {
-        if let Some(done) = self.done() {
+        if let Some(done) = self.fired() {
             return done;
         }
-        {
+        let stored = {
             let mut waker = self.waker.lock().unwrap_or_else(|e| e.into_inner());
-            if !waker.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+            let same = waker.as_ref().is_some_and(|w| w.will_wake(cx.waker()));
+            if !same {
                 *waker = Some(cx.waker().clone());
             }
+            !same
+        };
+        if stored {
+            self.fired().unwrap_or(TimerPoll::Waiting)
+        } else {
+            TimerPoll::Waiting
         }
-        self.done().unwrap_or(TimerPoll::Waiting)
     }
 
-    fn done(&self) -> Option<TimerPoll> {
+    /// Whether it fired (or was orphaned), without storing a waker.
+    #[inline]
+    pub(crate) fn fired(&self) -> Option<TimerPoll> {
         let state = self.state.load(Ordering::Acquire);
         if state & FIRED != 0 {
             Some(TimerPoll::Fired)

@@ -6,7 +6,7 @@
 //! future. `connect` is not meaningful to resume: a dropped connect closes the socket.
 
 use std::future::poll_fn;
-use std::io::{self, IoSlice, Read, Write};
+use std::io::{self, IoSlice};
 use std::net::{Shutdown, SocketAddr};
 use std::os::fd::{AsRawFd, RawFd};
 use std::pin::Pin;
@@ -297,13 +297,13 @@ impl TcpStream {
     pub fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
         let len = buf.len();
         self.source
-            .try_transfer(Direction::Read, len, |s| (&*s).read(buf))
+            .try_transfer(Direction::Read, len, |s| stream_io::recv(s, buf))
     }
 
     /// Tries a write without waiting: `WouldBlock` if the send buffer is full.
     pub fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
         self.source
-            .try_transfer(Direction::Write, buf.len(), |s| (&*s).write(buf))
+            .try_transfer(Direction::Write, buf.len(), |s| stream_io::send(s, buf))
     }
 
     /// Tries a custom operation on the raw socket once (for `sendfile`...): `op` must return

@@ -402,7 +402,11 @@ pub(crate) fn run(lp: &EventLoop, task: TaskRef) {
     };
     match result {
         Ok(Poll::Pending) => {
-            slot.future = Some(future);
+            // Always empty (the future was taken out above): checked, the store needs no
+            // drop of what the slot held.
+            if slot.future.is_none() {
+                slot.future = Some(future);
+            }
         }
         Ok(Poll::Ready(())) => {
             tasks.slots.remove(id);

@@ -64,39 +64,71 @@ impl Deadline {
     }
 
     /// Ready once the deadline has passed; otherwise registers the task's waker.
+    ///
+    /// The usual poll (a timer armed at or before the deadline, not fired yet, polled by the
+    /// task whose waker it holds) is inlined; arming a timer is not.
+    #[inline]
     pub fn poll(&mut self, cx: &mut Context<'_>) -> Poll<()> {
         let Some(at) = self.at else {
             return Poll::Pending;
         };
-        loop {
-            match &self.timer {
-                Some(timer) if timer.deadline() <= at => match timer.poll(cx) {
+        if let Some(timer) = &self.timer {
+            if timer.deadline() <= at {
+                match timer.poll(cx) {
                     TimerPoll::Waiting => return Poll::Pending,
                     // Fired (the deadline passed, or moved on since the timer was armed), or
                     // its loop shut down (arm again on the loop polling now).
                     TimerPoll::Fired | TimerPoll::Orphaned => self.timer = None,
-                },
-                // The deadline moved earlier than the armed timer.
-                Some(_) => self.cancel(),
-                None => {
-                    if Instant::now() >= at {
-                        return Poll::Ready(());
-                    }
-                    // Not shared with `Sleep::poll`: one copy of the loop lookup each keeps it
-                    // inlined on both paths.
-                    let timer = EventLoop::with_current(|lp| {
-                        let lp =
-                            lp.expect("corio::time::Deadline polled outside a corio event loop");
-                        lp.inner
-                            .timers
-                            .borrow_mut()
-                            .insert_wake(at, cx.waker().clone())
-                    });
-                    self.timer = Some(timer);
-                    return Poll::Pending;
                 }
+            } else {
+                // The deadline moved earlier than the armed timer.
+                self.cancel();
             }
         }
+        self.arm(at, cx)
+    }
+
+    /// [`Deadline::poll`] for a caller whose waker is the one its previous poll of this
+    /// deadline registered (`cx.waker().will_wake(previous)`): a task polling its own
+    /// deadline, which knows its waker did not change. The armed timer already holds that
+    /// waker, so only whether it fired is checked: no lock is taken to compare wakers.
+    ///
+    /// With any other waker the armed timer would still wake the previous one: a caller
+    /// that cannot tell uses [`Deadline::poll`].
+    #[inline]
+    pub fn poll_same_waker(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        let Some(at) = self.at else {
+            return Poll::Pending;
+        };
+        if let Some(timer) = &self.timer {
+            if timer.deadline() <= at {
+                match timer.fired() {
+                    None => return Poll::Pending,
+                    Some(_) => self.timer = None,
+                }
+            } else {
+                self.cancel();
+            }
+        }
+        self.arm(at, cx)
+    }
+
+    /// Ready if `at` has passed; otherwise arms a timer at `at` (none is armed).
+    fn arm(&mut self, at: Instant, cx: &mut Context<'_>) -> Poll<()> {
+        if Instant::now() >= at {
+            return Poll::Ready(());
+        }
+        // Not shared with `Sleep::poll`: one copy of the loop lookup each keeps it inlined on
+        // both paths.
+        let timer = EventLoop::with_current(|lp| {
+            let lp = lp.expect("corio::time::Deadline polled outside a corio event loop");
+            lp.inner
+                .timers
+                .borrow_mut()
+                .insert_wake(at, cx.waker().clone())
+        });
+        self.timer = Some(timer);
+        Poll::Pending
     }
 
     fn cancel(&mut self) {
