@@ -185,9 +185,9 @@ fn not_alnum_dash(word: u64) -> u64 {
     // plus `0x7f - hi` do.
     let within = |x: u64, lo: u64, hi: u64| (x + ONES * (0x80 - lo)) & !(x + ONES * (0x7f - hi));
     // Setting bit 5 maps `A`-`Z` onto `a`-`z` and nothing else there.
-    let letter = within(low | ONES * 0x20, 0x61, 0x7a);
+    let letter = within(low | (ONES * 0x20), 0x61, 0x7a);
     let digit = within(low, 0x30, 0x39);
-    let dash = !((low ^ ONES * 0x2d) + ONES * 0x7f);
+    let dash = !((low ^ (ONES * 0x2d)) + ONES * 0x7f);
     !((letter | digit | dash) & !word) & HIGH
 }
 
