@@ -21,6 +21,53 @@ fn sequential_keep_alive_gets_use_one_connection() {
     });
 }
 
+/// A connection keeps the head of its last request without body or fields and sends it
+/// again for the same request; every other request is encoded anew: each request here,
+/// alike or not, reaches the server as it was made, on one connection.
+#[test]
+fn alike_and_different_requests_on_one_connection_are_each_sent_as_made() {
+    corio::block_on(async {
+        let server = serve(|req| {
+            let seen = format!(
+                "{} {} {} {}",
+                req.method,
+                req.path,
+                req.header("x-a").unwrap_or("-"),
+                String::from_utf8_lossy(&req.body)
+            );
+            ok("text/plain", &seen)
+        });
+        let client = Client::new();
+        let (a, b) = (server.url("/a"), server.url("/b"));
+        let requests = [
+            (ClientRequest::get(&a), "GET /a - "),
+            (ClientRequest::get(&a), "GET /a - "),
+            (ClientRequest::get(&b), "GET /b - "),
+            (ClientRequest::new(http::Method::POST, &b), "POST /b - "),
+            (
+                ClientRequest::new(http::Method::POST, &b).body("x"),
+                "POST /b - x",
+            ),
+            (ClientRequest::new(http::Method::POST, &b), "POST /b - "),
+            (ClientRequest::new(http::Method::POST, &b), "POST /b - "),
+            (ClientRequest::get(&b).header("x-a", "1"), "GET /b 1 "),
+            (ClientRequest::get(&b), "GET /b - "),
+            (ClientRequest::get(&b).version(Version::Http10), "GET /b - "),
+            (ClientRequest::get(&a), "GET /a - "),
+        ];
+        for (req, seen) in requests {
+            let keep = req.version == Version::Http11;
+            let resp = client.request(req).await.unwrap();
+            assert_eq!(resp.text(), seen);
+            if !keep {
+                // HTTP/1.0 does not keep the connection: the next request opens another.
+                assert_eq!(server.accepted.get(), 1);
+            }
+        }
+        assert_eq!(server.accepted.get(), 2);
+    });
+}
+
 #[test]
 fn clients_on_one_thread_keep_their_own_pools() {
     corio::block_on(async {

@@ -139,6 +139,72 @@ fn request_bodies_reach_the_handler_and_the_limit_is_413() {
     server.stop();
 }
 
+/// Streams that arrive together are all answered. One write carries a plain GET, a GET
+/// whose header block is split by a CONTINUATION frame, and another GET; a second, a POST
+/// with a body and trailers (a HEADERS frame that opens no stream) and one more GET: the
+/// driver, which stops asking h2 for streams once it has taken as many as the client sent
+/// HEADERS frames, answers every stream of both batches.
+#[test]
+fn streams_sent_together_with_trailers_and_continuations_are_all_answered() {
+    let server = start(Arc::default());
+    let mut raw = RawClient::connect(server.addr);
+    let split = get_block("/hello?split");
+    let (first, rest) = split.split_at(3);
+    let mut bytes = frame(HEADERS, END_HEADERS | END_STREAM, 1, &get_block("/hello"));
+    bytes.extend(frame(HEADERS, END_STREAM, 3, first));
+    bytes.extend(frame(CONTINUATION, END_HEADERS, 3, rest));
+    bytes.extend(frame(
+        HEADERS,
+        END_HEADERS | END_STREAM,
+        5,
+        &get_block("/hello?x"),
+    ));
+    raw.write(&bytes).unwrap();
+    let bodies = read_bodies(&mut raw, 3);
+    assert_eq!(bodies[&1], b"HTTP/2 GET  localhost");
+    assert_eq!(bodies[&3], b"HTTP/2 GET split localhost");
+    assert_eq!(bodies[&5], b"HTTP/2 GET x localhost");
+
+    let mut post = get_block("/echo");
+    post[0] = 0x83; // :method POST
+    let mut bytes = frame(HEADERS, END_HEADERS, 7, &post);
+    bytes.extend(frame(DATA, 0, 7, b"abc"));
+    let trailers = literal_field("x-trailer", "1");
+    bytes.extend(frame(HEADERS, END_HEADERS | END_STREAM, 7, &trailers));
+    bytes.extend(frame(
+        HEADERS,
+        END_HEADERS | END_STREAM,
+        9,
+        &get_block("/hello?y"),
+    ));
+    raw.write(&bytes).unwrap();
+    let bodies = read_bodies(&mut raw, 2);
+    assert_eq!(bodies[&7], b"abc");
+    assert_eq!(bodies[&9], b"HTTP/2 GET y localhost");
+    drop(raw);
+    assert_eq!(server.stop(), vec![Ok(())]);
+}
+
+/// Reads frames until `streams` streams have ended; each stream's body.
+fn read_bodies(raw: &mut RawClient, streams: usize) -> std::collections::BTreeMap<u32, Vec<u8>> {
+    let mut bodies = std::collections::BTreeMap::<u32, Vec<u8>>::new();
+    let mut ended = 0;
+    while ended < streams {
+        let read = raw.read_frame().expect("every stream is answered");
+        match read.kind {
+            DATA => bodies.entry(read.stream).or_default().extend(&read.payload),
+            PING if read.flags & ACK == 0 => {
+                raw.write(&frame(PING, ACK, 0, &read.payload)).unwrap()
+            }
+            _ => {}
+        }
+        if matches!(read.kind, DATA | HEADERS) && read.flags & END_STREAM != 0 {
+            ended += 1;
+        }
+    }
+    bodies
+}
+
 #[test]
 fn head_responses_carry_the_length_and_no_body() {
     let server = start(Arc::default());

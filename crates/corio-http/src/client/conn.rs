@@ -8,6 +8,9 @@
 //! - a request is written with one `write` call when it fits in the socket buffer: head and
 //!   small bodies are copied together into the reused write buffer, larger bodies go out with
 //!   one vectored write of head and body;
+//! - a request without a body or fields of its own that repeats the connection's last one
+//!   (method, URL, version) is not encoded again: the write buffer still holds its head (a
+//!   load generator's requests are all alike);
 //! - every read that waits is bounded by the read timeout, if one is set, counted from when
 //!   it started waiting; the connection keeps one lazily re-armed timer for it
 //!   ([`ReadDeadline`]), not one per read;
@@ -20,9 +23,13 @@ use std::pin::pin;
 use std::task::Poll;
 use std::time::{Duration, Instant};
 
+use http::Method;
+
 use super::deadline::ReadDeadline;
 use super::error::{Error, ErrorKind, TimeoutKind};
+use super::request::{encode_head, Parts};
 use super::stream::Stream;
+use crate::proto::Version;
 
 /// Initial read buffer: holds a typical response head plus a small body, so a small
 /// keep-alive response takes one read.
@@ -49,6 +56,8 @@ pub(crate) struct Conn {
     start: usize,
     end: usize,
     wbuf: Vec<u8>,
+    /// The request whose head alone `wbuf` holds, if it can be sent again as it is.
+    repeatable: Option<Repeatable>,
     /// The read timeout's timer.
     deadline: ReadDeadline,
     /// How many responses were fully read on this connection.
@@ -63,6 +72,7 @@ impl Conn {
             start: 0,
             end: 0,
             wbuf: Vec::with_capacity(1024),
+            repeatable: None,
             deadline: ReadDeadline::default(),
             responses: 0,
         }
@@ -96,15 +106,44 @@ impl Conn {
         range
     }
 
-    /// The write buffer, cleared, for encoding the next request.
-    pub(crate) fn write_buffer(&mut self) -> &mut Vec<u8> {
+    /// Puts the head of the request `parts` describes in the write buffer (left as it is when
+    /// it holds that head already). The client's user agent, the one field `parts` adds, is
+    /// the same for every request of a connection: its pool belongs to one client.
+    pub(crate) fn encode_head(&mut self, parts: &Parts<'_>) {
+        let alone = parts.headers.is_empty() && parts.body_len == 0;
+        if alone && self.repeatable.as_ref().is_some_and(|r| r.is(parts)) {
+            return;
+        }
         self.wbuf.clear();
-        &mut self.wbuf
+        encode_head(&mut self.wbuf, parts);
+        if !alone {
+            self.repeatable = None;
+            return;
+        }
+        match &mut self.repeatable {
+            Some(repeatable) => {
+                repeatable.method = parts.method.clone();
+                repeatable.url.clear();
+                repeatable.url.push_str(parts.url.as_str());
+                repeatable.version = parts.version;
+            }
+            None => {
+                self.repeatable = Some(Repeatable {
+                    method: parts.method.clone(),
+                    url: parts.url.as_str().to_owned(),
+                    version: parts.version,
+                })
+            }
+        }
     }
 
     /// Sends the encoded head (in the write buffer) followed by `body`.
     pub(crate) async fn send(&mut self, body: &[u8]) -> io::Result<()> {
         if body.len() <= COPY_BODY_MAX {
+            if !body.is_empty() {
+                // The buffer no longer holds a head alone.
+                self.repeatable = None;
+            }
             self.wbuf.extend_from_slice(body);
             return self.stream.write_all(&self.wbuf).await;
         }
@@ -170,5 +209,22 @@ impl Conn {
             ),
             Err(e) => Err(Error::io(url, e)),
         }
+    }
+}
+
+/// What a head alone in the write buffer was encoded from (see [`Conn::encode_head`]).
+#[derive(Debug)]
+struct Repeatable {
+    method: Method,
+    url: String,
+    version: Version,
+}
+
+impl Repeatable {
+    /// Whether a request without fields or body described by `parts` has this head.
+    fn is(&self, parts: &Parts<'_>) -> bool {
+        self.method == *parts.method
+            && self.version == parts.version
+            && self.url == parts.url.as_str()
     }
 }

@@ -27,7 +27,7 @@ use super::error::{Error, ErrorKind, TimeoutKind};
 use super::http2::{self, Exchange, Failure, Origins};
 use super::pool::{Key, Pool, PoolStats};
 use super::redirect::{apply, is_redirect, redirect};
-use super::request::{encode_head, is_idempotent, ClientRequest, Parts};
+use super::request::{is_idempotent, ClientRequest, Parts};
 use super::response::{ClientResponse, StreamingResponse};
 use super::stream::Stream;
 use crate::proto::{
@@ -302,7 +302,7 @@ impl Client {
                 ))),
             };
             let retry_allowed = conn.is_reused() && !fresh && is_idempotent(method);
-            encode_head(conn.write_buffer(), &parts);
+            conn.encode_head(&parts);
             let head = match conn.send(body).await {
                 Ok(()) => {
                     read_head(conn, method, &config.limits, config.read_timeout, &url).await?

@@ -58,7 +58,7 @@ pub(super) fn quick_head(
     let mut fields = 0;
     let mut at = status_line_end + 2;
     while *buf.get(at)? != b'\r' {
-        let name_len = buf[at..].iter().position(|&b| !TCHAR[usize::from(b)])?;
+        let name_len = name_end(buf, at)? - at;
         if name_len == 0 || buf[at + name_len] != b':' {
             return None;
         }
@@ -147,6 +147,50 @@ fn line_end(buf: &[u8], from: usize) -> Option<usize> {
     }
 }
 
+/// Where the field name starting at `buf[from]` ends: the index of its first byte that is
+/// not a token character (`None` if the buffer ends first). Eight bytes at a time: a word of
+/// letters, digits and `-` (all that common names hold) is passed over whole; any other byte
+/// is looked up.
+fn name_end(buf: &[u8], from: usize) -> Option<usize> {
+    let mut at = from;
+    while let Some(word) = buf.get(at..at + 8) {
+        let other = not_alnum_dash(u64::from_le_bytes(word.try_into().expect("eight bytes")));
+        if other == 0 {
+            at += 8;
+            continue;
+        }
+        at += other.trailing_zeros() as usize / 8;
+        if !TCHAR[usize::from(buf[at])] {
+            return Some(at);
+        }
+        at += 1;
+    }
+    loop {
+        if !TCHAR[usize::from(*buf.get(at)?)] {
+            return Some(at);
+        }
+        at += 1;
+    }
+}
+
+/// The top bit of each byte of `word` (read little-endian) that is not an ASCII letter, digit
+/// or `-`. Exact for every byte: a byte's range tests add to its low seven bits only, whose
+/// sums stay below 0x100 and so never carry into the next byte; a byte with its top bit set is
+/// marked as it is.
+fn not_alnum_dash(word: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let low = word & !HIGH;
+    // A byte at least `lo`: its low bits plus `0x80 - lo` reach the top bit. Above `hi`:
+    // plus `0x7f - hi` do.
+    let within = |x: u64, lo: u64, hi: u64| (x + ONES * (0x80 - lo)) & !(x + ONES * (0x7f - hi));
+    // Setting bit 5 maps `A`-`Z` onto `a`-`z` and nothing else there.
+    let letter = within(low | (ONES * 0x20), 0x61, 0x7a);
+    let digit = within(low, 0x30, 0x39);
+    let dash = !((low ^ (ONES * 0x2d)) + ONES * 0x7f);
+    !((letter | digit | dash) & !word) & HIGH
+}
+
 /// The top bit of each byte of `word` (read little-endian) that may be a control byte (below
 /// 0x20: CR, LF, HTAB and the rest) or DEL. The lowest one set is exact, the first such byte:
 /// for bytes below 0x80, `b - 0x20` borrows into the top bit exactly when `b < 0x20`, and a
@@ -230,6 +274,47 @@ pub(super) fn decide(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn letters_digits_and_dashes_pass_and_every_other_byte_is_marked() {
+        let common = |b: u8| b.is_ascii_alphanumeric() || b == b'-';
+        for at in 0..8 {
+            for b in 0..=255u8 {
+                for around in [b'a', b'Z', b'-', b'0', b':', 0, 0x7f, 0x80, 0xff] {
+                    let mut word = [around; 8];
+                    word[at] = b;
+                    let mask = not_alnum_dash(u64::from_le_bytes(word));
+                    for (i, &c) in word.iter().enumerate() {
+                        let marked = mask & (0x80 << (8 * i)) != 0;
+                        assert_eq!(marked, !common(c), "{word:?} byte {i}");
+                    }
+                    assert_eq!(mask & !0x8080_8080_8080_8080, 0);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_name_ends_at_its_first_non_token_byte() {
+        for head in [
+            &b"Content-Length: 5"[..],
+            b"x-a_b.c~d|e: 1",
+            b"ab",
+            b"abcdefghijklmnop",
+            b"abcdefghijklmnop:",
+            b"a b: c",
+            b"Caf\xc3\xa9: x",
+            b": empty",
+        ] {
+            for from in 0..head.len() {
+                let want = head[from..]
+                    .iter()
+                    .position(|&b| !TCHAR[usize::from(b)])
+                    .map(|n| from + n);
+                assert_eq!(name_end(head, from), want, "{head:?} from {from}");
+            }
+        }
+    }
 
     #[test]
     fn the_first_special_byte_of_a_word() {

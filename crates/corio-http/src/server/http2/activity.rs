@@ -1,9 +1,10 @@
 //! [`Watched`]: the connection's socket, noting when bytes last arrived and since when a
-//! write has been blocked, for the keep-alive ping and the send timeout.
+//! write has been blocked, for the keep-alive ping and the send timeout, and counting the
+//! client's HEADERS frames, for the driver to know when no new stream can be waiting.
 //!
 //! h2 owns the socket once the handshake starts and says nothing about its progress; the
 //! connection driver learns it from this wrapper, at the cost of a clock read per socket
-//! read and per blocked write.
+//! read and per blocked write, and a look at the frame heads read.
 
 use std::cell::Cell;
 use std::io::{self, IoSlice};
@@ -14,11 +15,14 @@ use std::time::Instant;
 
 use futures_io::{AsyncRead, AsyncWrite};
 
+use super::frames::HeadersCount;
+
 /// What the driver reads: shared between the wrapper (inside h2) and the driver.
 #[derive(Debug)]
 pub(super) struct Activity {
     last_read: Cell<Instant>,
     write_blocked_since: Cell<Option<Instant>>,
+    frames: Cell<HeadersCount>,
 }
 
 impl Activity {
@@ -26,6 +30,7 @@ impl Activity {
         Rc::new(Activity {
             last_read: Cell::new(Instant::now()),
             write_blocked_since: Cell::new(None),
+            frames: Cell::new(HeadersCount::new()),
         })
     }
 
@@ -37,6 +42,18 @@ impl Activity {
     /// Since when the socket has refused to take bytes (`None`: it is taking them).
     pub(super) fn write_blocked_since(&self) -> Option<Instant> {
         self.write_blocked_since.get()
+    }
+
+    /// How many HEADERS frames the client has sent so far (see `frames.rs`).
+    pub(super) fn headers_received(&self) -> u64 {
+        self.frames.get().headers()
+    }
+
+    fn note_read(&self, bytes: &[u8]) {
+        self.last_read.set(Instant::now());
+        let mut frames = self.frames.get();
+        frames.feed(bytes);
+        self.frames.set(frames);
     }
 
     fn note_write<T>(&self, result: &Poll<io::Result<T>>) {
@@ -73,7 +90,7 @@ impl<T: AsyncRead + Unpin> AsyncRead for Watched<T> {
         let result = Pin::new(&mut self.inner).poll_read(cx, buf);
         if let Poll::Ready(Ok(n)) = result {
             if n > 0 {
-                self.activity.last_read.set(Instant::now());
+                self.activity.note_read(&buf[..n]);
             }
         }
         result

@@ -63,6 +63,9 @@ pub(super) struct Driver<T, H: Handler, S> {
     streams: Rc<Streams>,
     /// Streams taken from h2 and not yet started (empty between polls; kept for its memory).
     accepted: Vec<Accepted>,
+    /// Streams taken from h2 since the connection began, to compare with the client's
+    /// HEADERS frames.
+    streams_accepted: u64,
     context: Rc<StreamContext<H>>,
     shutdown: Pin<Box<S>>,
     phase: Phase,
@@ -95,6 +98,7 @@ where
             activity,
             streams: Streams::new(),
             accepted: Vec::new(),
+            streams_accepted: 0,
             context,
             shutdown: Box::pin(shutdown),
             phase: Phase::Serving { idle_since: None },
@@ -181,6 +185,9 @@ where
     /// Every stream h2 has ready is taken before any is answered: h2 writes what is queued
     /// each time it is polled, and most streams are answered at once (see `stream.rs`), so
     /// answering between accepts would cost a write per stream instead of one per batch.
+    /// h2 is not asked for another stream when the client has sent no HEADERS frame beyond
+    /// the streams already taken (see `frames.rs`): that poll would find none, and the one
+    /// after the answers reads and writes anyway.
     fn poll_connection(
         &mut self,
         cx: &mut Context<'_>,
@@ -189,9 +196,17 @@ where
         let limit = self.context.config.max_concurrent_streams as usize;
         loop {
             while self.streams.live() + self.accepted.len() < limit {
+                if !self.accepted.is_empty()
+                    && self.activity.headers_received() <= self.streams_accepted
+                {
+                    break;
+                }
                 self.wake.forget();
                 match self.connection.poll_accept(h2cx) {
-                    Poll::Ready(Some(Ok(stream))) => self.accepted.push(stream),
+                    Poll::Ready(Some(Ok(stream))) => {
+                        self.accepted.push(stream);
+                        self.streams_accepted += 1;
+                    }
                     Poll::Ready(Some(Err(e))) => return Poll::Ready(client_left(e)),
                     Poll::Ready(None) => return Poll::Ready(Ok(())),
                     Poll::Pending => break,

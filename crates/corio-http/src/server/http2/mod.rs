@@ -20,6 +20,7 @@
 //! | `send_body.rs` | response bodies under flow control, the send timeout |
 //! | `wake.rs` | the waker h2 gets: no wake-up of a driver by its own poll |
 //! | `activity.rs` | the socket wrapper telling the driver about reads and blocked writes |
+//! | `frames.rs` | the count of the client's HEADERS frames: when no new stream can be waiting |
 //! | `preface.rs` | [`sniff`]: HTTP/2 or HTTP/1.1 on a cleartext port, from the first bytes |
 //! | `rewind.rs` | [`Rewind`]: the sniffed bytes put back in front of the socket |
 //!
@@ -41,6 +42,7 @@
 mod activity;
 mod config;
 mod connection;
+mod frames;
 mod preface;
 mod recv_body;
 mod request;

@@ -39,66 +39,103 @@ pub(super) fn to_h2(
     let bodiless = status.is_informational()
         || status == StatusCode::NO_CONTENT
         || status == StatusCode::NOT_MODIFIED;
-    let mut fields = match response.headers {
-        Some(headers) => Fields::Handler(*headers),
-        None => Fields::Fresh(HeaderMap::with_capacity(FRESH_FIELDS)),
+    let len = if bodiless { None } else { response.body.len() };
+    let headers = match response.headers {
+        Some(headers) => handler_fields(*headers, status, response.content_type, len),
+        None => fresh_fields(response.content_type, len),
     };
-    if let Fields::Handler(headers) = &mut fields {
-        for name in &CONNECTION_SPECIFIC {
-            headers.remove(name);
-        }
-        if status == StatusCode::NO_CONTENT || status.is_informational() {
-            headers.remove(CONTENT_LENGTH);
-        }
-    }
-    if let Some(content_type) = response.content_type {
-        fields.add(CONTENT_TYPE, content_type);
-    }
-    if !bodiless {
-        if let Some(len) = response.body.len() {
-            fields.add(CONTENT_LENGTH, length_value(len));
-        }
-    }
-    fields.add(SERVER, SERVER_NAME);
-    if let Some(date) = date_value() {
-        fields.add(DATE, date);
-    }
     let mut head = http::Response::new(());
     *head.status_mut() = status;
-    *head.headers_mut() = fields.into_map();
+    *head.headers_mut() = headers;
     let body = (!is_head && !bodiless && !response.body.is_empty()).then_some(response.body);
     (head, body)
+}
+
+/// The handler's fields with corio's added where the handler set none, and the
+/// connection-specific ones dropped.
+fn handler_fields(
+    mut headers: HeaderMap,
+    status: StatusCode,
+    content_type: Option<HeaderValue>,
+    len: Option<u64>,
+) -> HeaderMap {
+    for name in &CONNECTION_SPECIFIC {
+        headers.remove(name);
+    }
+    if status == StatusCode::NO_CONTENT || status.is_informational() {
+        headers.remove(CONTENT_LENGTH);
+    }
+    if let Some(content_type) = content_type {
+        headers.entry(CONTENT_TYPE).or_insert(content_type);
+    }
+    if let Some(len) = len {
+        headers
+            .entry(CONTENT_LENGTH)
+            .or_insert_with(|| length_value(len));
+    }
+    add_fixed_fields(&mut headers);
+    headers
 }
 
 /// Fields corio adds to a response without any of the handler's own: content type,
 /// length, server, date.
 const FRESH_FIELDS: usize = 4;
 
-/// The header map of a response being converted.
-enum Fields {
-    /// The handler's fields: corio's own are added only where the handler set none.
-    Handler(HeaderMap),
-    /// The handler set none: corio's are appended without looking for them first.
-    Fresh(HeaderMap),
+/// The fields of a response without any of the handler's own, and what they were made from.
+struct Fresh {
+    content_type: Option<HeaderValue>,
+    len: Option<u64>,
+    /// The `Date` value in `map`.
+    date: HeaderValue,
+    map: HeaderMap,
 }
 
-impl Fields {
-    fn add(&mut self, name: HeaderName, value: HeaderValue) {
-        match self {
-            Fields::Handler(headers) => {
-                headers.entry(name).or_insert(value);
-            }
-            Fields::Fresh(headers) => {
-                headers.append(name, value);
-            }
-        }
-    }
+thread_local! {
+    /// The last [`Fresh`] fields made. A handler's responses often repeat their type and
+    /// length (a fixed body) within a second: cloning the map copies its few entries and
+    /// shares their values' bytes, where building it hashes and inserts each field.
+    static FRESH: RefCell<Option<Fresh>> = const { RefCell::new(None) };
+}
 
-    fn into_map(self) -> HeaderMap {
-        match self {
-            Fields::Handler(headers) | Fields::Fresh(headers) => headers,
-        }
-    }
+/// The fields of a response without any of the handler's own: its content type and length
+/// (when known), `server` and `date`.
+fn fresh_fields(content_type: Option<HeaderValue>, len: Option<u64>) -> HeaderMap {
+    clock::with_date(|date| {
+        FRESH.with(|cached| {
+            let mut cached = cached.borrow_mut();
+            match &*cached {
+                Some(fresh)
+                    if fresh.len == len
+                        && fresh.content_type == content_type
+                        && fresh.date.as_bytes() == date =>
+                {
+                    fresh.map.clone()
+                }
+                _ => {
+                    let date = HeaderValue::from_maybe_shared(Bytes::copy_from_slice(date)).ok();
+                    let mut map = HeaderMap::with_capacity(FRESH_FIELDS);
+                    if let Some(content_type) = &content_type {
+                        map.append(CONTENT_TYPE, content_type.clone());
+                    }
+                    if let Some(len) = len {
+                        map.append(CONTENT_LENGTH, HeaderValue::from(len));
+                    }
+                    map.append(SERVER, SERVER_NAME);
+                    let Some(date) = date else {
+                        return map;
+                    };
+                    map.append(DATE, date.clone());
+                    *cached = Some(Fresh {
+                        content_type,
+                        len,
+                        date,
+                        map: map.clone(),
+                    });
+                    map
+                }
+            }
+        })
+    })
 }
 
 /// A bodiless response with `status`, for errors found before the handler runs.
@@ -174,10 +211,30 @@ mod tests {
     }
 
     #[test]
-    fn each_length_is_said_right_whatever_came_before() {
-        for (body, expected) in [("hello", "5"), ("hello", "5"), ("", "0"), ("hi", "2")] {
-            let (head, _) = to_h2(Response::text(body), false);
-            assert_eq!(head.headers()[CONTENT_LENGTH], expected);
+    fn each_length_and_type_is_said_right_whatever_came_before() {
+        let cases = [
+            (Response::text("hello"), "5", Some("text/plain")),
+            (Response::text("hello"), "5", Some("text/plain")),
+            (
+                Response::html("hello"),
+                "5",
+                Some("text/html; charset=utf-8"),
+            ),
+            (Response::new(StatusCode::OK, "hello"), "5", None),
+            (Response::text(""), "0", Some("text/plain")),
+            (Response::text("hi"), "2", Some("text/plain")),
+        ];
+        for (response, length, content_type) in cases {
+            let (head, _) = to_h2(response, false);
+            let headers = head.headers();
+            assert_eq!(headers[CONTENT_LENGTH], length);
+            assert_eq!(
+                headers.get(CONTENT_TYPE).map(|v| v.to_str().unwrap()),
+                content_type
+            );
+            assert_eq!(headers[SERVER], "corio");
+            assert!(headers.contains_key(DATE));
+            assert_eq!(headers.len(), 3 + usize::from(content_type.is_some()));
         }
     }
 
