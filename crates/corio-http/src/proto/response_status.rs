@@ -19,6 +19,7 @@ use super::framing::TCHAR;
 use super::framing::{parse_decimal, response_framing_of, BodyFraming};
 use super::limits::{Limits, MAX_HEADERS};
 use super::response::{ResponseStatus, STATUS_PREFIX_LEN};
+use super::swar;
 use super::version::Version;
 
 /// The common response head, parsed and decided in one pass without httparse: `HTTP/1.x`, a
@@ -124,7 +125,7 @@ pub(super) fn quick_head(
 fn line_end(buf: &[u8], from: usize) -> Option<usize> {
     let mut at = from;
     while let Some(word) = buf.get(at..at + 8) {
-        let special = special_bytes(u64::from_le_bytes(word.try_into().expect("eight bytes")));
+        let special = swar::value_stops(u64::from_le_bytes(word.try_into().expect("eight bytes")));
         if special == 0 {
             at += 8;
             continue;
@@ -149,12 +150,12 @@ fn line_end(buf: &[u8], from: usize) -> Option<usize> {
 
 /// Where the field name starting at `buf[from]` ends: the index of its first byte that is
 /// not a token character (`None` if the buffer ends first). Eight bytes at a time: a word of
-/// letters, digits and `-` (all that common names hold) is passed over whole; any other byte
-/// is looked up.
+/// letters and `-` (all that most names hold) is passed over whole; any other byte is looked
+/// up.
 fn name_end(buf: &[u8], from: usize) -> Option<usize> {
     let mut at = from;
     while let Some(word) = buf.get(at..at + 8) {
-        let other = not_alnum_dash(u64::from_le_bytes(word.try_into().expect("eight bytes")));
+        let other = swar::name_stops(u64::from_le_bytes(word.try_into().expect("eight bytes")));
         if other == 0 {
             at += 8;
             continue;
@@ -171,37 +172,6 @@ fn name_end(buf: &[u8], from: usize) -> Option<usize> {
         }
         at += 1;
     }
-}
-
-/// The top bit of each byte of `word` (read little-endian) that is not an ASCII letter, digit
-/// or `-`. Exact for every byte: a byte's range tests add to its low seven bits only, whose
-/// sums stay below 0x100 and so never carry into the next byte; a byte with its top bit set is
-/// marked as it is.
-fn not_alnum_dash(word: u64) -> u64 {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let low = word & !HIGH;
-    // A byte at least `lo`: its low bits plus `0x80 - lo` reach the top bit. Above `hi`:
-    // plus `0x7f - hi` do.
-    let within = |x: u64, lo: u64, hi: u64| (x + ONES * (0x80 - lo)) & !(x + ONES * (0x7f - hi));
-    // Setting bit 5 maps `A`-`Z` onto `a`-`z` and nothing else there.
-    let letter = within(low | (ONES * 0x20), 0x61, 0x7a);
-    let digit = within(low, 0x30, 0x39);
-    let dash = !((low ^ (ONES * 0x2d)) + ONES * 0x7f);
-    !((letter | digit | dash) & !word) & HIGH
-}
-
-/// The top bit of each byte of `word` (read little-endian) that may be a control byte (below
-/// 0x20: CR, LF, HTAB and the rest) or DEL. The lowest one set is exact, the first such byte:
-/// for bytes below 0x80, `b - 0x20` borrows into the top bit exactly when `b < 0x20`, and a
-/// borrow only ever marks a byte above it, wrongly or not; DEL is a zero byte of
-/// `word ^ 0x7f7f...`, found the same way.
-fn special_bytes(word: u64) -> u64 {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let below_space = word.wrapping_sub(ONES * 0x20) & !word & HIGH;
-    let del = word ^ (ONES * 0x7f);
-    below_space | (del.wrapping_sub(ONES) & !del & HIGH)
 }
 
 /// Whether a response to a `request_method` request has no body, whatever its fields say.
@@ -276,25 +246,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn letters_digits_and_dashes_pass_and_every_other_byte_is_marked() {
-        let common = |b: u8| b.is_ascii_alphanumeric() || b == b'-';
-        for at in 0..8 {
-            for b in 0..=255u8 {
-                for around in [b'a', b'Z', b'-', b'0', b':', 0, 0x7f, 0x80, 0xff] {
-                    let mut word = [around; 8];
-                    word[at] = b;
-                    let mask = not_alnum_dash(u64::from_le_bytes(word));
-                    for (i, &c) in word.iter().enumerate() {
-                        let marked = mask & (0x80 << (8 * i)) != 0;
-                        assert_eq!(marked, !common(c), "{word:?} byte {i}");
-                    }
-                    assert_eq!(mask & !0x8080_8080_8080_8080, 0);
-                }
-            }
-        }
-    }
-
-    #[test]
     fn a_name_ends_at_its_first_non_token_byte() {
         for head in [
             &b"Content-Length: 5"[..],
@@ -312,26 +263,6 @@ mod tests {
                     .position(|&b| !TCHAR[usize::from(b)])
                     .map(|n| from + n);
                 assert_eq!(name_end(head, from), want, "{head:?} from {from}");
-            }
-        }
-    }
-
-    #[test]
-    fn the_first_special_byte_of_a_word() {
-        let special = |b: u8| b < 0x20 || b == 0x7f;
-        for at in 0..8 {
-            for b in 0..=255u8 {
-                for after in [b'a', 0, 0x7f, 0x80, 0xff] {
-                    let mut word = [b'a'; 8];
-                    word[at] = b;
-                    if at < 7 {
-                        word[at + 1] = after;
-                    }
-                    let want = word.iter().position(|&c| special(c));
-                    let mask = special_bytes(u64::from_le_bytes(word));
-                    let got = (mask != 0).then(|| mask.trailing_zeros() as usize / 8);
-                    assert_eq!(got, want, "{word:?}");
-                }
             }
         }
     }
