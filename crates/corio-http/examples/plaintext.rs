@@ -50,7 +50,7 @@ fn without_resumption(tls: &TlsConfig) -> TlsConfig {
 
 fn main() -> ExitCode {
     let mut port = 8080u16;
-    let mut workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut workers = None;
     let (mut cert, mut key) = (None, None);
     let mut resume = true;
     let mut args = std::env::args().skip(1);
@@ -62,7 +62,7 @@ fn main() -> ExitCode {
         let value = args.next();
         let parsed = match (arg.as_str(), value.as_deref()) {
             ("--port", Some(v)) => v.parse().map(|v| port = v).is_ok(),
-            ("--workers", Some(v)) => v.parse().map(|v| workers = v).is_ok(),
+            ("--workers", Some(v)) => v.parse().map(|v| workers = Some(v)).is_ok(),
             ("--tls-cert", Some(v)) => cert.replace(v.to_owned()).is_none(),
             ("--tls-key", Some(v)) => key.replace(v.to_owned()).is_none(),
             _ => false,
@@ -75,6 +75,9 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     }
+    // Counted only when not given: counting reads the cgroup quota files.
+    let workers =
+        workers.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
     let mut server = Server::bind(addr).workers(workers);
     let scheme = if cert.is_some() { "https" } else { "http" };

@@ -48,7 +48,9 @@ use crate::task::{self, JoinHandle};
 /// Configures a [`Runtime`].
 #[derive(Debug, Clone)]
 pub struct Builder {
-    workers: usize,
+    /// `None`: one per available core, counted when the runtime is built (counting reads the
+    /// affinity mask and the cgroup quota files, which a caller that names the number skips).
+    workers: Option<usize>,
     pin_to_cores: bool,
     thread_name: String,
 }
@@ -56,7 +58,7 @@ pub struct Builder {
 impl Default for Builder {
     fn default() -> Self {
         Builder {
-            workers: thread::available_parallelism().map_or(1, |n| n.get()),
+            workers: None,
             pin_to_cores: false,
             thread_name: "corio-worker".into(),
         }
@@ -71,7 +73,7 @@ impl Builder {
 
     /// The number of worker loops (at least 1).
     pub fn workers(mut self, workers: usize) -> Builder {
-        self.workers = workers.max(1);
+        self.workers = Some(workers.max(1));
         self
     }
 
@@ -94,9 +96,12 @@ impl Builder {
         } else {
             Vec::new()
         };
+        let count = self
+            .workers
+            .unwrap_or_else(|| thread::available_parallelism().map_or(1, |n| n.get()));
         let shared = Arc::new(Shared::default());
-        let mut workers = Vec::with_capacity(self.workers);
-        for index in 0..self.workers {
+        let mut workers = Vec::with_capacity(count);
+        for index in 0..count {
             let spawner = Spawner {
                 shared: shared.clone(),
             };

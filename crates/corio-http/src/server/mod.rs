@@ -114,7 +114,8 @@ use crate::tls::TlsConfig;
 #[derive(Debug, Clone)]
 pub struct Server {
     addr: SocketAddr,
-    workers: usize,
+    /// `None`: the runtime's default, one per available core (counted only then).
+    workers: Option<usize>,
     pin_to_cores: bool,
     config: ServerConfig,
     tls: Option<TlsConfig>,
@@ -125,7 +126,7 @@ impl Server {
     pub fn bind(addr: SocketAddr) -> Server {
         Server {
             addr,
-            workers: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            workers: None,
             pin_to_cores: false,
             config: ServerConfig::default(),
             tls: None,
@@ -134,7 +135,7 @@ impl Server {
 
     /// The number of worker loops (threads).
     pub fn workers(mut self, workers: usize) -> Server {
-        self.workers = workers.max(1);
+        self.workers = Some(workers.max(1));
         self
     }
 
@@ -171,8 +172,11 @@ impl Server {
     pub fn start<H: Handler>(self, handler: H) -> io::Result<RunningServer> {
         let shared = bind_shared(self.addr)?;
         let local_addr = shared.local_addr()?;
-        let runtime = Runtime::builder()
-            .workers(self.workers)
+        let mut builder = Runtime::builder();
+        if let Some(workers) = self.workers {
+            builder = builder.workers(workers);
+        }
+        let runtime = builder
             .pin_to_cores(self.pin_to_cores)
             .thread_name("corio-http")
             .build()?;
