@@ -14,6 +14,7 @@
 //! length.
 
 use super::error::ProtoError;
+use super::swar;
 
 /// Most empty lines skipped before a start line.
 /// RFC 9112 §2.2 asks to tolerate at least one (stray CRLF after a body); a
@@ -40,20 +41,6 @@ static CLASS: [u8; 256] = {
     t[0x7f] = BAD;
     t
 };
-
-/// Whether any of the 8 bytes of `word` is a control byte (below 0x20, which includes CR,
-/// LF and HTAB) or DEL, eight bytes at a time: for bytes below 0x80, `b - 0x20` borrows into
-/// the top bit exactly when `b < 0x20`; DEL is found as a zero byte of `word ^ 0x7f7f...`.
-/// HTAB is reported too (a false positive the byte loop then accepts).
-#[inline]
-pub(crate) fn has_special_byte(word: u64) -> bool {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let below_space = word.wrapping_sub(ONES * 0x20) & !word & HIGH;
-    let del = word ^ (ONES * 0x7f);
-    let is_del = del.wrapping_sub(ONES) & !del & HIGH;
-    below_space | is_del != 0
-}
 
 /// What a section scan is checking.
 #[derive(Debug, Clone, Copy)]
@@ -183,7 +170,7 @@ impl Scanner {
                     buf[i + 6],
                     buf[i + 7],
                 ]);
-                if has_special_byte(word) {
+                if swar::value_stops(word) != 0 {
                     break;
                 }
                 i += 8;
@@ -326,7 +313,7 @@ mod tests {
                 bytes[pos] = b;
                 let special = CLASS[b as usize] != OK || b == b'\t';
                 assert_eq!(
-                    has_special_byte(u64::from_le_bytes(bytes)),
+                    swar::value_stops(u64::from_le_bytes(bytes)) != 0,
                     special,
                     "byte {b:#x} at {pos}"
                 );

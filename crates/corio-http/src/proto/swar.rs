@@ -1,6 +1,6 @@
 //! Byte classes eight at a time ("SIMD within a register"): the fast paths of the request and
-//! response head parsers (`quick_head`, `response_status`) read a head in 64-bit words and ask
-//! of each word where its first byte of interest is.
+//! response head parsers (`quick_head`, `response_status`) and the strict scan (`scan`) read a
+//! head in 64-bit words and ask of each word where its first byte of interest is.
 //!
 //! Each function takes eight bytes as a little-endian word (`u64::from_le_bytes`, one load)
 //! and returns a mask with the top bit of a byte set for bytes of the class. The masks are
