@@ -13,14 +13,22 @@
 //!
 //! Responses carry `Server`, `Date`, `Content-Type: text/plain` and `Content-Length`; other
 //! paths get 404.
+//!
+//! With `--workers 1` the one worker is the main thread: the listener is served there with
+//! [`serve_worker`] under [`corio::block_on`], as a single-threaded hyper or may_minihttp
+//! server runs, instead of a runtime thread beside a main thread that only waits for the
+//! signal (one thread's stack and allocator arena less). More workers: [`Server::start`].
+//! Both serve with the same code; Ctrl-C or `SIGTERM` shuts down gracefully, `SIGHUP`
+//! reloads the certificates.
 
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use corio_http::tls::rustls::server::{NoServerSessionStorage, ServerConfig};
+use corio_http::server::{serve_tls_worker, serve_worker, ShutdownSignal};
+use corio_http::tls::rustls::server::{NoServerSessionStorage, ServerConfig as RustlsConfig};
 use corio_http::tls::{provider, TlsConfig, PROTOCOL_VERSIONS};
-use corio_http::{Request, Response, Server};
+use corio_http::{Request, Response, Server, ServerConfig};
 use http::StatusCode;
 
 const BODY: Bytes = Bytes::from_static(b"Hello, World!");
@@ -37,7 +45,7 @@ async fn plaintext(request: Request) -> Response {
 /// builder's default ticketer makes no tickets): every handshake is a full one.
 fn without_resumption(tls: &TlsConfig) -> TlsConfig {
     let full = tls.rustls_config();
-    let mut config = ServerConfig::builder_with_provider(provider())
+    let mut config = RustlsConfig::builder_with_provider(provider())
         .with_protocol_versions(PROTOCOL_VERSIONS)
         .expect("the aws-lc-rs provider supports TLS 1.2 and 1.3")
         .with_no_client_auth()
@@ -79,13 +87,12 @@ fn main() -> ExitCode {
     let workers =
         workers.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
-    let mut server = Server::bind(addr).workers(workers);
     let scheme = if cert.is_some() { "https" } else { "http" };
-    match (cert, key) {
-        (None, None) => {}
+    let tls = match (cert, key) {
+        (None, None) => None,
         (Some(cert), Some(key)) => match TlsConfig::from_pem_files(cert, key) {
-            Ok(tls) if resume => server = server.tls(tls),
-            Ok(tls) => server = server.tls(without_resumption(&tls)),
+            Ok(tls) if resume => Some(tls),
+            Ok(tls) => Some(without_resumption(&tls)),
             Err(e) => {
                 eprintln!("plaintext: {e}");
                 return ExitCode::from(2);
@@ -95,16 +102,20 @@ fn main() -> ExitCode {
             eprintln!("plaintext: --tls-cert and --tls-key go together");
             return ExitCode::from(2);
         }
-    }
-    let started = server.start(plaintext).and_then(|s| {
-        let plural = if workers == 1 { "" } else { "s" };
-        eprintln!(
-            "plaintext: serving GET /plaintext at {scheme}://{}/ ({workers} worker{plural}; \
-             Ctrl-C to stop)",
-            s.local_addr()
-        );
-        s.run_until_signal()
-    });
+    };
+    let started = if workers == 1 {
+        serve_here(addr, tls, scheme)
+    } else {
+        let server = Server::bind(addr).workers(workers);
+        let server = match tls {
+            Some(tls) => server.tls(tls),
+            None => server,
+        };
+        server.start(plaintext).and_then(|s| {
+            say_serving(scheme, s.local_addr(), workers);
+            s.run_until_signal()
+        })
+    };
     match started {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -112,4 +123,47 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Serves `addr` on this thread until Ctrl-C or `SIGTERM`, then shuts down gracefully.
+fn serve_here(
+    addr: std::net::SocketAddr,
+    tls: Option<TlsConfig>,
+    scheme: &str,
+) -> std::io::Result<()> {
+    corio::block_on(async move {
+        let listener = corio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|e| std::io::Error::new(e.kind(), format!("cannot bind {addr}: {e}")))?;
+        let signal = ShutdownSignal::new();
+        let stop = signal.clone();
+        let shutdown = corio::signal::shutdown_requested();
+        // Installed before the start-up line, as `Server::start` does.
+        let watch = match tls.as_ref().and_then(TlsConfig::cert_store) {
+            Some(store) => Some(store.clone().reload_on_sighup()?),
+            None => None,
+        };
+        let _reload = watch.map(corio::spawn_local);
+        let _stop = corio::spawn_local(async move {
+            let _ = shutdown.await;
+            stop.trigger();
+        });
+        say_serving(scheme, listener.local_addr()?, 1);
+        let handler = Arc::new(plaintext);
+        let config = ServerConfig::default();
+        match tls {
+            Some(tls) => serve_tls_worker(listener, handler, config, tls, signal).await,
+            None => serve_worker(listener, handler, config, signal).await,
+        }
+        Ok(())
+    })
+}
+
+/// The start-up line the benchmark harness and the tests read the address from.
+fn say_serving(scheme: &str, addr: std::net::SocketAddr, workers: usize) {
+    let plural = if workers == 1 { "" } else { "s" };
+    eprintln!(
+        "plaintext: serving GET /plaintext at {scheme}://{addr}/ ({workers} worker{plural}; \
+         Ctrl-C to stop)"
+    );
 }
