@@ -25,6 +25,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use bytes::Bytes;
+use corio::signal::{Signals, SIGINT, SIGTERM};
 use corio_http::server::{serve_tls_worker, serve_worker, ShutdownSignal};
 use corio_http::tls::rustls::server::{NoServerSessionStorage, ServerConfig as RustlsConfig};
 use corio_http::tls::{provider, TlsConfig, PROTOCOL_VERSIONS};
@@ -112,8 +113,12 @@ fn main() -> ExitCode {
             None => server,
         };
         server.start(plaintext).and_then(|s| {
-            say_serving(scheme, s.local_addr(), workers);
-            s.run_until_signal()
+            corio::block_on(async move {
+                let mut signals = Signals::new(&[SIGINT, SIGTERM])?;
+                say_serving(scheme, s.local_addr(), workers);
+                s.with_graceful_shutdown(async move { signals.recv().await })
+                    .await
+            })
         })
     };
     match started {
@@ -137,15 +142,14 @@ fn serve_here(
             .map_err(|e| std::io::Error::new(e.kind(), format!("cannot bind {addr}: {e}")))?;
         let signal = ShutdownSignal::new();
         let stop = signal.clone();
-        let shutdown = corio::signal::shutdown_requested();
-        // Installed before the start-up line, as `Server::start` does.
+        let mut signals = Signals::new(&[SIGINT, SIGTERM])?;
         let watch = match tls.as_ref().and_then(TlsConfig::cert_store) {
             Some(store) => Some(store.clone().reload_on_sighup()?),
             None => None,
         };
         let _reload = watch.map(corio::spawn_local);
         let _stop = corio::spawn_local(async move {
-            let _ = shutdown.await;
+            let _ = signals.recv().await;
             stop.trigger();
         });
         say_serving(scheme, listener.local_addr()?, 1);
@@ -159,7 +163,9 @@ fn serve_here(
     })
 }
 
-/// The start-up line the benchmark harness and the tests read the address from.
+/// The start-up line the benchmark harness and the tests read the address from. The signal
+/// handlers are installed before it is printed, so a `SIGTERM` sent as soon as it is read
+/// shuts the server down gracefully rather than killing it.
 fn say_serving(scheme: &str, addr: std::net::SocketAddr, workers: usize) {
     let plural = if workers == 1 { "" } else { "s" };
     eprintln!(
