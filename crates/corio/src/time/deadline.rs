@@ -69,23 +69,7 @@ impl Deadline {
     /// task whose waker it holds) is inlined; arming a timer is not.
     #[inline]
     pub fn poll(&mut self, cx: &mut Context<'_>) -> Poll<()> {
-        let Some(at) = self.at else {
-            return Poll::Pending;
-        };
-        if let Some(timer) = &self.timer {
-            if timer.deadline() <= at {
-                match timer.poll(cx) {
-                    TimerPoll::Waiting => return Poll::Pending,
-                    // Fired (the deadline passed, or moved on since the timer was armed), or
-                    // its loop shut down (arm again on the loop polling now).
-                    TimerPoll::Fired | TimerPoll::Orphaned => self.timer = None,
-                }
-            } else {
-                // The deadline moved earlier than the armed timer.
-                self.cancel();
-            }
-        }
-        self.arm(at, cx)
+        self.poll_timer(cx, TimerState::poll)
     }
 
     /// [`Deadline::poll`] for a caller whose waker is the one its previous poll of this
@@ -97,16 +81,30 @@ impl Deadline {
     /// that cannot tell uses [`Deadline::poll`].
     #[inline]
     pub fn poll_same_waker(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        self.poll_timer(cx, |timer, _| timer.fired().unwrap_or(TimerPoll::Waiting))
+    }
+
+    /// Both polls: `check` asks the armed timer, if it is still the right one, whether it
+    /// fired (and, for [`Deadline::poll`], stores the waker).
+    #[inline(always)]
+    fn poll_timer(
+        &mut self,
+        cx: &mut Context<'_>,
+        check: impl FnOnce(&TimerState, &mut Context<'_>) -> TimerPoll,
+    ) -> Poll<()> {
         let Some(at) = self.at else {
             return Poll::Pending;
         };
         if let Some(timer) = &self.timer {
             if timer.deadline() <= at {
-                match timer.fired() {
-                    None => return Poll::Pending,
-                    Some(_) => self.timer = None,
+                match check(timer, cx) {
+                    TimerPoll::Waiting => return Poll::Pending,
+                    // Fired (the deadline passed, or moved on since the timer was armed), or
+                    // its loop shut down (arm again on the loop polling now).
+                    TimerPoll::Fired | TimerPoll::Orphaned => self.timer = None,
                 }
             } else {
+                // The deadline moved earlier than the armed timer.
                 self.cancel();
             }
         }
