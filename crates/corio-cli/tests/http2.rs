@@ -19,13 +19,15 @@ use serde_json::Value;
 use site::corio;
 
 /// Pages: `/` links to `/a` and `/b`; every page says the protocol and its path;
-/// `/stall-odd` never answers the server's first, third... request.
+/// `/stall-odd` never answers the server's first, third... request; `/empty` is a 204
+/// without a body.
 async fn pages(req: Request, served: Arc<AtomicU64>) -> Response {
     let before = served.fetch_add(1, Ordering::SeqCst);
     let body = match req.path() {
         // Every other request (the first, the third...) is never answered.
         "/stall-odd" if before.is_multiple_of(2) => std::future::pending().await,
         "/robots.txt" => return Response::text("User-agent: *\nAllow: /\n"),
+        "/empty" => return Response::empty(http::StatusCode::NO_CONTENT),
         "/" => r#"<a href="/a">a</a> <a href="/b">b</a>"#.to_owned(),
         path => format!("{} {path}", req.version().as_str()),
     };
@@ -130,6 +132,28 @@ fn bench_h2_sends_exactly_n_requests_over_c_connections_with_m_streams() {
     assert_eq!(n(&r, "/errors_total"), 0, "{r}");
     assert_eq!(served.load(Ordering::SeqCst), 1000);
     assert_eq!(server.accepted.load(Ordering::SeqCst), 4);
+}
+
+#[test]
+fn bench_h2_counts_responses_without_a_body() {
+    let (server, base, served) = h2c_server();
+    let url = format!("{base}/empty");
+    let r = bench(&[
+        &url,
+        "--h2",
+        "--max-concurrent-streams",
+        "3",
+        "-c",
+        "2",
+        "-n",
+        "50",
+    ]);
+    assert_eq!(n(&r, "/responses"), 50, "{r}");
+    assert_eq!(n(&r, "/statuses/204"), 50, "{r}");
+    assert_eq!(n(&r, "/bytes"), 0, "{r}");
+    assert_eq!(n(&r, "/errors_total"), 0, "{r}");
+    assert_eq!(served.load(Ordering::SeqCst), 50);
+    assert_eq!(server.accepted.load(Ordering::SeqCst), 2);
 }
 
 #[test]

@@ -332,8 +332,14 @@ impl Stream {
                                 if !end {
                                     if let Err(e) = body.send_data(request.body.clone(), true) {
                                         self.fail(worker, ErrorKind::Write, &e);
+                                        continue;
                                     }
                                 }
+                                // Its response is not polled in this pass: the driver writes
+                                // the request after its last read in the pass, so nothing
+                                // can have come, and the next pass polls the driver (which
+                                // reads) before every stream.
+                                return true;
                             }
                         }
                     }
@@ -342,15 +348,10 @@ impl Stream {
                     Poll::Pending => return sent,
                     Poll::Ready(Err(e)) => self.fail(worker, ErrorKind::Read, &e),
                     Poll::Ready(Ok(response)) => {
-                        // The status is counted when the body is whole.
-                        let status = response.status().as_u16();
-                        let body = response.into_body();
-                        if body.is_end_stream() {
-                            self.done(worker, status, now);
-                        } else {
-                            self.state = State::Body(body);
-                            self.status = status;
-                        }
+                        // The status is counted when the body is whole (a response without
+                        // one ends at the body's first poll).
+                        self.status = response.status().as_u16();
+                        self.state = State::Body(response.into_body());
                     }
                 },
                 State::Body(body) => match body.poll_data(cx) {
