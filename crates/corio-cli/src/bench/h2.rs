@@ -15,9 +15,13 @@
 //! and a poll for each hop between them, twice per request; here every waker h2 holds is the
 //! connection task's, one pass polls the connection (reading), every stream, then the
 //! connection again (writing what the streams queued), and nothing is allocated per request
-//! beyond what h2 itself allocates. One clock reading per pass serves every stream that
-//! finishes or starts in it, and one timer per connection ([`Deadline`], re-armed lazily)
-//! watches the oldest request in flight and the run's end.
+//! beyond the request head h2 takes (a clone of the one built at start) and what h2 itself
+//! allocates. The two polls of the connection per pass are inherent to h2's API: only its
+//! connection future writes, and a stream's next request exists only once the first poll
+//! has read the previous response; the syscalls stay one read and one write per pass. One
+//! clock reading per pass serves every stream that finishes or starts in it, and one timer
+//! per connection ([`Deadline`], re-armed lazily) watches the oldest request in flight and
+//! the run's end.
 //!
 //! Invariants:
 //! - exactly the budget is sent (each request is taken from the worker's counter before it
