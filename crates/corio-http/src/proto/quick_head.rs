@@ -249,7 +249,11 @@ fn parse_fields<'a>(
         if fields.len() == max_fields {
             return None;
         }
-        let value = value.trim_ascii_end();
+        // A Host value checked on the way ends at its CR: no whitespace to trim.
+        let value = match host_len {
+            Some(_) => value,
+            None => value.trim_ascii_end(),
+        };
         if is_host {
             summary.note_host(value);
         } else {
