@@ -87,6 +87,21 @@ impl RequestHead {
         )
     }
 
+    /// A head box for [`finish_quick`] to fill: this thread's spare with its fields emptied and
+    /// the rest as its last request left them, else a new head of placeholders. Every other
+    /// field is set by `finish_quick` (the target and method) and [`finish_head`] (the rest),
+    /// so resetting them first, as [`RequestHead::unset_boxed`] does, would only store each
+    /// twice. A head that fails there is dropped, never given back.
+    fn reused_boxed() -> Box<RequestHead> {
+        match SPARE.with(Cell::take) {
+            Some(mut spare) => {
+                spare.headers.clear();
+                spare
+            }
+            None => RequestHead::unset_boxed(),
+        }
+    }
+
     /// A head of placeholders but for `method` and `target`, in its box (see
     /// [`RequestHead::unset_boxed`]).
     fn with_start(method: Method, target: RequestTarget) -> Box<RequestHead> {
@@ -252,7 +267,7 @@ fn finish_quick(
         b"GET" => Method::GET,
         other => Method::from_bytes(other).map_err(|_| ProtoError::BadMethod)?,
     };
-    let mut head = RequestHead::unset_boxed();
+    let mut head = RequestHead::reused_boxed();
     head.target
         .set_checked(quick.target, quick.first_question, &method)?;
     head.method = method;
@@ -292,11 +307,11 @@ fn finish_parsed(
     finish_head(head, version, &fields, &summary, false, raw, limits)
 }
 
-/// Completes `head` (its method and target set) from the version and the fields: the
-/// decisions made from the fields (Host, framing, Expect, keep-alive), from their `summary`
-/// (the fields themselves are read again only for a rare field). `host_checked`: the first
-/// Host value is known to be valid. `raw` is the head's bytes, copied for the lazily
-/// built header map.
+/// Completes `head` (its method and target set) from the version and the fields, setting
+/// every other field of it (see [`RequestHead::reused_boxed`]): the decisions made from the
+/// fields (Host, framing, Expect, keep-alive), from their `summary` (the fields themselves are
+/// read again only for a rare field). `host_checked`: the first Host value is known to be
+/// valid. `raw` is the head's bytes, copied for the lazily built header map.
 fn finish_head(
     mut head: Box<RequestHead>,
     version: Version,
@@ -482,6 +497,7 @@ mod tests {
              Content-Length: 3\r\nExpect: 100-continue\r\n\r\n",
             "long".repeat(20)
         );
+        let long_new = format!("GET /{} HTTP/1.1\r\nHost: b\r\n\r\n", "n".repeat(40));
         let padded = format!(
             "GET /new HTTP/1.1\r\nHost: a\r\nX-Old: {}\r\nConnection: close\r\n\r\n",
             "p".repeat(600)
@@ -500,6 +516,10 @@ mod tests {
             (
                 b"OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n",
                 b"OPTIONS * HTTP/1.1\r\nHost: c\r\nTransfer-Encoding: chunked\r\n\r\n",
+            ),
+            (
+                b"GET /a?b HTTP/1.0\r\nConnection: keep-alive\r\n\r\n",
+                long_new.as_bytes(),
             ),
         ];
         for (old, new) in cases {
