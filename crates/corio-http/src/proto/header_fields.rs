@@ -142,7 +142,8 @@ impl HeaderFields {
     }
 
     /// Drops the fields (and the map, if built), leaving them as [`HeaderFields::unfilled`]
-    /// made them: for a head box used again.
+    /// made them: for a head box used again. Inlined: usually two compares and a store.
+    #[inline]
     pub(crate) fn clear(&mut self) {
         self.map = OnceLock::new();
         match &mut self.source {

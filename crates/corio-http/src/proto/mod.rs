@@ -78,6 +78,7 @@ pub mod chunked_encoder;
 mod connection;
 pub mod date;
 pub mod error;
+mod field_summary;
 pub(crate) mod fields;
 pub mod framing;
 mod header_fields;

@@ -22,6 +22,7 @@
 
 use arrayvec::ArrayVec;
 
+use super::field_summary::FieldSummary;
 use super::fields::Field;
 use super::framing::TCHAR;
 use super::limits::{Limits, MAX_HEADERS};
@@ -32,7 +33,7 @@ use super::target::{reg_name_host_len, valid_target_byte};
 use super::version::Version;
 
 /// A complete head's start line and length, borrowed from the buffer it was parsed from (its
-/// fields go to the caller's array: returned with the rest, 3 KiB would be copied).
+/// fields and their summary go to the caller's: returned with the rest, 3 KiB would be copied).
 pub(crate) struct QuickHead<'a> {
     /// The method, a token.
     pub(crate) method: &'a [u8],
@@ -125,11 +126,13 @@ static VALUE: [bool; 256] = {
 };
 
 /// Parses a complete request head in its ordinary form at the start of `buf`, its fields into
-/// `fields` (empty); `None` for anything else (see the module docs).
+/// `fields` (empty) and their [`FieldSummary`] into `summary` (empty); `None` for anything else
+/// (see the module docs).
 pub(crate) fn parse_quick<'a>(
     buf: &'a [u8],
     limits: &Limits,
     fields: &mut ArrayVec<Field<'a>, MAX_HEADERS>,
+    summary: &mut FieldSummary<'a>,
 ) -> Option<QuickHead<'a>> {
     // `GET ` in one compare, any other method byte by byte.
     let mut i = if buf.starts_with(b"GET ") {
@@ -171,7 +174,7 @@ pub(crate) fn parse_quick<'a>(
     if i + 9 > limits.max_start_line {
         return None;
     }
-    let (section, host_checked) = parse_fields(&buf[i + 11..], limits, fields)?;
+    let (section, host_checked) = parse_fields(&buf[i + 11..], limits, fields, summary)?;
     Some(QuickHead {
         method,
         target,
@@ -183,7 +186,8 @@ pub(crate) fn parse_quick<'a>(
 }
 
 /// Parses the field lines and the blank line that ends them at the start of `section` into
-/// `fields`; returns their length, and whether the first `Host` value was checked on the way.
+/// `fields`, noting each in `summary`; returns their length, and whether the first `Host`
+/// value was checked on the way.
 /// A function of its own: inlined, its loop kept its counters on the stack.
 ///
 /// `Host`, in nearly every request and usually its first field, is recognised with one compare,
@@ -193,6 +197,7 @@ fn parse_fields<'a>(
     section: &'a [u8],
     limits: &Limits,
     fields: &mut ArrayVec<Field<'a>, MAX_HEADERS>,
+    summary: &mut FieldSummary<'a>,
 ) -> Option<(usize, bool)> {
     let max_fields = limits.header_count();
     let mut rest = section;
@@ -244,10 +249,17 @@ fn parse_fields<'a>(
         if fields.len() == max_fields {
             return None;
         }
-        fields.push(Field {
-            name,
-            value: value.trim_ascii_end(),
-        });
+        // A Host value checked on the way ends at its CR: no whitespace to trim.
+        let value = match host_len {
+            Some(_) => value,
+            None => value.trim_ascii_end(),
+        };
+        if is_host {
+            summary.note_host(value);
+        } else {
+            summary.note(name, value);
+        }
+        fields.push(Field { name, value });
     }
 }
 

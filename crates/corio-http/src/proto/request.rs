@@ -21,6 +21,7 @@ use http::Method;
 
 use super::connection::keep_alive_of;
 use super::error::ProtoError;
+use super::field_summary::FieldSummary;
 use super::fields::{folded_eq, map_httparse, Field, Fields};
 use super::framing::{is_tchar, request_framing_of, BodyFraming};
 use super::header_fields::HeaderFields;
@@ -84,6 +85,21 @@ impl RequestHead {
                 body: BodyFraming::Empty,
             },
         )
+    }
+
+    /// A head box for [`finish_quick`] to fill: this thread's spare with its fields emptied and
+    /// the rest as its last request left them, else a new head of placeholders. Every other
+    /// field is set by `finish_quick` (the target and method) and [`finish_head`] (the rest),
+    /// so resetting them first, as [`RequestHead::unset_boxed`] does, would only store each
+    /// twice. A head that fails there is dropped, never given back.
+    fn reused_boxed() -> Box<RequestHead> {
+        match SPARE.with(Cell::take) {
+            Some(mut spare) => {
+                spare.headers.clear();
+                spare
+            }
+            None => RequestHead::unset_boxed(),
+        }
     }
 
     /// A head of placeholders but for `method` and `target`, in its box (see
@@ -187,8 +203,9 @@ impl RequestHeadParser {
             // (incomplete input, any error, leading empty lines) takes the strict scan below,
             // which also names the exact error.
             let mut fields = ArrayVec::new();
-            if let Some(quick) = parse_quick(buf, limits, &mut fields) {
-                let head = finish_quick(&quick, &fields, &buf[..quick.len], limits)?;
+            let mut summary = FieldSummary::default();
+            if let Some(quick) = parse_quick(buf, limits, &mut fields, &mut summary) {
+                let head = finish_quick(&quick, &fields, &summary, &buf[..quick.len], limits)?;
                 return Ok(Some((head, quick.len)));
             }
             if buf.is_empty() {
@@ -242,6 +259,7 @@ impl RequestHeadParser {
 fn finish_quick(
     quick: &QuickHead<'_>,
     fields: &[Field<'_>],
+    summary: &FieldSummary<'_>,
     raw: &[u8],
     limits: &Limits,
 ) -> Result<Box<RequestHead>, ProtoError> {
@@ -249,11 +267,19 @@ fn finish_quick(
         b"GET" => Method::GET,
         other => Method::from_bytes(other).map_err(|_| ProtoError::BadMethod)?,
     };
-    let mut head = RequestHead::unset_boxed();
+    let mut head = RequestHead::reused_boxed();
     head.target
         .set_checked(quick.target, quick.first_question, &method)?;
     head.method = method;
-    finish_head(head, quick.version, fields, quick.host_checked, raw, limits)
+    finish_head(
+        head,
+        quick.version,
+        fields,
+        summary,
+        quick.host_checked,
+        raw,
+        limits,
+    )
 }
 
 /// Builds the head from httparse's result (the strict path): method, target and version, then
@@ -277,45 +303,32 @@ fn finish_parsed(
         name: field.name.as_bytes(),
         value: field.value,
     }));
-    finish_head(head, version, &fields, false, raw, limits)
+    let summary = FieldSummary::of(&fields)?;
+    finish_head(head, version, &fields, &summary, false, raw, limits)
 }
 
-/// Completes `head` (its method and target set) from the version and the fields: the
-/// decisions made from the fields (Host, framing, Expect, keep-alive). `host_checked`: the
-/// first Host value is known to be valid. `raw` is the head's bytes, copied for the lazily
-/// built header map.
+/// Completes `head` (its method and target set) from the version and the fields, setting
+/// every other field of it (see [`RequestHead::reused_boxed`]): the decisions made from the
+/// fields (Host, framing, Expect, keep-alive), from their `summary` (the fields themselves are
+/// read again only for a rare field). `host_checked`: the first Host value is known to be
+/// valid. `raw` is the head's bytes, copied for the lazily built header map.
 fn finish_head(
     mut head: Box<RequestHead>,
     version: Version,
     fields: &[Field<'_>],
+    summary: &FieldSummary<'_>,
     host_checked: bool,
     raw: &[u8],
     limits: &Limits,
 ) -> Result<Box<RequestHead>, ProtoError> {
-    // One pass over the fields notes which of the few that matter here are present, so the
-    // framing, keep-alive and Expect rules below only look again when they must.
-    let mut first_host = None;
-    let mut hosts = 0;
-    let (mut framing_fields, mut expect) = (false, false);
-    let (mut first_connection, mut connections) = (None, 0);
-    for field in fields {
-        let name = field.name;
-        match name.len() {
-            0 => return Err(ProtoError::BadHeaderName),
-            4 if folded_eq(name, b"host") => {
-                hosts += 1;
-                first_host.get_or_insert(field.value);
-            }
-            6 if folded_eq(name, b"expect") => expect = true,
-            10 if folded_eq(name, b"connection") => {
-                connections += 1;
-                first_connection.get_or_insert(field.value);
-            }
-            14 if folded_eq(name, b"content-length") => framing_fields = true,
-            17 if folded_eq(name, b"transfer-encoding") => framing_fields = true,
-            _ => {}
-        }
-    }
+    let FieldSummary {
+        first_host,
+        hosts,
+        framing: framing_fields,
+        expect,
+        first_connection,
+        connections,
+    } = *summary;
     match (first_host, hosts) {
         (None, _) if version == Version::Http11 => return Err(ProtoError::MissingHost),
         (None, _) => {}
@@ -422,6 +435,7 @@ mod tests {
             b"CONNECT a:443 HTTP/1.1\r\nHost: a:443\r\nX-A: \xff\r\n\r\n",
             b"GET / HTTP/1.1\r\nX: y\r\nHOST: a.b:80\r\n\r\n",
             b"GET / HTTP/1.1\r\nHost: a\r\nhost: a\r\n\r\n",
+            b"GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\nCONNECTION: keep-alive\r\n\r\n",
             b"GET /search/results.html?q=caf%C3%A9&page=2 HTTP/1.1\r\nHost: www.example-site.com\r\n\
               User-Agent: Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101\r\n\
               Accept-Language: en-US,en;q=0.5\r\nX_Under.score: a\tb\r\nCookie: s=8f14e45f\r\nX-B3-Sampled: 1\r\n\r\n",
@@ -456,11 +470,17 @@ mod tests {
             for limits in [&limits, &tight] {
                 let what = String::from_utf8_lossy(input);
                 assert_eq!(either(input, limits), strict(input, limits), "{what}");
+                // The summary noted on the way is the one the fields give.
+                let (mut fields, mut summary) = (ArrayVec::new(), FieldSummary::default());
+                if parse_quick(input, limits, &mut fields, &mut summary).is_some() {
+                    assert_eq!(Ok(summary), FieldSummary::of(&fields), "{what}");
+                }
             }
         }
         for base in bases {
+            let mut summary = FieldSummary::default();
             assert!(
-                parse_quick(base, &limits, &mut ArrayVec::new()).is_some(),
+                parse_quick(base, &limits, &mut ArrayVec::new(), &mut summary).is_some(),
                 "{base:?}"
             );
         }
@@ -477,6 +497,7 @@ mod tests {
              Content-Length: 3\r\nExpect: 100-continue\r\n\r\n",
             "long".repeat(20)
         );
+        let long_new = format!("GET /{} HTTP/1.1\r\nHost: b\r\n\r\n", "n".repeat(40));
         let padded = format!(
             "GET /new HTTP/1.1\r\nHost: a\r\nX-Old: {}\r\nConnection: close\r\n\r\n",
             "p".repeat(600)
@@ -495,6 +516,10 @@ mod tests {
             (
                 b"OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n",
                 b"OPTIONS * HTTP/1.1\r\nHost: c\r\nTransfer-Encoding: chunked\r\n\r\n",
+            ),
+            (
+                b"GET /a?b HTTP/1.0\r\nConnection: keep-alive\r\n\r\n",
+                long_new.as_bytes(),
             ),
         ];
         for (old, new) in cases {

@@ -66,12 +66,25 @@ impl Clock {
 
     /// The `200 OK` head for `content_type` and a body of `len` bytes, rebuilt if it was made
     /// for another type or before the last tick, its digits rewritten for another length.
+    /// Inlined, the usual case (the same type and length) is two compares; the rest is
+    /// [`Clock::renew_ok_head`].
+    #[inline]
     fn ok_head(&mut self, content_type: &HeaderValue, len: u64) -> &[u8] {
         // A static value (the common case) is found by its address; another by its bytes.
-        let same = self.ok_type.as_ref().is_some_and(|cached| {
+        let same_type = self.ok_type.as_ref().is_some_and(|cached| {
             std::ptr::eq(cached.as_bytes(), content_type.as_bytes()) || cached == content_type
         });
-        if !same {
+        if !same_type || self.ok_len != len {
+            self.renew_ok_head(same_type, content_type, len);
+        }
+        &self.ok_head
+    }
+
+    /// Rebuilds the `200 OK` head for another type (or after a tick), or rewrites its digits
+    /// for another length.
+    #[inline(never)]
+    fn renew_ok_head(&mut self, same_type: bool, content_type: &HeaderValue, len: u64) {
+        if !same_type {
             self.ok_head.clear();
             self.ok_head.extend_from_slice(b"HTTP/1.1 200 OK\r\n");
             self.ok_head.extend_from_slice(&self.fixed_fields);
@@ -80,15 +93,12 @@ impl Clock {
             self.ok_head.extend_from_slice(b"\r\ncontent-length: ");
             self.ok_digits_at = self.ok_head.len();
             self.ok_type = Some(content_type.clone());
-        } else if self.ok_len == len {
-            return &self.ok_head;
         }
         self.ok_head.truncate(self.ok_digits_at);
         let mut digits = [0u8; 20];
         self.ok_head.extend_from_slice(decimal(len, &mut digits));
         self.ok_head.extend_from_slice(b"\r\n\r\n");
         self.ok_len = len;
-        &self.ok_head
     }
 }
 

@@ -498,10 +498,9 @@ impl<H: Handler, T: Transport> Driver<H, T> {
     /// The rare paths are boxed futures, so that their state does not enlarge the task of
     /// every connection (memory per idle connection is a measured goal).
     async fn serve(&mut self, head: Box<RequestHead>) -> io::Result<bool> {
-        let (request, exchange) = self.begin(head);
         let mut future = self.context.take_box();
-        let call = self.context.handler.call(request);
-        future.set(Some(CatchUnwind::new(call)));
+        let (request, exchange) = self.begin(head);
+        future.set(Some(CatchUnwind::new(self.context.handler.call(request))));
         let mut flushed = false;
         let io = &self.io;
         let outcome = poll_fn(|cx| {
