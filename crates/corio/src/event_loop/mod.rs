@@ -534,7 +534,7 @@ impl EventLoop {
                         .push_back(Ready::Callback(handle::runnable(f)));
                 }
                 Remote::Spawn(task) => task.start(self),
-                Remote::Task(t) => inner.ready.borrow_mut().push_back(Ready::Task(t)),
+                Remote::Task(t) => task::queue_remote_wake(self, t),
                 Remote::Release(token) => self.release(token),
             }
         }
