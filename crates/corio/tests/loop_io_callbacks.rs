@@ -188,3 +188,45 @@ fn reader_and_writer_on_the_same_descriptor() {
     log.sort();
     assert_eq!(log, ["r", "w"]);
 }
+
+/// The selector is polled at least once every `EVENT_INTERVAL` callbacks, even when many
+/// more were ready at once: a reader whose descriptor is readable runs behind the burst that
+/// was ready before its event was seen, not also behind everything the burst scheduled in turn
+/// (the whole burst used to run before the next poll).
+#[test]
+fn a_burst_of_ready_callbacks_does_not_delay_the_next_poll() {
+    const BURST: usize = 4 * corio::EVENT_INTERVAL;
+    let lp = EventLoop::new().unwrap();
+    let (mut a, b) = pair();
+    a.write_all(b"x").unwrap();
+    let log = Rc::new(RefCell::new(Vec::new()));
+    {
+        let (lp2, log2) = (lp.clone(), log.clone());
+        lp.add_reader(b.as_raw_fd(), move || {
+            log2.borrow_mut().push("io");
+            lp2.stop();
+        })
+        .unwrap();
+    }
+    for _ in 0..BURST {
+        let (lp2, log2) = (lp.clone(), log.clone());
+        lp.call_soon(move || {
+            log2.borrow_mut().push("burst");
+            let log3 = log2.clone();
+            lp2.call_soon(move || log3.borrow_mut().push("scheduled by the burst"));
+        });
+    }
+    lp.run_forever().unwrap();
+    let log = log.borrow();
+    let io = log.iter().position(|&e| e == "io").expect("the reader ran");
+    let burst = log[..io].iter().filter(|&&e| e == "burst").count();
+    assert_eq!(
+        burst, BURST,
+        "the reader runs after the burst ready before it"
+    );
+    let scheduled = io - burst;
+    assert!(
+        scheduled <= corio::EVENT_INTERVAL,
+        "{scheduled} callbacks scheduled by the burst ran before the reader"
+    );
+}

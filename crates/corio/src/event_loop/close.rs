@@ -31,7 +31,7 @@ impl Inner {
         for (future, task) in tasks {
             // Drop the future first, then tell the handle: awaiting it must not hang. A task
             // being polled (the one closing its loop) is told by the step polling it.
-            task.header.complete();
+            task.header.complete_on_loop();
             if let Some(future) = future {
                 crate::task::drop_and_fail(future, crate::JoinError::cancelled());
             }

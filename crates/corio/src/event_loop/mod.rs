@@ -7,8 +7,10 @@
 //! 2. polls the selector, blocking until the next timer if nothing is ready, and turns events
 //!    into ready callbacks and woken tasks;
 //! 3. moves due timers to the ready queue;
-//! 4. runs the callbacks that were ready when the iteration began; what they schedule runs in
-//!    the next iteration, so a callback that reschedules itself cannot starve the others;
+//! 4. runs the callbacks that were ready when the iteration began, up to [`EVENT_INTERVAL`]
+//!    since the selector was last polled (the rest stay at the front of the queue for the
+//!    next iteration); what they schedule runs in a later iteration, so a callback that
+//!    reschedules itself cannot starve the others;
 //! 5. then keeps running task steps while one is at the front of the queue (woken by the batch),
 //!    up to [`EVENT_INTERVAL`] callbacks since the selector was last polled, unless the loop
 //!    is stopping or `run_until_complete`'s future was woken. Two tasks waking each other
@@ -18,7 +20,11 @@
 //!
 //! While callbacks keep the queue busy, step 2 runs without blocking once every
 //! [`EVENT_INTERVAL`] callbacks rather than every iteration: two tasks waking each other do not
-//! pay an `epoll_wait` per hop, and I/O is still never starved. A loop with no source
+//! pay an `epoll_wait` per hop, and I/O is still never starved, even behind a thousand
+//! callbacks ready at once. Polling in the middle of such a burst also keeps each poll's
+//! events few and fresh: a thousand connection tasks woken together are harvested about
+//! [`EVENT_INTERVAL`] events at a time, shortly after each socket became ready, rather than
+//! in one `epoll_wait` that visits every socket again once all of them ran. A loop with no source
 //! registered skips that non-blocking poll altogether (what other threads send is flagged and
 //! taken in step 1 without it).
 //!
@@ -471,7 +477,13 @@ impl EventLoop {
         if !inner.timers.borrow().is_empty() {
             self.expire_timers();
         }
-        let batch = inner.ready.borrow().len();
+        // At most `EVENT_INTERVAL` callbacks between two polls: `since_poll` is below it here
+        // (it was reset above if it had reached it).
+        let batch = inner
+            .ready
+            .borrow()
+            .len()
+            .min(EVENT_INTERVAL.saturating_sub(inner.since_poll.get()));
         for _ in 0..batch {
             let Some(item) = inner.ready.borrow_mut().pop_front() else {
                 break;
@@ -534,7 +546,7 @@ impl EventLoop {
                         .push_back(Ready::Callback(handle::runnable(f)));
                 }
                 Remote::Spawn(task) => task.start(self),
-                Remote::Task(t) => inner.ready.borrow_mut().push_back(Ready::Task(t)),
+                Remote::Task(t) => task::queue_remote_wake(self, t),
                 Remote::Release(token) => self.release(token),
             }
         }

@@ -33,7 +33,7 @@ use slab::Slab;
 
 use crate::event_loop::{EventLoop, Ready, Remote, Shared};
 pub use blocking::spawn_blocking;
-pub(crate) use header::TaskRef;
+pub(crate) use header::{queue_remote_wake, TaskRef};
 use header::{TaskCore, TaskHeader, ABORTED};
 use join::{Deliver, Detached, Fail, JoinState, LocalJoin};
 pub use join::{JoinError, JoinHandle};
@@ -363,20 +363,22 @@ fn insert(lp: &EventLoop, task: TaskRef, future: BoxFuture) {
 /// One step of a task (the seed's `Task.step`): poll its future once.
 pub(crate) fn run(lp: &EventLoop, task: TaskRef) {
     let header = &task.header;
-    let state = header.begin_step();
     let id = header.id();
     let mut future = {
         let mut tasks = lp.inner.tasks.borrow_mut();
+        // A task that finished (its slot freed, perhaps reused) while this step was queued
+        // has nothing to run; it stays marked queued, so that its wakes do nothing.
         let Some(slot) = tasks.slots.get_mut(id) else {
             return;
         };
         if !Arc::ptr_eq(&slot.task, &task) {
             return;
         }
+        let state = header.begin_step();
         if state & ABORTED != 0 {
             let slot = tasks.slots.remove(id);
             drop(tasks);
-            header.complete();
+            header.complete_on_loop();
             if let Some(future) = slot.future {
                 drop_and_fail(future, JoinError::cancelled());
             }
@@ -411,12 +413,12 @@ pub(crate) fn run(lp: &EventLoop, task: TaskRef) {
         Ok(Poll::Ready(())) => {
             tasks.slots.remove(id);
             drop(tasks);
-            header.complete();
+            header.complete_on_loop();
         }
         Err(payload) => {
             tasks.slots.remove(id);
             drop(tasks);
-            header.complete();
+            header.complete_on_loop();
             drop_and_fail(future, JoinError::panic(payload));
         }
     }
