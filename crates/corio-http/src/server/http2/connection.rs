@@ -187,7 +187,8 @@ where
     /// answering between accepts would cost a write per stream instead of one per batch.
     /// h2 is not asked for another stream when the client has sent no HEADERS frame beyond
     /// the streams already taken (see `frames.rs`): that poll would find none, and the one
-    /// after the answers reads and writes anyway.
+    /// after the answers reads and writes anyway. By the same count, a stream taken when no
+    /// other is waiting is a batch of one, started as it is taken.
     fn poll_connection(
         &mut self,
         cx: &mut Context<'_>,
@@ -203,9 +204,18 @@ where
                 }
                 self.wake.forget();
                 match self.connection.poll_accept(h2cx) {
-                    Poll::Ready(Some(Ok(stream))) => {
-                        self.accepted.push(stream);
+                    Poll::Ready(Some(Ok((request, respond)))) => {
                         self.streams_accepted += 1;
+                        if self.accepted.is_empty()
+                            && self.activity.headers_received() <= self.streams_accepted
+                        {
+                            // The one stream waiting: started without a trip through the
+                            // batch (two moves of h2's request).
+                            self.serving_streams();
+                            start_stream(request, respond, &self.context, &self.streams, cx);
+                            continue;
+                        }
+                        self.accepted.push((request, respond));
                     }
                     Poll::Ready(Some(Err(e))) => return Poll::Ready(client_left(e)),
                     Poll::Ready(None) => return Poll::Ready(Ok(())),
@@ -223,16 +233,21 @@ where
                     .poll_closed(h2cx)
                     .map_err(H2Error::Connection);
             }
-            // Streams answered here leave none open for the idle check that follows: the
-            // connection's idle time starts now, not when it last had a stream open.
-            if let Phase::Serving { idle_since } = &mut self.phase {
-                *idle_since = None;
-            }
+            self.serving_streams();
             let mut batch = std::mem::take(&mut self.accepted);
             for (request, respond) in batch.drain(..) {
                 start_stream(request, respond, &self.context, &self.streams, cx);
             }
             self.accepted = batch;
+        }
+    }
+
+    /// Notes that streams are being served. Streams answered at once leave none open for the
+    /// idle check that follows: the connection's idle time starts now, not when it last had a
+    /// stream open.
+    fn serving_streams(&mut self) {
+        if let Phase::Serving { idle_since } = &mut self.phase {
+            *idle_since = None;
         }
     }
 
