@@ -70,6 +70,9 @@ pub(super) struct Driver<T, H: Handler, S> {
     shutdown: Pin<Box<S>>,
     phase: Phase,
     keepalive: Keepalive,
+    /// When bytes last arrived from the client: the time of the driver's pass in which h2
+    /// read them (h2 reads only while the driver polls it; see `activity.rs`).
+    last_read: Instant,
     timer: Deadline,
     wake: Arc<DriverWaker>,
     /// `wake` as a [`Waker`], made once.
@@ -103,6 +106,7 @@ where
             shutdown: Box::pin(shutdown),
             phase: Phase::Serving { idle_since: None },
             keepalive: Keepalive::Quiet,
+            last_read: Instant::now(),
             timer: Deadline::new(),
             h2_waker: Waker::from(wake.clone()),
             wake,
@@ -135,6 +139,9 @@ where
             }
             if let Poll::Ready(end) = self.poll_connection(cx, h2cx) {
                 return Poll::Ready(end);
+            }
+            if self.activity.take_read() {
+                self.last_read = now;
             }
             let mut next = self.poll_keepalive(h2cx, now)?;
             match self.phase {
@@ -263,7 +270,7 @@ where
                 Poll::Pending => return Ok(due),
             }
         }
-        let at = self.activity.last_read() + config.ping_interval;
+        let at = self.last_read + config.ping_interval;
         if now < at {
             return Ok(at);
         }
