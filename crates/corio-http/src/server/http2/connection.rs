@@ -180,6 +180,7 @@ where
     }
 
     /// Sends the GOAWAY and starts the grace period.
+    #[inline(never)]
     fn drain(&mut self, now: Instant) {
         self.connection.graceful_shutdown();
         self.phase = Phase::Draining {
@@ -261,7 +262,6 @@ where
     /// Sends a PING when the client has been silent, and checks that it is answered. Returns
     /// when to look again.
     fn poll_keepalive(&mut self, cx: &mut Context<'_>, now: Instant) -> Result<Instant, H2Error> {
-        let config = &self.context.config;
         if let Keepalive::AwaitingPong { due } = self.keepalive {
             match self.ping.poll_pong(cx) {
                 Poll::Ready(Ok(_)) => self.keepalive = Keepalive::Quiet,
@@ -270,14 +270,21 @@ where
                 Poll::Pending => return Ok(due),
             }
         }
-        let at = self.last_read + config.ping_interval;
+        let at = self.last_read + self.context.config.ping_interval;
         if now < at {
             return Ok(at);
         }
+        self.send_ping(cx, now)
+    }
+
+    /// Sends the keep-alive PING; returns when its acknowledgement is due. Out of line: a
+    /// busy connection never pings, and its driver's code stays short.
+    #[inline(never)]
+    fn send_ping(&mut self, cx: &mut Context<'_>, now: Instant) -> Result<Instant, H2Error> {
         self.ping
             .send_ping(Ping::opaque())
             .map_err(H2Error::Connection)?;
-        let due = now + config.ping_timeout;
+        let due = now + self.context.config.ping_timeout;
         self.keepalive = Keepalive::AwaitingPong { due };
         // Registers the waker for the acknowledgement.
         match self.ping.poll_pong(cx) {
@@ -297,6 +304,8 @@ impl<T, H: Handler, S> Drop for Driver<T, H, S> {
 
 /// A client that closed or reset its TCP connection ended it as it may; any other error is
 /// the connection's failure.
+#[cold]
+#[inline(never)]
 fn client_left(error: h2::Error) -> Result<(), H2Error> {
     let gone = error.get_io().is_some_and(|e| {
         matches!(
