@@ -17,7 +17,7 @@ use std::net::SocketAddr;
 use http::StatusCode;
 
 use crate::message::{Body, Request};
-use crate::proto::{HeaderFields, RequestHead, Version};
+use crate::proto::{RequestHead, Version};
 
 /// Builds the handler's request; `Err` carries the status to answer with.
 ///
@@ -43,10 +43,7 @@ pub(super) fn to_request(
     let authority = uri.into_parts().authority;
     boxed.method = method;
     boxed.version = Version::Http2;
-    boxed.headers = match authority {
-        Some(authority) => HeaderFields::with_authority(headers, authority),
-        None => HeaderFields::from_map(headers),
-    };
+    boxed.headers.set_map(headers, authority);
     boxed.keep_alive = true;
     Ok(Request::new(boxed, body, peer))
 }
