@@ -179,12 +179,20 @@ impl HeaderFields {
         }
     }
 
-    /// Fields given as a map and an HTTP/2 request's `:authority`, which becomes the `Host`
-    /// field when the map is first read and has none (RFC 9113 §8.3.1).
-    pub(crate) fn with_authority(map: HeaderMap, authority: Authority) -> HeaderFields {
-        HeaderFields {
-            source: Source::MapAndAuthority(Mutex::new(Some((map, authority)))),
-            map: OnceLock::new(),
+    /// Sets [`HeaderFields::unfilled`] fields, in place, to `map`, and an HTTP/2 request's
+    /// `:authority` if it has one, which becomes the `Host` field when the map is first read
+    /// and has none (RFC 9113 §8.3.1). For a head filled in its box: fields built apart and
+    /// moved in would copy their inline room too.
+    pub(crate) fn set_map(&mut self, map: HeaderMap, authority: Option<Authority>) {
+        debug_assert!(self.map.get().is_none());
+        match authority {
+            Some(authority) => {
+                self.source = Source::MapAndAuthority(Mutex::new(Some((map, authority))));
+            }
+            None => {
+                self.source = Source::Shared(Bytes::new());
+                self.map = OnceLock::from(map);
+            }
         }
     }
 
@@ -279,6 +287,13 @@ fn parse_map(raw: &Bytes) -> HeaderMap {
 mod tests {
     use super::*;
 
+    /// Fields given as a map and an HTTP/2 request's `:authority`.
+    fn with_authority(map: HeaderMap, authority: Authority) -> HeaderFields {
+        let mut fields = HeaderFields::unfilled();
+        fields.set_map(map, Some(authority));
+        fields
+    }
+
     /// The bytes of a head with an `X-Pad` field, apart from the padding itself.
     const FIXED: &str = "GET / HTTP/1.1\r\nHost: a\r\nX-Pad: \r\n\r\n";
 
@@ -321,7 +336,7 @@ mod tests {
                 short.fill(b"GET / HTTP/1.1\r\nHost: a\r\nX-Old: 1\r\n\r\n");
                 short
             },
-            HeaderFields::with_authority(HeaderMap::new(), Authority::from_static("old.example")),
+            with_authority(HeaderMap::new(), Authority::from_static("old.example")),
         ];
         for mut fields in sources {
             assert!(!fields.map().is_empty(), "the map was built");
@@ -361,7 +376,7 @@ mod tests {
     fn an_authority_becomes_host_when_the_map_is_first_read() {
         let mut map = HeaderMap::new();
         map.insert("x-a", HeaderValue::from_static("1"));
-        let fields = HeaderFields::with_authority(map, Authority::from_static("a.example:8080"));
+        let fields = with_authority(map, Authority::from_static("a.example:8080"));
         let copy = fields.clone();
         assert!(format!("{fields:?}").contains("a.example:8080"));
         assert_eq!(fields.map()[HOST], "a.example:8080");
@@ -376,7 +391,7 @@ mod tests {
     fn a_host_field_is_kept_over_the_authority() {
         let mut map = HeaderMap::new();
         map.insert(HOST, HeaderValue::from_static("b.example"));
-        let fields = HeaderFields::with_authority(map, Authority::from_static("a.example"));
+        let fields = with_authority(map, Authority::from_static("a.example"));
         assert_eq!(
             fields.map().get_all(HOST).iter().collect::<Vec<_>>(),
             ["b.example"]

@@ -43,21 +43,17 @@ impl RequestTarget {
     /// Validates `raw` as a request-target for `method`.
     pub fn parse(target: &str, method: &Method) -> Result<RequestTarget, ProtoError> {
         let b = target.as_bytes();
-        if b.is_empty() || b.len() > u32::MAX as usize {
-            return Err(ProtoError::BadTarget);
-        }
-        // One pass checks every byte and finds the first `?` (the query's start in the
-        // origin and absolute forms: an authority ends at the first `/` or `?`).
-        let mut first_question = None;
-        for (at, &c) in b.iter().enumerate() {
-            match TARGET_BYTE[c as usize] {
-                TargetByte::Invalid => return Err(ProtoError::BadTarget),
-                TargetByte::Question if first_question.is_none() => first_question = Some(at),
-                TargetByte::Question | TargetByte::Other => {}
-            }
-        }
-        let parts = Parts::of(b, first_question, method)?;
+        let parts = Parts::of(b, first_question(b)?, method)?;
         Ok(parts.with(TargetText::new(target)))
+    }
+
+    /// Sets this target, in place, to `target` for `method`, checked as
+    /// [`RequestTarget::parse`] checks it (`Err`: this target is then unspecified). For a
+    /// head filled in its box: built apart and moved in, the target's inline text is copied
+    /// once more.
+    pub(crate) fn set(&mut self, target: &str, method: &Method) -> Result<(), ProtoError> {
+        let b = target.as_bytes();
+        self.set_checked(b, first_question(b)?, method)
     }
 
     /// Sets this target, in place, to `bytes` for `method`: [`RequestTarget::parse`] for a
@@ -216,6 +212,23 @@ impl Parts {
             query: self.query,
         }
     }
+}
+
+/// Checks every byte of a raw target in one pass and finds its first `?` (the query's start
+/// in the origin and absolute forms: an authority ends at the first `/` or `?`).
+fn first_question(b: &[u8]) -> Result<Option<usize>, ProtoError> {
+    if b.is_empty() || b.len() > u32::MAX as usize {
+        return Err(ProtoError::BadTarget);
+    }
+    let mut first_question = None;
+    for (at, &c) in b.iter().enumerate() {
+        match TARGET_BYTE[c as usize] {
+            TargetByte::Invalid => return Err(ProtoError::BadTarget),
+            TargetByte::Question if first_question.is_none() => first_question = Some(at),
+            TargetByte::Question | TargetByte::Other => {}
+        }
+    }
+    Ok(first_question)
 }
 
 /// If `b` starts with `scheme "://"`, the index of the colon.

@@ -1,10 +1,12 @@
-//! [`Watched`]: the connection's socket, noting when bytes last arrived and since when a
+//! [`Watched`]: the connection's socket, noting whether bytes arrived and since when a
 //! write has been blocked, for the keep-alive ping and the send timeout, and counting the
 //! client's HEADERS frames, for the driver to know when no new stream can be waiting.
 //!
 //! h2 owns the socket once the handshake starts and says nothing about its progress; the
-//! connection driver learns it from this wrapper, at the cost of a clock read per socket
-//! read and per blocked write, and a look at the frame heads read.
+//! connection driver learns it from this wrapper, at the cost of a clock read per blocked
+//! write and a look at the frame heads read. A read only raises a flag: h2 reads the socket
+//! only while the driver polls it, and the driver, which reads the clock once per pass
+//! anyway, takes that time as the read's (see `connection.rs`).
 
 use std::cell::Cell;
 use std::io::{self, IoSlice};
@@ -20,7 +22,8 @@ use super::frames::HeadersCount;
 /// What the driver reads: shared between the wrapper (inside h2) and the driver.
 #[derive(Debug)]
 pub(super) struct Activity {
-    last_read: Cell<Instant>,
+    /// Bytes arrived since the driver last asked ([`Activity::take_read`]).
+    read: Cell<bool>,
     write_blocked_since: Cell<Option<Instant>>,
     frames: Cell<HeadersCount>,
 }
@@ -28,15 +31,15 @@ pub(super) struct Activity {
 impl Activity {
     pub(super) fn new() -> Rc<Activity> {
         Rc::new(Activity {
-            last_read: Cell::new(Instant::now()),
+            read: Cell::new(false),
             write_blocked_since: Cell::new(None),
             frames: Cell::new(HeadersCount::new()),
         })
     }
 
-    /// When the last bytes arrived from the client.
-    pub(super) fn last_read(&self) -> Instant {
-        self.last_read.get()
+    /// Whether bytes arrived from the client since the last call.
+    pub(super) fn take_read(&self) -> bool {
+        self.read.replace(false)
     }
 
     /// Since when the socket has refused to take bytes (`None`: it is taking them).
@@ -50,7 +53,7 @@ impl Activity {
     }
 
     fn note_read(&self, bytes: &[u8]) {
-        self.last_read.set(Instant::now());
+        self.read.set(true);
         let mut frames = self.frames.get();
         frames.feed(bytes);
         self.frames.set(frames);

@@ -70,6 +70,9 @@ pub(super) struct Driver<T, H: Handler, S> {
     shutdown: Pin<Box<S>>,
     phase: Phase,
     keepalive: Keepalive,
+    /// When bytes last arrived from the client: the time of the driver's pass in which h2
+    /// read them (h2 reads only while the driver polls it; see `activity.rs`).
+    last_read: Instant,
     timer: Deadline,
     wake: Arc<DriverWaker>,
     /// `wake` as a [`Waker`], made once.
@@ -103,6 +106,7 @@ where
             shutdown: Box::pin(shutdown),
             phase: Phase::Serving { idle_since: None },
             keepalive: Keepalive::Quiet,
+            last_read: Instant::now(),
             timer: Deadline::new(),
             h2_waker: Waker::from(wake.clone()),
             wake,
@@ -135,6 +139,9 @@ where
             }
             if let Poll::Ready(end) = self.poll_connection(cx, h2cx) {
                 return Poll::Ready(end);
+            }
+            if self.activity.take_read() {
+                self.last_read = now;
             }
             let mut next = self.poll_keepalive(h2cx, now)?;
             match self.phase {
@@ -173,6 +180,7 @@ where
     }
 
     /// Sends the GOAWAY and starts the grace period.
+    #[inline(never)]
     fn drain(&mut self, now: Instant) {
         self.connection.graceful_shutdown();
         self.phase = Phase::Draining {
@@ -187,7 +195,8 @@ where
     /// answering between accepts would cost a write per stream instead of one per batch.
     /// h2 is not asked for another stream when the client has sent no HEADERS frame beyond
     /// the streams already taken (see `frames.rs`): that poll would find none, and the one
-    /// after the answers reads and writes anyway.
+    /// after the answers reads and writes anyway. By the same count, a stream taken when no
+    /// other is waiting is a batch of one, started as it is taken.
     fn poll_connection(
         &mut self,
         cx: &mut Context<'_>,
@@ -203,9 +212,18 @@ where
                 }
                 self.wake.forget();
                 match self.connection.poll_accept(h2cx) {
-                    Poll::Ready(Some(Ok(stream))) => {
-                        self.accepted.push(stream);
+                    Poll::Ready(Some(Ok((request, respond)))) => {
                         self.streams_accepted += 1;
+                        if self.accepted.is_empty()
+                            && self.activity.headers_received() <= self.streams_accepted
+                        {
+                            // The one stream waiting: started without a trip through the
+                            // batch (two moves of h2's request).
+                            self.serving_streams();
+                            start_stream(request, respond, &self.context, &self.streams, cx);
+                            continue;
+                        }
+                        self.accepted.push((request, respond));
                     }
                     Poll::Ready(Some(Err(e))) => return Poll::Ready(client_left(e)),
                     Poll::Ready(None) => return Poll::Ready(Ok(())),
@@ -223,11 +241,7 @@ where
                     .poll_closed(h2cx)
                     .map_err(H2Error::Connection);
             }
-            // Streams answered here leave none open for the idle check that follows: the
-            // connection's idle time starts now, not when it last had a stream open.
-            if let Phase::Serving { idle_since } = &mut self.phase {
-                *idle_since = None;
-            }
+            self.serving_streams();
             let mut batch = std::mem::take(&mut self.accepted);
             for (request, respond) in batch.drain(..) {
                 start_stream(request, respond, &self.context, &self.streams, cx);
@@ -236,10 +250,18 @@ where
         }
     }
 
+    /// Notes that streams are being served. Streams answered at once leave none open for the
+    /// idle check that follows: the connection's idle time starts now, not when it last had a
+    /// stream open.
+    fn serving_streams(&mut self) {
+        if let Phase::Serving { idle_since } = &mut self.phase {
+            *idle_since = None;
+        }
+    }
+
     /// Sends a PING when the client has been silent, and checks that it is answered. Returns
     /// when to look again.
     fn poll_keepalive(&mut self, cx: &mut Context<'_>, now: Instant) -> Result<Instant, H2Error> {
-        let config = &self.context.config;
         if let Keepalive::AwaitingPong { due } = self.keepalive {
             match self.ping.poll_pong(cx) {
                 Poll::Ready(Ok(_)) => self.keepalive = Keepalive::Quiet,
@@ -248,14 +270,21 @@ where
                 Poll::Pending => return Ok(due),
             }
         }
-        let at = self.activity.last_read() + config.ping_interval;
+        let at = self.last_read + self.context.config.ping_interval;
         if now < at {
             return Ok(at);
         }
+        self.send_ping(cx, now)
+    }
+
+    /// Sends the keep-alive PING; returns when its acknowledgement is due. Out of line: a
+    /// busy connection never pings, and its driver's code stays short.
+    #[inline(never)]
+    fn send_ping(&mut self, cx: &mut Context<'_>, now: Instant) -> Result<Instant, H2Error> {
         self.ping
             .send_ping(Ping::opaque())
             .map_err(H2Error::Connection)?;
-        let due = now + config.ping_timeout;
+        let due = now + self.context.config.ping_timeout;
         self.keepalive = Keepalive::AwaitingPong { due };
         // Registers the waker for the acknowledgement.
         match self.ping.poll_pong(cx) {
@@ -275,6 +304,8 @@ impl<T, H: Handler, S> Drop for Driver<T, H, S> {
 
 /// A client that closed or reset its TCP connection ended it as it may; any other error is
 /// the connection's failure.
+#[cold]
+#[inline(never)]
 fn client_left(error: h2::Error) -> Result<(), H2Error> {
     let gone = error.get_io().is_some_and(|e| {
         matches!(

@@ -6,7 +6,8 @@
 //! field when the client sent none (§8.3.1), so handlers that route on `Host` work on both
 //! protocols, and the target is checked with the HTTP/1.1 parser's rules.
 //!
-//! The head costs one allocation: its box, which takes h2's header map as it is. Whether a
+//! The head costs at most one allocation: its box (the thread's spare one, when a request
+//! dropped here gave it back), filled in place, which takes h2's header map as it is. Whether a
 //! `Host` field is missing is looked up, and the authority copied into one, when the handler
 //! first reads the fields (see [`HeaderFields`](crate::proto::HeaderFields)): a handler that
 //! never reads them pays for neither.
@@ -16,7 +17,7 @@ use std::net::SocketAddr;
 use http::StatusCode;
 
 use crate::message::{Body, Request};
-use crate::proto::{HeaderFields, RequestHead, RequestTarget, Version};
+use crate::proto::{RequestHead, Version};
 
 /// Builds the handler's request; `Err` carries the status to answer with.
 ///
@@ -33,18 +34,16 @@ pub(super) fn to_request(
         headers,
         ..
     } = head;
-    let target = uri.path_and_query().map_or("/", |pq| pq.as_str());
-    let target = RequestTarget::parse(target, &method)
-        .map_err(|e| StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_REQUEST))?;
-    let authority = uri.into_parts().authority;
     let mut boxed = RequestHead::unset_boxed();
+    let target = uri.path_and_query().map_or("/", |pq| pq.as_str());
+    if let Err(e) = boxed.target.set(target, &method) {
+        RequestHead::recycle(boxed);
+        return Err(StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_REQUEST));
+    }
+    let authority = uri.into_parts().authority;
     boxed.method = method;
-    boxed.target = target;
     boxed.version = Version::Http2;
-    boxed.headers = match authority {
-        Some(authority) => HeaderFields::with_authority(headers, authority),
-        None => HeaderFields::from_map(headers),
-    };
+    boxed.headers.set_map(headers, authority);
     boxed.keep_alive = true;
     Ok(Request::new(boxed, body, peer))
 }

@@ -114,19 +114,30 @@ pub(super) fn start_stream<H: Handler>(
             context.spare.set(Some(handling));
             exchange.answer(result.unwrap_or_else(|()| panicked()), context, streams)
         }
-        Poll::Pending => {
-            let context = context.clone();
-            streams.spawn(async move {
-                let mut exchange = exchange;
-                let Some(response) = run_handler::<H>(handling, &mut exchange.respond).await else {
-                    return;
-                };
-                if let Some((send, body)) = exchange.respond_with(response) {
-                    send_body(send, body, context.config.send_timeout).await;
-                }
-            });
-        }
+        Poll::Pending => wait_in_task(handling, exchange, context, streams),
     }
+}
+
+/// Moves a handler that did not answer on its first poll into a task of its own, which
+/// finishes the exchange. Out of line (as every path the driver takes only for some
+/// streams): the code of a stream answered at once stays short, fewer cache lines per
+/// request.
+#[inline(never)]
+fn wait_in_task<H: Handler>(
+    handling: Handling<H>,
+    mut exchange: Exchange,
+    context: &Rc<StreamContext<H>>,
+    streams: &Rc<Streams>,
+) {
+    let context = context.clone();
+    streams.spawn(async move {
+        let Some(response) = run_handler::<H>(handling, &mut exchange.respond).await else {
+            return;
+        };
+        if let Some((send, body)) = exchange.respond_with(response) {
+            send_body(send, body, context.config.send_timeout).await;
+        }
+    });
 }
 
 /// Checks the request head and builds the handler's [`Request`]; `None` when the stream was
@@ -144,20 +155,13 @@ fn accept<H: Handler>(
     let (body, source) = if recv.is_end_stream() {
         (Body::empty(), None)
     } else {
-        let declared = head
-            .headers
-            .get(CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<u64>().ok());
-        if declared.is_some_and(|len| len > config.max_request_body) {
-            let _ = respond.send_response(status_only(StatusCode::PAYLOAD_TOO_LARGE), true);
-            return None;
-        }
-        let source = Rc::new(RecvBody::new(
-            recv,
-            config.max_request_body,
-            config.body_timeout,
-        ));
+        let source = match request_body(&head.headers, recv, config) {
+            Ok(source) => source,
+            Err(_recv) => {
+                refuse(&mut respond, StatusCode::PAYLOAD_TOO_LARGE);
+                return None;
+            }
+        };
         (Body::incoming(source.clone(), 0), Some(source))
     };
     match to_request(head, body, context.peer) {
@@ -170,10 +174,39 @@ fn accept<H: Handler>(
             },
         )),
         Err(status) => {
-            let _ = respond.send_response(status_only(status), true);
+            refuse(&mut respond, status);
             None
         }
     }
+}
+
+/// The request body's source, or `recv` back (kept until the 413 is sent) when
+/// `Content-Length` announces more than `max_request_body`.
+#[inline(never)]
+fn request_body(
+    headers: &http::HeaderMap,
+    recv: RecvStream,
+    config: &H2Config,
+) -> Result<Rc<RecvBody>, RecvStream> {
+    let declared = headers
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|len| len > config.max_request_body) {
+        return Err(recv);
+    }
+    Ok(Rc::new(RecvBody::new(
+        recv,
+        config.max_request_body,
+        config.body_timeout,
+    )))
+}
+
+/// Answers a request refused before its handler ran with `status`, ending the stream.
+#[cold]
+#[inline(never)]
+fn refuse(respond: &mut SendResponse<Bytes>, status: StatusCode) {
+    let _ = respond.send_response(status_only(status), true);
 }
 
 impl Exchange {
@@ -181,7 +214,7 @@ impl Exchange {
     /// the stream and the body still to send, if any.
     fn respond_with(mut self, mut response: Response) -> Option<(SendStream<Bytes>, ResponseBody)> {
         if let Some(status) = self.source.and_then(|source| source.failure()) {
-            response = Response::error(status, "");
+            response = failed_body(status);
         }
         let (head, body) = to_h2(response, self.is_head);
         let send = self.respond.send_response(head, body.is_none()).ok()?;
@@ -200,12 +233,32 @@ impl Exchange {
             return;
         };
         if let Some(body) = send_at_once(&mut send, body) {
-            streams.spawn(send_body(send, body, context.config.send_timeout));
+            send_in_task(send, body, context, streams);
         }
     }
 }
 
+/// Sends a body that has to wait (for window, a file, a stream) from a task of its own.
+#[inline(never)]
+fn send_in_task<H: Handler>(
+    send: SendStream<Bytes>,
+    body: ResponseBody,
+    context: &StreamContext<H>,
+    streams: &Rc<Streams>,
+) {
+    streams.spawn(send_body(send, body, context.config.send_timeout));
+}
+
+/// The answer to a request whose body failed (413, 408), in place of the handler's.
+#[cold]
+#[inline(never)]
+fn failed_body(status: StatusCode) -> Response {
+    Response::error(status, "")
+}
+
 /// The answer to a handler that panicked, as over HTTP/1.1.
+#[cold]
+#[inline(never)]
 fn panicked() -> Response {
     Response::error(StatusCode::INTERNAL_SERVER_ERROR, "")
 }
