@@ -19,6 +19,14 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+/// The process's allocator: mimalloc rather than the C library's. corio's own request paths
+/// allocate nothing per request, but the h2 crate allocates about a dozen times per HTTP/2
+/// request (frames, stream slots, header maps), and `corio bench --h2` spends several per
+/// cent of its CPU there; mimalloc's per-thread free lists are the cheaper fast path (see
+/// ARCHITECTURE.md, "Dependencies").
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// An async HTTP server, client, crawler and load generator on the corio runtime.
 #[derive(Debug, Parser)]
 #[command(
