@@ -3,7 +3,7 @@
 //! connection's task).
 
 use std::future::poll_fn;
-use std::task::Poll;
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use corio::time::{timeout, Deadline};
@@ -12,23 +12,41 @@ use corio::EventLoop;
 /// Only guards against a hang: a broken re-arm would wait for the hour-long timer.
 const HANG_GUARD: Duration = Duration::from_secs(30);
 
+/// One of the two ways a task polls its deadline: `Deadline::poll`, or `poll_same_waker`
+/// with the waker its previous poll stored.
+type PollWith = fn(&mut Deadline, &mut Context<'_>) -> Poll<()>;
+
+/// Sets `deadline` to `at` and polls it once with `poll`, which must find it pending (armed).
+async fn arm(deadline: &mut Deadline, at: Instant, poll: PollWith) {
+    deadline.set(Some(at));
+    poll_fn(|cx| {
+        assert!(poll(deadline, cx).is_pending(), "armed");
+        Poll::Ready(())
+    })
+    .await;
+}
+
+/// Moves `deadline` to `at` and waits for it with `poll`: it completes, and not before `at`.
+async fn moved_completes(deadline: &mut Deadline, at: Instant, poll: PollWith) {
+    deadline.set(Some(at));
+    timeout(HANG_GUARD, poll_fn(|cx| poll(deadline, cx)))
+        .await
+        .expect("the moved deadline completes (a broken re-arm hangs on the first timer)");
+    assert!(Instant::now() >= at);
+}
+
 #[test]
 fn a_deadline_moved_later_completes_at_the_later_instant_never_before() {
     corio::block_on(async {
         let mut deadline = Deadline::new();
         let first = Instant::now() + Duration::from_millis(5);
-        deadline.set(Some(first));
-        poll_fn(|cx| {
-            assert!(deadline.poll(cx).is_pending(), "armed at the first instant");
-            Poll::Ready(())
-        })
+        arm(&mut deadline, first, Deadline::poll).await;
+        moved_completes(
+            &mut deadline,
+            first + Duration::from_millis(20),
+            Deadline::poll,
+        )
         .await;
-        let later = first + Duration::from_millis(20);
-        deadline.set(Some(later));
-        timeout(HANG_GUARD, poll_fn(|cx| deadline.poll(cx)))
-            .await
-            .expect("the deadline completes");
-        assert!(Instant::now() >= later);
     });
 }
 
@@ -36,18 +54,10 @@ fn a_deadline_moved_later_completes_at_the_later_instant_never_before() {
 fn a_deadline_moved_earlier_than_its_timer_rearms() {
     corio::block_on(async {
         let mut deadline = Deadline::new();
-        deadline.set(Some(Instant::now() + Duration::from_secs(3600)));
-        poll_fn(|cx| {
-            assert!(deadline.poll(cx).is_pending());
-            Poll::Ready(())
-        })
-        .await;
+        let hour = Instant::now() + Duration::from_secs(3600);
+        arm(&mut deadline, hour, Deadline::poll).await;
         let sooner = Instant::now() + Duration::from_millis(2);
-        deadline.set(Some(sooner));
-        timeout(HANG_GUARD, poll_fn(|cx| deadline.poll(cx)))
-            .await
-            .expect("the deadline moved earlier completes without the hour-long timer");
-        assert!(Instant::now() >= sooner);
+        moved_completes(&mut deadline, sooner, Deadline::poll).await;
         assert_eq!(deadline.get(), Some(sooner));
     });
 }
@@ -60,34 +70,14 @@ fn a_deadline_polled_again_with_the_same_waker_completes_moved_later_or_earlier(
     corio::block_on(async {
         let mut deadline = Deadline::new();
         let first = Instant::now() + Duration::from_millis(5);
-        deadline.set(Some(first));
-        poll_fn(|cx| {
-            assert!(deadline.poll(cx).is_pending(), "armed at the first instant");
-            Poll::Ready(())
-        })
-        .await;
+        arm(&mut deadline, first, Deadline::poll).await;
         let later = first + Duration::from_millis(20);
-        deadline.set(Some(later));
-        timeout(HANG_GUARD, poll_fn(|cx| deadline.poll_same_waker(cx)))
-            .await
-            .expect("the deadline moved later completes");
-        assert!(Instant::now() >= later);
+        moved_completes(&mut deadline, later, Deadline::poll_same_waker).await;
 
-        deadline.set(Some(Instant::now() + Duration::from_secs(3600)));
-        poll_fn(|cx| {
-            assert!(
-                deadline.poll_same_waker(cx).is_pending(),
-                "armed an hour ahead"
-            );
-            Poll::Ready(())
-        })
-        .await;
+        let hour = Instant::now() + Duration::from_secs(3600);
+        arm(&mut deadline, hour, Deadline::poll_same_waker).await;
         let sooner = Instant::now() + Duration::from_millis(2);
-        deadline.set(Some(sooner));
-        timeout(HANG_GUARD, poll_fn(|cx| deadline.poll_same_waker(cx)))
-            .await
-            .expect("the deadline moved earlier completes without the hour-long timer");
-        assert!(Instant::now() >= sooner);
+        moved_completes(&mut deadline, sooner, Deadline::poll_same_waker).await;
     });
 }
 

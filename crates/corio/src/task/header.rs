@@ -53,7 +53,7 @@ pub(crate) struct TaskCore<J: ?Sized> {
 impl<J: Send + Sync + 'static> Wake for TaskCore<J> {
     #[inline]
     fn wake(self: Arc<Self>) {
-        schedule(self);
+        schedule(self as TaskRef);
     }
 
     #[inline]
@@ -62,23 +62,11 @@ impl<J: Send + Sync + 'static> Wake for TaskCore<J> {
     }
 }
 
-/// A task to queue, owned (a waker woken by value: its reference moves to the queue) or
-/// borrowed (cloned only if it is queued).
+/// A task to queue, owned (a [`TaskRef`]: a waker woken by value, its reference moves to the
+/// queue) or borrowed (cloned only if it is queued).
 trait Wakee {
     fn header(&self) -> &TaskHeader;
     fn into_task(self) -> TaskRef;
-}
-
-impl<J: Send + Sync + 'static> Wakee for Arc<TaskCore<J>> {
-    #[inline]
-    fn header(&self) -> &TaskHeader {
-        &self.header
-    }
-
-    #[inline]
-    fn into_task(self) -> TaskRef {
-        self
-    }
 }
 
 impl<J: Send + Sync + 'static> Wakee for &Arc<TaskCore<J>> {
