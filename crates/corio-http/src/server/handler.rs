@@ -72,10 +72,8 @@ impl<F: Future> Future for CatchUnwind<F> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let future = self.project().future;
-        match catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
-            Ok(Poll::Ready(output)) => Poll::Ready(Ok(output)),
-            Ok(Poll::Pending) => Poll::Pending,
-            Err(_) => Poll::Ready(Err(())),
-        }
+        // The output is put in its final shape inside the closure: the response is moved out
+        // of `catch_unwind` once, not once more to be rewrapped.
+        catch_unwind(AssertUnwindSafe(|| future.poll(cx).map(Ok))).unwrap_or(Poll::Ready(Err(())))
     }
 }
