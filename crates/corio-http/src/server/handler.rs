@@ -70,10 +70,15 @@ impl<F> CatchUnwind<F> {
 impl<F: Future> Future for CatchUnwind<F> {
     type Output = Result<F::Output, ()>;
 
+    /// Inlined into the caller's poll: the response then goes from the handler's future
+    /// straight to the caller's frame, not through a frame of its own.
+    #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let future = self.project().future;
-        // The output is put in its final shape inside the closure: the response is moved out
-        // of `catch_unwind` once, not once more to be rewrapped.
-        catch_unwind(AssertUnwindSafe(|| future.poll(cx).map(Ok))).unwrap_or(Poll::Ready(Err(())))
+        match catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
+            Ok(Poll::Ready(output)) => Poll::Ready(Ok(output)),
+            Ok(Poll::Pending) => Poll::Pending,
+            Err(_) => Poll::Ready(Err(())),
+        }
     }
 }
