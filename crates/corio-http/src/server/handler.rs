@@ -70,9 +70,6 @@ impl<F> CatchUnwind<F> {
 impl<F: Future> Future for CatchUnwind<F> {
     type Output = Result<F::Output, ()>;
 
-    /// Inlined into the caller's poll: the response then goes from the handler's future
-    /// straight to the caller's frame, not through a frame of its own.
-    #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let future = self.project().future;
         match catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {

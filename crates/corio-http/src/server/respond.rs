@@ -126,7 +126,6 @@ impl<H: Handler, T: Transport> Driver<H, T> {
         let mut io = self.io.borrow_mut();
         let out = io.out.get_or_insert_with(buffers::take_out);
         clock::with_ok_head(&content_type, bytes.len() as u64, |head| {
-            out.reserve(head.len() + body.len());
             out.extend_from_slice(head);
         });
         out.extend_from_slice(body);
