@@ -68,7 +68,13 @@ impl Response {
     pub fn text(body: impl Into<ResponseBody>) -> Response {
         // A constant: `from_static` run here would check the bytes on every call.
         const TEXT_PLAIN: HeaderValue = HeaderValue::from_static("text/plain");
-        Response::new(StatusCode::OK, body).with_content_type(TEXT_PLAIN)
+        // Built in place, field by field (`new` then `with_content_type` moves it twice).
+        Response {
+            status: StatusCode::OK,
+            content_type: Some(TEXT_PLAIN),
+            headers: None,
+            body: body.into(),
+        }
     }
 
     /// `200 OK` with a `text/html; charset=utf-8` body.

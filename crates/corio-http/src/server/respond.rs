@@ -18,6 +18,7 @@ use std::os::unix::fs::FileExt;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
+use bytes::Bytes;
 use corio::time::Deadline;
 
 use http::header::{HeaderValue, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, TRANSFER_ENCODING};
@@ -62,7 +63,78 @@ impl<H: Handler, T: Transport> Driver<H, T> {
     /// output buffer, without waiting. Returns whether the connection stays open (a
     /// close-delimited body ends it), the body bytes written, and the part of the body still to
     /// send (a large buffer, a file or a stream) for [`Driver::write_rest`].
+    ///
+    /// Small and inlined into its caller: it only tells the commonest response
+    /// ([`Driver::write_ok`]) from the others ([`Driver::write_any_head`], out of line, so
+    /// that its registers and stack are not set up for every response).
+    #[inline]
     pub(super) fn write_head(
+        &mut self,
+        response: Response,
+        version: Version,
+        is_head: bool,
+        is_connect: bool,
+        keep_alive: bool,
+    ) -> (bool, u64, Option<RestOfBody>) {
+        // The commonest response, HTTP/1.1 `200 OK` kept alive (not to CONNECT, where it would
+        // have no body), with a content type, no field of its own and a small body in memory.
+        // Decided before the general rules, which would only confirm its `Content-Length`
+        // framing.
+        let small = match &response.body {
+            ResponseBody::Empty => true,
+            ResponseBody::Bytes(bytes) => bytes.len() < DIRECT_WRITE_MIN,
+            _ => false,
+        };
+        if small
+            && response.status == StatusCode::OK
+            && !is_connect
+            && keep_alive
+            && version == Version::Http11
+            && response.headers.is_none()
+            && response.content_type.is_some()
+        {
+            return (true, self.write_ok(response, is_head), None);
+        }
+        self.write_any_head(response, version, is_head, is_connect, keep_alive)
+    }
+
+    /// Writes the commonest response (see [`Driver::write_head`]): the cached head with its
+    /// `Date` and `Content-Length` in one copy ([`clock::with_ok_head`]), then the body.
+    /// Returns the body bytes written.
+    ///
+    /// Its parts are dropped here one by one, inline: the map is known to be absent, and the
+    /// content type and body are `Bytes`, whose drop is one call (none of `Response`'s or
+    /// `ResponseBody`'s drop glue, which handles every variant).
+    #[inline]
+    fn write_ok(&mut self, response: Response, is_head: bool) -> u64 {
+        let Response {
+            content_type: Some(content_type),
+            headers,
+            body,
+            ..
+        } = response
+        else {
+            unreachable!("write_head checked the content type")
+        };
+        // Checked by `write_head`: no map to drop, and no call to its drop glue either.
+        std::mem::forget(headers);
+        let bytes = match body {
+            ResponseBody::Bytes(bytes) => bytes,
+            _ => Bytes::new(),
+        };
+        let body = if is_head { &[][..] } else { &bytes[..] };
+        let mut io = self.io.borrow_mut();
+        let out = io.out.get_or_insert_with(buffers::take_out);
+        clock::with_ok_head(&content_type, bytes.len() as u64, |head| {
+            out.extend_from_slice(head);
+        });
+        out.extend_from_slice(body);
+        body.len() as u64
+    }
+
+    /// Encodes any response's head (see [`Driver::write_head`]) piece by piece.
+    #[inline(never)]
+    fn write_any_head(
         &mut self,
         response: Response,
         version: Version,
@@ -76,35 +148,6 @@ impl<H: Handler, T: Transport> Driver<H, T> {
             mut headers,
             body,
         } = response;
-        // The commonest response, HTTP/1.1 `200 OK` kept alive (not to CONNECT, where it would
-        // have no body), with a content type, no field of its own and a small body in memory,
-        // is two copies: the cached head, the body. Decided before the general rules below,
-        // which would only confirm its `Content-Length` framing.
-        if let (StatusCode::OK, false, true, Version::Http11, None, Some(content_type)) = (
-            status,
-            is_connect,
-            keep_alive,
-            version,
-            &headers,
-            &content_type,
-        ) {
-            let small = match &body {
-                ResponseBody::Empty => Some(&[][..]),
-                ResponseBody::Bytes(bytes) if bytes.len() < DIRECT_WRITE_MIN => Some(&bytes[..]),
-                _ => None,
-            };
-            if let Some(small) = small {
-                let mut io = self.io.borrow_mut();
-                let out = io.out.get_or_insert_with(buffers::take_out);
-                let body = if is_head { &[][..] } else { small };
-                clock::with_ok_head(content_type, small.len() as u64, |head| {
-                    out.reserve(head.len() + body.len());
-                    out.extend_from_slice(head);
-                });
-                out.extend_from_slice(body);
-                return (keep_alive, body.len() as u64, None);
-            }
-        }
         // `Connection` is hop-by-hop: the server writes its own, honouring a handler's `close`.
         // The framing fields are the server's too: a handler's `Content-Length` only announces
         // the length of a stream (checked as it is sent), and never reaches the wire itself.
