@@ -117,6 +117,7 @@ impl<H: Handler, T: Transport> Driver<H, T> {
             unreachable!("write_head checked the content type")
         };
         // Checked by `write_head`: no map to drop, and no call to its drop glue either.
+        debug_assert!(headers.is_none());
         std::mem::forget(headers);
         let bytes = match body {
             ResponseBody::Bytes(bytes) => bytes,
