@@ -202,6 +202,18 @@ fn parse_fields<'a>(
     let max_fields = limits.header_count();
     let mut rest = section;
     let mut first_host_checked = None;
+    if let Some((value, after)) = plain_host_line(section) {
+        if max_fields == 0 {
+            return None;
+        }
+        summary.note_host(value);
+        fields.push(Field {
+            name: &section[..4],
+            value,
+        });
+        first_host_checked = Some(true);
+        rest = after;
+    }
     loop {
         if let Some(after) = rest.strip_prefix(b"\r\n") {
             let len = section.len() - after.len();
@@ -261,6 +273,24 @@ fn parse_fields<'a>(
         }
         fields.push(Field { name, value });
     }
+}
+
+/// The usual first field line, `Host: value CRLF` with one space and a value in the reg-name
+/// form (see [`host_len`]), at the start of `section`: its value and the bytes after its CRLF.
+/// `None` for anything else, which the general loop of [`parse_fields`] then reads. This is
+/// that loop's first round for such a line, less its choices: the same value, checked the same
+/// way, so both read a head alike.
+#[inline(always)]
+fn plain_host_line(section: &[u8]) -> Option<(&[u8], &[u8])> {
+    let (start, value_and_rest) = section.split_first_chunk::<6>()?;
+    // Each of `host`'s letters, OR 0x20, comes only from itself in either case.
+    let name = u32::from_le_bytes([start[0], start[1], start[2], start[3]]) | 0x2020_2020;
+    if name != u32::from_le_bytes(*b"host") || start[4..] != *b": " {
+        return None;
+    }
+    let len = host_len(value_and_rest)?;
+    let (value, after_value) = value_and_rest.split_at(len);
+    Some((value, after_value.strip_prefix(b"\r\n")?))
 }
 
 /// The length of the field-value bytes at the start of `bytes`, eight at a time up to the

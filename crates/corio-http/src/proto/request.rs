@@ -263,14 +263,43 @@ fn finish_quick(
     raw: &[u8],
     limits: &Limits,
 ) -> Result<Box<RequestHead>, ProtoError> {
-    let method = match quick.method {
-        b"GET" => Method::GET,
-        other => Method::from_bytes(other).map_err(|_| ProtoError::BadMethod)?,
-    };
     let mut head = RequestHead::reused_boxed();
-    head.target
-        .set_checked(quick.target, quick.first_question, &method)?;
-    head.method = method;
+    match quick.method {
+        // An origin-form GET: the target's form is known, and the method is usually the one
+        // the reused box already holds (a `Method` is written as three words).
+        b"GET" if quick.target[0] == b'/' => {
+            head.target.set_origin(quick.target, quick.first_question)?;
+            if head.method != Method::GET {
+                head.method = Method::GET;
+            }
+        }
+        other => {
+            let method = match other {
+                b"GET" => Method::GET,
+                other => Method::from_bytes(other).map_err(|_| ProtoError::BadMethod)?,
+            };
+            head.target
+                .set_checked(quick.target, quick.first_question, &method)?;
+            head.method = method;
+        }
+    }
+    // The usual fields: one Host, checked on the way, and none of the rare fields. The
+    // decisions are then those `finish_head` makes for them (which the tests compare).
+    let FieldSummary {
+        hosts,
+        framing,
+        expect,
+        connections,
+        ..
+    } = *summary;
+    if hosts == 1 && quick.host_checked && !framing && !expect && connections == 0 {
+        head.keep_alive = quick.version == Version::Http11;
+        head.expect_continue = false;
+        head.version = quick.version;
+        head.headers.fill(raw);
+        head.body = BodyFraming::Empty;
+        return Ok(head);
+    }
     finish_head(
         head,
         quick.version,
