@@ -188,32 +188,49 @@ pub(crate) fn parse_quick<'a>(
 /// Parses the field lines and the blank line that ends them at the start of `section` into
 /// `fields`, noting each in `summary`; returns their length, and whether the first `Host`
 /// value was checked on the way.
-/// A function of its own: inlined, its loop kept its counters on the stack.
 ///
 /// `Host`, in nearly every request and usually its first field, is recognised with one compare,
 /// and a value in the reg-name form is checked as a Host value in the pass that delimits it.
-#[inline(never)]
+/// A first line `Host: value` is read here ([`plain_host_line`]), and a head that ends after
+/// it returns at once; any other line goes to the loop of [`parse_field_lines`].
+#[inline(always)]
 fn parse_fields<'a>(
     section: &'a [u8],
     limits: &Limits,
     fields: &mut ArrayVec<Field<'a>, MAX_HEADERS>,
     summary: &mut FieldSummary<'a>,
 ) -> Option<(usize, bool)> {
-    let max_fields = limits.header_count();
-    let mut rest = section;
-    let mut first_host_checked = None;
-    if let Some((value, after)) = plain_host_line(section) {
-        if max_fields == 0 {
-            return None;
-        }
-        summary.note_host(value);
-        fields.push(Field {
-            name: &section[..4],
-            value,
-        });
-        first_host_checked = Some(true);
-        rest = after;
+    let Some((value, after)) = plain_host_line(section) else {
+        return parse_field_lines(section, section, None, limits, fields, summary);
+    };
+    if limits.header_count() == 0 {
+        return None;
     }
+    summary.note_host(value);
+    fields.push(Field {
+        name: &section[..4],
+        value,
+    });
+    if after.starts_with(b"\r\n") {
+        let len = section.len() - after.len() + 2;
+        return (len <= limits.max_header_section).then_some((len, true));
+    }
+    parse_field_lines(section, after, Some(true), limits, fields, summary)
+}
+
+/// [`parse_fields`] from `rest`, a suffix of `section` at the start of a line, with
+/// `first_host_checked` saying whether a first `Host` value was seen before `rest` and was
+/// valid. A function of its own: inlined, its loop kept its counters on the stack.
+#[inline(never)]
+fn parse_field_lines<'a>(
+    section: &'a [u8],
+    mut rest: &'a [u8],
+    mut first_host_checked: Option<bool>,
+    limits: &Limits,
+    fields: &mut ArrayVec<Field<'a>, MAX_HEADERS>,
+    summary: &mut FieldSummary<'a>,
+) -> Option<(usize, bool)> {
+    let max_fields = limits.header_count();
     loop {
         if let Some(after) = rest.strip_prefix(b"\r\n") {
             let len = section.len() - after.len();

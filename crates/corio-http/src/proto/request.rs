@@ -87,19 +87,16 @@ impl RequestHead {
         )
     }
 
-    /// A head box for [`finish_quick`] to fill: this thread's spare with its fields emptied and
-    /// the rest as its last request left them, else a new head of placeholders. Every other
-    /// field is set by `finish_quick` (the target and method) and [`finish_head`] (the rest),
-    /// so resetting them first, as [`RequestHead::unset_boxed`] does, would only store each
-    /// twice. A head that fails there is dropped, never given back.
+    /// A head box for [`finish_quick`] to fill: this thread's spare as its last request left
+    /// it, else a new head of placeholders. Every field is set by `finish_quick` (the target
+    /// and method) and [`finish_head`] (the rest; the fields with [`HeaderFields::fill`],
+    /// which replaces what they held), so resetting them first, as
+    /// [`RequestHead::unset_boxed`] does, would only store each twice. A head that fails there
+    /// is dropped, never given back.
     fn reused_boxed() -> Box<RequestHead> {
-        match SPARE.with(Cell::take) {
-            Some(mut spare) => {
-                spare.headers.clear();
-                spare
-            }
-            None => RequestHead::unset_boxed(),
-        }
+        SPARE
+            .with(Cell::take)
+            .unwrap_or_else(RequestHead::unset_boxed)
     }
 
     /// A head of placeholders but for `method` and `target`, in its box (see
