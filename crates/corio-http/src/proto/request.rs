@@ -473,6 +473,13 @@ mod tests {
             max_headers: 2,
             ..Limits::default()
         };
+        // No field allowed, and the first base's field section (a lone Host line, which the
+        // fast path reads apart) just fits.
+        let none = Limits {
+            max_header_section: 24,
+            max_headers: 0,
+            ..Limits::default()
+        };
         let bytes: &[u8] = b" \t\r\n:?#/\0\x7f\x80aA1*@[]%\x0b";
         let mut inputs: Vec<Vec<u8>> = Vec::new();
         for base in bases {
@@ -493,7 +500,7 @@ mod tests {
             }
         }
         for input in &inputs {
-            for limits in [&limits, &tight] {
+            for limits in [&limits, &tight, &none] {
                 let what = String::from_utf8_lossy(input);
                 assert_eq!(either(input, limits), strict(input, limits), "{what}");
                 // The summary noted on the way is the one the fields give.
@@ -538,6 +545,25 @@ mod tests {
             (
                 b"GET /same HTTP/1.1\r\nHost: a\r\n\r\n",
                 b"POST /same HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\n",
+            ),
+            // A target of the same length: its text is compared, not only its length.
+            (
+                b"GET /old?q HTTP/1.1\r\nHost: a\r\n\r\n",
+                b"GET /new?q HTTP/1.1\r\nHost: a\r\n\r\n",
+            ),
+            // The same origin-form target for a GET after another method (its text is kept,
+            // the method and the parts are set).
+            (
+                b"OPTIONS /same?q HTTP/1.1\r\nHost: a\r\n\r\n",
+                b"GET /same?q HTTP/1.1\r\nHost: b\r\n\r\n",
+            ),
+            (
+                b"POST /same HTTP/1.0\r\nContent-Length: 1\r\n\r\n",
+                b"GET /same HTTP/1.1\r\nHost: b\r\nX-New: 1\r\n\r\n",
+            ),
+            (
+                b"GET http://a/same HTTP/1.1\r\nHost: a\r\n\r\n",
+                b"GET /same HTTP/1.1\r\nHost: a\r\n\r\n",
             ),
             (
                 b"OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n",
