@@ -155,20 +155,24 @@ impl HeaderFields {
     }
 
     /// Takes the fields from `head`, a validated request or response head (copied: in place
-    /// if short).
-    /// `self` is [`HeaderFields::unfilled`]: no bytes and no map yet.
+    /// if short), in place of any it held (and their map, if built): the fields of a reused
+    /// head box need no [`HeaderFields::clear`] first, which would store the same state twice.
     pub(crate) fn fill(&mut self, head: &[u8]) {
-        debug_assert!(self.map.get().is_none());
-        let inline = match &mut self.source {
-            Source::Inline(bytes) => {
-                debug_assert!(bytes.is_empty());
-                bytes.try_extend_from_slice(head).is_ok()
-            }
-            Source::Shared(_) | Source::MapAndAuthority(_) => false,
-        };
-        if !inline {
-            self.source = Source::Shared(Bytes::copy_from_slice(head));
+        if self.map.get().is_some() {
+            self.map = OnceLock::new();
         }
+        if let Source::Inline(bytes) = &mut self.source {
+            bytes.clear();
+            if bytes.try_extend_from_slice(head).is_ok() {
+                return;
+            }
+        } else if head.len() <= INLINE_HEAD {
+            let mut bytes = ArrayVec::new();
+            bytes.extend(head.iter().copied());
+            self.source = Source::Inline(bytes);
+            return;
+        }
+        self.source = Source::Shared(Bytes::copy_from_slice(head));
     }
 
     /// Fields given as a map.
@@ -346,6 +350,53 @@ mod tests {
             fields.fill(b"GET / HTTP/1.1\r\nHost: new\r\n\r\n");
             assert_eq!(fields.map().len(), 1);
             assert_eq!(fields.map()[HOST], "new");
+        }
+    }
+
+    /// Fields filled again (a reused head box's, without a `clear`) hold the new head only,
+    /// inline if it fits, whatever they held before and whether their map was built or not.
+    #[test]
+    fn refilled_fields_keep_nothing_of_the_last_head() {
+        let long = head_of(INLINE_HEAD + 1);
+        let olds: [&dyn Fn() -> HeaderFields; 3] = [
+            &|| {
+                let mut fields = HeaderFields::unfilled();
+                fields.fill(&long);
+                fields
+            },
+            &|| {
+                let mut fields = HeaderFields::unfilled();
+                fields.fill(b"GET / HTTP/1.1\r\nHost: a\r\nX-Old: 1\r\n\r\n");
+                fields
+            },
+            &|| with_authority(HeaderMap::new(), Authority::from_static("old.example")),
+        ];
+        let news: [&[u8]; 2] = [
+            b"GET / HTTP/1.1\r\nHost: new\r\n\r\n",
+            &head_of(INLINE_HEAD + 2),
+        ];
+        for old in olds {
+            for new in news {
+                for built in [false, true] {
+                    let mut fields = old();
+                    if built {
+                        assert!(!fields.map().is_empty());
+                    }
+                    fields.fill(new);
+                    let inline =
+                        matches!(&fields.source, Source::Inline(bytes) if bytes[..] == *new);
+                    let shared =
+                        matches!(&fields.source, Source::Shared(bytes) if bytes[..] == *new);
+                    assert!(if new.len() <= INLINE_HEAD {
+                        inline
+                    } else {
+                        shared
+                    });
+                    assert!(fields.map.get().is_none());
+                    assert!(fields.get("x-old").is_none());
+                    assert_eq!(fields.get_all(HOST).iter().count(), 1);
+                }
+            }
         }
     }
 

@@ -188,22 +188,51 @@ pub(crate) fn parse_quick<'a>(
 /// Parses the field lines and the blank line that ends them at the start of `section` into
 /// `fields`, noting each in `summary`; returns their length, and whether the first `Host`
 /// value was checked on the way.
-/// A function of its own: inlined, its loop kept its counters on the stack.
 ///
 /// `Host`, in nearly every request and usually its first field, is recognised with one compare,
 /// and a value in the reg-name form is checked as a Host value in the pass that delimits it.
-#[inline(never)]
+/// A first line `Host: value` is read here ([`plain_host_line`]), and a head that ends after
+/// it returns at once; any other line goes to the loop of [`parse_field_lines`].
+#[inline(always)]
 fn parse_fields<'a>(
     section: &'a [u8],
     limits: &Limits,
     fields: &mut ArrayVec<Field<'a>, MAX_HEADERS>,
     summary: &mut FieldSummary<'a>,
 ) -> Option<(usize, bool)> {
+    let Some((value, after)) = plain_host_line(section) else {
+        return parse_field_lines(section, section, None, limits, fields, summary);
+    };
+    if limits.header_count() == 0 {
+        return None;
+    }
+    summary.note_host(value);
+    fields.push(Field {
+        name: &section[..4],
+        value,
+    });
+    if after.starts_with(b"\r\n") {
+        let len = section.len() - after.len() + 2;
+        return (len <= limits.max_header_section).then_some((len, true));
+    }
+    parse_field_lines(section, after, Some(true), limits, fields, summary)
+}
+
+/// [`parse_fields`] from `rest`, a suffix of `section` at the start of a line, with
+/// `first_host_checked` saying whether a first `Host` value was seen before `rest` and was
+/// valid. A function of its own: inlined, its loop kept its counters on the stack.
+#[inline(never)]
+fn parse_field_lines<'a>(
+    section: &'a [u8],
+    mut rest: &'a [u8],
+    mut first_host_checked: Option<bool>,
+    limits: &Limits,
+    fields: &mut ArrayVec<Field<'a>, MAX_HEADERS>,
+    summary: &mut FieldSummary<'a>,
+) -> Option<(usize, bool)> {
     let max_fields = limits.header_count();
-    let mut rest = section;
-    let mut first_host_checked = None;
     loop {
-        if let Some(after) = rest.strip_prefix(b"\r\n") {
+        if let Some(after) = after_crlf(rest) {
             let len = section.len() - after.len();
             return (len <= limits.max_header_section)
                 .then_some((len, first_host_checked.unwrap_or(false)));
@@ -245,7 +274,7 @@ fn parse_fields<'a>(
             None => value_len(value_and_rest)?,
         };
         let (value, after_value) = value_and_rest.split_at(value_end);
-        rest = after_value.strip_prefix(b"\r\n")?;
+        rest = after_crlf(after_value)?;
         if fields.len() == max_fields {
             return None;
         }
@@ -260,6 +289,34 @@ fn parse_fields<'a>(
             summary.note(name, value);
         }
         fields.push(Field { name, value });
+    }
+}
+
+/// The usual first field line, `Host: value CRLF` with one space and a value in the reg-name
+/// form (see [`host_len`]), at the start of `section`: its value and the bytes after its CRLF.
+/// `None` for anything else, which the general loop of [`parse_fields`] then reads. This is
+/// that loop's first round for such a line, less its choices: the same value, checked the same
+/// way, so both read a head alike.
+#[inline(always)]
+fn plain_host_line(section: &[u8]) -> Option<(&[u8], &[u8])> {
+    let (start, value_and_rest) = section.split_first_chunk::<6>()?;
+    // Each of `host`'s letters, OR 0x20, comes only from itself in either case.
+    let name = u32::from_le_bytes([start[0], start[1], start[2], start[3]]) | 0x2020_2020;
+    if name != u32::from_le_bytes(*b"host") || start[4..] != *b": " {
+        return None;
+    }
+    let len = host_len(value_and_rest)?;
+    let (value, after_value) = value_and_rest.split_at(len);
+    Some((value, after_crlf(after_value)?))
+}
+
+/// The bytes after the CRLF at the start of `bytes`, if they start with one. (`strip_prefix`
+/// was not inlined: a call for a two-byte compare.)
+#[inline(always)]
+fn after_crlf(bytes: &[u8]) -> Option<&[u8]> {
+    match bytes {
+        [b'\r', b'\n', rest @ ..] => Some(rest),
+        _ => None,
     }
 }
 

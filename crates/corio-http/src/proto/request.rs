@@ -87,19 +87,16 @@ impl RequestHead {
         )
     }
 
-    /// A head box for [`finish_quick`] to fill: this thread's spare with its fields emptied and
-    /// the rest as its last request left them, else a new head of placeholders. Every other
-    /// field is set by `finish_quick` (the target and method) and [`finish_head`] (the rest),
-    /// so resetting them first, as [`RequestHead::unset_boxed`] does, would only store each
-    /// twice. A head that fails there is dropped, never given back.
+    /// A head box for [`finish_quick`] to fill: this thread's spare as its last request left
+    /// it, else a new head of placeholders. Every field is set by `finish_quick` (the target
+    /// and method) and [`finish_head`] (the rest; the fields with [`HeaderFields::fill`],
+    /// which replaces what they held), so resetting them first, as
+    /// [`RequestHead::unset_boxed`] does, would only store each twice. A head that fails there
+    /// is dropped, never given back.
     fn reused_boxed() -> Box<RequestHead> {
-        match SPARE.with(Cell::take) {
-            Some(mut spare) => {
-                spare.headers.clear();
-                spare
-            }
-            None => RequestHead::unset_boxed(),
-        }
+        SPARE
+            .with(Cell::take)
+            .unwrap_or_else(RequestHead::unset_boxed)
     }
 
     /// A head of placeholders but for `method` and `target`, in its box (see
@@ -263,14 +260,43 @@ fn finish_quick(
     raw: &[u8],
     limits: &Limits,
 ) -> Result<Box<RequestHead>, ProtoError> {
-    let method = match quick.method {
-        b"GET" => Method::GET,
-        other => Method::from_bytes(other).map_err(|_| ProtoError::BadMethod)?,
-    };
     let mut head = RequestHead::reused_boxed();
-    head.target
-        .set_checked(quick.target, quick.first_question, &method)?;
-    head.method = method;
+    match quick.method {
+        // An origin-form GET: the target's form is known, and the method is usually the one
+        // the reused box already holds (a `Method` is written as three words).
+        b"GET" if quick.target[0] == b'/' => {
+            head.target.set_origin(quick.target, quick.first_question)?;
+            if head.method != Method::GET {
+                head.method = Method::GET;
+            }
+        }
+        other => {
+            let method = match other {
+                b"GET" => Method::GET,
+                other => Method::from_bytes(other).map_err(|_| ProtoError::BadMethod)?,
+            };
+            head.target
+                .set_checked(quick.target, quick.first_question, &method)?;
+            head.method = method;
+        }
+    }
+    // The usual fields: one Host, checked on the way, and none of the rare fields. The
+    // decisions are then those `finish_head` makes for them (which the tests compare).
+    let FieldSummary {
+        hosts,
+        framing,
+        expect,
+        connections,
+        ..
+    } = *summary;
+    if hosts == 1 && quick.host_checked && !framing && !expect && connections == 0 {
+        head.keep_alive = quick.version == Version::Http11;
+        head.expect_continue = false;
+        head.version = quick.version;
+        head.headers.fill(raw);
+        head.body = BodyFraming::Empty;
+        return Ok(head);
+    }
     finish_head(
         head,
         quick.version,
@@ -447,6 +473,13 @@ mod tests {
             max_headers: 2,
             ..Limits::default()
         };
+        // No field allowed, and the first base's field section (a lone Host line, which the
+        // fast path reads apart) just fits.
+        let none = Limits {
+            max_header_section: 24,
+            max_headers: 0,
+            ..Limits::default()
+        };
         let bytes: &[u8] = b" \t\r\n:?#/\0\x7f\x80aA1*@[]%\x0b";
         let mut inputs: Vec<Vec<u8>> = Vec::new();
         for base in bases {
@@ -467,7 +500,7 @@ mod tests {
             }
         }
         for input in &inputs {
-            for limits in [&limits, &tight] {
+            for limits in [&limits, &tight, &none] {
                 let what = String::from_utf8_lossy(input);
                 assert_eq!(either(input, limits), strict(input, limits), "{what}");
                 // The summary noted on the way is the one the fields give.
@@ -512,6 +545,25 @@ mod tests {
             (
                 b"GET /same HTTP/1.1\r\nHost: a\r\n\r\n",
                 b"POST /same HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\n",
+            ),
+            // A target of the same length: its text is compared, not only its length.
+            (
+                b"GET /old?q HTTP/1.1\r\nHost: a\r\n\r\n",
+                b"GET /new?q HTTP/1.1\r\nHost: a\r\n\r\n",
+            ),
+            // The same origin-form target for a GET after another method (its text is kept,
+            // the method and the parts are set).
+            (
+                b"OPTIONS /same?q HTTP/1.1\r\nHost: a\r\n\r\n",
+                b"GET /same?q HTTP/1.1\r\nHost: b\r\n\r\n",
+            ),
+            (
+                b"POST /same HTTP/1.0\r\nContent-Length: 1\r\n\r\n",
+                b"GET /same HTTP/1.1\r\nHost: b\r\nX-New: 1\r\n\r\n",
+            ),
+            (
+                b"GET http://a/same HTTP/1.1\r\nHost: a\r\n\r\n",
+                b"GET /same HTTP/1.1\r\nHost: a\r\n\r\n",
             ),
             (
                 b"OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n",
