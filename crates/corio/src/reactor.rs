@@ -26,11 +26,12 @@
 use std::io;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use mio::{Events, Token};
+use parking_lot::Mutex;
 use slab::Slab;
 
 /// The token of the loop's [`mio::Waker`]; no slab key can reach it.
@@ -205,10 +206,7 @@ impl IoState {
     /// again.
     fn wait(&self, cx: &mut Context<'_>, direction: Direction) -> Poll<io::Result<ReadyEvent>> {
         let mask = direction.mask() | SHUTDOWN;
-        self.waiters
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .register(cx.waker(), direction);
+        self.waiters.lock().register(cx.waker(), direction);
         // An event (or the shutdown) may have arrived between the first load and storing the
         // waker.
         let word = self.readiness.load(Ordering::Acquire);
@@ -284,11 +282,7 @@ impl IoState {
 
     /// Wakes the waiters of the directions asked for, after releasing the lock.
     fn wake(&self, read: bool, write: bool) {
-        let (reader, writer, more) = self
-            .waiters
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .take(read, write);
+        let (reader, writer, more) = self.waiters.lock().take(read, write);
         if let Some(waker) = reader {
             waker.wake();
         }
