@@ -215,5 +215,8 @@ fn loop_now_is_the_reading_that_fired_the_timers() {
     });
     let before = Instant::now();
     let outside = loop_now();
-    assert!(before <= outside && outside <= Instant::now(), "no loop: the clock itself");
+    assert!(
+        before <= outside && outside <= Instant::now(),
+        "no loop: the clock itself"
+    );
 }

@@ -428,14 +428,14 @@ impl<H: Handler, T: Transport> Driver<H, T> {
             .polled_with
             .as_ref()
             .is_some_and(|waker| waker.will_wake(cx.waker()));
-        let limits = &self.context.config.limits;
-        let max =
-            (limits.max_start_line + limits.max_header_section + 4).max(buffers::READ_BUF_SIZE);
         let mut io = self.io.borrow_mut();
         // Nothing buffered and nothing to read (the usual case once a response is written):
         // wait without going through a read.
         let drained = io.read.as_ref().is_none_or(ReadBuf::is_empty);
         if !drained || io.transport.poll_read_ready(cx).is_ready() {
+            let limits = &self.context.config.limits;
+            let max =
+                (limits.max_start_line + limits.max_header_section + 4).max(buffers::READ_BUF_SIZE);
             match io.poll_read_more(cx, max) {
                 Poll::Ready(Ok(n)) => return Poll::Ready(Wake::Read(n)),
                 Poll::Ready(Err(e)) => return Poll::Ready(Wake::Failed(e)),
