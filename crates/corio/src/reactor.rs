@@ -26,11 +26,12 @@
 use std::io;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use mio::{Events, Token};
+use parking_lot::Mutex;
 use slab::Slab;
 
 /// The token of the loop's [`mio::Waker`]; no slab key can reach it.
@@ -115,14 +116,6 @@ struct MoreWaiters {
     writers: Vec<Waker>,
 }
 
-/// Wakers taken from a source, to be woken once its lock is released: the first reader and
-/// writer, then the others, if any (`None` in the common case, which then costs no `Vec`).
-type Taken = (
-    Option<Waker>,
-    Option<Waker>,
-    Option<(Vec<Waker>, Vec<Waker>)>,
-);
-
 impl Waiters {
     fn register(&mut self, waker: &Waker, direction: Direction) {
         let first = match direction {
@@ -145,24 +138,18 @@ impl Waiters {
         }
     }
 
-    /// Takes every waiter of the directions asked for.
-    fn take(&mut self, read: bool, write: bool) -> Taken {
-        let reader = if read { self.reader.take() } else { None };
-        let writer = if write { self.writer.take() } else { None };
-        let more = self.more.as_mut().map(|more| {
-            let readers = if read {
-                std::mem::take(&mut more.readers)
-            } else {
-                Vec::new()
-            };
-            let writers = if write {
-                std::mem::take(&mut more.writers)
-            } else {
-                Vec::new()
-            };
-            (readers, writers)
-        });
-        (reader, writer, more)
+    /// Takes the waiters beyond the first of the directions asked for (readers first).
+    fn take_more(&mut self, read: bool, write: bool) -> Vec<Waker> {
+        let mut taken = Vec::new();
+        if let Some(more) = self.more.as_mut() {
+            if read {
+                taken.append(&mut more.readers);
+            }
+            if write {
+                taken.append(&mut more.writers);
+            }
+        }
+        taken
     }
 }
 
@@ -205,10 +192,7 @@ impl IoState {
     /// again.
     fn wait(&self, cx: &mut Context<'_>, direction: Direction) -> Poll<io::Result<ReadyEvent>> {
         let mask = direction.mask() | SHUTDOWN;
-        self.waiters
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .register(cx.waker(), direction);
+        self.waiters.lock().register(cx.waker(), direction);
         // An event (or the shutdown) may have arrived between the first load and storing the
         // waker.
         let word = self.readiness.load(Ordering::Acquire);
@@ -282,23 +266,31 @@ impl IoState {
         self.wake(true, true);
     }
 
-    /// Wakes the waiters of the directions asked for, after releasing the lock.
+    /// Wakes the waiters of the directions asked for, after releasing the lock. The usual
+    /// source (no waiter beyond the first of each direction) moves at most two wakers out.
     fn wake(&self, read: bool, write: bool) {
-        let (reader, writer, more) = self
-            .waiters
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .take(read, write);
+        let mut waiters = self.waiters.lock();
+        let reader = if read { waiters.reader.take() } else { None };
+        let writer = if write { waiters.writer.take() } else { None };
+        let more = waiters.more.is_some();
+        drop(waiters);
         if let Some(waker) = reader {
             waker.wake();
         }
         if let Some(waker) = writer {
             waker.wake();
         }
-        if let Some((readers, writers)) = more {
-            for waker in readers.into_iter().chain(writers) {
-                waker.wake();
-            }
+        if more {
+            self.wake_more(read, write);
+        }
+    }
+
+    /// [`IoState::wake`] for the waiters beyond the first of each direction.
+    #[cold]
+    fn wake_more(&self, read: bool, write: bool) {
+        let more = self.waiters.lock().take_more(read, write);
+        for waker in more {
+            waker.wake();
         }
     }
 }

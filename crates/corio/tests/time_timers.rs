@@ -6,7 +6,7 @@ use std::sync::{mpsc, Arc};
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::{Duration, Instant};
 
-use corio::time::{interval, sleep, sleep_until, timeout, MissedTickBehavior};
+use corio::time::{interval, loop_now, sleep, sleep_until, timeout, MissedTickBehavior};
 use corio::EventLoop;
 
 #[test]
@@ -196,4 +196,27 @@ fn sleeps_cancelled_on_another_thread_are_reclaimed_by_their_loop() {
     assert_eq!(Arc::strong_count(&idle), 1);
     handle.stop();
     owner.join().unwrap();
+}
+
+/// `loop_now` is the clock as the loop read it to fire its timers: after a sleep completes it
+/// is at or past the sleep's deadline (a stale reading would be before it), never ahead of
+/// `Instant::now()`, and the same for every call until the next iteration.
+#[test]
+fn loop_now_is_the_reading_that_fired_the_timers() {
+    corio::block_on(async {
+        for ms in [1, 5] {
+            let deadline = Instant::now() + Duration::from_millis(ms);
+            sleep_until(deadline).await;
+            let cached = loop_now();
+            assert!(cached >= deadline, "a reading from before the timer fired");
+            assert!(cached <= Instant::now());
+            assert_eq!(loop_now(), cached);
+        }
+    });
+    let before = Instant::now();
+    let outside = loop_now();
+    assert!(
+        before <= outside && outside <= Instant::now(),
+        "no loop: the clock itself"
+    );
 }

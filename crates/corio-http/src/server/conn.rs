@@ -38,7 +38,7 @@ use futures_util::FutureExt;
 use http::{Method, StatusCode};
 
 use super::access_log;
-use super::buffers;
+use super::buffers::{self, ReadBuf};
 use super::config::{ServerConfig, DRAIN_LIMIT, WRITE_HIGH_WATER};
 use super::conn_io::{Arrived, ConnIo};
 use super::handler::{CatchUnwind, Handler};
@@ -161,7 +161,7 @@ pub(crate) fn serve<H: Handler, T: Transport>(
         // Responses are written whole; Nagle would only delay the last segment.
         let _ = tcp.set_nodelay(true);
     }
-    let now = Instant::now();
+    let now = corio::time::loop_now();
     let mut driver = Driver {
         io: Rc::new(RefCell::new(ConnIo::new(
             transport,
@@ -365,7 +365,7 @@ impl<H: Handler, T: Transport> Driver<H, T> {
                 if !self.head_started {
                     self.head_started = true;
                     let timeout = self.context.config.head_timeout;
-                    self.deadline.set(Some(Instant::now() + timeout));
+                    self.deadline.set(Some(corio::time::loop_now() + timeout));
                 }
                 None
             }
@@ -376,13 +376,18 @@ impl<H: Handler, T: Transport> Driver<H, T> {
     /// Reads more bytes. `Ok(false)`: the connection should close (EOF, timeout, shutdown);
     /// a head cut short by its timeout leaves a 408 in the output, for the caller's flush.
     ///
+    /// The keep-alive and head deadlines count from the loop's clock
+    /// ([`corio::time::loop_now`]), read once per loop iteration rather than once per
+    /// request: they may fire early by as long as the iteration had run (milliseconds, for
+    /// timeouts of seconds), which closing an idle connection allows.
+    ///
     /// Not an `async fn`, for the reason [`Driver::flush`] is not: the deadline is set when
     /// it is called, and it is awaited at once. One pointer is held while the connection
     /// waits: its task stays small.
     fn fill(&mut self) -> impl Future<Output = io::Result<bool>> + '_ {
         if !self.head_started {
             let timeout = self.context.config.keep_alive_timeout;
-            self.deadline.set(Some(Instant::now() + timeout));
+            self.deadline.set(Some(corio::time::loop_now() + timeout));
         }
         poll_fn(move |cx| self.poll_fill(cx))
     }
@@ -423,14 +428,19 @@ impl<H: Handler, T: Transport> Driver<H, T> {
             .polled_with
             .as_ref()
             .is_some_and(|waker| waker.will_wake(cx.waker()));
-        let limits = &self.context.config.limits;
-        let max =
-            (limits.max_start_line + limits.max_header_section + 4).max(buffers::READ_BUF_SIZE);
         let mut io = self.io.borrow_mut();
-        match io.poll_read_more(cx, max) {
-            Poll::Ready(Ok(n)) => return Poll::Ready(Wake::Read(n)),
-            Poll::Ready(Err(e)) => return Poll::Ready(Wake::Failed(e)),
-            Poll::Pending => {}
+        // Nothing buffered and nothing to read (the usual case once a response is written):
+        // wait without going through a read.
+        let drained = io.read.as_ref().is_none_or(ReadBuf::is_empty);
+        if !drained || io.transport.poll_read_ready(cx).is_ready() {
+            let limits = &self.context.config.limits;
+            let max =
+                (limits.max_start_line + limits.max_header_section + 4).max(buffers::READ_BUF_SIZE);
+            match io.poll_read_more(cx, max) {
+                Poll::Ready(Ok(n)) => return Poll::Ready(Wake::Read(n)),
+                Poll::Ready(Err(e)) => return Poll::Ready(Wake::Failed(e)),
+                Poll::Pending => {}
+            }
         }
         io.release_read_if_empty();
         // Idle: no request under way, or only its first byte awaited.

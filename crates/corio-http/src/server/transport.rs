@@ -23,6 +23,15 @@ pub trait Transport: Unpin + 'static {
     /// Reads into `buf`: `Ready(Ok(0))` is the end of the stream.
     fn poll_read(&mut self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>>;
 
+    /// Whether a read may find bytes, told without reading: `Pending` (the task's waker
+    /// stored) when the stream knows it has none, `Ready` when a read should be tried. Lets an
+    /// idle connection wait without taking a read buffer. The default, always `Ready`, suits a
+    /// transport that cannot tell without reading (TLS may hold decrypted bytes).
+    #[inline]
+    fn poll_read_ready(&mut self, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
     /// Writes from `buf`, returning how much was taken.
     fn poll_write(&mut self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>>;
 
@@ -51,6 +60,11 @@ impl Transport for TcpStream {
     #[inline]
     fn poll_read(&mut self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
         self.poll_read_buf(cx, buf)
+    }
+
+    #[inline]
+    fn poll_read_ready(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        TcpStream::poll_read_ready(self, cx)
     }
 
     #[inline]

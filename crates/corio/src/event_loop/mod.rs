@@ -6,7 +6,8 @@
 //! 1. takes the work other threads sent (`call_soon_threadsafe`, cross-thread wake-ups);
 //! 2. polls the selector, blocking until the next timer if nothing is ready, and turns events
 //!    into ready callbacks and woken tasks;
-//! 3. moves due timers to the ready queue;
+//! 3. if it has timers, reads the clock (kept for [`crate::time::loop_now`] until the next
+//!    iteration) and moves the due ones to the ready queue;
 //! 4. runs the callbacks that were ready when the iteration began, up to [`EVENT_INTERVAL`]
 //!    since the selector was last polled (the rest stay at the front of the queue for the
 //!    next iteration); what they schedule runs in a later iteration, so a callback that
@@ -111,6 +112,9 @@ pub(crate) struct Inner {
     closed: Cell<bool>,
     /// Callbacks run since the selector was last polled.
     since_poll: Cell<usize>,
+    /// The clock as read this iteration to expire timers (`None` until then): what
+    /// [`crate::time::loop_now`] returns.
+    pub(crate) now: Cell<Option<Instant>>,
     /// Scratch buffers reused by every iteration, so a steady loop allocates nothing.
     scratch_remote: RefCell<Vec<Remote>>,
     scratch_timers: RefCell<ExpiredTimers>,
@@ -140,6 +144,7 @@ impl EventLoop {
                 running: Cell::new(false),
                 closed: Cell::new(false),
                 since_poll: Cell::new(0),
+                now: Cell::new(None),
                 scratch_remote: RefCell::new(Vec::new()),
                 scratch_timers: RefCell::new((Vec::new(), Vec::new())),
             }),
@@ -441,6 +446,8 @@ impl EventLoop {
     /// the iteration after the batch.
     fn run_once(&self, block: bool, main: Option<&task::MainWaker>) -> io::Result<()> {
         let inner = &*self.inner;
+        // The clock read of the last iteration is not this one's (the poll below may block).
+        inner.now.set(None);
         if inner.shared.is_pending() {
             self.take_remote();
         }
@@ -519,10 +526,12 @@ impl EventLoop {
     fn expire_timers(&self) {
         let inner = &*self.inner;
         let (mut callbacks, mut wakers) = std::mem::take(&mut *inner.scratch_timers.borrow_mut());
+        let now = Instant::now();
+        inner.now.set(Some(now));
         inner
             .timers
             .borrow_mut()
-            .expire(Instant::now(), &mut callbacks, &mut wakers);
+            .expire(now, &mut callbacks, &mut wakers);
         {
             let mut ready = inner.ready.borrow_mut();
             ready.extend(callbacks.drain(..).map(Ready::Callback));

@@ -274,6 +274,7 @@ impl TcpStream {
     }
 
     /// Polls read readiness (without reading).
+    #[inline]
     pub fn poll_read_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         self.source.poll_ready(cx, Direction::Read)
     }
