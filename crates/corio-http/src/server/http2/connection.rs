@@ -118,6 +118,9 @@ where
     /// h2's objects are polled with the [`DriverWaker`] (`h2cx`), everything else with the
     /// task's own context.
     pub(super) fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), H2Error>> {
+        if !self.accepted.is_empty() {
+            return self.answer_accepted(cx);
+        }
         self.wake.enter(cx.waker());
         let waker = self.h2_waker.clone();
         let result = self.poll_phases(cx, &mut Context::from_waker(&waker));
@@ -191,63 +194,61 @@ where
     /// Accepts streams while under the limit, and drives h2's reads and writes.
     ///
     /// Every stream h2 has ready is taken before any is answered: h2 writes what is queued
-    /// each time it is polled, and most streams are answered at once (see `stream.rs`), so
-    /// answering between accepts would cost a write per stream instead of one per batch.
-    /// h2 is not asked for another stream when the client has sent no HEADERS frame beyond
-    /// the streams already taken (see `frames.rs`): that poll would find none, and the one
-    /// after the answers reads and writes anyway. By the same count, a stream taken when no
-    /// other is waiting is a batch of one, started as it is taken.
+    /// each time it is polled, so answering between accepts would cost a write per stream
+    /// instead of one per batch. h2 is not asked for another stream when the client has
+    /// sent no HEADERS frame beyond the streams already taken (see `frames.rs`): that poll
+    /// would find none, and the one after the answers reads and writes anyway.
+    ///
+    /// The streams taken are answered in the task's next pass, not this one (see
+    /// [`Driver::poll`]); `Pending` then comes with the task woken.
     fn poll_connection(
         &mut self,
         cx: &mut Context<'_>,
         h2cx: &mut Context<'_>,
     ) -> Poll<Result<(), H2Error>> {
         let limit = self.context.config.max_concurrent_streams as usize;
-        loop {
-            while self.streams.live() + self.accepted.len() < limit {
-                if !self.accepted.is_empty()
-                    && self.activity.headers_received() <= self.streams_accepted
-                {
-                    break;
-                }
-                self.wake.forget();
-                match self.connection.poll_accept(h2cx) {
-                    Poll::Ready(Some(Ok((request, respond)))) => {
-                        self.streams_accepted += 1;
-                        if self.accepted.is_empty()
-                            && self.activity.headers_received() <= self.streams_accepted
-                        {
-                            // The one stream waiting: started without a trip through the
-                            // batch (two moves of h2's request).
-                            self.serving_streams();
-                            start_stream(request, respond, &self.context, &self.streams, cx);
-                            continue;
-                        }
-                        self.accepted.push((request, respond));
-                    }
-                    Poll::Ready(Some(Err(e))) => return Poll::Ready(client_left(e)),
-                    Poll::Ready(None) => return Poll::Ready(Ok(())),
-                    Poll::Pending => break,
-                }
+        while self.streams.live() + self.accepted.len() < limit {
+            if !self.accepted.is_empty()
+                && self.activity.headers_received() <= self.streams_accepted
+            {
+                break;
             }
-            if self.accepted.is_empty() {
-                if self.streams.live() < limit {
-                    return Poll::Pending;
+            self.wake.forget();
+            match self.connection.poll_accept(h2cx) {
+                Poll::Ready(Some(Ok(accepted))) => {
+                    self.streams_accepted += 1;
+                    self.accepted.push(accepted);
                 }
-                self.streams.wake_on_end(cx.waker());
-                self.wake.forget();
-                return self
-                    .connection
-                    .poll_closed(h2cx)
-                    .map_err(H2Error::Connection);
+                Poll::Ready(Some(Err(e))) => return Poll::Ready(client_left(e)),
+                Poll::Ready(None) => return Poll::Ready(Ok(())),
+                Poll::Pending => break,
             }
-            self.serving_streams();
-            let mut batch = std::mem::take(&mut self.accepted);
-            for (request, respond) in batch.drain(..) {
-                start_stream(request, respond, &self.context, &self.streams, cx);
-            }
-            self.accepted = batch;
         }
+        if !self.accepted.is_empty() {
+            self.serving_streams();
+            cx.waker().wake_by_ref();
+            return Poll::Pending;
+        }
+        if self.streams.live() < limit {
+            return Poll::Pending;
+        }
+        self.streams.wake_on_end(cx.waker());
+        self.wake.forget();
+        self.connection
+            .poll_closed(h2cx)
+            .map_err(H2Error::Connection)
+    }
+
+    /// Answers the streams the last pass took, and has the task polled again to write the
+    /// answers.
+    fn answer_accepted(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), H2Error>> {
+        let mut batch = std::mem::take(&mut self.accepted);
+        for (request, respond) in batch.drain(..) {
+            start_stream(request, respond, &self.context, &self.streams, cx);
+        }
+        self.accepted = batch;
+        cx.waker().wake_by_ref();
+        Poll::Pending
     }
 
     /// Notes that streams are being served. Streams answered at once leave none open for the
