@@ -134,15 +134,19 @@ where
         h2cx: &mut Context<'_>,
     ) -> Poll<Result<(), H2Error>> {
         loop {
-            let now = Instant::now();
             if matches!(self.phase, Phase::Serving { .. })
                 && self.shutdown.as_mut().poll(cx).is_ready()
             {
-                self.drain(now);
+                self.drain(Instant::now());
             }
-            if let Poll::Ready(end) = self.poll_connection(cx, h2cx) {
-                return Poll::Ready(end);
+            match self.poll_connection(cx, h2cx) {
+                Poll::Ready(end) => return Poll::Ready(end),
+                // Streams to answer: the next pass answers them, the one after writes the
+                // answers and sees to the timeouts.
+                Poll::Pending if !self.accepted.is_empty() => return Poll::Pending,
+                Poll::Pending => {}
             }
+            let now = Instant::now();
             if self.activity.take_read() {
                 self.last_read = now;
             }
