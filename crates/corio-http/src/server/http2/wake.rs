@@ -1,14 +1,14 @@
 //! [`DriverWaker`]: the waker h2 is given, which drops h2's wake-ups of a driver that is
 //! already polling it.
 //!
-//! h2 keeps the connection's waker and, the first time a stream queues a frame after a
-//! poll, wakes the connection so that it writes the frame. When a stream is answered inside
-//! the driver's own poll (see `stream.rs`), that wake-up lands on the task being polled,
-//! which the loop then polls once more for nothing: the driver polls h2 again itself, after
-//! answering, and that poll writes the frames. So while the driver polls, wake-ups are only
+//! h2 keeps the connection's waker and, the first time something queues a frame after a
+//! poll, wakes the connection so that it writes the frame. A wake-up that lands on the task
+//! while it polls h2 would have the loop poll it once more for nothing when a later poll of
+//! h2 in the same pass writes the frame. So while the driver polls h2, wake-ups are only
 //! noted; the driver forgets one that came before a poll of h2 (that poll did the work), and
-//! passes on one that came after the last (see `connection.rs`). Outside the driver's poll
-//! (a stream task sending, the socket becoming ready) a wake-up goes straight to the task.
+//! passes on one that came after the last (see `connection.rs`). Outside those passes (the
+//! pass that answers streams, which has the task polled again anyway; a stream task
+//! sending; the socket becoming ready) a wake-up goes straight to the task.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
