@@ -263,11 +263,13 @@ where
     /// Answers the streams the last pass took, and has the task polled again to write the
     /// answers.
     fn answer_accepted(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), H2Error>> {
+        self.wake.hold();
         let mut batch = std::mem::take(&mut self.accepted);
         for (request, respond) in batch.drain(..) {
             start_stream(request, respond, &self.context, &self.streams, cx);
         }
         self.accepted = batch;
+        self.wake.release();
         cx.waker().wake_by_ref();
         Poll::Pending
     }
