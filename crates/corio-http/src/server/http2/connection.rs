@@ -14,8 +14,9 @@
 //! PING/SETTINGS floods from one); new streams accepted only while fewer than
 //! `max_concurrent_streams` handler tasks run. All deadlines share one timer.
 //!
-//! A batch of streams takes the connection's task three passes, each ending with the task
-//! queued again behind the other ready connections of the loop:
+//! A stream taken alone (a client with one request in flight) takes the connection's task
+//! three passes, each ending with the task queued again behind the other ready connections
+//! of the loop:
 //!
 //! | pass | does |
 //! |---|---|
@@ -29,7 +30,9 @@
 //! so the code of each request was fetched anew (1,286 I1 misses per request in callgrind
 //! at 64 connections, against hyper's 816, whose stream tasks split the work the same
 //! way). In passes, each step runs for every ready connection in turn while its code is in
-//! the cache: 816 misses per request, for about 130 more instructions per added pass.
+//! the cache: 816 misses per request, for about 130 more instructions per added pass. A
+//! batch of [`BATCH_ANSWERED_AT_ONCE`] streams or more is answered in the pass that takes
+//! it and written by the poll of h2 that follows: its own streams share each step's code.
 
 use std::future::Future;
 use std::io::ErrorKind;
@@ -229,8 +232,9 @@ where
     /// sent no HEADERS frame beyond the streams already taken (see `frames.rs`): that poll
     /// would find none, and the one after the answers reads and writes anyway.
     ///
-    /// The streams taken are answered in the task's next pass, not this one (see
-    /// [`Driver::poll`]); `Pending` then comes with the task woken.
+    /// A stream taken alone is answered in the task's next pass, not this one (see
+    /// [`Driver::poll`]); `Pending` then comes with the task woken. A larger batch is
+    /// answered here, and the next poll of h2 writes it.
     fn poll_connection(
         &mut self,
         cx: &mut Context<'_>,
