@@ -1,7 +1,8 @@
 //! One request stream: read its body, run the handler, send the response.
 //!
-//! A stream starts inside the connection driver's poll, as h2 hands it over: the request is
-//! built and the handler called and polled once there. Most handlers answer on that first
+//! A stream starts inside the connection driver's task, in the pass after the one in which
+//! h2 handed it over (see `connection.rs`): the request is built and the handler called and
+//! polled once there. Most handlers answer on that first
 //! poll, and a body in memory usually fits the window h2 has already granted, so the whole
 //! exchange ends without a task of its own (no allocation of a task, no copy of its future,
 //! no trip through the loop's ready queue). Only what has to wait becomes a task, counted

@@ -1,14 +1,15 @@
 //! [`DriverWaker`]: the waker h2 is given, which drops h2's wake-ups of a driver that is
 //! already polling it.
 //!
-//! h2 keeps the connection's waker and, the first time a stream queues a frame after a
-//! poll, wakes the connection so that it writes the frame. When a stream is answered inside
-//! the driver's own poll (see `stream.rs`), that wake-up lands on the task being polled,
-//! which the loop then polls once more for nothing: the driver polls h2 again itself, after
-//! answering, and that poll writes the frames. So while the driver polls, wake-ups are only
+//! h2 keeps the connection's waker and, the first time something queues a frame after a
+//! poll, wakes the connection so that it writes the frame. A wake-up that lands on the task
+//! while it polls h2 would have the loop poll it once more for nothing when a later poll of
+//! h2 in the same pass writes the frame. So while the driver polls h2, wake-ups are only
 //! noted; the driver forgets one that came before a poll of h2 (that poll did the work), and
-//! passes on one that came after the last (see `connection.rs`). Outside the driver's poll
-//! (a stream task sending, the socket becoming ready) a wake-up goes straight to the task.
+//! passes on one that came after the last (see `connection.rs`). The pass that answers
+//! streams drops them all: it has the task polled again itself, and that pass polls h2.
+//! Outside the driver's passes (a stream task sending, the socket becoming ready) a wake-up
+//! goes straight to the task.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -52,6 +53,19 @@ impl DriverWaker {
         if self.woken.swap(false, Ordering::SeqCst) {
             self.wake_task();
         }
+    }
+
+    /// The driver answers streams, and has its task polled again itself once
+    /// [`DriverWaker::release`]d: the wake-ups until then are dropped (the next pass polls
+    /// h2, which does their work).
+    pub(super) fn hold(&self) {
+        self.polling.store(true, Ordering::SeqCst);
+    }
+
+    /// Ends a [`DriverWaker::hold`], dropping the wake-ups it noted.
+    pub(super) fn release(&self) {
+        self.polling.store(false, Ordering::SeqCst);
+        self.woken.store(false, Ordering::SeqCst);
     }
 
     fn wake_task(&self) {
