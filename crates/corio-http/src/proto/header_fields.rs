@@ -166,9 +166,7 @@ impl HeaderFields {
             if bytes.try_extend_from_slice(head).is_ok() {
                 return;
             }
-        } else if head.len() <= INLINE_HEAD {
-            let mut bytes = ArrayVec::new();
-            bytes.extend(head.iter().copied());
+        } else if let Ok(bytes) = ArrayVec::try_from(head) {
             self.source = Source::Inline(bytes);
             return;
         }

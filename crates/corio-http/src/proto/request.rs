@@ -280,23 +280,6 @@ fn finish_quick(
             head.method = method;
         }
     }
-    // The usual fields: one Host, checked on the way, and none of the rare fields. The
-    // decisions are then those `finish_head` makes for them (which the tests compare).
-    let FieldSummary {
-        hosts,
-        framing,
-        expect,
-        connections,
-        ..
-    } = *summary;
-    if hosts == 1 && quick.host_checked && !framing && !expect && connections == 0 {
-        head.keep_alive = quick.version == Version::Http11;
-        head.expect_continue = false;
-        head.version = quick.version;
-        head.headers.fill(raw);
-        head.body = BodyFraming::Empty;
-        return Ok(head);
-    }
     finish_head(
         head,
         quick.version,
@@ -338,8 +321,45 @@ fn finish_parsed(
 /// fields (Host, framing, Expect, keep-alive), from their `summary` (the fields themselves are
 /// read again only for a rare field). `host_checked`: the first Host value is known to be
 /// valid. `raw` is the head's bytes, copied for the lazily built header map.
+///
+/// Inlined: the usual fields (one Host, already checked, and none of the rare fields) are
+/// decided here, where the general rules of [`finish_fields`], out of line, would only confirm
+/// that the head is valid, kept alive under HTTP/1.1 and without a body.
+#[inline]
 fn finish_head(
-    mut head: Box<RequestHead>,
+    head: Box<RequestHead>,
+    version: Version,
+    fields: &[Field<'_>],
+    summary: &FieldSummary<'_>,
+    host_checked: bool,
+    raw: &[u8],
+    limits: &Limits,
+) -> Result<Box<RequestHead>, ProtoError> {
+    let FieldSummary {
+        hosts,
+        framing,
+        expect,
+        connections,
+        ..
+    } = *summary;
+    if hosts == 1 && host_checked && !framing && !expect && connections == 0 {
+        let keep_alive = version == Version::Http11;
+        return Ok(settle(
+            head,
+            version,
+            keep_alive,
+            false,
+            BodyFraming::Empty,
+            raw,
+        ));
+    }
+    finish_fields(head, version, fields, summary, host_checked, raw, limits)
+}
+
+/// [`finish_head`] by the general rules.
+#[inline(never)]
+fn finish_fields(
+    head: Box<RequestHead>,
     version: Version,
     fields: &[Field<'_>],
     summary: &FieldSummary<'_>,
@@ -388,12 +408,33 @@ fn finish_head(
         (Some(value), 1) if folded_eq(value, b"close") => false,
         (Some(_), _) => keep_alive_of(version, fields),
     };
+    let expect_continue = continue_requested && version == Version::Http11 && !body.is_empty();
+    Ok(settle(
+        head,
+        version,
+        keep_alive,
+        expect_continue,
+        body,
+        raw,
+    ))
+}
+
+/// Stores what [`finish_head`] decided, and the head's bytes, in `head`.
+#[inline(always)]
+fn settle(
+    mut head: Box<RequestHead>,
+    version: Version,
+    keep_alive: bool,
+    expect_continue: bool,
+    body: BodyFraming,
+    raw: &[u8],
+) -> Box<RequestHead> {
     head.keep_alive = keep_alive;
-    head.expect_continue = continue_requested && version == Version::Http11 && !body.is_empty();
+    head.expect_continue = expect_continue;
     head.version = version;
     head.headers.fill(raw);
     head.body = body;
-    Ok(head)
+    head
 }
 
 /// Distinguishes `METHOD SP target SP HTTP/9.9` (505) from garbage (400).

@@ -2,9 +2,9 @@
 //! [`Handler`] as HTTP/1.1.
 //!
 //! HPACK, framing, flow-control accounting and stream states are h2's; corio adds what h2
-//! leaves to its user: running handlers (in the driver's task, or as corio tasks of their own when they
-//! wait: see `stream.rs`), bounding them, sending bodies only as
-//! fast as flow control allows, the keep-alive PING, idle/send/drain timeouts and graceful
+//! leaves to its user: running handlers (in the driver's task, or as corio tasks of their own
+//! when they wait: see `stream.rs`), bounding them, sending bodies only as fast as flow control
+//! allows, the keep-alive PING, idle/send/drain timeouts and graceful
 //! shutdown. h2 does its I/O through tokio's `AsyncRead`/`AsyncWrite` traits only (never a
 //! tokio runtime); [`crate::compat::TokioIo`] provides them over any `futures-io` stream.
 //!
