@@ -157,7 +157,26 @@ impl HeaderFields {
     /// Takes the fields from `head`, a validated request or response head (copied: in place
     /// if short), in place of any it held (and their map, if built): the fields of a reused
     /// head box need no [`HeaderFields::clear`] first, which would store the same state twice.
+    ///
+    /// Inlined, its usual case (inline fields, no map built, a head that fits) is a copy;
+    /// the rest is [`HeaderFields::refill`], out of line.
+    #[inline(always)]
     pub(crate) fn fill(&mut self, head: &[u8]) {
+        if let (Source::Inline(bytes), None) = (&mut self.source, self.map.get()) {
+            if head.len() <= INLINE_HEAD {
+                bytes.clear();
+                bytes
+                    .try_extend_from_slice(head)
+                    .expect("the head fits, checked above");
+                return;
+            }
+        }
+        self.refill(head);
+    }
+
+    /// [`HeaderFields::fill`] in every case.
+    #[inline(never)]
+    fn refill(&mut self, head: &[u8]) {
         if self.map.get().is_some() {
             self.map = OnceLock::new();
         }

@@ -37,6 +37,8 @@ use super::version::Version;
 pub(crate) struct QuickHead<'a> {
     /// The method, a token.
     pub(crate) method: &'a [u8],
+    /// Whether the method is `GET` (known from the first compare: no need to compare again).
+    pub(crate) get: bool,
     /// The request-target: non-empty, every byte a valid target byte.
     pub(crate) target: &'a [u8],
     /// Where the first `?` of the target is.
@@ -135,11 +137,8 @@ pub(crate) fn parse_quick<'a>(
     summary: &mut FieldSummary<'a>,
 ) -> Option<QuickHead<'a>> {
     // `GET ` in one compare, any other method byte by byte.
-    let mut i = if buf.starts_with(b"GET ") {
-        3
-    } else {
-        skip(buf, 0, &TCHAR)?
-    };
+    let get = buf.starts_with(b"GET ");
+    let mut i = if get { 3 } else { skip(buf, 0, &TCHAR)? };
     if i == 0 || buf[i] != b' ' {
         return None;
     }
@@ -177,6 +176,7 @@ pub(crate) fn parse_quick<'a>(
     let (section, host_checked) = parse_fields(&buf[i + 11..], limits, fields, summary)?;
     Some(QuickHead {
         method,
+        get,
         target,
         first_question,
         version,

@@ -261,24 +261,22 @@ fn finish_quick(
     limits: &Limits,
 ) -> Result<Box<RequestHead>, ProtoError> {
     let mut head = RequestHead::reused_boxed();
-    match quick.method {
+    if quick.get && quick.target[0] == b'/' {
         // An origin-form GET: the target's form is known, and the method is usually the one
         // the reused box already holds (a `Method` is written as three words).
-        b"GET" if quick.target[0] == b'/' => {
-            head.target.set_origin(quick.target, quick.first_question)?;
-            if head.method != Method::GET {
-                head.method = Method::GET;
-            }
+        head.target.set_origin(quick.target, quick.first_question)?;
+        if head.method != Method::GET {
+            head.method = Method::GET;
         }
-        other => {
-            let method = match other {
-                b"GET" => Method::GET,
-                other => Method::from_bytes(other).map_err(|_| ProtoError::BadMethod)?,
-            };
-            head.target
-                .set_checked(quick.target, quick.first_question, &method)?;
-            head.method = method;
-        }
+    } else {
+        let method = if quick.get {
+            Method::GET
+        } else {
+            Method::from_bytes(quick.method).map_err(|_| ProtoError::BadMethod)?
+        };
+        head.target
+            .set_checked(quick.target, quick.first_question, &method)?;
+        head.method = method;
     }
     finish_head(
         head,
