@@ -14,11 +14,18 @@
 //! digit or `_` in a name, an HTAB in a value, a Host value outside the usual host-name bytes) goes on
 //! byte by byte with the tables below.
 //!
+//! A Host value is the same in nearly every request a worker thread reads (every request of a
+//! keep-alive connection, and those of most clients of one site): the last one found valid is
+//! remembered, and a value byte for byte the same, ended by a CR as well, is known valid by a
+//! compare ([`host_len`]), in place of the check of each byte.
+//!
 //! Invariant: a head this pass accepts is accepted by the strict path too, with the same
 //! method, target, version, fields and length: it accepts a subset of that path's language
 //! (CRLF only, single spaces, no obs-fold, no control byte, no whitespace before a colon, within
 //! the limits), and trims a field value the way httparse does (the whitespace after the colon
 //! and at the end). The tests compare both paths on many heads and their mutations.
+
+use std::cell::Cell;
 
 use arrayvec::ArrayVec;
 
@@ -27,7 +34,7 @@ use super::fields::Field;
 use super::framing::TCHAR;
 use super::limits::{Limits, MAX_HEADERS};
 use super::swar::{
-    digit_stops, first, host_stops, name_stops, query_stops, target_stops, value_stops,
+    digit_stops, first, host_stops, name_stops, query_stops, same_bytes, target_stops, value_stops,
 };
 use super::target::{reg_name_host_len, valid_target_byte};
 use super::version::Version;
@@ -50,6 +57,29 @@ pub(crate) struct QuickHead<'a> {
     /// Whether the first `Host` field's value was found to be a valid Host value on the way
     /// (see [`reg_name_host_len`]): the caller need not check it again.
     pub(crate) host_checked: bool,
+}
+
+/// Longest Host value remembered (see [`LAST_HOST`]): a host name and port of most sites.
+const MAX_REMEMBERED_HOST: usize = 32;
+
+/// A Host value found valid by [`checked_host_len`] (its bytes up to the CR that ends it).
+#[derive(Clone, Copy)]
+struct RememberedHost {
+    /// The value's bytes, in the first `len`.
+    bytes: [u8; MAX_REMEMBERED_HOST],
+    /// The value's length, at most [`MAX_REMEMBERED_HOST`].
+    len: usize,
+}
+
+thread_local! {
+    /// The last Host value [`checked_host_len`] accepted on this thread (see the module docs).
+    /// At first the empty value, which is valid too.
+    static LAST_HOST: Cell<RememberedHost> = const {
+        Cell::new(RememberedHost {
+            bytes: [0; MAX_REMEMBERED_HOST],
+            len: 0,
+        })
+    };
 }
 
 /// Bytes of a request-target before its query: any valid target byte but `?`.
@@ -331,11 +361,35 @@ fn value_len(bytes: &[u8]) -> Option<usize> {
     }
 }
 
-/// [`reg_name_host_len`], with the usual bytes of a host name (letters, digits, `-` and `.`,
-/// all reg-name bytes) found eight at a time: the length of a Host value in the reg-name form,
-/// ended by a CR, at the start of `bytes`.
+/// [`reg_name_host_len`]: the length of a Host value in the reg-name form, ended by a CR, at
+/// the start of `bytes`. The value this thread last found valid, followed by a CR, is known
+/// valid without a look at its bytes ([`LAST_HOST`]); any other goes to [`checked_host_len`],
+/// and is remembered if valid and short enough.
 #[inline(always)]
 fn host_len(bytes: &[u8]) -> Option<usize> {
+    let last = LAST_HOST.get();
+    let remembered = &last.bytes[..last.len.min(MAX_REMEMBERED_HOST)];
+    if bytes.get(remembered.len()) == Some(&b'\r')
+        && same_bytes(&bytes[..remembered.len()], remembered)
+    {
+        return Some(remembered.len());
+    }
+    let len = checked_host_len(bytes)?;
+    if len <= MAX_REMEMBERED_HOST {
+        let mut value = RememberedHost {
+            bytes: [0; MAX_REMEMBERED_HOST],
+            len,
+        };
+        value.bytes[..len].copy_from_slice(&bytes[..len]);
+        LAST_HOST.set(value);
+    }
+    Some(len)
+}
+
+/// [`reg_name_host_len`], with the usual bytes of a host name (letters, digits, `-` and `.`,
+/// all reg-name bytes) found eight at a time.
+#[inline(never)]
+fn checked_host_len(bytes: &[u8]) -> Option<usize> {
     match find(bytes, host_stops, &USUAL_HOST)? {
         at if bytes[at] == b'\r' => Some(at),
         at if bytes[at] == b':' => {
@@ -383,6 +437,16 @@ fn skip(buf: &[u8], from: usize, table: &[bool; 256]) -> Option<usize> {
 mod tests {
     use super::*;
 
+    /// Makes `value` (with a CR after it) this thread's remembered Host value, if valid.
+    fn prime(value: &[u8]) {
+        let mut line = value.to_vec();
+        line.push(b'\r');
+        if host_len(&line).is_some() {
+            let last = LAST_HOST.get();
+            assert_eq!(&last.bytes[..last.len], value, "remembered");
+        }
+    }
+
     /// The word-at-a-time Host check gives what the byte-by-byte one gives, on Host values and
     /// every one-byte change of them, at every length (so over word boundaries).
     #[test]
@@ -411,12 +475,14 @@ mod tests {
                 line.extend_from_slice(b"\r\nX: y\r\n");
                 for end in 0..=line.len() {
                     let input = &line[..end];
-                    assert_eq!(
-                        host_len(input),
-                        reg_name_host_len(input),
-                        "{:?}",
-                        String::from_utf8_lossy(input)
-                    );
+                    let want = reg_name_host_len(input);
+                    let what = String::from_utf8_lossy(input);
+                    assert_eq!(checked_host_len(input), want, "{what:?}");
+                    // With the remembered value this thread's last valid one, and with it the
+                    // unchanged value (the case where a compare decides).
+                    assert_eq!(host_len(input), want, "{what:?}");
+                    prime(value);
+                    assert_eq!(host_len(input), want, "{what:?} after {value:?}");
                 }
             }
         }

@@ -99,6 +99,23 @@ fn in_range(low: u64, lo: u8, hi: u8) -> u64 {
     at_least(lo) & !at_least(hi + 1)
 }
 
+/// Whether `a` and `b` are equal: for 8 to 16 bytes (a short request-target or Host value)
+/// two compares of eight bytes, which overlap when there are fewer than 16, in place of a
+/// call to the C library's `bcmp` (about 40 instructions with its call, in the pipelined
+/// plaintext profile).
+#[inline(always)]
+pub(crate) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    match (a.first_chunk::<8>(), a.last_chunk::<8>()) {
+        (Some(a_start), Some(a_end)) if a.len() <= 16 => {
+            b.first_chunk::<8>() == Some(a_start) && b.last_chunk::<8>() == Some(a_end)
+        }
+        _ => a == b,
+    }
+}
+
 /// The index of the first byte a stop mask marks, if any.
 #[inline(always)]
 pub(crate) fn first(mask: u64) -> Option<usize> {
@@ -170,6 +187,21 @@ mod tests {
         agrees(name_stops, |b| !usual(b), b"Ab-z-QqZ");
         // Every byte that is not a stop is a token byte.
         assert!((0..=255u8).filter(|&b| usual(b)).all(|b| TCHAR[b as usize]));
+    }
+
+    #[test]
+    fn same_bytes_is_slice_equality() {
+        let base: Vec<u8> = (0..40u8).map(|i| b'a' + i % 26).collect();
+        for len in 0..=base.len() {
+            let a = &base[..len];
+            assert!(same_bytes(a, a));
+            for at in 0..len {
+                let mut b = a.to_vec();
+                b[at] ^= 0x01;
+                assert!(!same_bytes(a, &b), "{len} {at}");
+            }
+            assert!(!same_bytes(a, &base[..len.saturating_sub(1)]) || len == 0);
+        }
     }
 
     #[test]

@@ -12,6 +12,7 @@ use std::ops::Range;
 use http::Method;
 
 use super::error::ProtoError;
+use super::swar::same_bytes;
 use super::target_text::TargetText;
 
 /// Which of the four request-target forms was used.
@@ -105,7 +106,7 @@ impl RequestTarget {
         let Ok(end) = u32::try_from(bytes.len()) else {
             return Err(ProtoError::BadTarget);
         };
-        if !same_text(self.raw.as_str().as_bytes(), bytes) && !self.raw.set_ascii(bytes) {
+        if !same_bytes(self.raw.as_str().as_bytes(), bytes) && !self.raw.set_ascii(bytes) {
             return Err(ProtoError::BadTarget);
         }
         self.form = TargetForm::Origin;
@@ -311,23 +312,6 @@ pub(crate) fn valid_host_field(b: &[u8]) -> bool {
 #[inline]
 pub(crate) const fn valid_target_byte(c: u8) -> bool {
     !matches!(TARGET_BYTE[c as usize], TargetByte::Invalid)
-}
-
-/// Whether `a` and `b` are equal: for a target of 8 to 16 bytes (`/plaintext`, most API paths)
-/// two compares of eight bytes, which overlap when it is shorter than 16, in place of a call to
-/// the C library's `bcmp` (about 40 instructions per request in the pipelined plaintext
-/// profile, with its call).
-#[inline(always)]
-fn same_text(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    match (a.first_chunk::<8>(), a.last_chunk::<8>()) {
-        (Some(a_start), Some(a_end)) if a.len() <= 16 => {
-            b.first_chunk::<8>() == Some(a_start) && b.last_chunk::<8>() == Some(a_end)
-        }
-        _ => a == b,
-    }
 }
 
 /// The length of a Host value in the reg-name form, `reg-name [ ":" port ]`, at the start of
