@@ -106,7 +106,11 @@ impl RequestTarget {
         let Ok(end) = u32::try_from(bytes.len()) else {
             return Err(ProtoError::BadTarget);
         };
-        if !same_bytes(self.raw.as_str().as_bytes(), bytes) && !self.raw.set_ascii(bytes) {
+        if same_bytes(self.raw.as_str().as_bytes(), bytes) && self.form == TargetForm::Origin {
+            // The parts of an origin-form target follow from its text: they are as they were.
+            return Ok(());
+        }
+        if !self.raw.set_ascii(bytes) {
             return Err(ProtoError::BadTarget);
         }
         self.form = TargetForm::Origin;
