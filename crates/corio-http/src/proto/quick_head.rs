@@ -350,12 +350,12 @@ fn after_crlf(bytes: &[u8]) -> Option<&[u8]> {
     }
 }
 
-/// The length of the field-value bytes at the start of `bytes`, eight at a time up to the
+/// The length of the field-value bytes at the start of `bytes`, sixteen at a time up to the
 /// first control byte (usually the CR of the line's end), byte by byte after an HTAB; `None`
 /// if the input ends first.
 #[inline(always)]
 fn value_len(bytes: &[u8]) -> Option<usize> {
-    match find(bytes, value_stops, &VALUE_BUT_HTAB)? {
+    match find_wide(bytes, value_stops, &VALUE_BUT_HTAB)? {
         at if bytes[at] == b'\t' => skip(bytes, at, &VALUE),
         at => Some(at),
     }
@@ -423,6 +423,29 @@ fn find(bytes: &[u8], stops: fn(u64) -> u64, table: &[bool; 256]) -> Option<usiz
     skip(words.remainder(), 0, table).map(|n| at + n)
 }
 
+/// [`find`] sixteen bytes at a time, two words and one branch, then as `find`: for field
+/// values, the runs that are often long (a User-Agent, an Accept list, a cookie). A step of
+/// two words costs about a third less than two steps of one; the short runs (a target, a
+/// name) stay with `find`, where the second word would be read for nothing.
+#[inline(always)]
+fn find_wide(bytes: &[u8], stops: fn(u64) -> u64, table: &[bool; 256]) -> Option<usize> {
+    let mut pairs = bytes.chunks_exact(16);
+    let mut at = 0;
+    for pair in &mut pairs {
+        let (low, high) = pair.split_at(8);
+        let low = stops(u64::from_le_bytes(low.try_into().expect("eight bytes")));
+        let high = stops(u64::from_le_bytes(high.try_into().expect("eight bytes")));
+        if low | high != 0 {
+            return match first(low) {
+                Some(n) => Some(at + n),
+                None => first(high).map(|n| at + 8 + n),
+            };
+        }
+        at += 16;
+    }
+    find(pairs.remainder(), stops, table).map(|n| at + n)
+}
+
 /// The index of the first byte of `buf` from `from` on that is not in `table`; `None` if the
 /// input ends first.
 #[inline(always)]
@@ -436,6 +459,29 @@ fn skip(buf: &[u8], from: usize, table: &[bool; 256]) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Sixteen bytes at a time finds what eight at a time finds: a first stop (and a second
+    /// one after it) at every place, in inputs of every length around the steps.
+    #[test]
+    fn find_wide_agrees_with_find() {
+        for len in 0..50 {
+            for first_stop in 0..=len {
+                for second in [None, Some(first_stop + 1), Some(first_stop + 9)] {
+                    let mut bytes = vec![b'v'; len];
+                    for at in std::iter::once(first_stop).chain(second) {
+                        if let Some(b) = bytes.get_mut(at) {
+                            *b = if at == first_stop { b'\r' } else { 0x7f };
+                        }
+                    }
+                    assert_eq!(
+                        find_wide(&bytes, value_stops, &VALUE_BUT_HTAB),
+                        find(&bytes, value_stops, &VALUE_BUT_HTAB),
+                        "{len} {first_stop} {second:?}"
+                    );
+                }
+            }
+        }
+    }
 
     /// Makes `value` (with a CR after it) this thread's remembered Host value, if valid.
     fn prime(value: &[u8]) {
