@@ -9,6 +9,9 @@
 //! positive, from a borrow; callers look at the first one only). Where a function works on
 //! the low seven bits of every byte (no carry or borrow can then cross a byte), it is exact
 //! in every byte.
+//!
+//! [`same_bytes`] uses the same word loads to compare two short byte strings (a reused
+//! request-target, a remembered Host value) without a call to the C library.
 
 /// `0x01` in every byte.
 const ONES: u64 = 0x0101_0101_0101_0101;
