@@ -230,6 +230,34 @@ enum Respond {
     RestOfBody(Box<PendingBody>),
 }
 
+/// Where [`Driver::serve_buffered`] stopped.
+enum Served<H: Handler> {
+    /// Every complete request buffered was answered: write the output, then read more.
+    NeedInput,
+    /// The output reached [`WRITE_HIGH_WATER`]: write it before serving more.
+    Full,
+    /// The connection closes once the output is written (a protocol error, a response
+    /// without keep-alive).
+    Close,
+    /// A handler did not answer in its first poll: its future, in its box from the worker's
+    /// pool, is polled until it does.
+    Waiting(HandlerBox<H>, Exchange),
+    /// The answer needs waiting to finish (a body to drain first, a large body to send).
+    Later(Respond),
+}
+
+/// Polls a request's handler (in its box, filled before).
+#[inline(always)]
+fn poll_handler<F: Future<Output = Response>>(
+    future: &mut Pin<Box<Option<CatchUnwind<F>>>>,
+    cx: &mut Context<'_>,
+) -> Poll<Result<Response, ()>> {
+    let Some(handler) = future.as_mut().as_pin_mut() else {
+        unreachable!("a handler box is filled before it is polled")
+    };
+    handler.poll(cx)
+}
+
 /// A response whose head is buffered and whose body remains to be sent.
 struct PendingBody {
     rest: super::respond::RestOfBody,
@@ -273,36 +301,90 @@ pub(crate) struct Driver<H: Handler, T> {
 impl<H: Handler, T: Transport> Driver<H, T> {
     async fn run(&mut self) -> io::Result<()> {
         loop {
-            while let Some(parsed) = self.parse_next() {
-                match parsed {
-                    Err(error) => {
-                        self.write_error(error);
+            let keep_alive = match poll_fn(|cx| Poll::Ready(self.serve_buffered(cx))).await {
+                Served::NeedInput => {
+                    if !self.flush_then_fill().await? {
                         return self.flush().await;
                     }
-                    Ok(head) => {
-                        if !self.serve(head).await? {
-                            return self.flush().await;
-                        }
-                        if self
-                            .io
-                            .borrow()
-                            .out
-                            .as_ref()
-                            .is_some_and(|out| out.len() >= WRITE_HIGH_WATER)
-                        {
-                            self.flush().await?;
-                        }
+                    continue;
+                }
+                Served::Full => {
+                    self.flush().await?;
+                    continue;
+                }
+                Served::Close => false,
+                Served::Waiting(mut future, exchange) => {
+                    let outcome = poll_fn(|cx| poll_handler(&mut future, cx)).await;
+                    self.context.give_back(future);
+                    match self.respond(outcome, exchange) {
+                        Respond::Done(keep_alive) => keep_alive,
+                        later => Box::pin(self.respond_later(later)).await?,
                     }
                 }
-            }
-            self.flush().await?;
-            if self.guard.shutting_down() && !self.head_started {
-                return Ok(());
-            }
-            if !self.fill().await? {
+                Served::Later(later) => Box::pin(self.respond_later(later)).await?,
+            };
+            if !keep_alive {
                 return self.flush().await;
             }
+            if self.output_full() {
+                self.flush().await?;
+            }
         }
+    }
+
+    /// Serves the requests already buffered, in order, as far as that goes without waiting
+    /// (see [`Served`]). Each handler's future is polled in a box from the worker's pool,
+    /// given back emptied once the handler is done (or panicked).
+    ///
+    /// A plain function called with the task's context, not a loop of `.await`s: in the
+    /// common case (each handler ready at once, no body left to drain, a small response
+    /// encoded straight into the output buffer) a pipelined burst is served in one call, a
+    /// request costing no state-machine transition and no move of its response through a
+    /// future's state. The rare paths continue in [`Driver::run`] (the ones that wait for
+    /// the client are boxed futures, so that their state does not enlarge the task of every
+    /// connection: memory per idle connection is a measured goal).
+    fn serve_buffered(&mut self, cx: &mut Context<'_>) -> Served<H> {
+        loop {
+            let head = match self.parse_next() {
+                None => return Served::NeedInput,
+                Some(Err(error)) => {
+                    self.write_error(error);
+                    return Served::Close;
+                }
+                Some(Ok(head)) => head,
+            };
+            let mut future = self.context.take_box();
+            let (request, exchange) = self.begin(head);
+            future.set(Some(CatchUnwind::new(self.context.handler.call(request))));
+            let outcome = match poll_handler(&mut future, cx) {
+                Poll::Ready(outcome) => outcome,
+                Poll::Pending => {
+                    // A slow handler: send what earlier pipelined requests produced meanwhile,
+                    // as far as the socket takes it without waiting.
+                    let _ = self.io.borrow_mut().poll_write_out(cx);
+                    return Served::Waiting(future, exchange);
+                }
+            };
+            self.context.give_back(future);
+            match self.respond(outcome, exchange) {
+                Respond::Done(true) => {}
+                Respond::Done(false) => return Served::Close,
+                later => return Served::Later(later),
+            }
+            if self.output_full() {
+                return Served::Full;
+            }
+        }
+    }
+
+    /// Whether the output reached [`WRITE_HIGH_WATER`]: it is written before more requests
+    /// are served.
+    fn output_full(&self) -> bool {
+        self.io
+            .borrow()
+            .out
+            .as_ref()
+            .is_some_and(|out| out.len() >= WRITE_HIGH_WATER)
     }
 
     /// Reads until the first bytes tell HTTP/2 from HTTP/1.1 (see [`sniff`]). `None`: the
@@ -385,11 +467,49 @@ impl<H: Handler, T: Transport> Driver<H, T> {
     /// it is called, and it is awaited at once. One pointer is held while the connection
     /// waits: its task stays small.
     fn fill(&mut self) -> impl Future<Output = io::Result<bool>> + '_ {
+        self.start_keep_alive();
+        poll_fn(move |cx| self.poll_fill(cx))
+    }
+
+    /// Between requests, the wait for the next one is bounded by the keep-alive timeout.
+    fn start_keep_alive(&mut self) {
         if !self.head_started {
             let timeout = self.context.config.keep_alive_timeout;
             self.deadline.set(Some(corio::time::loop_now() + timeout));
         }
-        poll_fn(move |cx| self.poll_fill(cx))
+    }
+
+    /// Writes the output, then reads more: [`Driver::flush`] and [`Driver::fill`] as one
+    /// wait, as the driver does after answering what was buffered. `Ok(false)`: the
+    /// connection should close (see [`Driver::fill`]), or shutdown began while no request
+    /// was under way; the caller flushes what is left (a `408`, for one).
+    ///
+    /// One future instead of two in turn: a response written at once (the usual case) and
+    /// the wait for the next request cost one state of the connection's state machine, not
+    /// two.
+    fn flush_then_fill(&mut self) -> impl Future<Output = io::Result<bool>> + '_ {
+        let mut writing = self.io.borrow().out.is_some();
+        if writing {
+            self.restart_stall();
+        }
+        let mut reading = false;
+        poll_fn(move |cx| {
+            if writing {
+                match self.poll_flush(cx) {
+                    Poll::Ready(Ok(())) => writing = false,
+                    Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                    Poll::Pending => return Poll::Pending,
+                }
+            }
+            if !reading {
+                if self.guard.shutting_down() && !self.head_started {
+                    return Poll::Ready(Ok(false));
+                }
+                self.start_keep_alive();
+                reading = true;
+            }
+            self.poll_fill(cx)
+        })
     }
 
     /// Polls [`Driver::fill`].
@@ -497,41 +617,6 @@ impl<H: Handler, T: Transport> Driver<H, T> {
             Body::empty()
         };
         (Request::new(head, body, Some(self.peer)), exchange)
-    }
-
-    /// Serves one request; returns whether the connection stays open. Its handler's future is
-    /// polled in a box from the worker's pool, given back emptied once the handler is done
-    /// (or panicked).
-    ///
-    /// The common case (a handler ready at once, no body left to drain, a small response)
-    /// completes in the first poll: the response is encoded straight into the output buffer.
-    /// The rare paths are boxed futures, so that their state does not enlarge the task of
-    /// every connection (memory per idle connection is a measured goal).
-    async fn serve(&mut self, head: Box<RequestHead>) -> io::Result<bool> {
-        let mut future = self.context.take_box();
-        let (request, exchange) = self.begin(head);
-        future.set(Some(CatchUnwind::new(self.context.handler.call(request))));
-        let mut flushed = false;
-        let io = &self.io;
-        let outcome = poll_fn(|cx| {
-            let Some(handler) = future.as_mut().as_pin_mut() else {
-                unreachable!("a handler box is filled before it is polled")
-            };
-            let poll = handler.poll(cx);
-            if poll.is_pending() && !flushed {
-                // A slow handler: send what earlier pipelined requests produced meanwhile,
-                // as far as the socket takes it without waiting.
-                flushed = true;
-                let _ = io.borrow_mut().poll_write_out(cx);
-            }
-            poll
-        })
-        .await;
-        self.context.give_back(future);
-        match self.respond(outcome, exchange) {
-            Respond::Done(keep_alive) => Ok(keep_alive),
-            later => Box::pin(self.respond_later(later)).await,
-        }
     }
 
     /// Answers with the handler's outcome as far as possible without waiting.

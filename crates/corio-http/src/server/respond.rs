@@ -300,21 +300,26 @@ impl<H: Handler, T: Transport> Driver<H, T> {
         if pending {
             self.restart_stall();
         }
-        let (conn, timeout) = (&self.io, self.context.config.write_timeout);
-        let stall = &mut self.write_deadline;
         poll_fn(move |cx| {
             if !pending {
                 return Poll::Ready(Ok(()));
             }
-            let mut conn = conn.borrow_mut();
-            let before = conn.out.as_ref().map_or(0, |out| out.len());
-            let poll = conn.poll_write_out(cx);
-            if poll.is_pending() {
-                let after = conn.out.as_ref().map_or(0, |out| out.len());
-                poll_stall(stall, cx, timeout, after != before)?;
-            }
-            poll
+            self.poll_flush(cx)
         })
+    }
+
+    /// Polls the writing of the buffered output, under the stalled-write timeout (which the
+    /// caller restarted, see [`Driver::restart_stall`], when the write began).
+    pub(super) fn poll_flush(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let timeout = self.context.config.write_timeout;
+        let mut conn = self.io.borrow_mut();
+        let before = conn.out.as_ref().map_or(0, |out| out.len());
+        let poll = conn.poll_write_out(cx);
+        if poll.is_pending() {
+            let after = conn.out.as_ref().map_or(0, |out| out.len());
+            poll_stall(&mut self.write_deadline, cx, timeout, after != before)?;
+        }
+        poll
     }
 
     /// Writes the buffered output, then `data`: one `writev` while both are pending.
@@ -361,7 +366,7 @@ impl<H: Handler, T: Transport> Driver<H, T> {
     }
 
     /// A new write starts the stalled-write timeout over, if an earlier write made one.
-    fn restart_stall(&mut self) {
+    pub(super) fn restart_stall(&mut self) {
         if let Some(deadline) = self.write_deadline.as_mut() {
             deadline.set(Some(Instant::now() + self.context.config.write_timeout));
         }
