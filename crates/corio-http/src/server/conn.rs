@@ -366,7 +366,13 @@ impl<H: Handler, T: Transport> Driver<H, T> {
                 }
             };
             self.context.give_back(future);
-            match self.respond(outcome, exchange) {
+            // A response to a request without body (nearly all) is written here, inline, so
+            // that it is read where the handler left it instead of moved into a call.
+            let respond = match outcome {
+                Ok(response) if !exchange.has_body => self.respond_with(response, exchange),
+                outcome => self.respond(outcome, exchange),
+            };
+            match respond {
                 Respond::Done(true) => {}
                 Respond::Done(false) => return Served::Close,
                 later => return Served::Later(later),
@@ -625,6 +631,7 @@ impl<H: Handler, T: Transport> Driver<H, T> {
     /// arrived: a framing error found there is answered with its 4xx instead of the handler's
     /// response, a complete body keeps the connection open, and a body still on its way is
     /// drained before the response (see [`Driver::respond_later`]).
+    #[inline(never)]
     fn respond(&mut self, outcome: Result<Response, ()>, exchange: Exchange) -> Respond {
         let mut response = outcome.unwrap_or_else(|()| {
             self.io.borrow_mut().state.must_close();
@@ -652,6 +659,10 @@ impl<H: Handler, T: Transport> Driver<H, T> {
 
     /// Buffers the response's head (and small body): done, or a body left to send. Ends the
     /// exchange in the state machine.
+    ///
+    /// Inlined into [`Driver::serve_buffered`], where it answers nearly every request: its
+    /// common case is a few stores into the output buffer.
+    #[inline(always)]
     fn respond_with(&mut self, response: Response, exchange: Exchange) -> Respond {
         let status = response.status();
         let keep_alive = {

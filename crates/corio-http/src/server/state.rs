@@ -100,7 +100,7 @@ impl ConnState {
     /// A request head arrived: the exchange begins. Returns its number.
     ///
     /// Inlined into the driver, once per request: a call would cost as much as the work.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn start(
         &mut self,
         head: &RequestHead,
