@@ -356,21 +356,33 @@ impl<H: Handler, T: Transport> Driver<H, T> {
             let mut future = self.context.take_box();
             let (request, exchange) = self.begin(head);
             future.set(Some(CatchUnwind::new(self.context.handler.call(request))));
-            let outcome = match poll_handler(&mut future, cx) {
-                Poll::Ready(outcome) => outcome,
-                Poll::Pending => {
+            // The handler's response is left in `output`, and a response to a request without
+            // body (nearly all) written from there, inline: not moved out of the handler's
+            // poll, nor into a call.
+            let mut output = Poll::Pending;
+            let polled = match future.as_mut().as_pin_mut() {
+                Some(handler) => handler.poll_into(cx, &mut output),
+                None => unreachable!("a handler box is filled before it is polled"),
+            };
+            let respond = match (polled, output) {
+                (Ok(()), Poll::Pending) => {
                     // A slow handler: send what earlier pipelined requests produced meanwhile,
                     // as far as the socket takes it without waiting.
                     let _ = self.io.borrow_mut().poll_write_out(cx);
                     return Served::Waiting(future, exchange);
                 }
-            };
-            self.context.give_back(future);
-            // A response to a request without body (nearly all) is written here, inline, so
-            // that it is read where the handler left it instead of moved into a call.
-            let respond = match outcome {
-                Ok(response) if !exchange.has_body => self.respond_with(response, exchange),
-                outcome => self.respond(outcome, exchange),
+                (Ok(()), Poll::Ready(response)) if !exchange.has_body => {
+                    self.context.give_back(future);
+                    self.respond_with(response, exchange)
+                }
+                (Ok(()), Poll::Ready(response)) => {
+                    self.context.give_back(future);
+                    self.respond(Ok(response), exchange)
+                }
+                (Err(()), _) => {
+                    self.context.give_back(future);
+                    self.respond(Err(()), exchange)
+                }
             };
             match respond {
                 Respond::Done(true) => {}

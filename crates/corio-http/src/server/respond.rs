@@ -67,7 +67,7 @@ impl<H: Handler, T: Transport> Driver<H, T> {
     /// Small and inlined into its caller: it only tells the commonest response
     /// ([`Driver::write_ok`]) from the others ([`Driver::write_any_head`], out of line, so
     /// that its registers and stack are not set up for every response).
-    #[inline]
+    #[inline(always)]
     pub(super) fn write_head(
         &mut self,
         response: Response,
@@ -105,7 +105,7 @@ impl<H: Handler, T: Transport> Driver<H, T> {
     /// Its parts are dropped here one by one, inline: the map is known to be absent, and the
     /// content type and body are `Bytes`, whose drop is one call (none of `Response`'s or
     /// `ResponseBody`'s drop glue, which handles every variant).
-    #[inline]
+    #[inline(always)]
     fn write_ok(&mut self, response: Response, is_head: bool) -> u64 {
         let Response {
             content_type: Some(content_type),
