@@ -43,6 +43,7 @@ use super::config::{ServerConfig, DRAIN_LIMIT, WRITE_HIGH_WATER};
 use super::conn_io::{Arrived, ConnIo};
 use super::handler::{CatchUnwind, Handler};
 use super::http2::{sniff, Preface};
+use super::respond::is_plain_ok;
 use super::shutdown::{ConnectionGuard, Tracker};
 use super::transport::Transport;
 use crate::message::{Body, Request, Response};
@@ -364,25 +365,63 @@ impl<H: Handler, T: Transport> Driver<H, T> {
                 Some(handler) => handler.poll_into(cx, &mut output),
                 None => unreachable!("a handler box is filled before it is polled"),
             };
-            let respond = match (polled, output) {
-                (Ok(()), Poll::Pending) => {
-                    // A slow handler: send what earlier pipelined requests produced meanwhile,
-                    // as far as the socket takes it without waiting.
-                    let _ = self.io.borrow_mut().poll_write_out(cx);
-                    return Served::Waiting(future, exchange);
-                }
-                (Ok(()), Poll::Ready(response)) if !exchange.has_body => {
-                    self.context.give_back(future);
-                    self.respond_with(response, exchange)
-                }
-                (Ok(()), Poll::Ready(response)) => {
-                    self.context.give_back(future);
-                    self.respond(Ok(response), exchange)
-                }
-                (Err(()), _) => {
+            let respond = match polled {
+                Err(()) => {
                     self.context.give_back(future);
                     self.respond(Err(()), exchange)
                 }
+                Ok(()) => match output {
+                    Poll::Pending => {
+                        // A slow handler: send what earlier pipelined requests produced
+                        // meanwhile, as far as the socket takes it without waiting.
+                        let _ = self.io.borrow_mut().poll_write_out(cx);
+                        return Served::Waiting(future, exchange);
+                    }
+                    // Taken apart where the handler's poll left it: its fields are read
+                    // there, and dropped one by one (no `Response` drop glue).
+                    Poll::Ready(Response {
+                        status,
+                        content_type,
+                        headers,
+                        body,
+                    }) if !exchange.has_body => {
+                        self.context.give_back(future);
+                        let keep_alive = self.finish_exchange();
+                        let plain = is_plain_ok(
+                            status,
+                            content_type.as_ref(),
+                            headers.as_deref(),
+                            &body,
+                            exchange.version,
+                            exchange.is_connect,
+                            keep_alive,
+                        );
+                        match (plain, content_type, body) {
+                            (true, Some(content_type), body) => {
+                                debug_assert!(headers.is_none());
+                                // Checked by `is_plain_ok`: no map to drop, and no call to
+                                // its drop glue either.
+                                std::mem::forget(headers);
+                                let sent = self.write_ok(&content_type, body, exchange.is_head);
+                                self.log(exchange.log, StatusCode::OK, sent);
+                                Respond::Done(true)
+                            }
+                            (_, content_type, body) => {
+                                let response = Response {
+                                    status,
+                                    content_type,
+                                    headers,
+                                    body,
+                                };
+                                self.respond_finished(response, exchange, keep_alive)
+                            }
+                        }
+                    }
+                    Poll::Ready(response) => {
+                        self.context.give_back(future);
+                        self.respond(Ok(response), exchange)
+                    }
+                },
             };
             match respond {
                 Respond::Done(true) => {}
@@ -671,23 +710,33 @@ impl<H: Handler, T: Transport> Driver<H, T> {
 
     /// Buffers the response's head (and small body): done, or a body left to send. Ends the
     /// exchange in the state machine.
-    ///
-    /// Inlined into [`Driver::serve_buffered`], where it answers nearly every request: its
-    /// common case is a few stores into the output buffer.
-    #[inline(always)]
     fn respond_with(&mut self, response: Response, exchange: Exchange) -> Respond {
+        let keep_alive = self.finish_exchange();
+        self.respond_finished(response, exchange, keep_alive)
+    }
+
+    /// Ends the exchange in the state machine: whether the connection stays open after the
+    /// response.
+    #[inline(always)]
+    fn finish_exchange(&mut self) -> bool {
+        let mut io = self.io.borrow_mut();
+        // Shutdown may have begun while the handler ran: the in-flight request still gets
+        // its response, with `Connection: close`, and nothing pipelined after it is served.
+        if self.guard.shutting_down() {
+            io.state.must_close();
+        }
+        io.state.finish();
+        io.state.keep_alive()
+    }
+
+    /// [`Driver::respond_with`] once the exchange is finished.
+    fn respond_finished(
+        &mut self,
+        response: Response,
+        exchange: Exchange,
+        keep_alive: bool,
+    ) -> Respond {
         let status = response.status();
-        let keep_alive = {
-            let mut io = self.io.borrow_mut();
-            // Shutdown may have begun while the handler ran: the in-flight request still
-            // gets its response, with `Connection: close`, and nothing pipelined after it is
-            // served.
-            if self.guard.shutting_down() {
-                io.state.must_close();
-            }
-            io.state.finish();
-            io.state.keep_alive()
-        };
         let (keep_alive, sent, rest) = self.write_head(
             response,
             exchange.version,
