@@ -396,25 +396,25 @@ impl<H: Handler, T: Transport> Driver<H, T> {
                             exchange.is_connect,
                             keep_alive,
                         );
-                        match (plain, content_type, body) {
-                            (true, Some(content_type), body) => {
-                                debug_assert!(headers.is_none());
-                                // Checked by `is_plain_ok`: no map to drop, and no call to
-                                // its drop glue either.
-                                std::mem::forget(headers);
-                                let sent = self.write_ok(&content_type, body, exchange.is_head);
-                                self.log(exchange.log, StatusCode::OK, sent);
-                                Respond::Done(true)
-                            }
-                            (_, content_type, body) => {
-                                let response = Response {
-                                    status,
-                                    content_type,
-                                    headers,
-                                    body,
-                                };
-                                self.respond_finished(response, exchange, keep_alive)
-                            }
+                        if plain {
+                            // Checked by `is_plain_ok`: no map to drop, and no call to its
+                            // drop glue either.
+                            debug_assert!(headers.is_none());
+                            std::mem::forget(headers);
+                            let Some(content_type) = content_type else {
+                                unreachable!("is_plain_ok checked the content type")
+                            };
+                            let sent = self.write_ok(&content_type, body, exchange.is_head);
+                            self.log(exchange.log, StatusCode::OK, sent);
+                            Respond::Done(true)
+                        } else {
+                            let response = Response {
+                                status,
+                                content_type,
+                                headers,
+                                body,
+                            };
+                            self.respond_finished(response, exchange, keep_alive)
                         }
                     }
                     Poll::Ready(response) => {
