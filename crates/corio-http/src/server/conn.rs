@@ -5,11 +5,15 @@
 //! 1. parse every complete request already buffered (pipelining), serving each in order; the
 //!    responses accumulate in one output buffer, so a burst of pipelined requests is answered
 //!    with one write (written early if it passes [`WRITE_HIGH_WATER`], which bounds memory
-//!    for a client that pipelines without reading);
-//! 2. write the output;
+//!    for a client that pipelines without reading). While each handler answers in its first
+//!    poll this is one plain function, [`Driver::serve_buffered`], called with the task's
+//!    context; a handler that waits, or an answer that must wait (a body to drain, a large
+//!    body to send), continues in the `async` loop;
+//! 2. write the output, then
 //! 3. read more bytes, waiting at most until the connection's deadline: the head timeout while
 //!    a request head is incomplete (or for the first request), the keep-alive timeout between
-//!    requests. Idle connections also wake on graceful shutdown and close.
+//!    requests. Idle connections also wake on graceful shutdown and close. Steps 2 and 3 are
+//!    one wait ([`Driver::flush_then_fill`]).
 //!
 //! A request that breaks the protocol gets its 4xx/5xx answer with `Connection: close`, and
 //! nothing pipelined after it is read or answered. A handler that panics gets a 500 and the
