@@ -120,3 +120,62 @@ fn many_pipelined_requests_with_large_responses() {
     }
     stop(server);
 }
+
+/// Returns `Pending` once (waking its task at once), as a handler that waits does.
+async fn yield_once() {
+    let mut yielded = false;
+    std::future::poll_fn(|cx| {
+        if yielded {
+            return std::task::Poll::Ready(());
+        }
+        yielded = true;
+        cx.waker().wake_by_ref();
+        std::task::Poll::Pending
+    })
+    .await
+}
+
+/// Answers at once, after waiting, with a 404, or panics, by path.
+async fn mixed(req: Request) -> Response {
+    match req.path() {
+        "/wait" => {
+            yield_once().await;
+            Response::text("waited")
+        }
+        "/missing" => Response::error(http::StatusCode::NOT_FOUND, ""),
+        "/panic" => panic!("the handler of /panic panics"),
+        path => Response::text(path.to_owned()),
+    }
+}
+
+/// The driver answers a burst in one pass while its handlers are ready at once, and leaves
+/// that pass for a handler that waits or a response that is not a plain `200`: the answers
+/// stay in order across those switches, and a panic mid-burst ends it with a 500.
+#[test]
+fn a_burst_mixing_waiting_handlers_errors_and_a_panic_stays_in_order() {
+    let server = start(mixed);
+    let mut client = Client::connect(server.local_addr());
+    let paths = [
+        "/a", "/wait", "/b", "/missing", "/c", "/wait", "/wait", "/d", "/panic", "/never",
+    ];
+    let burst: String = paths
+        .iter()
+        .map(|path| format!("GET {path} HTTP/1.1\r\nHost: t\r\n\r\n"))
+        .collect();
+    client.send(burst);
+    for path in &paths[..8] {
+        let reply = client.read_response();
+        match *path {
+            "/wait" => assert_eq!((reply.status, reply.text()), (200, "waited".into())),
+            "/missing" => assert_eq!(reply.status, 404),
+            path => assert_eq!((reply.status, reply.text()), (200, path.into())),
+        }
+        assert!(!reply.says_close(), "{path}");
+    }
+    let panicked = client.read_response();
+    assert_eq!(panicked.status, 500);
+    assert!(panicked.says_close());
+    // Nothing pipelined after the panic is answered.
+    assert!(client.is_closed());
+    stop(server);
+}

@@ -5,11 +5,15 @@
 //! 1. parse every complete request already buffered (pipelining), serving each in order; the
 //!    responses accumulate in one output buffer, so a burst of pipelined requests is answered
 //!    with one write (written early if it passes [`WRITE_HIGH_WATER`], which bounds memory
-//!    for a client that pipelines without reading);
-//! 2. write the output;
+//!    for a client that pipelines without reading). While each handler answers in its first
+//!    poll this is one plain function, [`Driver::serve_buffered`], called with the task's
+//!    context; a handler that waits, or an answer that must wait (a body to drain, a large
+//!    body to send), continues in the `async` loop;
+//! 2. write the output, then
 //! 3. read more bytes, waiting at most until the connection's deadline: the head timeout while
 //!    a request head is incomplete (or for the first request), the keep-alive timeout between
-//!    requests. Idle connections also wake on graceful shutdown and close.
+//!    requests. Idle connections also wake on graceful shutdown and close. Steps 2 and 3 are
+//!    one wait ([`Driver::flush_then_fill`]).
 //!
 //! A request that breaks the protocol gets its 4xx/5xx answer with `Connection: close`, and
 //! nothing pipelined after it is read or answered. A handler that panics gets a 500 and the
@@ -43,6 +47,7 @@ use super::config::{ServerConfig, DRAIN_LIMIT, WRITE_HIGH_WATER};
 use super::conn_io::{Arrived, ConnIo};
 use super::handler::{CatchUnwind, Handler};
 use super::http2::{sniff, Preface};
+use super::respond::is_plain_ok;
 use super::shutdown::{ConnectionGuard, Tracker};
 use super::transport::Transport;
 use crate::message::{Body, Request, Response};
@@ -230,6 +235,34 @@ enum Respond {
     RestOfBody(Box<PendingBody>),
 }
 
+/// Where [`Driver::serve_buffered`] stopped.
+enum Served<H: Handler> {
+    /// Every complete request buffered was answered: write the output, then read more.
+    NeedInput,
+    /// The output reached [`WRITE_HIGH_WATER`]: write it before serving more.
+    Full,
+    /// The connection closes once the output is written (a protocol error, a response
+    /// without keep-alive).
+    Close,
+    /// A handler did not answer in its first poll: its future, in its box from the worker's
+    /// pool, is polled until it does.
+    Waiting(HandlerBox<H>, Exchange),
+    /// The answer needs waiting to finish (a body to drain first, a large body to send).
+    Later(Respond),
+}
+
+/// Polls a request's handler (in its box, filled before).
+#[inline(always)]
+fn poll_handler<F: Future<Output = Response>>(
+    future: &mut Pin<Box<Option<CatchUnwind<F>>>>,
+    cx: &mut Context<'_>,
+) -> Poll<Result<Response, ()>> {
+    let Some(handler) = future.as_mut().as_pin_mut() else {
+        unreachable!("a handler box is filled before it is polled")
+    };
+    handler.poll(cx)
+}
+
 /// A response whose head is buffered and whose body remains to be sent.
 struct PendingBody {
     rest: super::respond::RestOfBody,
@@ -273,36 +306,146 @@ pub(crate) struct Driver<H: Handler, T> {
 impl<H: Handler, T: Transport> Driver<H, T> {
     async fn run(&mut self) -> io::Result<()> {
         loop {
-            while let Some(parsed) = self.parse_next() {
-                match parsed {
-                    Err(error) => {
-                        self.write_error(error);
+            let keep_alive = match poll_fn(|cx| Poll::Ready(self.serve_buffered(cx))).await {
+                Served::NeedInput => {
+                    if !self.flush_then_fill().await? {
                         return self.flush().await;
                     }
-                    Ok(head) => {
-                        if !self.serve(head).await? {
-                            return self.flush().await;
-                        }
-                        if self
-                            .io
-                            .borrow()
-                            .out
-                            .as_ref()
-                            .is_some_and(|out| out.len() >= WRITE_HIGH_WATER)
-                        {
-                            self.flush().await?;
-                        }
+                    continue;
+                }
+                Served::Full => {
+                    self.flush().await?;
+                    continue;
+                }
+                Served::Close => false,
+                Served::Waiting(mut future, exchange) => {
+                    let outcome = poll_fn(|cx| poll_handler(&mut future, cx)).await;
+                    self.context.give_back(future);
+                    match self.respond(outcome, exchange) {
+                        Respond::Done(keep_alive) => keep_alive,
+                        later => Box::pin(self.respond_later(later)).await?,
                     }
                 }
-            }
-            self.flush().await?;
-            if self.guard.shutting_down() && !self.head_started {
-                return Ok(());
-            }
-            if !self.fill().await? {
+                Served::Later(later) => Box::pin(self.respond_later(later)).await?,
+            };
+            if !keep_alive {
                 return self.flush().await;
             }
+            if self.output_full() {
+                self.flush().await?;
+            }
         }
+    }
+
+    /// Serves the requests already buffered, in order, as far as that goes without waiting
+    /// (see [`Served`]). Each handler's future is polled in a box from the worker's pool,
+    /// given back emptied once the handler is done (or panicked).
+    ///
+    /// A plain function called with the task's context, not a loop of `.await`s: in the
+    /// common case (each handler ready at once, no body left to drain, a small response
+    /// encoded straight into the output buffer) a pipelined burst is served in one call, a
+    /// request costing no state-machine transition and no move of its response through a
+    /// future's state. The rare paths continue in [`Driver::run`] (the ones that wait for
+    /// the client are boxed futures, so that their state does not enlarge the task of every
+    /// connection: memory per idle connection is a measured goal).
+    fn serve_buffered(&mut self, cx: &mut Context<'_>) -> Served<H> {
+        loop {
+            let head = match self.parse_next() {
+                None => return Served::NeedInput,
+                Some(Err(error)) => {
+                    self.write_error(error);
+                    return Served::Close;
+                }
+                Some(Ok(head)) => head,
+            };
+            let mut future = self.context.take_box();
+            let (request, exchange) = self.begin(head);
+            future.set(Some(CatchUnwind::new(self.context.handler.call(request))));
+            // The handler's response is left in `output`, and a response to a request without
+            // body (nearly all) written from there, inline: not moved out of the handler's
+            // poll, nor into a call.
+            let mut output = Poll::Pending;
+            let polled = match future.as_mut().as_pin_mut() {
+                Some(handler) => handler.poll_into(cx, &mut output),
+                None => unreachable!("a handler box is filled before it is polled"),
+            };
+            let respond = match polled {
+                Err(()) => {
+                    self.context.give_back(future);
+                    self.respond(Err(()), exchange)
+                }
+                Ok(()) => match output {
+                    Poll::Pending => {
+                        // A slow handler: send what earlier pipelined requests produced
+                        // meanwhile, as far as the socket takes it without waiting.
+                        let _ = self.io.borrow_mut().poll_write_out(cx);
+                        return Served::Waiting(future, exchange);
+                    }
+                    // Taken apart where the handler's poll left it: its fields are read
+                    // there, and dropped one by one (no `Response` drop glue).
+                    Poll::Ready(Response {
+                        status,
+                        content_type,
+                        headers,
+                        body,
+                    }) if !exchange.has_body => {
+                        self.context.give_back(future);
+                        let keep_alive = self.finish_exchange();
+                        let plain = is_plain_ok(
+                            status,
+                            content_type.as_ref(),
+                            headers.as_deref(),
+                            &body,
+                            exchange.version,
+                            exchange.is_connect,
+                            keep_alive,
+                        );
+                        if plain {
+                            // Checked by `is_plain_ok`: no map to drop, and no call to its
+                            // drop glue either.
+                            debug_assert!(headers.is_none());
+                            std::mem::forget(headers);
+                            let Some(content_type) = content_type.as_ref() else {
+                                unreachable!("is_plain_ok checked the content type")
+                            };
+                            let sent = self.write_ok(content_type, body, exchange.is_head);
+                            self.log(exchange.log, StatusCode::OK, sent);
+                            Respond::Done(true)
+                        } else {
+                            let response = Response {
+                                status,
+                                content_type,
+                                headers,
+                                body,
+                            };
+                            self.respond_finished(response, exchange, keep_alive)
+                        }
+                    }
+                    Poll::Ready(response) => {
+                        self.context.give_back(future);
+                        self.respond(Ok(response), exchange)
+                    }
+                },
+            };
+            match respond {
+                Respond::Done(true) => {}
+                Respond::Done(false) => return Served::Close,
+                later => return Served::Later(later),
+            }
+            if self.output_full() {
+                return Served::Full;
+            }
+        }
+    }
+
+    /// Whether the output reached [`WRITE_HIGH_WATER`]: it is written before more requests
+    /// are served.
+    fn output_full(&self) -> bool {
+        self.io
+            .borrow()
+            .out
+            .as_ref()
+            .is_some_and(|out| out.len() >= WRITE_HIGH_WATER)
     }
 
     /// Reads until the first bytes tell HTTP/2 from HTTP/1.1 (see [`sniff`]). `None`: the
@@ -385,11 +528,49 @@ impl<H: Handler, T: Transport> Driver<H, T> {
     /// it is called, and it is awaited at once. One pointer is held while the connection
     /// waits: its task stays small.
     fn fill(&mut self) -> impl Future<Output = io::Result<bool>> + '_ {
+        self.start_keep_alive();
+        poll_fn(move |cx| self.poll_fill(cx))
+    }
+
+    /// Between requests, the wait for the next one is bounded by the keep-alive timeout.
+    fn start_keep_alive(&mut self) {
         if !self.head_started {
             let timeout = self.context.config.keep_alive_timeout;
             self.deadline.set(Some(corio::time::loop_now() + timeout));
         }
-        poll_fn(move |cx| self.poll_fill(cx))
+    }
+
+    /// Writes the output, then reads more: [`Driver::flush`] and [`Driver::fill`] as one
+    /// wait, as the driver does after answering what was buffered. `Ok(false)`: the
+    /// connection should close (see [`Driver::fill`]), or shutdown began while no request
+    /// was under way; the caller flushes what is left (a `408`, for one).
+    ///
+    /// One future instead of two in turn: a response written at once (the usual case) and
+    /// the wait for the next request cost one state of the connection's state machine, not
+    /// two.
+    fn flush_then_fill(&mut self) -> impl Future<Output = io::Result<bool>> + '_ {
+        let mut writing = self.io.borrow().out.is_some();
+        if writing {
+            self.restart_stall();
+        }
+        let mut reading = false;
+        poll_fn(move |cx| {
+            if writing {
+                match self.poll_flush(cx) {
+                    Poll::Ready(Ok(())) => writing = false,
+                    Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                    Poll::Pending => return Poll::Pending,
+                }
+            }
+            if !reading {
+                if self.guard.shutting_down() && !self.head_started {
+                    return Poll::Ready(Ok(false));
+                }
+                self.start_keep_alive();
+                reading = true;
+            }
+            self.poll_fill(cx)
+        })
     }
 
     /// Polls [`Driver::fill`].
@@ -499,47 +680,13 @@ impl<H: Handler, T: Transport> Driver<H, T> {
         (Request::new(head, body, Some(self.peer)), exchange)
     }
 
-    /// Serves one request; returns whether the connection stays open. Its handler's future is
-    /// polled in a box from the worker's pool, given back emptied once the handler is done
-    /// (or panicked).
-    ///
-    /// The common case (a handler ready at once, no body left to drain, a small response)
-    /// completes in the first poll: the response is encoded straight into the output buffer.
-    /// The rare paths are boxed futures, so that their state does not enlarge the task of
-    /// every connection (memory per idle connection is a measured goal).
-    async fn serve(&mut self, head: Box<RequestHead>) -> io::Result<bool> {
-        let mut future = self.context.take_box();
-        let (request, exchange) = self.begin(head);
-        future.set(Some(CatchUnwind::new(self.context.handler.call(request))));
-        let mut flushed = false;
-        let io = &self.io;
-        let outcome = poll_fn(|cx| {
-            let Some(handler) = future.as_mut().as_pin_mut() else {
-                unreachable!("a handler box is filled before it is polled")
-            };
-            let poll = handler.poll(cx);
-            if poll.is_pending() && !flushed {
-                // A slow handler: send what earlier pipelined requests produced meanwhile,
-                // as far as the socket takes it without waiting.
-                flushed = true;
-                let _ = io.borrow_mut().poll_write_out(cx);
-            }
-            poll
-        })
-        .await;
-        self.context.give_back(future);
-        match self.respond(outcome, exchange) {
-            Respond::Done(keep_alive) => Ok(keep_alive),
-            later => Box::pin(self.respond_later(later)).await,
-        }
-    }
-
     /// Answers with the handler's outcome as far as possible without waiting.
     ///
     /// A body the handler did not read to its end is taken in first, as far as it already
     /// arrived: a framing error found there is answered with its 4xx instead of the handler's
     /// response, a complete body keeps the connection open, and a body still on its way is
     /// drained before the response (see [`Driver::respond_later`]).
+    #[inline(never)]
     fn respond(&mut self, outcome: Result<Response, ()>, exchange: Exchange) -> Respond {
         let mut response = outcome.unwrap_or_else(|()| {
             self.io.borrow_mut().state.must_close();
@@ -568,18 +715,32 @@ impl<H: Handler, T: Transport> Driver<H, T> {
     /// Buffers the response's head (and small body): done, or a body left to send. Ends the
     /// exchange in the state machine.
     fn respond_with(&mut self, response: Response, exchange: Exchange) -> Respond {
+        let keep_alive = self.finish_exchange();
+        self.respond_finished(response, exchange, keep_alive)
+    }
+
+    /// Ends the exchange in the state machine: whether the connection stays open after the
+    /// response.
+    #[inline(always)]
+    fn finish_exchange(&mut self) -> bool {
+        let mut io = self.io.borrow_mut();
+        // Shutdown may have begun while the handler ran: the in-flight request still gets
+        // its response, with `Connection: close`, and nothing pipelined after it is served.
+        if self.guard.shutting_down() {
+            io.state.must_close();
+        }
+        io.state.finish();
+        io.state.keep_alive()
+    }
+
+    /// [`Driver::respond_with`] once the exchange is finished.
+    fn respond_finished(
+        &mut self,
+        response: Response,
+        exchange: Exchange,
+        keep_alive: bool,
+    ) -> Respond {
         let status = response.status();
-        let keep_alive = {
-            let mut io = self.io.borrow_mut();
-            // Shutdown may have begun while the handler ran: the in-flight request still
-            // gets its response, with `Connection: close`, and nothing pipelined after it is
-            // served.
-            if self.guard.shutting_down() {
-                io.state.must_close();
-            }
-            io.state.finish();
-            io.state.keep_alive()
-        };
         let (keep_alive, sent, rest) = self.write_head(
             response,
             exchange.version,

@@ -67,9 +67,29 @@ impl<F> CatchUnwind<F> {
     }
 }
 
+impl<F: Future> CatchUnwind<F> {
+    /// Polls the future, which leaves its poll in `output`; `Err(())` if it panicked (then
+    /// `output` is left as it was).
+    ///
+    /// The HTTP/1.1 driver's poll: the output is written where the caller reads it, not
+    /// returned through `catch_unwind` (which moves it twice more).
+    #[inline(always)]
+    pub(crate) fn poll_into(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        output: &mut Poll<F::Output>,
+    ) -> Result<(), ()> {
+        let future = self.project().future;
+        catch_unwind(AssertUnwindSafe(|| *output = future.poll(cx))).map_err(drop)
+    }
+}
+
 impl<F: Future> Future for CatchUnwind<F> {
     type Output = Result<F::Output, ()>;
 
+    /// Inlined into the driver: the output is then read where the handler's future left it
+    /// rather than moved out of a call.
+    #[inline(always)]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let future = self.project().future;
         match catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {

@@ -76,49 +76,46 @@ impl<H: Handler, T: Transport> Driver<H, T> {
         is_connect: bool,
         keep_alive: bool,
     ) -> (bool, u64, Option<RestOfBody>) {
-        // The commonest response, HTTP/1.1 `200 OK` kept alive (not to CONNECT, where it would
-        // have no body), with a content type, no field of its own and a small body in memory.
-        // Decided before the general rules, which would only confirm its `Content-Length`
-        // framing.
-        let small = match &response.body {
-            ResponseBody::Empty => true,
-            ResponseBody::Bytes(bytes) => bytes.len() < DIRECT_WRITE_MIN,
-            _ => false,
-        };
-        if small
-            && response.status == StatusCode::OK
-            && !is_connect
-            && keep_alive
-            && version == Version::Http11
-            && response.headers.is_none()
-            && response.content_type.is_some()
-        {
-            return (true, self.write_ok(response, is_head), None);
+        let plain = is_plain_ok(
+            response.status,
+            response.content_type.as_ref(),
+            response.headers.as_deref(),
+            &response.body,
+            version,
+            is_connect,
+            keep_alive,
+        );
+        if plain {
+            let Response {
+                content_type: Some(content_type),
+                headers,
+                body,
+                ..
+            } = response
+            else {
+                unreachable!("is_plain_ok checked the content type")
+            };
+            // Checked by `is_plain_ok`: no map to drop, and no call to its drop glue either.
+            debug_assert!(headers.is_none());
+            std::mem::forget(headers);
+            return (true, self.write_ok(&content_type, body, is_head), None);
         }
         self.write_any_head(response, version, is_head, is_connect, keep_alive)
     }
 
-    /// Writes the commonest response (see [`Driver::write_head`]): the cached head with its
-    /// `Date` and `Content-Length` in one copy ([`clock::with_ok_head`]), then the body.
-    /// Returns the body bytes written.
+    /// Writes the commonest response (see [`is_plain_ok`]), given its content type and body:
+    /// the cached head with its `Date` and `Content-Length` in one copy
+    /// ([`clock::with_ok_head`]), then the body. Returns the body bytes written.
     ///
-    /// Its parts are dropped here one by one, inline: the map is known to be absent, and the
-    /// content type and body are `Bytes`, whose drop is one call (none of `Response`'s or
-    /// `ResponseBody`'s drop glue, which handles every variant).
-    #[inline]
-    fn write_ok(&mut self, response: Response, is_head: bool) -> u64 {
-        let Response {
-            content_type: Some(content_type),
-            headers,
-            body,
-            ..
-        } = response
-        else {
-            unreachable!("write_head checked the content type")
-        };
-        // Checked by `write_head`: no map to drop, and no call to its drop glue either.
-        debug_assert!(headers.is_none());
-        std::mem::forget(headers);
+    /// The body is dropped here, inline: it is `Bytes` (one call) or empty, which needs none
+    /// of `ResponseBody`'s drop glue, which handles every variant.
+    #[inline(always)]
+    pub(super) fn write_ok(
+        &mut self,
+        content_type: &HeaderValue,
+        body: ResponseBody,
+        is_head: bool,
+    ) -> u64 {
         let bytes = match body {
             ResponseBody::Bytes(bytes) => bytes,
             _ => Bytes::new(),
@@ -126,7 +123,7 @@ impl<H: Handler, T: Transport> Driver<H, T> {
         let body = if is_head { &[][..] } else { &bytes[..] };
         let mut io = self.io.borrow_mut();
         let out = io.out.get_or_insert_with(buffers::take_out);
-        clock::with_ok_head(&content_type, bytes.len() as u64, |head| {
+        clock::with_ok_head(content_type, bytes.len() as u64, |head| {
             out.extend_from_slice(head);
         });
         out.extend_from_slice(body);
@@ -300,21 +297,26 @@ impl<H: Handler, T: Transport> Driver<H, T> {
         if pending {
             self.restart_stall();
         }
-        let (conn, timeout) = (&self.io, self.context.config.write_timeout);
-        let stall = &mut self.write_deadline;
         poll_fn(move |cx| {
             if !pending {
                 return Poll::Ready(Ok(()));
             }
-            let mut conn = conn.borrow_mut();
-            let before = conn.out.as_ref().map_or(0, |out| out.len());
-            let poll = conn.poll_write_out(cx);
-            if poll.is_pending() {
-                let after = conn.out.as_ref().map_or(0, |out| out.len());
-                poll_stall(stall, cx, timeout, after != before)?;
-            }
-            poll
+            self.poll_flush(cx)
         })
+    }
+
+    /// Polls the writing of the buffered output, under the stalled-write timeout (which the
+    /// caller restarted, see [`Driver::restart_stall`], when the write began).
+    pub(super) fn poll_flush(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let timeout = self.context.config.write_timeout;
+        let mut conn = self.io.borrow_mut();
+        let before = conn.out.as_ref().map_or(0, |out| out.len());
+        let poll = conn.poll_write_out(cx);
+        if poll.is_pending() {
+            let after = conn.out.as_ref().map_or(0, |out| out.len());
+            poll_stall(&mut self.write_deadline, cx, timeout, after != before)?;
+        }
+        poll
     }
 
     /// Writes the buffered output, then `data`: one `writev` while both are pending.
@@ -361,7 +363,7 @@ impl<H: Handler, T: Transport> Driver<H, T> {
     }
 
     /// A new write starts the stalled-write timeout over, if an earlier write made one.
-    fn restart_stall(&mut self) {
+    pub(super) fn restart_stall(&mut self) {
         if let Some(deadline) = self.write_deadline.as_mut() {
             deadline.set(Some(Instant::now() + self.context.config.write_timeout));
         }
@@ -438,6 +440,34 @@ impl<H: Handler, T: Transport> Driver<H, T> {
         }
         Ok(())
     }
+}
+
+/// Whether a response is the commonest one, written by [`Driver::write_ok`]: HTTP/1.1
+/// `200 OK` kept alive (not to CONNECT, where it would have no body), with a content type,
+/// no field of its own and a small body in memory. Decided before the general rules, which
+/// would only confirm its `Content-Length` framing.
+#[inline(always)]
+pub(super) fn is_plain_ok(
+    status: StatusCode,
+    content_type: Option<&HeaderValue>,
+    headers: Option<&http::HeaderMap>,
+    body: &ResponseBody,
+    version: Version,
+    is_connect: bool,
+    keep_alive: bool,
+) -> bool {
+    let small = match body {
+        ResponseBody::Empty => true,
+        ResponseBody::Bytes(bytes) => bytes.len() < DIRECT_WRITE_MIN,
+        _ => false,
+    };
+    small
+        && status == StatusCode::OK
+        && !is_connect
+        && keep_alive
+        && version == Version::Http11
+        && headers.is_none()
+        && content_type.is_some()
 }
 
 /// The stalled-write timeout, in a write's poll: `progress` (bytes moved) starts it over; a

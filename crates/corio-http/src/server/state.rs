@@ -98,6 +98,9 @@ impl ConnState {
     }
 
     /// A request head arrived: the exchange begins. Returns its number.
+    ///
+    /// Inlined into the driver, once per request: a call would cost as much as the work.
+    #[inline(always)]
     pub(crate) fn start(
         &mut self,
         head: &RequestHead,
