@@ -117,6 +117,10 @@ struct MoreWaiters {
 }
 
 impl Waiters {
+    /// Stores `waker` as a waiter of `direction`. The usual cases (the first slot empty, or
+    /// holding this same waker) stay inline; a second waiter goes through
+    /// [`Waiters::register_more`].
+    #[inline]
     fn register(&mut self, waker: &Waker, direction: Direction) {
         let first = match direction {
             Direction::Read => &mut self.reader,
@@ -125,16 +129,22 @@ impl Waiters {
         match first {
             None => *first = Some(waker.clone()),
             Some(first) if first.will_wake(waker) => {}
-            Some(_) => {
-                let more = self.more.get_or_insert_with(Box::default);
-                let more = match direction {
-                    Direction::Read => &mut more.readers,
-                    Direction::Write => &mut more.writers,
-                };
-                if !more.iter().any(|w| w.will_wake(waker)) {
-                    more.push(waker.clone());
-                }
-            }
+            Some(_) => self.register_more(waker, direction),
+        }
+    }
+
+    /// [`Waiters::register`] for a waker other than the first of its direction: kept out of
+    /// line, so that the usual wait saves and restores fewer registers.
+    #[cold]
+    #[inline(never)]
+    fn register_more(&mut self, waker: &Waker, direction: Direction) {
+        let more = self.more.get_or_insert_with(Box::default);
+        let more = match direction {
+            Direction::Read => &mut more.readers,
+            Direction::Write => &mut more.writers,
+        };
+        if !more.iter().any(|w| w.will_wake(waker)) {
+            more.push(waker.clone());
         }
     }
 
@@ -237,7 +247,9 @@ impl IoState {
         }
     }
 
-    /// Records readiness from an event and wakes the tasks waiting on it.
+    /// Records readiness from an event and wakes the tasks waiting on it. Inlined, with
+    /// [`IoState::wake`], into the reactor's dispatch loop: one call per event.
+    #[inline]
     fn set_ready(&self, bits: usize) {
         let mut current = self.readiness.load(Ordering::Acquire);
         loop {
@@ -268,6 +280,7 @@ impl IoState {
 
     /// Wakes the waiters of the directions asked for, after releasing the lock. The usual
     /// source (no waiter beyond the first of each direction) moves at most two wakers out.
+    #[inline]
     fn wake(&self, read: bool, write: bool) {
         let mut waiters = self.waiters.lock();
         let reader = if read { waiters.reader.take() } else { None };

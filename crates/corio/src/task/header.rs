@@ -53,7 +53,7 @@ pub(crate) struct TaskCore<J: ?Sized> {
 impl<J: Send + Sync + 'static> Wake for TaskCore<J> {
     #[inline]
     fn wake(self: Arc<Self>) {
-        schedule(self as TaskRef);
+        schedule(self);
     }
 
     #[inline]
@@ -78,6 +78,21 @@ impl<J: Send + Sync + 'static> Wakee for &Arc<TaskCore<J>> {
     #[inline]
     fn into_task(self) -> TaskRef {
         self.clone()
+    }
+}
+
+/// The waker woken by value: the header is read through the sized core (a fixed offset; through
+/// a [`TaskRef`] its offset depends on the join state's alignment, read from the vtable), then
+/// the reference moves to the queue as it is.
+impl<J: Send + Sync + 'static> Wakee for Arc<TaskCore<J>> {
+    #[inline]
+    fn header(&self) -> &TaskHeader {
+        &self.header
+    }
+
+    #[inline]
+    fn into_task(self) -> TaskRef {
+        self
     }
 }
 
