@@ -22,8 +22,10 @@
 //! own: the task wakes itself and runs again after every other task the loop woke with it,
 //! so the loop runs h2's reading code for all the connections ready at once, then its
 //! writing code for all of them, instead of alternating the two per connection; h2's code
-//! for one request is larger than the instruction cache, and this cut its misses (callgrind,
-//! `-m 1`) for one more task poll per request. One clock reading per pass serves every
+//! for one request is larger than the instruction cache, and this cut its misses by a fifth
+//! (callgrind, `-m 1`: 1,213 to 944 per request) for one more task poll per request (180
+//! instructions). Handing h2 the next requests in the writing pass as well did worse (1,077
+//! misses): the streams stay in the reading pass. One clock reading per pass serves every
 //! stream that finishes or starts in it, and one timer per connection ([`Deadline`],
 //! re-armed lazily) watches the oldest request in flight and the run's end.
 //!
