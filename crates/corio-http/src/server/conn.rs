@@ -401,14 +401,12 @@ impl<H: Handler, T: Transport> Driver<H, T> {
                             keep_alive,
                         );
                         if plain {
-                            // Checked by `is_plain_ok`: no map to drop, and no call to its
-                            // drop glue either.
-                            debug_assert!(headers.is_none());
-                            std::mem::forget(headers);
-                            let Some(content_type) = content_type.as_ref() else {
-                                unreachable!("is_plain_ok checked the content type")
-                            };
-                            let sent = self.write_ok(content_type, body, exchange.is_head);
+                            let sent = self.write_ok(
+                                content_type.as_ref(),
+                                headers,
+                                body,
+                                exchange.is_head,
+                            );
                             self.log(exchange.log, StatusCode::OK, sent);
                             Respond::Done(true)
                         } else {

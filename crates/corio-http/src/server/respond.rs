@@ -87,35 +87,42 @@ impl<H: Handler, T: Transport> Driver<H, T> {
         );
         if plain {
             let Response {
-                content_type: Some(content_type),
+                content_type,
                 headers,
                 body,
                 ..
-            } = response
-            else {
-                unreachable!("is_plain_ok checked the content type")
-            };
-            // Checked by `is_plain_ok`: no map to drop, and no call to its drop glue either.
-            debug_assert!(headers.is_none());
-            std::mem::forget(headers);
-            return (true, self.write_ok(&content_type, body, is_head), None);
+            } = response;
+            return (
+                true,
+                self.write_ok(content_type.as_ref(), headers, body, is_head),
+                None,
+            );
         }
         self.write_any_head(response, version, is_head, is_connect, keep_alive)
     }
 
-    /// Writes the commonest response (see [`is_plain_ok`]), given its content type and body:
+    /// Writes the commonest response, given the parts of a response [`is_plain_ok`] accepted:
     /// the cached head with its `Date` and `Content-Length` in one copy
-    /// ([`clock::with_ok_head`]), then the body. Returns the body bytes written.
+    /// ([`clock::with_ok_head`]), then the body. Returns the body bytes written. Both places
+    /// that answer (the one-call pipelined pass and [`Driver::write_head`]) come here.
     ///
-    /// The body is dropped here, inline: it is `Bytes` (one call) or empty, which needs none
-    /// of `ResponseBody`'s drop glue, which handles every variant.
+    /// The parts are dropped here, inline: the map is absent and the body is `Bytes` (one
+    /// call) or empty, which needs none of the drop glue of `Response` and `ResponseBody`,
+    /// which handles every case.
     #[inline(always)]
     pub(super) fn write_ok(
         &mut self,
-        content_type: &HeaderValue,
+        content_type: Option<&HeaderValue>,
+        headers: Option<Box<http::HeaderMap>>,
         body: ResponseBody,
         is_head: bool,
     ) -> u64 {
+        // Checked by `is_plain_ok`: no map to drop, and no call to its drop glue either.
+        debug_assert!(headers.is_none());
+        std::mem::forget(headers);
+        let Some(content_type) = content_type else {
+            unreachable!("is_plain_ok checked the content type")
+        };
         let bytes = match body {
             ResponseBody::Bytes(bytes) => bytes,
             _ => Bytes::new(),
