@@ -206,18 +206,29 @@ async fn drive(
     let mut streams: Vec<Stream> = (0..config.depth).map(|_| Stream::new(&send)).collect();
     drop(send);
     let mut driver_done = false;
-    // Whether the last pass queued requests that the driver has not written yet.
-    let mut unwritten = false;
+    // What the next poll of the task runs.
+    let mut pass = Pass::Streams;
     let mut alarm = Deadline::new();
     poll_fn(|cx| loop {
-        // Its failure shows in every stream on it.
-        driver_done = driver_done || driver.as_mut().poll(cx).is_ready();
-        if std::mem::take(&mut unwritten) && !driver_done {
-            // The writing pass: nothing has been read for the streams since the last pass
-            // (h2 wakes the task if this poll read anything for a stream polled before),
-            // and the alarm and the socket hold the task's waker from that pass.
-            return Poll::Pending;
+        if pass != Pass::Streams {
+            // Its failure shows in every stream on it.
+            driver_done = driver_done || driver.as_mut().poll(cx).is_ready();
+            if !driver_done {
+                if pass == Pass::Write {
+                    // Nothing has been read for the streams since their pass (h2 wakes the
+                    // task if this poll read anything for a stream), and the alarm and the
+                    // socket hold the task's waker from that pass.
+                    pass = Pass::Read;
+                } else {
+                    // The streams take what was read in a pass of their own, once every
+                    // connection woken with this one has run its reading pass.
+                    pass = Pass::Streams;
+                    cx.waker().wake_by_ref();
+                }
+                return Poll::Pending;
+            }
         }
+        pass = Pass::Read;
         let now = Instant::now();
         if config.end.is_some_and(|end| now >= end) {
             // Requests in flight when the run ends are not counted (as in the HTTP/1.1 loop).
@@ -260,8 +271,8 @@ async fn drive(
         if alarm.poll(cx).is_pending() {
             if sent {
                 // The driver writes them in a pass of its own, once every connection woken
-                // with this one has run its reading pass.
-                unwritten = true;
+                // with this one has run its streams' pass.
+                pass = Pass::Write;
                 cx.waker().wake_by_ref();
             }
             return Poll::Pending;
@@ -277,6 +288,19 @@ async fn drive(
         }
     })
     .await
+}
+
+/// What one poll of a connection's task runs: h2's code for one request is larger than
+/// the instruction cache, so each pass runs one part of it for every connection ready at
+/// once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pass {
+    /// The driver reads (and decodes) what came; the streams' pass follows.
+    Read,
+    /// Every stream takes its response and hands h2 its next request.
+    Streams,
+    /// The driver writes the requests the streams' pass queued.
+    Write,
 }
 
 /// Where one stream is in its closed loop.
