@@ -207,38 +207,50 @@ async fn drive(
     drop(send);
     let mut driver_done = false;
     // What the next poll of the task runs.
-    let mut pass = Pass::Streams;
+    let mut pass = Pass::Requests;
     let mut alarm = Deadline::new();
     poll_fn(|cx| loop {
-        if pass != Pass::Streams {
+        if matches!(pass, Pass::Read | Pass::Write) {
             // Its failure shows in every stream on it.
             driver_done = driver_done || driver.as_mut().poll(cx).is_ready();
             if !driver_done {
                 if pass == Pass::Write {
-                    // Nothing has been read for the streams since their pass (h2 wakes the
-                    // task if this poll read anything for a stream), and the alarm and the
-                    // socket hold the task's waker from that pass.
+                    // Nothing has been read for the streams since their passes (h2 wakes
+                    // the task if this poll read anything for a stream), and the alarm and
+                    // the socket hold the task's waker from the requests' pass.
                     pass = Pass::Read;
                 } else {
                     // The streams take what was read in a pass of their own, once every
                     // connection woken with this one has run its reading pass.
-                    pass = Pass::Streams;
+                    pass = Pass::Responses;
                     cx.waker().wake_by_ref();
                 }
                 return Poll::Pending;
             }
         }
-        pass = Pass::Read;
         let now = Instant::now();
         if config.end.is_some_and(|end| now >= end) {
             // Requests in flight when the run ends are not counted (as in the HTTP/1.1 loop).
             return Poll::Ready(Ended::Finished);
         }
+        if pass != Pass::Requests {
+            for stream in &mut streams {
+                stream.receive(cx, worker, now);
+            }
+            if !driver_done {
+                // The next requests go in a pass of their own, once every connection woken
+                // with this one has taken its responses.
+                pass = Pass::Requests;
+                cx.waker().wake_by_ref();
+                return Poll::Pending;
+            }
+        }
+        pass = Pass::Read;
         let mut sent = false;
         let mut oldest: Option<Instant> = None;
         let mut running = false;
         for stream in &mut streams {
-            sent |= stream.advance(cx, worker, request, now);
+            sent |= stream.send(cx, worker, request, now);
             match stream.state {
                 State::Ended(_) => {}
                 State::Idle => running = true,
@@ -271,7 +283,7 @@ async fn drive(
         if alarm.poll(cx).is_pending() {
             if sent {
                 // The driver writes them in a pass of its own, once every connection woken
-                // with this one has run its streams' pass.
+                // with this one has run its requests' pass.
                 pass = Pass::Write;
                 cx.waker().wake_by_ref();
             }
@@ -295,10 +307,13 @@ async fn drive(
 /// once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Pass {
-    /// The driver reads (and decodes) what came; the streams' pass follows.
+    /// The driver reads (and decodes) what came; the responses' pass follows.
     Read,
-    /// Every stream takes its response and hands h2 its next request.
-    Streams,
+    /// Every stream takes what h2 has read of its response.
+    Responses,
+    /// Every stream without a request in flight hands h2 its next one; the run's end,
+    /// timeouts and the connection's failure are seen to.
+    Requests,
     /// The driver writes the requests the streams' pass queued.
     Write,
 }
@@ -342,9 +357,46 @@ impl Stream {
         matches!(self.state, State::Opening | State::Head(_) | State::Body(_))
     }
 
-    /// Moves the stream on as far as it goes without waiting; `now` is the pass's clock.
-    /// Returns whether a request was handed to h2 (the driver has frames to write).
-    fn advance(
+    /// Takes what h2 has read of the response in flight, as far as it goes without waiting;
+    /// `now` is the pass's clock. A stream whose response is whole (or failed) is left idle
+    /// for the requests' pass.
+    fn receive(&mut self, cx: &mut Context<'_>, worker: &Worker, now: Instant) {
+        loop {
+            match &mut self.state {
+                State::Idle | State::Opening | State::Ended(_) => return,
+                State::Head(response) => match Pin::new(response).poll(cx) {
+                    Poll::Pending => return,
+                    Poll::Ready(Err(e)) => self.fail(worker, ErrorKind::Read, &e),
+                    Poll::Ready(Ok(response)) => {
+                        // The status is counted when the body is whole (a response without
+                        // one ends at the body's first poll).
+                        self.status = response.status().as_u16();
+                        self.state = State::Body(response.into_body());
+                    }
+                },
+                State::Body(body) => match body.poll_data(cx) {
+                    Poll::Pending => return,
+                    Poll::Ready(Some(Err(e))) => self.fail(worker, ErrorKind::Read, &e),
+                    Poll::Ready(Some(Ok(piece))) => {
+                        worker.stats.borrow_mut().bytes += piece.len() as u64;
+                        if body.is_end_stream() {
+                            // Dropping the body (in `done`) gives its bytes back to the
+                            // connection's window: h2 releases a closed stream's capacity.
+                            self.done(worker, self.status, now);
+                        } else {
+                            let _ = body.flow_control().release_capacity(piece.len());
+                        }
+                    }
+                    Poll::Ready(None) => self.done(worker, self.status, now),
+                },
+            }
+        }
+    }
+
+    /// Hands h2 the stream's next request if it has none in flight, taking it from the
+    /// budget; `now` is the pass's clock. Returns whether a request was handed to h2 (the
+    /// driver has frames to write).
+    fn send(
         &mut self,
         cx: &mut Context<'_>,
         worker: &Worker,
@@ -354,7 +406,7 @@ impl Stream {
         let mut sent = false;
         loop {
             match &mut self.state {
-                State::Ended(_) => return sent,
+                State::Ended(_) | State::Head(_) | State::Body(_) => return sent,
                 State::Idle => {
                     if worker.take(1) == 0 {
                         self.state = State::Ended(Ended::Finished);
@@ -380,40 +432,12 @@ impl Stream {
                                         continue;
                                     }
                                 }
-                                // Its response is not polled in this pass: the driver writes
-                                // the request in the next pass (after its last read), so
-                                // nothing can have come before the socket wakes the task,
-                                // and that pass polls the driver (which reads) before every
-                                // stream.
+                                // Its response is polled in the next responses' pass, after
+                                // the driver has written the request and read what came.
                                 return true;
                             }
                         }
                     }
-                },
-                State::Head(response) => match Pin::new(response).poll(cx) {
-                    Poll::Pending => return sent,
-                    Poll::Ready(Err(e)) => self.fail(worker, ErrorKind::Read, &e),
-                    Poll::Ready(Ok(response)) => {
-                        // The status is counted when the body is whole (a response without
-                        // one ends at the body's first poll).
-                        self.status = response.status().as_u16();
-                        self.state = State::Body(response.into_body());
-                    }
-                },
-                State::Body(body) => match body.poll_data(cx) {
-                    Poll::Pending => return sent,
-                    Poll::Ready(Some(Err(e))) => self.fail(worker, ErrorKind::Read, &e),
-                    Poll::Ready(Some(Ok(piece))) => {
-                        worker.stats.borrow_mut().bytes += piece.len() as u64;
-                        if body.is_end_stream() {
-                            // Dropping the body (in `done`) gives its bytes back to the
-                            // connection's window: h2 releases a closed stream's capacity.
-                            self.done(worker, self.status, now);
-                        } else {
-                            let _ = body.flow_control().release_capacity(piece.len());
-                        }
-                    }
-                    Poll::Ready(None) => self.done(worker, self.status, now),
                 },
             }
         }
