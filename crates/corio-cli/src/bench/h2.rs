@@ -11,22 +11,27 @@
 //!
 //! Decision: one task per connection drives both h2's connection and its streams, each
 //! stream an explicit state machine ([`Stream`]) polled by hand, as h2load's single event
-//! loop does. A task per stream (and one for the connection's driver) would cost a task wake
-//! and a poll for each hop between them, twice per request; here every waker h2 holds is the
-//! connection task's, one pass polls the connection (reading), then every stream, and
+//! loop does. A task per stream (and one for the connection's driver) would cost a task
+//! wake and a poll for each hop between them, twice per request; here every waker h2 holds
+//! is the connection task's, its polls run the connection and the streams by turns, and
 //! nothing is allocated per request beyond the request head h2 takes (a clone of the one
 //! built at start) and what h2 itself allocates. Two polls of the connection per request
 //! are inherent to h2's API: only its connection future writes, and a stream's next request
 //! exists only once the first poll has read the previous response; the syscalls stay one
-//! read and one write. The second poll (writing what the streams queued) is a pass of its
-//! own: the task wakes itself and runs again after every other task the loop woke with it,
-//! so the loop runs h2's reading code for all the connections ready at once, then its
-//! writing code for all of them, instead of alternating the two per connection; h2's code
-//! for one request is larger than the instruction cache, and this cut its misses by a fifth
-//! (callgrind, `-m 1`: 1,213 to 944 per request) for one more task poll per request (180
-//! instructions). Handing h2 the next requests in the writing pass as well did worse (1,077
-//! misses): the streams stay in the reading pass. One clock reading per pass serves every
-//! stream that finishes or starts in it, and one timer per connection ([`Deadline`],
+//! read and one write. h2's code for one request is larger than the instruction cache, so
+//! the task runs it in four passes ([`Pass`]), each a poll of its own (the task wakes
+//! itself, and runs again after every other task the loop woke with it): the driver reads
+//! (and decodes), the streams take their responses, the streams hand h2 their next
+//! requests, the driver writes. The loop thus runs each part for all the connections ready
+//! at once, and each part's code, far smaller than the whole, mostly stays in the cache
+//! from one connection to the next instead of being fetched anew per request. I1 misses per
+//! request (callgrind, `-c 64 -m 1`): 894 with one pass reading and advancing the streams
+//! and one writing, 508 with the streams in a pass of their own, 434 with them split in
+//! two, for about 300 instructions per extra pass (22,996 to 23,617 per request); changes
+//! of code layout alone move the misses by about 30. Handing h2 the next requests in the
+//! writing pass did worse (it made that pass too large); moving the failure and timeout
+//! paths out of line did not help (465: layout noise). One clock reading per pass serves
+//! every stream that finishes or starts in it, and one timer per connection ([`Deadline`],
 //! re-armed lazily) watches the oldest request in flight and the run's end.
 //!
 //! Invariants:
