@@ -320,7 +320,7 @@ enum Pass {
     /// Every stream without a request in flight hands h2 its next one; the run's end,
     /// timeouts and the connection's failure are seen to.
     Requests,
-    /// The driver writes the requests the streams' pass queued.
+    /// The driver writes the requests the requests' pass queued.
     Write,
 }
 
