@@ -48,7 +48,7 @@ use h2::server::{Connection, SendResponse};
 use h2::{Ping, PingPong, RecvStream};
 
 use super::activity::Activity;
-use super::stream::{start_stream, StreamContext};
+use super::stream::{start_stream, Answer, StreamContext};
 use super::streams::Streams;
 use super::wake::DriverWaker;
 use super::H2Error;
@@ -92,6 +92,8 @@ pub(super) struct Driver<T, H: Handler, S> {
     streams: Rc<Streams>,
     /// Streams taken from h2 and not yet started (empty between polls; kept for its memory).
     accepted: Vec<Accepted>,
+    /// Answers of handlers the last pass ran, not yet handed to h2 (likewise kept).
+    answers: Vec<Answer>,
     /// Streams taken from h2 since the connection began, to compare with the client's
     /// HEADERS frames.
     streams_accepted: u64,
@@ -130,6 +132,7 @@ where
             activity,
             streams: Streams::new(),
             accepted: Vec::new(),
+            answers: Vec::new(),
             streams_accepted: 0,
             context,
             shutdown: Box::pin(shutdown),
@@ -147,6 +150,9 @@ where
     /// h2's objects are polled with the [`DriverWaker`] (`h2cx`), everything else with the
     /// task's own context.
     pub(super) fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), H2Error>> {
+        if !self.answers.is_empty() {
+            return self.send_answers(cx);
+        }
         if !self.accepted.is_empty() {
             return self.answer_accepted(cx);
         }
@@ -277,21 +283,41 @@ where
             }
             let mut batch = std::mem::take(&mut self.accepted);
             for (request, respond) in batch.drain(..) {
-                start_stream(request, respond, &self.context, &self.streams, cx);
+                if let Some(answer) =
+                    start_stream(request, respond, &self.context, &self.streams, cx)
+                {
+                    answer.send(&self.context, &self.streams);
+                }
             }
             self.accepted = batch;
         }
     }
 
-    /// Answers the streams the last pass took, and has the task polled again to write the
-    /// answers.
+    /// Runs the handlers of the streams the last pass took, and has the task polled again to
+    /// hand their answers to h2.
     fn answer_accepted(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), H2Error>> {
         self.wake.hold();
         let mut batch = std::mem::take(&mut self.accepted);
         for (request, respond) in batch.drain(..) {
-            start_stream(request, respond, &self.context, &self.streams, cx);
+            if let Some(answer) = start_stream(request, respond, &self.context, &self.streams, cx) {
+                self.answers.push(answer);
+            }
         }
         self.accepted = batch;
+        self.wake.release();
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    }
+
+    /// Hands h2 the answers of the handlers the last pass ran, and has the task polled again
+    /// to write them.
+    fn send_answers(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), H2Error>> {
+        self.wake.hold();
+        let mut answers = std::mem::take(&mut self.answers);
+        for answer in answers.drain(..) {
+            answer.send(&self.context, &self.streams);
+        }
+        self.answers = answers;
         self.wake.release();
         cx.waker().wake_by_ref();
         Poll::Pending

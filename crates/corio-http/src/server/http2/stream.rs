@@ -87,24 +87,25 @@ struct Exchange {
     is_head: bool,
 }
 
-/// Serves a stream h2 just accepted: runs it to its end here if it can, or spawns on
-/// `streams` the part that has to wait. `cx` is the driver's.
+/// Serves a stream h2 just accepted: runs its handler here if it answers at once, or spawns
+/// on `streams` the part that has to wait. `cx` is the driver's. Returns the answer to send,
+/// when the handler gave one (sent by [`Answer::send`], in a later pass of the driver).
 pub(super) fn start_stream<H: Handler>(
     request: http::Request<RecvStream>,
     respond: SendResponse<Bytes>,
     context: &Rc<StreamContext<H>>,
     streams: &Rc<Streams>,
     cx: &mut Context<'_>,
-) {
-    let Some((request, exchange)) = accept(request, respond, context) else {
-        return;
-    };
+) -> Option<Answer> {
+    let (request, exchange) = accept(request, respond, context)?;
     let handler = &context.handler;
     let future = match catch_unwind(AssertUnwindSafe(|| handler.call(request))) {
         Ok(future) => future,
         Err(_) => {
-            exchange.answer(panicked(), context, streams);
-            return;
+            return Some(Answer {
+                exchange,
+                response: panicked(),
+            })
         }
     };
     let mut handling = context.spare.take().unwrap_or_else(|| Box::pin(None));
@@ -113,9 +114,29 @@ pub(super) fn start_stream<H: Handler>(
         Poll::Ready(result) => {
             handling.as_mut().set(None);
             context.spare.set(Some(handling));
-            exchange.answer(result.unwrap_or_else(|()| panicked()), context, streams)
+            Some(Answer {
+                exchange,
+                response: result.unwrap_or_else(|()| panicked()),
+            })
         }
-        Poll::Pending => wait_in_task(handling, exchange, context, streams),
+        Poll::Pending => {
+            wait_in_task(handling, exchange, context, streams);
+            None
+        }
+    }
+}
+
+/// A handler's response, to send on its stream.
+pub(super) struct Answer {
+    exchange: Exchange,
+    response: Response,
+}
+
+impl Answer {
+    /// Hands the response to h2: the head, and the body at once if h2 grants its window now,
+    /// else from a task.
+    pub(super) fn send<H: Handler>(self, context: &StreamContext<H>, streams: &Rc<Streams>) {
+        self.exchange.answer(self.response, context, streams);
     }
 }
 
