@@ -2,7 +2,9 @@
 //!
 //! A stream starts inside the connection driver's task, in the pass after the one in which
 //! h2 handed it over (see `connection.rs`): the request is built and the handler called and
-//! polled once there. Most handlers answer on that first
+//! polled once there; an answer in hand is handed to h2 in the pass after ([`Answer`]), so
+//! that corio's code and h2's sending code each run in a pass of their own. Most handlers
+//! answer on that first
 //! poll, and a body in memory usually fits the window h2 has already granted, so the whole
 //! exchange ends without a task of its own (no allocation of a task, no copy of its future,
 //! no trip through the loop's ready queue). Only what has to wait becomes a task, counted
