@@ -103,12 +103,7 @@ pub(super) fn start_stream<H: Handler>(
     let handler = &context.handler;
     let future = match catch_unwind(AssertUnwindSafe(|| handler.call(request))) {
         Ok(future) => future,
-        Err(_) => {
-            return Some(Answer {
-                exchange,
-                response: panicked(),
-            })
-        }
+        Err(_) => return Some(exchange.into_answer(panicked())),
     };
     let mut handling = context.spare.take().unwrap_or_else(|| Box::pin(None));
     handling.as_mut().set(Some(CatchUnwind::new(future)));
@@ -116,10 +111,7 @@ pub(super) fn start_stream<H: Handler>(
         Poll::Ready(result) => {
             handling.as_mut().set(None);
             context.spare.set(Some(handling));
-            Some(Answer {
-                exchange,
-                response: result.unwrap_or_else(|()| panicked()),
-            })
+            Some(exchange.into_answer(result.unwrap_or_else(|()| panicked())))
         }
         Poll::Pending => {
             wait_in_task(handling, exchange, context, streams);
@@ -128,17 +120,33 @@ pub(super) fn start_stream<H: Handler>(
     }
 }
 
-/// A handler's response, to send on its stream.
+/// A handler's response made into what h2 takes, to hand over on its stream.
 pub(super) struct Answer {
-    exchange: Exchange,
-    response: Response,
+    respond: SendResponse<Bytes>,
+    head: http::Response<()>,
+    /// `None`: the head ends the stream.
+    body: Option<ResponseBody>,
 }
 
 impl Answer {
-    /// Hands the response to h2: the head, and the body at once if h2 grants its window now,
+    /// Hands the answer to h2: the head, and the body at once if h2 grants its window now,
     /// else from a task.
     pub(super) fn send<H: Handler>(self, context: &StreamContext<H>, streams: &Rc<Streams>) {
-        self.exchange.answer(self.response, context, streams);
+        let Some((mut send, body)) = self.send_head() else {
+            return;
+        };
+        if let Some(body) = send_at_once(&mut send, body) {
+            send_in_task(send, body, context, streams);
+        }
+    }
+
+    /// Sends the head; returns the stream and the body still to send, if any.
+    fn send_head(mut self) -> Option<(SendStream<Bytes>, ResponseBody)> {
+        let send = self
+            .respond
+            .send_response(self.head, self.body.is_none())
+            .ok()?;
+        Some((send, self.body?))
     }
 }
 
@@ -158,7 +166,7 @@ fn wait_in_task<H: Handler>(
         let Some(response) = run_handler::<H>(handling, &mut exchange.respond).await else {
             return;
         };
-        if let Some((send, body)) = exchange.respond_with(response) {
+        if let Some((send, body)) = exchange.into_answer(response).send_head() {
             send_body(send, body, context.config.send_timeout).await;
         }
     });
@@ -234,30 +242,17 @@ fn refuse(respond: &mut SendResponse<Bytes>, status: StatusCode) {
 }
 
 impl Exchange {
-    /// Sends the head of `response` (or of the status a failed request body owes); returns
-    /// the stream and the body still to send, if any.
-    fn respond_with(mut self, mut response: Response) -> Option<(SendStream<Bytes>, ResponseBody)> {
+    /// The answer `response` makes (or the status a failed request body owes): its h2 head
+    /// and the body to send.
+    fn into_answer(self, mut response: Response) -> Answer {
         if let Some(status) = self.source.and_then(|source| source.failure()) {
             response = failed_body(status);
         }
         let (head, body) = to_h2(response, self.is_head);
-        let send = self.respond.send_response(head, body.is_none()).ok()?;
-        Some((send, body?))
-    }
-
-    /// Answers with `response` from the driver: the body goes at once if h2 grants its
-    /// window now, else from a task.
-    fn answer<H: Handler>(
-        self,
-        response: Response,
-        context: &StreamContext<H>,
-        streams: &Rc<Streams>,
-    ) {
-        let Some((mut send, body)) = self.respond_with(response) else {
-            return;
-        };
-        if let Some(body) = send_at_once(&mut send, body) {
-            send_in_task(send, body, context, streams);
+        Answer {
+            respond: self.respond,
+            head,
+            body,
         }
     }
 }
