@@ -21,8 +21,8 @@
 //! | pass | does |
 //! |---|---|
 //! | take | h2 reads and decodes what arrived; the streams it has ready are taken |
-//! | answer | each taken stream's request is built and its handler run (see `stream.rs`) |
-//! | send | the handlers' answers are handed to h2: response heads, bodies h2 can take |
+//! | answer | each taken stream's request is built, its handler run and the answer made into an h2 head (see `stream.rs`) |
+//! | send | the answers are handed to h2: response heads, bodies h2 can take |
 //! | write | h2 encodes and writes the answers, reads what else arrived; timeouts are checked |
 //!
 //! One pass running everything would be fewer instructions, but it runs the code of every
@@ -35,11 +35,12 @@
 //! 64 connections, three passes: answer and send as one), take ran 8,270 instructions with
 //! 468 I1 misses, answer 5,910 with 157, write 7,290 with 183: no pass fits the cache
 //! whole, and the bigger a pass, the more of it is fetched anew. Splitting answer from send
-//! (corio's request and handler code apart from h2's sending code) took the misses per
-//! request from 739 to 682 with ten connections ready at once (hyper-h2: 845), from 723 to
-//! 690 with 64 (hyper-h2: 821), for 500 to 1,000 more instructions (24,100 to 24,300; hyper-h2
-//! 25,100 to 25,300). Merging passes instead lost: answer with write 1,233 misses, take with
-//! answer 1,112. A batch of [`BATCH_ANSWERED_AT_ONCE`] streams or more is answered and sent
+//! (corio's request, handler and response head code apart from h2's sending code) took the
+//! misses per request from 739 to 650 with ten connections ready at once (hyper-h2: 845),
+//! from 723-743 to 658 with 64 (hyper-h2: 821), for 200 to 700 more instructions (24,100 and
+//! 23,600; hyper-h2 25,100 and 25,300) and up to 30 more D1 misses (232 and 258; hyper-h2 189
+//! and 208): the answers cross a pass in `answers`. Merging passes instead lost: answer with
+//! write 1,233 misses, take with answer 1,112. A batch of [`BATCH_ANSWERED_AT_ONCE`] streams or more is answered and sent
 //! in the pass that takes it and written by the poll of h2 that follows: its own streams
 //! share each step's code.
 
