@@ -186,12 +186,15 @@ where
             }
             match self.poll_connection(cx, h2cx) {
                 Poll::Ready(end) => return Poll::Ready(end),
-                // Streams to answer: the next pass answers them, the one after writes the
-                // answers and sees to the timeouts.
+                // Streams to answer: the next pass answers them, the two after hand the
+                // answers to h2 and write them; the last sees to the timeouts.
                 Poll::Pending if !self.accepted.is_empty() => return Poll::Pending,
                 Poll::Pending => {}
             }
-            let now = Instant::now();
+            // The loop's clock, read when this iteration of the loop began (the connection
+            // has a timer armed, so the loop reads it): a deadline is seen at most one
+            // iteration late, and the clock's code stays out of the pass.
+            let now = corio::time::loop_now();
             if self.activity.take_read() {
                 self.last_read = now;
             }
