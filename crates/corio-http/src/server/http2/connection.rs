@@ -31,16 +31,22 @@
 //! so the code of each request was fetched anew (1,286 I1 misses per request in callgrind
 //! at 64 connections, against hyper's 816, whose stream tasks split the work the same
 //! way). In passes, each step runs for every ready connection in turn while its code is in
-//! the cache, for about 130 more instructions per added pass. Measured per pass (callgrind,
-//! 64 connections, three passes: answer and send as one), take ran 8,270 instructions with
-//! 468 I1 misses, answer 5,910 with 157, write 7,290 with 183: no pass fits the cache
-//! whole, and the bigger a pass, the more of it is fetched anew. Splitting answer from send
-//! (corio's request, handler and response head code apart from h2's sending code) took the
-//! misses per request from 739 to 650 with ten connections ready at once (hyper-h2: 845),
-//! from 723-743 to 658 with 64 (hyper-h2: 821), for 200 to 700 more instructions (24,100 and
-//! 23,600; hyper-h2 25,100 and 25,300) and up to 30 more D1 misses (232 and 258; hyper-h2 189
-//! and 208): the answers cross a pass in `answers`. Merging passes instead lost: answer with
-//! write 1,233 misses, take with answer 1,112. A batch of [`BATCH_ANSWERED_AT_ONCE`] streams or more is answered and sent
+//! the cache, for about 130 more instructions per added pass; a pass whose code does not
+//! fit is fetched anew for each connection all the same. Measured per pass (callgrind), with
+//! answer and send as one pass (64 connections): take 468 I1 misses per request, answer
+//! 157, write 183; split (ten connections ready at once), answer has 26 and send 29: each
+//! now fits. Take is
+//! one call into h2 (reading and decoding the HEADERS frame), which its caller cannot split;
+//! write is near the edge: sending in the write pass (a pass fewer) gave 955 misses per
+//! request instead of 650, merging answer with write 1,233, take with answer 1,112.
+//!
+//! Per request at ten connections ready at once (at 64 in parentheses): I1 misses 739 in
+//! three passes, 637 in four (723-743, 643), hyper-h2 845 (822); instructions 23,300-23,700,
+//! 23,300-23,400 (23,300-23,400, 23,800-23,900), hyper-h2 25,100 (25,300); D1 misses 215-223,
+//! 205-208 (226-231, 259-262), hyper-h2 189 (208); at 64 the answers held across a pass in
+//! `answers` cost about 30 more.
+//!
+//! A batch of [`BATCH_ANSWERED_AT_ONCE`] streams or more is answered and sent
 //! in the pass that takes it and written by the poll of h2 that follows: its own streams
 //! share each step's code.
 
