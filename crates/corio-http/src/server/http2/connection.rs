@@ -41,9 +41,9 @@
 //! request instead of 650, merging answer with write 1,233, take with answer 1,112.
 //!
 //! Per request at ten connections ready at once (at 64 in parentheses): I1 misses 739 in
-//! three passes, 637 in four (723-743, 643), hyper-h2 845 (822); instructions 23,300-23,700,
-//! 23,300-23,400 (23,300-23,400, 23,800-23,900), hyper-h2 25,100 (25,300); D1 misses 215-223,
-//! 205-208 (226-231, 259-262), hyper-h2 189 (208); at 64 the answers held across a pass in
+//! three passes, 637 in four (723-743, 643), hyper-h2 845-850 (821-823); instructions
+//! 23,300-23,700, 23,300-23,400 (23,300-23,400, 23,800-23,900), hyper-h2 24,900-25,100
+//! (25,300); D1 misses 215-223, 205-208 (226-231, 259-262), hyper-h2 184-189 (208); at 64 the answers held across a pass in
 //! `answers` cost about 30 more.
 //!
 //! A batch of [`BATCH_ANSWERED_AT_ONCE`] streams or more is answered and sent
