@@ -15,14 +15,13 @@
 //! `max_concurrent_streams` handler tasks run. All deadlines share one timer.
 //!
 //! A stream taken alone (a client with one request in flight) takes the connection's task
-//! four passes, each ending with the task queued again behind the other ready connections
+//! three passes, each ending with the task queued again behind the other ready connections
 //! of the loop:
 //!
 //! | pass | does |
 //! |---|---|
 //! | take | h2 reads and decodes what arrived; the streams it has ready are taken |
-//! | answer | each taken stream's request is built, its handler run and the answer made into an h2 head (see `stream.rs`) |
-//! | send | the answers are handed to h2: response heads, bodies h2 can take |
+//! | answer | each taken stream's handler runs (see `stream.rs`); h2 queues the answers |
 //! | write | h2 encodes and writes the answers, reads what else arrived; timeouts are checked |
 //!
 //! One pass running everything would be fewer instructions, but it runs the code of every
@@ -31,24 +30,9 @@
 //! so the code of each request was fetched anew (1,286 I1 misses per request in callgrind
 //! at 64 connections, against hyper's 816, whose stream tasks split the work the same
 //! way). In passes, each step runs for every ready connection in turn while its code is in
-//! the cache, for about 130 more instructions per added pass; a pass whose code does not
-//! fit is fetched anew for each connection all the same. Measured per pass (callgrind), with
-//! answer and send as one pass (64 connections): take 468 I1 misses per request, answer
-//! 157, write 183; split (ten connections ready at once), answer has 26 and send 29: each
-//! now fits. Take is
-//! one call into h2 (reading and decoding the HEADERS frame), which its caller cannot split;
-//! write is near the edge: sending in the write pass (a pass fewer) gave 955 misses per
-//! request instead of 650, merging answer with write 1,233, take with answer 1,112.
-//!
-//! Per request at ten connections ready at once (at 64 in parentheses): I1 misses 739 in
-//! three passes, 637 in four (723-743, 643), hyper-h2 845-850 (821-823); instructions
-//! 23,300-23,700, 23,300-23,400 (23,300-23,400, 23,800-23,900), hyper-h2 24,900-25,100
-//! (25,300); D1 misses 215-223, 205-208 (226-231, 259-262), hyper-h2 184-189 (208); at 64 the answers held across a pass in
-//! `answers` cost about 30 more.
-//!
-//! A batch of [`BATCH_ANSWERED_AT_ONCE`] streams or more is answered and sent
-//! in the pass that takes it and written by the poll of h2 that follows: its own streams
-//! share each step's code.
+//! the cache: 816 misses per request, for about 130 more instructions per added pass. A
+//! batch of [`BATCH_ANSWERED_AT_ONCE`] streams or more is answered in the pass that takes
+//! it and written by the poll of h2 that follows: its own streams share each step's code.
 
 use std::future::Future;
 use std::io::ErrorKind;
@@ -64,7 +48,7 @@ use h2::server::{Connection, SendResponse};
 use h2::{Ping, PingPong, RecvStream};
 
 use super::activity::Activity;
-use super::stream::{start_stream, Answer, StreamContext};
+use super::stream::{start_stream, StreamContext};
 use super::streams::Streams;
 use super::wake::DriverWaker;
 use super::H2Error;
@@ -108,8 +92,6 @@ pub(super) struct Driver<T, H: Handler, S> {
     streams: Rc<Streams>,
     /// Streams taken from h2 and not yet started (empty between polls; kept for its memory).
     accepted: Vec<Accepted>,
-    /// Answers of handlers the last pass ran, not yet handed to h2 (likewise kept).
-    answers: Vec<Answer>,
     /// Streams taken from h2 since the connection began, to compare with the client's
     /// HEADERS frames.
     streams_accepted: u64,
@@ -148,7 +130,6 @@ where
             activity,
             streams: Streams::new(),
             accepted: Vec::new(),
-            answers: Vec::new(),
             streams_accepted: 0,
             context,
             shutdown: Box::pin(shutdown),
@@ -166,9 +147,6 @@ where
     /// h2's objects are polled with the [`DriverWaker`] (`h2cx`), everything else with the
     /// task's own context.
     pub(super) fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), H2Error>> {
-        if !self.answers.is_empty() {
-            return self.send_answers(cx);
-        }
         if !self.accepted.is_empty() {
             return self.answer_accepted(cx);
         }
@@ -192,15 +170,12 @@ where
             }
             match self.poll_connection(cx, h2cx) {
                 Poll::Ready(end) => return Poll::Ready(end),
-                // Streams to answer: the next pass answers them, the two after hand the
-                // answers to h2 and write them; the last sees to the timeouts.
+                // Streams to answer: the next pass answers them, the one after writes the
+                // answers and sees to the timeouts.
                 Poll::Pending if !self.accepted.is_empty() => return Poll::Pending,
                 Poll::Pending => {}
             }
-            // The loop's clock, read when this iteration of the loop began (the connection
-            // has a timer armed, so the loop reads it): a deadline is seen at most one
-            // iteration late, and the clock's code stays out of the pass.
-            let now = corio::time::loop_now();
+            let now = Instant::now();
             if self.activity.take_read() {
                 self.last_read = now;
             }
@@ -302,41 +277,21 @@ where
             }
             let mut batch = std::mem::take(&mut self.accepted);
             for (request, respond) in batch.drain(..) {
-                if let Some(answer) =
-                    start_stream(request, respond, &self.context, &self.streams, cx)
-                {
-                    answer.send(&self.context, &self.streams);
-                }
+                start_stream(request, respond, &self.context, &self.streams, cx);
             }
             self.accepted = batch;
         }
     }
 
-    /// Runs the handlers of the streams the last pass took, and has the task polled again to
-    /// hand their answers to h2.
+    /// Answers the streams the last pass took, and has the task polled again to write the
+    /// answers.
     fn answer_accepted(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), H2Error>> {
         self.wake.hold();
         let mut batch = std::mem::take(&mut self.accepted);
         for (request, respond) in batch.drain(..) {
-            if let Some(answer) = start_stream(request, respond, &self.context, &self.streams, cx) {
-                self.answers.push(answer);
-            }
+            start_stream(request, respond, &self.context, &self.streams, cx);
         }
         self.accepted = batch;
-        self.wake.release();
-        cx.waker().wake_by_ref();
-        Poll::Pending
-    }
-
-    /// Hands h2 the answers of the handlers the last pass ran, and has the task polled again
-    /// to write them.
-    fn send_answers(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), H2Error>> {
-        self.wake.hold();
-        let mut answers = std::mem::take(&mut self.answers);
-        for answer in answers.drain(..) {
-            answer.send(&self.context, &self.streams);
-        }
-        self.answers = answers;
         self.wake.release();
         cx.waker().wake_by_ref();
         Poll::Pending

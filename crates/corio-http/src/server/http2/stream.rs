@@ -2,9 +2,7 @@
 //!
 //! A stream starts inside the connection driver's task, in the pass after the one in which
 //! h2 handed it over (see `connection.rs`): the request is built and the handler called and
-//! polled once there; an answer in hand is handed to h2 in the pass after ([`Answer`]), so
-//! that corio's code and h2's sending code each run in a pass of their own. Most handlers
-//! answer on that first
+//! polled once there. Most handlers answer on that first
 //! poll, and a body in memory usually fits the window h2 has already granted, so the whole
 //! exchange ends without a task of its own (no allocation of a task, no copy of its future,
 //! no trip through the loop's ready queue). Only what has to wait becomes a task, counted
@@ -89,21 +87,25 @@ struct Exchange {
     is_head: bool,
 }
 
-/// Serves a stream h2 just accepted: runs its handler here if it answers at once, or spawns
-/// on `streams` the part that has to wait. `cx` is the driver's. Returns the answer to send,
-/// when the handler gave one (sent by [`Answer::send`], in a later pass of the driver).
+/// Serves a stream h2 just accepted: runs it to its end here if it can, or spawns on
+/// `streams` the part that has to wait. `cx` is the driver's.
 pub(super) fn start_stream<H: Handler>(
     request: http::Request<RecvStream>,
     respond: SendResponse<Bytes>,
     context: &Rc<StreamContext<H>>,
     streams: &Rc<Streams>,
     cx: &mut Context<'_>,
-) -> Option<Answer> {
-    let (request, exchange) = accept(request, respond, context)?;
+) {
+    let Some((request, exchange)) = accept(request, respond, context) else {
+        return;
+    };
     let handler = &context.handler;
     let future = match catch_unwind(AssertUnwindSafe(|| handler.call(request))) {
         Ok(future) => future,
-        Err(_) => return Some(exchange.into_answer(panicked())),
+        Err(_) => {
+            exchange.answer(panicked(), context, streams);
+            return;
+        }
     };
     let mut handling = context.spare.take().unwrap_or_else(|| Box::pin(None));
     handling.as_mut().set(Some(CatchUnwind::new(future)));
@@ -111,42 +113,9 @@ pub(super) fn start_stream<H: Handler>(
         Poll::Ready(result) => {
             handling.as_mut().set(None);
             context.spare.set(Some(handling));
-            Some(exchange.into_answer(result.unwrap_or_else(|()| panicked())))
+            exchange.answer(result.unwrap_or_else(|()| panicked()), context, streams)
         }
-        Poll::Pending => {
-            wait_in_task(handling, exchange, context, streams);
-            None
-        }
-    }
-}
-
-/// A handler's response made into what h2 takes, to hand over on its stream.
-pub(super) struct Answer {
-    respond: SendResponse<Bytes>,
-    head: http::Response<()>,
-    /// `None`: the head ends the stream.
-    body: Option<ResponseBody>,
-}
-
-impl Answer {
-    /// Hands the answer to h2: the head, and the body at once if h2 grants its window now,
-    /// else from a task.
-    pub(super) fn send<H: Handler>(self, context: &StreamContext<H>, streams: &Rc<Streams>) {
-        let Some((mut send, body)) = self.send_head() else {
-            return;
-        };
-        if let Some(body) = send_at_once(&mut send, body) {
-            send_in_task(send, body, context, streams);
-        }
-    }
-
-    /// Sends the head; returns the stream and the body still to send, if any.
-    fn send_head(mut self) -> Option<(SendStream<Bytes>, ResponseBody)> {
-        let send = self
-            .respond
-            .send_response(self.head, self.body.is_none())
-            .ok()?;
-        Some((send, self.body?))
+        Poll::Pending => wait_in_task(handling, exchange, context, streams),
     }
 }
 
@@ -166,7 +135,7 @@ fn wait_in_task<H: Handler>(
         let Some(response) = run_handler::<H>(handling, &mut exchange.respond).await else {
             return;
         };
-        if let Some((send, body)) = exchange.into_answer(response).send_head() {
+        if let Some((send, body)) = exchange.respond_with(response) {
             send_body(send, body, context.config.send_timeout).await;
         }
     });
@@ -242,17 +211,30 @@ fn refuse(respond: &mut SendResponse<Bytes>, status: StatusCode) {
 }
 
 impl Exchange {
-    /// The answer `response` makes (or the status a failed request body owes): its h2 head
-    /// and the body to send.
-    fn into_answer(self, mut response: Response) -> Answer {
+    /// Sends the head of `response` (or of the status a failed request body owes); returns
+    /// the stream and the body still to send, if any.
+    fn respond_with(mut self, mut response: Response) -> Option<(SendStream<Bytes>, ResponseBody)> {
         if let Some(status) = self.source.and_then(|source| source.failure()) {
             response = failed_body(status);
         }
         let (head, body) = to_h2(response, self.is_head);
-        Answer {
-            respond: self.respond,
-            head,
-            body,
+        let send = self.respond.send_response(head, body.is_none()).ok()?;
+        Some((send, body?))
+    }
+
+    /// Answers with `response` from the driver: the body goes at once if h2 grants its
+    /// window now, else from a task.
+    fn answer<H: Handler>(
+        self,
+        response: Response,
+        context: &StreamContext<H>,
+        streams: &Rc<Streams>,
+    ) {
+        let Some((mut send, body)) = self.respond_with(response) else {
+            return;
+        };
+        if let Some(body) = send_at_once(&mut send, body) {
+            send_in_task(send, body, context, streams);
         }
     }
 }

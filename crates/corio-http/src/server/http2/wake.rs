@@ -6,9 +6,8 @@
 //! while it polls h2 would have the loop poll it once more for nothing when a later poll of
 //! h2 in the same pass writes the frame. So while the driver polls h2, wake-ups are only
 //! noted; the driver forgets one that came before a poll of h2 (that poll did the work), and
-//! passes on one that came after the last (see `connection.rs`). The passes that run
-//! handlers and hand their answers to h2 drop them all: each has the task polled again
-//! itself, and the pass after the last polls h2.
+//! passes on one that came after the last (see `connection.rs`). The pass that answers
+//! streams drops them all: it has the task polled again itself, and that pass polls h2.
 //! Outside the driver's passes (a stream task sending, the socket becoming ready) a wake-up
 //! goes straight to the task.
 
