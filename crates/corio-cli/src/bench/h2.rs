@@ -287,17 +287,13 @@ async fn drive(
             (t, end) => t.or(end),
         });
         if alarm.poll(cx).is_pending() {
-            pass = Pass::Write;
             if sent {
                 // The driver writes them in a pass of its own, once every connection woken
                 // with this one has run its requests' pass.
+                pass = Pass::Write;
                 cx.waker().wake_by_ref();
-                return Poll::Pending;
             }
-            // Nothing to write, but the driver is polled before the task waits: the
-            // socket's wake may have come while the task was queued for the streams'
-            // passes, and been spent there, so only a read now sees what it announced.
-            continue;
+            return Poll::Pending;
         }
         // The run's end, or the oldest request's timeout: reset each stream past its own
         // (dropping its futures resets it; the connection goes on), then go round again.
@@ -324,8 +320,7 @@ enum Pass {
     /// Every stream without a request in flight hands h2 its next one; the run's end,
     /// timeouts and the connection's failure are seen to.
     Requests,
-    /// The driver writes the requests the requests' pass queued (in a pass of its own), or,
-    /// with none queued, reads once more before the task waits (in the requests' poll).
+    /// The driver writes the requests the requests' pass queued.
     Write,
 }
 
