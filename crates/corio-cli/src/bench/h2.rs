@@ -11,29 +11,23 @@
 //!
 //! Decision: one task per connection drives both h2's connection and its streams, each
 //! stream an explicit state machine ([`Stream`]) polled by hand, as h2load's single event
-//! loop does. A task per stream (and one for the connection's driver) would cost a task
-//! wake and a poll for each hop between them, twice per request; here every waker h2 holds
-//! is the connection task's, its polls run the connection and the streams by turns, and
+//! loop does. A task per stream (and one for the connection's driver) would cost a task wake
+//! and a poll for each hop between them, twice per request; here every waker h2 holds is the
+//! connection task's, one pass polls the connection (reading), then every stream, and
 //! nothing is allocated per request beyond the request head h2 takes (a clone of the one
 //! built at start) and what h2 itself allocates. Two polls of the connection per request
 //! are inherent to h2's API: only its connection future writes, and a stream's next request
 //! exists only once the first poll has read the previous response; the syscalls stay one
-//! read and one write. h2's code for one request is larger than the instruction cache, so
-//! the task runs it in four passes ([`Pass`]), each a poll of its own (the task wakes
-//! itself, and runs again after every other task the loop woke with it): the driver reads
-//! (and decodes), the streams take their responses, the streams hand h2 their next
-//! requests, the driver writes. The loop thus runs each part for all the connections ready
-//! at once, and each part's code, far smaller than the whole, mostly stays in the cache
-//! from one connection to the next instead of being fetched anew per request. I1 misses per
-//! request (callgrind, `-c 64 -m 1`): 894 with one pass reading and advancing the streams
-//! and one writing, 508 with the streams in a pass of their own, 434 with them split in
-//! two, for about 300 instructions per extra pass (22,996 to 23,617 per request); changes
-//! of code layout alone move the misses by up to 60 (3 passes: 508 to 564; 4: 434 to 465),
-//! the fourth pass always gaining 70 or more. Handing h2 the next requests in the writing
-//! pass did worse (it made that pass too large); moving the failure and timeout paths out
-//! of line did not help (465). One clock reading per pass serves every stream that finishes
-//! or starts in it, and one timer per connection ([`Deadline`], re-armed lazily) watches
-//! the oldest request in flight and the run's end.
+//! read and one write. The second poll (writing what the streams queued) is a pass of its
+//! own: the task wakes itself and runs again after every other task the loop woke with it,
+//! so the loop runs h2's reading code for all the connections ready at once, then its
+//! writing code for all of them, instead of alternating the two per connection; h2's code
+//! for one request is larger than the instruction cache, and this cut its misses by a fifth
+//! (callgrind, `-m 1`: 1,213 to 944 per request) for one more task poll per request (180
+//! instructions). Handing h2 the next requests in the writing pass as well did worse (1,077
+//! misses): the streams stay in the reading pass. One clock reading per pass serves every
+//! stream that finishes or starts in it, and one timer per connection ([`Deadline`],
+//! re-armed lazily) watches the oldest request in flight and the run's end.
 //!
 //! Invariants:
 //! - exactly the budget is sent (each request is taken from the worker's counter before it
@@ -212,51 +206,28 @@ async fn drive(
     let mut streams: Vec<Stream> = (0..config.depth).map(|_| Stream::new(&send)).collect();
     drop(send);
     let mut driver_done = false;
-    // What the next poll of the task runs.
-    let mut pass = Pass::Requests;
+    // Whether the last pass queued requests that the driver has not written yet.
+    let mut unwritten = false;
     let mut alarm = Deadline::new();
     poll_fn(|cx| loop {
-        if matches!(pass, Pass::Read | Pass::Write) {
-            // Its failure shows in every stream on it.
-            driver_done = driver_done || driver.as_mut().poll(cx).is_ready();
-            if !driver_done {
-                if pass == Pass::Write {
-                    // Nothing has been read for the streams since their passes (h2 wakes
-                    // the task if this poll read anything for a stream), and the alarm and
-                    // the socket hold the task's waker from the requests' pass.
-                    pass = Pass::Read;
-                } else {
-                    // The streams take what was read in a pass of their own, once every
-                    // connection woken with this one has run its reading pass.
-                    pass = Pass::Responses;
-                    cx.waker().wake_by_ref();
-                }
-                return Poll::Pending;
-            }
+        // Its failure shows in every stream on it.
+        driver_done = driver_done || driver.as_mut().poll(cx).is_ready();
+        if std::mem::take(&mut unwritten) && !driver_done {
+            // The writing pass: nothing has been read for the streams since the last pass
+            // (h2 wakes the task if this poll read anything for a stream polled before),
+            // and the alarm and the socket hold the task's waker from that pass.
+            return Poll::Pending;
         }
         let now = Instant::now();
         if config.end.is_some_and(|end| now >= end) {
             // Requests in flight when the run ends are not counted (as in the HTTP/1.1 loop).
             return Poll::Ready(Ended::Finished);
         }
-        if pass != Pass::Requests {
-            for stream in &mut streams {
-                stream.receive(cx, worker, now);
-            }
-            if !driver_done {
-                // The next requests go in a pass of their own, once every connection woken
-                // with this one has taken its responses.
-                pass = Pass::Requests;
-                cx.waker().wake_by_ref();
-                return Poll::Pending;
-            }
-        }
-        pass = Pass::Read;
         let mut sent = false;
         let mut oldest: Option<Instant> = None;
         let mut running = false;
         for stream in &mut streams {
-            sent |= stream.send(cx, worker, request, now);
+            sent |= stream.advance(cx, worker, request, now);
             match stream.state {
                 State::Ended(_) => {}
                 State::Idle => running = true,
@@ -289,8 +260,8 @@ async fn drive(
         if alarm.poll(cx).is_pending() {
             if sent {
                 // The driver writes them in a pass of its own, once every connection woken
-                // with this one has run its requests' pass.
-                pass = Pass::Write;
+                // with this one has run its reading pass.
+                unwritten = true;
                 cx.waker().wake_by_ref();
             }
             return Poll::Pending;
@@ -306,22 +277,6 @@ async fn drive(
         }
     })
     .await
-}
-
-/// What one poll of a connection's task runs: h2's code for one request is larger than
-/// the instruction cache, so each pass runs one part of it for every connection ready at
-/// once.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Pass {
-    /// The driver reads (and decodes) what came; the responses' pass follows.
-    Read,
-    /// Every stream takes what h2 has read of its response.
-    Responses,
-    /// Every stream without a request in flight hands h2 its next one; the run's end,
-    /// timeouts and the connection's failure are seen to.
-    Requests,
-    /// The driver writes the requests the requests' pass queued.
-    Write,
 }
 
 /// Where one stream is in its closed loop.
@@ -363,46 +318,9 @@ impl Stream {
         matches!(self.state, State::Opening | State::Head(_) | State::Body(_))
     }
 
-    /// Takes what h2 has read of the response in flight, as far as it goes without waiting;
-    /// `now` is the pass's clock. A stream whose response is whole (or failed) is left idle
-    /// for the requests' pass.
-    fn receive(&mut self, cx: &mut Context<'_>, worker: &Worker, now: Instant) {
-        loop {
-            match &mut self.state {
-                State::Idle | State::Opening | State::Ended(_) => return,
-                State::Head(response) => match Pin::new(response).poll(cx) {
-                    Poll::Pending => return,
-                    Poll::Ready(Err(e)) => self.fail(worker, ErrorKind::Read, &e),
-                    Poll::Ready(Ok(response)) => {
-                        // The status is counted when the body is whole (a response without
-                        // one ends at the body's first poll).
-                        self.status = response.status().as_u16();
-                        self.state = State::Body(response.into_body());
-                    }
-                },
-                State::Body(body) => match body.poll_data(cx) {
-                    Poll::Pending => return,
-                    Poll::Ready(Some(Err(e))) => self.fail(worker, ErrorKind::Read, &e),
-                    Poll::Ready(Some(Ok(piece))) => {
-                        worker.stats.borrow_mut().bytes += piece.len() as u64;
-                        if body.is_end_stream() {
-                            // Dropping the body (in `done`) gives its bytes back to the
-                            // connection's window: h2 releases a closed stream's capacity.
-                            self.done(worker, self.status, now);
-                        } else {
-                            let _ = body.flow_control().release_capacity(piece.len());
-                        }
-                    }
-                    Poll::Ready(None) => self.done(worker, self.status, now),
-                },
-            }
-        }
-    }
-
-    /// Hands h2 the stream's next request if it has none in flight, taking it from the
-    /// budget; `now` is the pass's clock. Returns whether a request was handed to h2 (the
-    /// driver has frames to write).
-    fn send(
+    /// Moves the stream on as far as it goes without waiting; `now` is the pass's clock.
+    /// Returns whether a request was handed to h2 (the driver has frames to write).
+    fn advance(
         &mut self,
         cx: &mut Context<'_>,
         worker: &Worker,
@@ -412,7 +330,7 @@ impl Stream {
         let mut sent = false;
         loop {
             match &mut self.state {
-                State::Ended(_) | State::Head(_) | State::Body(_) => return sent,
+                State::Ended(_) => return sent,
                 State::Idle => {
                     if worker.take(1) == 0 {
                         self.state = State::Ended(Ended::Finished);
@@ -438,12 +356,40 @@ impl Stream {
                                         continue;
                                     }
                                 }
-                                // Its response is polled in the next responses' pass, after
-                                // the driver has written the request and read what came.
+                                // Its response is not polled in this pass: the driver writes
+                                // the request in the next pass (after its last read), so
+                                // nothing can have come before the socket wakes the task,
+                                // and that pass polls the driver (which reads) before every
+                                // stream.
                                 return true;
                             }
                         }
                     }
+                },
+                State::Head(response) => match Pin::new(response).poll(cx) {
+                    Poll::Pending => return sent,
+                    Poll::Ready(Err(e)) => self.fail(worker, ErrorKind::Read, &e),
+                    Poll::Ready(Ok(response)) => {
+                        // The status is counted when the body is whole (a response without
+                        // one ends at the body's first poll).
+                        self.status = response.status().as_u16();
+                        self.state = State::Body(response.into_body());
+                    }
+                },
+                State::Body(body) => match body.poll_data(cx) {
+                    Poll::Pending => return sent,
+                    Poll::Ready(Some(Err(e))) => self.fail(worker, ErrorKind::Read, &e),
+                    Poll::Ready(Some(Ok(piece))) => {
+                        worker.stats.borrow_mut().bytes += piece.len() as u64;
+                        if body.is_end_stream() {
+                            // Dropping the body (in `done`) gives its bytes back to the
+                            // connection's window: h2 releases a closed stream's capacity.
+                            self.done(worker, self.status, now);
+                        } else {
+                            let _ = body.flow_control().release_capacity(piece.len());
+                        }
+                    }
+                    Poll::Ready(None) => self.done(worker, self.status, now),
                 },
             }
         }
