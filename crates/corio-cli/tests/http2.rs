@@ -1,7 +1,8 @@
 //! `get`, `crawl` and `bench` over HTTP/2 against `serve_h2` (the corio-http tests' h2
 //! server, which counts the TCP connections it accepts): h2c with prior knowledge and h2
 //! over TLS by ALPN; every URL of a `get` or of a `crawl`'s pages on one connection; `bench --h2` with
-//! exact counts and the protocol named in its report.
+//! exact counts and the protocol named in its report, and `bench --h2` against a server that
+//! closes its connections (the request lost with each is an error; a new connection follows).
 
 #[path = "../../corio-http/tests/h2_util/mod.rs"]
 mod h2_util;
@@ -200,4 +201,67 @@ fn bench_h2_over_tls_negotiates_h2_by_alpn() {
     assert_eq!(n(&r, "/errors_total"), 0, "{r}");
     assert_eq!(served.load(Ordering::SeqCst), 300);
     assert_eq!(server.accepted.load(Ordering::SeqCst), 2);
+}
+
+/// A bare HTTP/2 server on its own thread: on every connection it sends its SETTINGS, answers
+/// the first request (stream 1) with a `200` without a body, reads the second request's
+/// HEADERS (stream 3), and closes the connection without answering it. Counts connections.
+fn answer_one_then_close() -> (std::net::SocketAddr, Arc<AtomicU64>) {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let accepted = Arc::new(AtomicU64::new(0));
+    let count = accepted.clone();
+    std::thread::spawn(move || {
+        for tcp in listener.incoming() {
+            let mut tcp = tcp.unwrap();
+            count.fetch_add(1, Ordering::SeqCst);
+            let mut preface = [0u8; 24];
+            tcp.read_exact(&mut preface).unwrap();
+            assert_eq!(&preface, b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
+            // An empty SETTINGS frame (type 4, stream 0).
+            tcp.write_all(&[0, 0, 0, 4, 0, 0, 0, 0, 0]).unwrap();
+            let mut requests = 0;
+            while requests < 2 {
+                let mut head = [0u8; 9];
+                tcp.read_exact(&mut head).unwrap();
+                let len = u32::from_be_bytes([0, head[0], head[1], head[2]]) as usize;
+                let mut payload = vec![0u8; len];
+                tcp.read_exact(&mut payload).unwrap();
+                match head[3] {
+                    // SETTINGS without ACK: acknowledge it.
+                    4 if head[4] & 1 == 0 => tcp.write_all(&[0, 0, 0, 4, 1, 0, 0, 0, 0]).unwrap(),
+                    // HEADERS: the first is answered with HEADERS (END_STREAM, END_HEADERS)
+                    // holding `:status: 200` (HPACK static index 8), on its stream.
+                    1 => {
+                        requests += 1;
+                        if requests == 1 {
+                            let stream = [head[5], head[6], head[7], head[8]];
+                            let mut frame = vec![0, 0, 1, 1, 0x5];
+                            frame.extend_from_slice(&stream);
+                            frame.push(0x88);
+                            tcp.write_all(&frame).unwrap();
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            // Closed here, with the second request unanswered.
+        }
+    });
+    (addr, accepted)
+}
+
+#[test]
+fn bench_h2_counts_the_request_a_closed_connection_loses_and_reconnects() {
+    let (addr, accepted) = answer_one_then_close();
+    let url = format!("http://{addr}/x");
+    let r = bench(&[&url, "--h2", "-c", "1", "-n", "6"]);
+    // Each connection: one response, one request lost with it, then a new connection.
+    assert_eq!(n(&r, "/sent"), 6, "{r}");
+    assert_eq!(n(&r, "/responses"), 3, "{r}");
+    assert_eq!(n(&r, "/statuses/200"), 3, "{r}");
+    assert_eq!(n(&r, "/errors/read"), 3, "{r}");
+    assert_eq!(n(&r, "/errors_total"), 3, "{r}");
+    assert_eq!(accepted.load(Ordering::SeqCst), 3);
 }
