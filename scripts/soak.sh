@@ -43,7 +43,7 @@ run pipelined -c 8 --pipeline 16 "$URL/small.txt"
 run newconns -c 8 -H "Connection: close" "$URL/small.txt"
 run large -c 4 "$URL/large.bin"
 run ranges -c 4 -H "Range: bytes=100-1099" "$URL/small.txt"
-run bodies -c 4 -m POST --body "$WORK/body.bin" "$URL/small.txt"
+run bodies -c 4 -X POST --body "$WORK/body.bin" "$URL/small.txt"
 
 sleep 60
 RSS_1MIN=$(rss)

@@ -312,6 +312,10 @@ fn bad_arguments_exit_2() {
         &["http://127.0.0.1:1/", "--rate", "0"],
         &["http://127.0.0.1:1/", "-H", "no colon"],
         &["http://127.0.0.1:1/", "--pipeline", "0"],
+        // -m is h2load's streams per connection: HTTP/2 only, at least one.
+        &["http://127.0.0.1:1/", "-m", "10"],
+        &["http://127.0.0.1:1/", "--h2", "-m", "0"],
+        &["http://127.0.0.1:1/", "-X", "NOT A METHOD"],
         &["http://127.0.0.1:1/", "--start-at", "1000"],
         &["http://127.0.0.1:1/", "--start-at", "tomorrow"],
         &["http://127.0.0.1:1/", "--start-at", "4102444800"],
@@ -376,7 +380,7 @@ fn text_report() {
     let (_server, url, _) = server(hello);
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_corio"))
         .args(["bench", &format!("{url}x"), "-n", "50", "-c", "2"])
-        .args(["-H", "X-Test: 1", "-m", "POST"])
+        .args(["-H", "X-Test: 1", "-X", "POST"])
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);

@@ -116,7 +116,7 @@ fn bench_h2_sends_exactly_n_requests_over_c_connections_with_m_streams() {
     let r = bench(&[
         &url,
         "--h2",
-        "--max-concurrent-streams",
+        "-m",
         "10",
         "-c",
         "4",

@@ -136,9 +136,8 @@ pub struct Args {
     /// Speak HTTP/2 (h2c with prior knowledge on http://, ALPN `h2` on https://), as h2load.
     #[arg(long, conflicts_with_all = ["pipeline", "rate"])]
     pub h2: bool,
-    /// With --h2: streams in flight on each connection (h2load's -m; corio's -m is
-    /// --method).
-    #[arg(long, value_name = "N", default_value_t = 1, requires = "h2",
+    /// With --h2: streams in flight on each connection (h2load's -m).
+    #[arg(short = 'm', long, value_name = "N", default_value_t = 1, requires = "h2",
           value_parser = clap::value_parser!(u32).range(1..=i64::from(MAX_PIPELINE)))]
     pub max_concurrent_streams: u32,
     /// Open loop: send this many requests per second in all (latency counts from each
@@ -148,8 +147,9 @@ pub struct Args {
     /// Add a header field to every request ('Name: value'); may be repeated.
     #[arg(short = 'H', long = "header", value_name = "'Name: value'", value_parser = parse_header)]
     pub headers: Vec<(HeaderName, HeaderValue)>,
-    /// The request method.
-    #[arg(short = 'm', long, default_value = "GET", value_parser = parse_method)]
+    /// The request method (curl's -X, as in `corio get`).
+    #[arg(short = 'X', long, visible_alias = "request", default_value = "GET",
+          value_parser = parse_method)]
     pub method: Method,
     /// Send the contents of FILE as the request body.
     #[arg(long, value_name = "FILE")]
