@@ -4,7 +4,9 @@
 # pinned to CPU 0; the generator pinned to CPU 1), with 64 connections × 1 and × 10 streams.
 # For each: requests/s, and the generator's CPU (user+sys, from GNU time) per request. Each
 # cell is the median of ROUNDS runs; the two tools take turns within each round, so that both
-# see the same background load. The last rows are the ratios corio / h2load.
+# see the same background load. The last rows are the ratios corio / h2load: of the medians,
+# and the median of each round's ratio (as http-bench computes its ratios); each round's
+# ratios go to stderr.
 #
 # Usage: scripts/bench-h2-loadgen.sh [SECONDS] [ROUNDS]
 # Needs h2load (nghttp2-client), taskset, GNU time, python3, and the server built by
@@ -76,6 +78,13 @@ for name, part in (("h2load -t1", runs[:rounds]), ("corio bench --h2 --workers 1
     print(f"| {name} | {conns} | {streams} | {rps:,.0f} | {cpu:.2f} |")
 (hr, hc), (cr, cc) = cells.values()
 print(f"| ratio corio / h2load | {conns} | {streams} | {cr / hr:.2f}× | {cc / hc:.2f}× |")
+# As http-bench: the two took turns, so each round's ratio compares runs under the same
+# drift of the machine's speed; the median of those is the steadier figure.
+pairs = list(zip(runs[:rounds], runs[rounds:]))
+rps_r = [c[0] / h[0] for h, c in pairs]
+cpu_r = [((c[1] + c[2]) / c[0]) / ((h[1] + h[2]) / h[0]) for h, c in pairs]
+print(f"| ratio per round, median | {conns} | {streams} | {statistics.median(rps_r):.2f}× | {statistics.median(cpu_r):.2f}× |")
+print(f"<!-- rounds req/s {' '.join(f'{r:.2f}' for r in rps_r)}; cpu {' '.join(f'{r:.2f}' for r in cpu_r)} -->", file=sys.stderr)
 PY
 }
 
